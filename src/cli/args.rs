@@ -1,0 +1,113 @@
+//! Command-line grammar (clap derive). Only parsing lives here.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+use tinyvmaf_gpu::model::Backend;
+use tinyvmaf_gpu::verify;
+
+#[derive(Debug, Parser)]
+#[command(name = "tinyvmaf-gpu", version, about = "libvmaf-exact VMAF on any GPU or the CPU")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// List, inspect, verify and run the registry's models.
+    #[command(subcommand)]
+    Models(ModelsCommand),
+    /// Validate registry documents.
+    #[command(subcommand)]
+    Registry(RegistryCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ModelsCommand {
+    /// One line per model: id, kind, quant mode, license, bundle present.
+    List {
+        #[arg(long)]
+        json: bool,
+        #[command(flatten)]
+        dir: ModelDirArg,
+    },
+    /// Every registry field and the sidecar of one model.
+    Show {
+        id: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Check a model's Sigstore bundle with cosign against the embedded bytes.
+    Verify {
+        id: String,
+        #[command(flatten)]
+        verify: VerifyArgs,
+    },
+    /// Score feature vectors (JSON array of rows in the model's feature order) with a model.
+    Eval {
+        id: String,
+        /// JSON file: `[[adm2, vif_scale0, …], …]`; `-` reads standard input.
+        #[arg(long)]
+        features: PathBuf,
+        #[arg(long, value_enum, default_value_t = Backend::Cpu)]
+        backend: Backend,
+        /// Verify the model's Sigstore bundle with cosign before loading it.
+        #[arg(long)]
+        tiny_model_verify: bool,
+        #[command(flatten)]
+        verify: VerifyArgs,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RegistryCommand {
+    /// Validate a registry document against the schema (default: the built-in registry's source).
+    Check {
+        path: Option<PathBuf>,
+        /// Also check that every referenced file exists beside the registry and matches its pin.
+        #[arg(long)]
+        files: bool,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct ModelDirArg {
+    /// Folder holding model files and Sigstore bundles (default: $TINYVMAF_MODEL_DIR, else the source tree's model/tiny).
+    #[arg(long, value_name = "DIR")]
+    pub model_dir: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    #[command(flatten)]
+    pub dir: ModelDirArg,
+    /// cosign executable (default: $TINYVMAF_COSIGN, else `cosign` on PATH).
+    #[arg(long, value_name = "PATH")]
+    pub cosign: Option<PathBuf>,
+    /// Accepted signer identity, a regular expression (anchored with ^…$ if it is not).
+    #[arg(long, value_name = "REGEX", default_value = verify::DEFAULT_IDENTITY_REGEXP)]
+    pub certificate_identity_regexp: String,
+    /// Accepted OIDC issuer of the signing certificate.
+    #[arg(long, value_name = "URL", default_value = verify::DEFAULT_OIDC_ISSUER)]
+    pub certificate_oidc_issuer: String,
+    /// Seconds cosign may run before it is killed.
+    #[arg(long, value_name = "SECS", default_value_t = verify::DEFAULT_TIMEOUT.as_secs_f64())]
+    pub cosign_timeout: f64,
+}
+
+impl VerifyArgs {
+    pub fn options(&self) -> verify::CosignOptions {
+        verify::CosignOptions {
+            cosign: self.cosign.clone(),
+            model_dir: tinyvmaf_gpu::registry::model_dir(self.dir.model_dir.as_deref()),
+            identity_regexp: self.certificate_identity_regexp.clone(),
+            oidc_issuer: self.certificate_oidc_issuer.clone(),
+            timeout: std::time::Duration::from_secs_f64(self.cosign_timeout.max(0.0)),
+            temp_root: None,
+        }
+    }
+}

@@ -1,0 +1,61 @@
+//! What the user typed (clap types in `args.rs`), kept apart from what runs it.
+
+mod args;
+mod models;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use args::{Cli, Command};
+
+/// Exit codes shared by every command (README.md lists them).
+pub mod exit {
+    pub const OK: u8 = 0;
+    /// Anything not listed below.
+    pub const FAILURE: u8 = 1;
+    /// A registry document failed its schema or a file check.
+    pub const REGISTRY_INVALID: u8 = 4;
+    /// A model failed to load or run.
+    pub const MODEL: u8 = 30;
+}
+
+/// An error with the exit code it should end the process with.
+#[derive(Debug)]
+pub struct Failure {
+    pub code: u8,
+    pub error: anyhow::Error,
+}
+
+impl<E: Into<anyhow::Error>> From<E> for Failure {
+    fn from(e: E) -> Self {
+        let error: anyhow::Error = e.into();
+        let code = if let Some(v) = error.downcast_ref::<tinyvmaf_gpu::verify::VerifyError>() {
+            v.exit_code()
+        } else if error.downcast_ref::<tinyvmaf_gpu::registry::BuildCheckError>().is_some() {
+            exit::REGISTRY_INVALID
+        } else if error.downcast_ref::<tinyvmaf_gpu::model::ModelError>().is_some() {
+            exit::MODEL
+        } else {
+            exit::FAILURE
+        };
+        Failure { code, error }
+    }
+}
+
+pub type CliResult = Result<(), Failure>;
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Models(cmd) => models::run_models(cmd),
+        Command::Registry(cmd) => models::run_registry(cmd),
+    };
+    match result {
+        Ok(()) => ExitCode::from(exit::OK),
+        Err(failure) => {
+            eprintln!("error: {:#}", failure.error);
+            ExitCode::from(failure.code)
+        }
+    }
+}

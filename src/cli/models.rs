@@ -1,0 +1,155 @@
+//! `models …` and `registry …`.
+
+use std::io::Read;
+use std::path::PathBuf;
+
+use anyhow::Context;
+use serde_json::json;
+
+use tinyvmaf_gpu::model::{self, LoadedModel};
+use tinyvmaf_gpu::registry::{self, BuildCheckError, ModelEntry};
+use tinyvmaf_gpu::verify;
+
+use super::args::{ModelsCommand, RegistryCommand, VerifyArgs};
+use super::CliResult;
+
+pub fn run_models(cmd: ModelsCommand) -> CliResult {
+    match cmd {
+        ModelsCommand::List { json, dir } => list(json, &registry::model_dir(dir.model_dir.as_deref())),
+        ModelsCommand::Show { id, json } => show(&id, json),
+        ModelsCommand::Verify { id, verify } => {
+            let verified = verify::with_cosign(&id, &verify.options())?;
+            if let verify::Provenance::Signed { bundle, identity_regexp, oidc_issuer } = verified.provenance() {
+                println!(
+                    "verified {id}: sha256 {} signed by {identity_regexp} ({oidc_issuer}), bundle {}",
+                    verified.model().sha256,
+                    bundle.display()
+                );
+            }
+            Ok(())
+        }
+        ModelsCommand::Eval { id, features, backend, tiny_model_verify, verify } => {
+            let rows = read_rows(&features)?;
+            let model = load(&id, tiny_model_verify, &verify, backend)?;
+            let scores = model.predict(&rows)?;
+            println!("{}", serde_json::to_string(&scores)?);
+            Ok(())
+        }
+    }
+}
+
+/// Verifies (pin always; cosign with `--tiny-model-verify`) and then loads a model.
+pub fn load(id: &str, tiny_model_verify: bool, args: &VerifyArgs, backend: model::Backend) -> Result<LoadedModel, super::Failure> {
+    let verified = if tiny_model_verify {
+        verify::with_cosign(id, &args.options())?
+    } else {
+        verify::pin_checked(id)?
+    };
+    Ok(LoadedModel::load(verified, backend)?)
+}
+
+fn read_rows(path: &PathBuf) -> anyhow::Result<Vec<Vec<f64>>> {
+    let text = if path.as_os_str() == "-" {
+        let mut s = String::new();
+        std::io::stdin().read_to_string(&mut s).context("reading feature rows from standard input")?;
+        s
+    } else {
+        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?
+    };
+    serde_json::from_str(&text)
+        .with_context(|| format!("{}: expected a JSON array of numeric rows", path.display()))
+}
+
+fn bundle_present(entry: &ModelEntry, dir: &std::path::Path) -> bool {
+    verify::bundle_path(entry, dir).map(|p| p.is_file()).unwrap_or(false)
+}
+
+fn list(json: bool, dir: &std::path::Path) -> CliResult {
+    let reg = registry::embedded();
+    if json {
+        let rows: Vec<_> = reg
+            .models
+            .iter()
+            .map(|m| {
+                json!({
+                    "id": m.id, "kind": m.kind, "quant_mode": m.quant_mode,
+                    "license": m.license, "sha256": m.sha256, "smoke": m.smoke,
+                    "bundle": bundle_present(m, dir),
+                })
+            })
+            .collect();
+        println!("{}", serde_json::to_string_pretty(&rows)?);
+        return Ok(());
+    }
+    println!("{:<20} {:<6} {:<8} {:<22} {}", "ID", "KIND", "QUANT", "LICENSE", "BUNDLE");
+    for m in &reg.models {
+        println!(
+            "{:<20} {:<6} {:<8} {:<22} {}",
+            m.id,
+            m.kind,
+            m.quant_mode,
+            m.license.as_deref().unwrap_or("-"),
+            if bundle_present(m, dir) { "yes" } else { "no" }
+        );
+    }
+    Ok(())
+}
+
+fn show(id: &str, json: bool) -> CliResult {
+    let entry = registry::find(registry::embedded(), id)
+        .ok_or_else(|| verify::VerifyError::UnknownModel { id: id.to_owned() })?;
+    let embedded = model::embedded(id).ok_or_else(|| verify::VerifyError::UnknownModel { id: id.to_owned() })?;
+    let doc = json!({ "registry": entry, "sidecar": embedded.sidecar(), "embedded_bytes": embedded.onnx.len() });
+    if json {
+        println!("{}", serde_json::to_string_pretty(&doc)?);
+        return Ok(());
+    }
+    let sidecar = embedded.sidecar();
+    println!("id:          {}", entry.id);
+    println!("kind:        {}", entry.kind);
+    println!("onnx:        {} ({} bytes, opset {})", entry.onnx, embedded.onnx.len(), entry.opset);
+    println!("sha256:      {}", entry.sha256);
+    println!("quant_mode:  {}", entry.quant_mode);
+    println!("license:     {}", entry.license.as_deref().unwrap_or("-"));
+    if let Some(url) = &entry.license_url {
+        println!("license_url: {url}");
+    }
+    println!("bundle:      {}", entry.sigstore_bundle.as_deref().unwrap_or("-"));
+    println!("features:    {}", sidecar.features.join(", "));
+    println!("output:      [{}, {}]", sidecar.output_range[0], sidecar.output_range[1]);
+    if let Some(d) = &entry.description {
+        println!("description: {d}");
+    }
+    if let Some(n) = &entry.notes {
+        println!("notes:       {n}");
+    }
+    Ok(())
+}
+
+pub fn run_registry(cmd: RegistryCommand) -> CliResult {
+    let RegistryCommand::Check { path, files, json } = cmd;
+    let path = path.unwrap_or_else(|| registry::model_dir(None).join("registry.json"));
+    match registry::check_file(&path, files) {
+        Ok(reg) => {
+            if json {
+                println!("{}", json!({ "path": path, "valid": true, "models": reg.models.len(), "errors": [] }));
+            } else {
+                println!("{}: valid ({} models{})", path.display(), reg.models.len(), if files { ", files match their pins" } else { "" });
+            }
+            Ok(())
+        }
+        Err(e) => {
+            if json {
+                let errors: Vec<_> = match &e {
+                    BuildCheckError::Schema { violations, .. } => violations
+                        .iter()
+                        .map(|v| json!({ "pointer": v.pointer, "message": v.message }))
+                        .collect(),
+                    other => vec![json!({ "pointer": null, "message": other.to_string() })],
+                };
+                println!("{}", json!({ "path": path, "valid": false, "errors": errors }));
+            }
+            Err(e.into())
+        }
+    }
+}

@@ -1,0 +1,208 @@
+//! Verification before use. Every model goes through here before any of its weights
+//! reach a device: [`Verified`] can only be made by this module, and
+//! [`crate::model::LoadedModel::load`] takes one by value.
+//!
+//! Two levels: [`pin_checked`] re-hashes the embedded ONNX bytes against the
+//! registry pin (always done); [`with_cosign`] (`--tiny-model-verify`) additionally
+//! has `cosign verify-blob` check the model's Sigstore bundle against those exact
+//! bytes.
+
+mod cosign;
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+pub use cosign::{find_cosign, run_cosign, CosignRun};
+
+use crate::model::EmbeddedModel;
+use crate::registry::{self, ModelEntry};
+
+/// Default certificate identity: the project's release workflow on a version tag.
+pub const DEFAULT_IDENTITY_REGEXP: &str =
+    r"^https://github\.com/tinyvmaf/tinyvmaf-gpu/\.github/workflows/release\.yml@refs/tags/v[0-9]+\.[0-9]+\.[0-9]+$";
+/// Default OIDC issuer: GitHub Actions' token service.
+pub const DEFAULT_OIDC_ISSUER: &str = "https://token.actions.githubusercontent.com";
+/// How long cosign may run before it is killed.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// Why a model was refused. Each variant has its own exit code ([`Self::exit_code`]).
+#[derive(Debug, thiserror::Error)]
+pub enum VerifyError {
+    #[error("model {id:?} is not in the registry (see `tinyvmaf-gpu models list`)")]
+    UnknownModel { id: String },
+    #[error(
+        "model {id:?}: embedded ONNX bytes do not match the registry pin: expected sha256 {expected}, actual {actual}"
+    )]
+    PinMismatch { id: String, expected: String, actual: String },
+    #[error("model {id:?}: Sigstore bundle not found at {}: {reason}", path.display())]
+    BundleMissing { id: String, path: PathBuf, reason: String },
+    #[error(
+        "cosign not found ({searched}); install it (https://docs.sigstore.dev/cosign/system_config/installation/), \
+         or pass --cosign PATH or set TINYVMAF_COSIGN"
+    )]
+    CosignMissing { searched: String },
+    #[error("model {id:?}: cosign rejected the signature (exit {code}):\n{stderr}")]
+    CosignRejected { id: String, code: String, stderr: String },
+    #[error("model {id:?}: cosign did not finish within {} s and was killed", timeout.as_secs_f64())]
+    CosignTimeout { id: String, timeout: Duration },
+    #[error("model {id:?}: the file cosign verified no longer matches the embedded bytes (sha256 {actual})")]
+    BytesChanged { id: String, actual: String },
+    #[error("model {id:?}: cannot run the verification: {message}")]
+    Io { id: String, message: String },
+}
+
+impl VerifyError {
+    /// The process exit code for this refusal (documented in README.md).
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            VerifyError::UnknownModel { .. } => 20,
+            VerifyError::PinMismatch { .. } => 21,
+            VerifyError::BundleMissing { .. } => 22,
+            VerifyError::CosignMissing { .. } => 23,
+            VerifyError::CosignRejected { .. } => 24,
+            VerifyError::CosignTimeout { .. } => 25,
+            VerifyError::BytesChanged { .. } => 26,
+            VerifyError::Io { .. } => 27,
+        }
+    }
+}
+
+/// How the bytes were verified.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Provenance {
+    /// The embedded bytes hash to the registry pin.
+    PinChecked,
+    /// And cosign accepted the Sigstore bundle for those bytes.
+    Signed { bundle: PathBuf, identity_regexp: String, oidc_issuer: String },
+}
+
+/// A model whose embedded bytes passed verification. Only this module makes one.
+#[derive(Debug)]
+pub struct Verified {
+    model: &'static EmbeddedModel,
+    provenance: Provenance,
+}
+
+impl Verified {
+    pub fn model(&self) -> &'static EmbeddedModel {
+        self.model
+    }
+    pub fn provenance(&self) -> &Provenance {
+        &self.provenance
+    }
+}
+
+/// Options of `--tiny-model-verify`.
+#[derive(Debug, Clone)]
+pub struct CosignOptions {
+    /// `--cosign PATH`; else `TINYVMAF_COSIGN`; else a search of `PATH`.
+    pub cosign: Option<PathBuf>,
+    /// Where bundles are looked up (see [`registry::model_dir`]).
+    pub model_dir: PathBuf,
+    /// Certificate identity, as a regular expression; anchored if it is not already.
+    pub identity_regexp: String,
+    pub oidc_issuer: String,
+    pub timeout: Duration,
+    /// Where the private copy's directory is made (default: the system temp dir).
+    pub temp_root: Option<PathBuf>,
+}
+
+impl Default for CosignOptions {
+    fn default() -> Self {
+        CosignOptions {
+            cosign: None,
+            model_dir: registry::model_dir(None),
+            identity_regexp: DEFAULT_IDENTITY_REGEXP.to_owned(),
+            oidc_issuer: DEFAULT_OIDC_ISSUER.to_owned(),
+            timeout: DEFAULT_TIMEOUT,
+            temp_root: None,
+        }
+    }
+}
+
+/// Wraps `re` in `^(?:…)$` unless it is already anchored at both ends, so that an
+/// identity such as `https://github.com/org/` cannot match `https://evil/https://github.com/org/x`.
+pub fn anchor_regexp(re: &str) -> String {
+    if re.starts_with('^') && re.ends_with('$') {
+        re.to_owned()
+    } else {
+        format!("^(?:{re})$")
+    }
+}
+
+fn lookup(id: &str) -> Result<(&'static ModelEntry, &'static EmbeddedModel), VerifyError> {
+    let unknown = || VerifyError::UnknownModel { id: id.to_owned() };
+    let entry = registry::find(registry::embedded(), id).ok_or_else(unknown)?;
+    let model = crate::model::embedded(id).ok_or_else(unknown)?;
+    Ok((entry, model))
+}
+
+/// Re-hashes `bytes` against the entry's pin.
+pub fn check_pin(entry: &ModelEntry, bytes: &[u8]) -> Result<(), VerifyError> {
+    let actual = registry::pin::sha256_hex(bytes);
+    if actual != entry.sha256 {
+        return Err(VerifyError::PinMismatch {
+            id: entry.id.clone(),
+            expected: entry.sha256.clone(),
+            actual,
+        });
+    }
+    Ok(())
+}
+
+/// The default path: the embedded bytes must still hash to the registry pin.
+pub fn pin_checked(id: &str) -> Result<Verified, VerifyError> {
+    let (entry, model) = lookup(id)?;
+    check_pin(entry, model.onnx)?;
+    Ok(Verified { model, provenance: Provenance::PinChecked })
+}
+
+/// `--tiny-model-verify`: pin check, then cosign on the exact embedded bytes.
+pub fn with_cosign(id: &str, options: &CosignOptions) -> Result<Verified, VerifyError> {
+    let (entry, model) = lookup(id)?;
+    let provenance = verify_blob(entry, model.onnx, options)?;
+    Ok(Verified { model, provenance })
+}
+
+/// The bundle path for an entry: the registry's `sigstore_bundle` (or
+/// `<onnx>.sigstore.json` when none is declared), inside the model directory.
+pub fn bundle_path(entry: &ModelEntry, model_dir: &std::path::Path) -> Result<PathBuf, VerifyError> {
+    let relative = entry.sigstore_bundle.clone().unwrap_or_else(|| format!("{}.sigstore.json", entry.onnx));
+    registry::pin::resolve(model_dir, &relative).map_err(|e| VerifyError::BundleMissing {
+        id: entry.id.clone(),
+        path: PathBuf::from(&relative),
+        reason: e.to_string(),
+    })
+}
+
+/// Verifies `bytes` as the model `entry` with cosign, in the documented order:
+/// pin, bundle, cosign binary, private temp copy, `cosign verify-blob`, re-hash.
+pub fn verify_blob(entry: &ModelEntry, bytes: &[u8], options: &CosignOptions) -> Result<Provenance, VerifyError> {
+    check_pin(entry, bytes)?;
+    let bundle = bundle_path(entry, &options.model_dir)?;
+    match std::fs::metadata(&bundle) {
+        Ok(meta) if meta.is_file() => {}
+        Ok(_) => {
+            return Err(VerifyError::BundleMissing {
+                id: entry.id.clone(),
+                path: bundle,
+                reason: "not a regular file".into(),
+            });
+        }
+        Err(e) => {
+            return Err(VerifyError::BundleMissing { id: entry.id.clone(), path: bundle, reason: e.to_string() });
+        }
+    }
+    let cosign = find_cosign(options.cosign.as_deref())?;
+    let identity_regexp = anchor_regexp(&options.identity_regexp);
+    let run = CosignRun {
+        cosign: &cosign,
+        bundle: &bundle,
+        identity_regexp: &identity_regexp,
+        oidc_issuer: &options.oidc_issuer,
+        timeout: options.timeout,
+        temp_root: options.temp_root.as_deref(),
+    };
+    run_cosign(&entry.id, &entry.onnx, bytes, &run)?;
+    Ok(Provenance::Signed { bundle, identity_regexp, oidc_issuer: options.oidc_issuer.clone() })
+}
