@@ -6,6 +6,11 @@
 //! code from the registry) → pooling → `output`. Beside it: `registry` (pins,
 //! schemas) and `verify` (the gate every model passes before loading).
 
+pub mod features;
+pub mod io;
 pub mod model;
+pub mod output;
+pub mod pooling;
+pub mod score;
 pub mod registry;
 pub mod verify;

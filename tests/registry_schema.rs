@@ -42,7 +42,8 @@ fn every_invalid_sidecar_is_refused_at_its_pointer() {
 fn both_schema_versions_are_accepted() {
     let valid = cases("valid_cases.json");
     let mut versions = Vec::new();
-    for doc in &valid {
+    for case in &valid {
+        let doc = &case["document"];
         let found = schema::violations(REGISTRY_SCHEMA, doc);
         assert!(found.is_empty(), "valid document refused: {found:?}\n{doc}");
         let bytes = serde_json::to_vec(doc).unwrap();

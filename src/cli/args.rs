@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 
 use tinyvmaf_gpu::model::Backend;
+use tinyvmaf_gpu::output::Format;
 use tinyvmaf_gpu::verify;
 
 #[derive(Debug, Parser)]
@@ -22,6 +23,68 @@ pub enum Command {
     /// Validate registry documents.
     #[command(subcommand)]
     Registry(RegistryCommand),
+    /// Score a distorted clip against its reference with one or more models.
+    Score(ScoreArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ScoreArgs {
+    /// Reference clip (Y4M, or raw YUV with --width/--height/--pixel-format); `-` reads standard input.
+    #[arg(short, long, value_name = "FILE")]
+    pub reference: PathBuf,
+    /// Distorted clip; `-` reads standard input (only one of the two may).
+    #[arg(short, long, value_name = "FILE")]
+    pub distorted: PathBuf,
+    /// Registry model id; repeat for several models sharing one feature pass.
+    #[arg(short, long = "model", value_name = "ID", default_value = "vmaf_v0.6.1")]
+    pub models: Vec<String>,
+    /// Raw YUV width (both inputs).
+    #[arg(long, requires_all = ["height", "pixel_format"])]
+    pub width: Option<usize>,
+    /// Raw YUV height (both inputs).
+    #[arg(long, requires_all = ["width", "pixel_format"])]
+    pub height: Option<usize>,
+    /// Raw YUV pixel format, as ffmpeg names it (yuv420p, yuv422p10le, yuv444p12le, yuv420p16le, …).
+    #[arg(long, requires_all = ["width", "height"])]
+    pub pixel_format: Option<String>,
+    /// Score at most N frames.
+    #[arg(long, value_name = "N")]
+    pub frame_count: Option<u64>,
+    /// Skip the first N reference frames.
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub skip_reference: u64,
+    /// Skip the first N distorted frames.
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub skip_distorted: u64,
+    /// Score every N-th frame.
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    pub subsample: u64,
+    /// Score the frames both inputs have instead of failing when their lengths differ.
+    #[arg(long)]
+    pub shortest: bool,
+    /// Also compute PSNR (Y, Cb, Cr).
+    #[arg(long)]
+    pub psnr: bool,
+    /// Worker threads for the CPU features (default: all cores).
+    #[arg(long, value_name = "N")]
+    pub threads: Option<usize>,
+    /// Where models run.
+    #[arg(long, value_enum, default_value_t = Backend::Cpu)]
+    pub backend: Backend,
+    /// Write the per-frame log here (written whole, then renamed into place).
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Format of --output (or of standard output).
+    #[arg(long, value_enum)]
+    pub format: Option<Format>,
+    /// No progress bar.
+    #[arg(short, long)]
+    pub quiet: bool,
+    /// Verify each model's Sigstore bundle with cosign before loading it.
+    #[arg(long)]
+    pub tiny_model_verify: bool,
+    #[command(flatten)]
+    pub verify: VerifyArgs,
 }
 
 #[derive(Debug, Subcommand)]

@@ -2,6 +2,7 @@
 
 mod args;
 mod models;
+mod score;
 
 use std::process::ExitCode;
 
@@ -32,6 +33,8 @@ impl<E: Into<anyhow::Error>> From<E> for Failure {
         let error: anyhow::Error = e.into();
         let code = if let Some(v) = error.downcast_ref::<tinyvmaf_gpu::verify::VerifyError>() {
             v.exit_code()
+        } else if let Some(s) = error.downcast_ref::<tinyvmaf_gpu::score::ScoreError>() {
+            s.exit_code()
         } else if error.downcast_ref::<tinyvmaf_gpu::registry::BuildCheckError>().is_some() {
             exit::REGISTRY_INVALID
         } else if error.downcast_ref::<tinyvmaf_gpu::model::ModelError>().is_some() {
@@ -50,6 +53,7 @@ pub fn main() -> ExitCode {
     let result = match cli.command {
         Command::Models(cmd) => models::run_models(cmd),
         Command::Registry(cmd) => models::run_registry(cmd),
+        Command::Score(args) => score::run(args),
     };
     match result {
         Ok(()) => ExitCode::from(exit::OK),

@@ -1,0 +1,94 @@
+//! `score`: open both inputs, verify and load the models, extract features on all
+//! cores with a progress bar, run the models, pool, write.
+
+use std::io::IsTerminal;
+use std::time::Instant;
+
+use tinyvmaf_gpu::output::{self, Format, RunContext};
+use tinyvmaf_gpu::score::{self, InputSpec, RawFormat, ScoreOptions};
+
+use super::args::ScoreArgs;
+use super::{models, CliResult};
+
+pub fn run(args: ScoreArgs) -> CliResult {
+    if args.reference.as_os_str() == "-" && args.distorted.as_os_str() == "-" {
+        return Err(anyhow::anyhow!("only one of --reference and --distorted may be `-` (standard input)").into());
+    }
+    let raw = match (args.width, args.height, &args.pixel_format) {
+        (Some(width), Some(height), Some(pixel_format)) => {
+            Some(RawFormat { width, height, pixel_format: pixel_format.clone() })
+        }
+        _ => None,
+    };
+    let mut reference = score::open(&InputSpec { path: args.reference.clone(), raw: raw.clone() })?;
+    let mut distorted = score::open(&InputSpec { path: args.distorted.clone(), raw })?;
+
+    // Verified before any weight reaches a device; float64 graphs run on the CPU.
+    let models = args
+        .models
+        .iter()
+        .map(|id| models::load(id, args.tiny_model_verify, &args.verify, args.backend))
+        .collect::<Result<Vec<_>, _>>()?;
+    let sets = score::feature_sets(&models);
+
+    let options = ScoreOptions {
+        threads: args.threads.unwrap_or(ScoreOptions::default().threads),
+        frame_count: args.frame_count,
+        skip_reference: args.skip_reference,
+        skip_distorted: args.skip_distorted,
+        subsample: args.subsample,
+        shortest: args.shortest,
+        psnr: args.psnr,
+    };
+    let bar = (!args.quiet && std::io::stderr().is_terminal()).then(|| {
+        let bar = indicatif::ProgressBar::new_spinner();
+        bar.set_style(
+            indicatif::ProgressStyle::with_template("{spinner} {pos} frames  {per_sec}  {elapsed}")
+                .expect("static template"),
+        );
+        bar
+    });
+    let start = Instant::now();
+    let (width, height) = (reference.info().width, reference.info().height);
+    let table = score::extract(&mut reference, &mut distorted, &sets, &options, &|done| {
+        if let Some(bar) = &bar {
+            bar.set_position(done);
+        }
+    })?;
+    if let Some(bar) = &bar {
+        bar.finish_and_clear();
+    }
+    let scores = score::apply_models(&table, &models)?;
+    let fps = table.frame_numbers.len() as f64 / start.elapsed().as_secs_f64().max(1e-9);
+    let context = RunContext {
+        backend: "cpu".to_owned(),
+        adapter: None,
+        models: models.iter().map(|m| m.id.clone()).collect(),
+        reference: reference.name.clone(),
+        distorted: distorted.name.clone(),
+        width,
+        height,
+    };
+    let log = score::to_log(table, scores, fps, context);
+
+    match &args.output {
+        Some(path) => {
+            let format = args.format.unwrap_or_else(|| format_from_extension(path));
+            output::write_atomic(path, output::render(&log, format).as_bytes())?;
+            if !args.quiet {
+                eprint!("{}", output::render(&log, Format::Text));
+            }
+        }
+        None => print!("{}", output::render(&log, args.format.unwrap_or(Format::Text))),
+    }
+    Ok(())
+}
+
+fn format_from_extension(path: &std::path::Path) -> Format {
+    match path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).as_deref() {
+        Some("xml") => Format::Xml,
+        Some("csv") => Format::Csv,
+        Some("txt") => Format::Text,
+        _ => Format::Json,
+    }
+}

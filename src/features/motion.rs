@@ -1,0 +1,122 @@
+//! Integer motion (libvmaf master, 2026 pipeline): SAD of the 5-tap blurred
+//! *difference* of consecutive reference luma frames, and motion2.
+//!
+//! Passes per frame pair (row tiles):
+//! 1. [`motion_blur_v`] – vertical 5-tap filter of `prev - cur` (signed),
+//!    `(Σ + 2^(s-1)) >> s` arithmetic shift, s = 8 for 8-bit else bit depth;
+//! 2. [`motion_blur_h`] + [`motion_sad`] – horizontal 5-tap filter,
+//!    `(Σ + 2^15) >> 16`, absolute value, row sum;
+//! 3. reduction of row sums (u64) and `sad / 256 / (w*h)`.
+//!
+//! Mirroring is reflect-101 on all four sides (master's edge fix).
+//!
+//! 32-bit GPU: vertical sums are `< 2^16 * 2^16` in magnitude for 16-bit input
+//! → they do not fit i32 for 16-bit content; split the difference into its
+//! high and low byte, filter both halves (each fits i32), and recombine with
+//! `(hi << 8) + lo` before the shift (exact, the sum is linear). The
+//! horizontal inputs are < 2^16 in magnitude, so i32 sums are exact. Row sums
+//! (< w * 2^16) fit u32; the frame sum is a (lo, hi) u32 pair with carry.
+
+use super::tables::{MOTION_MAX, MOTION_TAPS, reflect101};
+use crate::io::Plane;
+
+/// Pass 1: vertical blur of the signed difference for image row `row`.
+///
+/// The CPU sums in i32 for 8-bit input (|Σ| < 2^16 · 2^8) and in i64 above.
+fn motion_blur_v(
+    prev: &Plane,
+    cur: &Plane,
+    w: usize,
+    h: usize,
+    row: usize,
+    bit_depth: u8,
+    out: &mut [i32],
+) {
+    let shift = if bit_depth <= 8 { 8 } else { bit_depth as u32 };
+    let rows = [0usize, 1, 2, 3, 4].map(|k| reflect101(row as isize + k as isize - 2, h));
+    let a = rows.map(|r| &prev.data[r * prev.width..r * prev.width + w]);
+    let b = rows.map(|r| &cur.data[r * cur.width..r * cur.width + w]);
+    let out = &mut out[..w];
+    if bit_depth <= 8 {
+        let round = 1i32 << (shift - 1);
+        for j in 0..w {
+            let mut acc = 0i32;
+            for k in 0..5 {
+                acc = acc.wrapping_add(MOTION_TAPS[k] * (a[k][j] as i32 - b[k][j] as i32));
+            }
+            out[j] = acc.wrapping_add(round) >> shift;
+        }
+    } else {
+        let round = 1i64 << (shift - 1);
+        for j in 0..w {
+            let mut acc = 0i64;
+            for k in 0..5 {
+                acc += MOTION_TAPS[k] as i64 * (a[k][j] as i64 - b[k][j] as i64);
+            }
+            out[j] = ((acc + round) >> shift) as i32;
+        }
+    }
+}
+
+/// Pass 2: horizontal blur, absolute value and row sum.
+fn motion_blur_h_sad(w: usize, vrow: &[i32], padded: &mut Vec<i32>) -> u64 {
+    padded.clear();
+    padded.resize(w + 4, 0);
+    padded[2..2 + w].copy_from_slice(&vrow[..w]);
+    for f in 1..=2usize {
+        padded[2 - f] = vrow[reflect101(-(f as isize), w)];
+        padded[2 + w - 1 + f] = vrow[reflect101((w - 1 + f) as isize, w)];
+    }
+    let mut row_sad = 0u32;
+    for j in 0..w {
+        let s = &padded[j..j + 5];
+        let mut acc = 0i64;
+        for k in 0..5 {
+            acc += MOTION_TAPS[k] as i64 * s[k] as i64;
+        }
+        let v = ((acc + (1 << 15)) >> 16) as i32;
+        row_sad = row_sad.wrapping_add(v.unsigned_abs());
+    }
+    row_sad as u64
+}
+
+/// Raw motion (`VMAF_integer_feature_motion_sad_score`) between the previous
+/// and the current reference luma plane.
+pub fn compute_motion_sad(prev: &Plane, cur: &Plane, bit_depth: u8) -> f64 {
+    let bit_depth = bit_depth.clamp(8, 16);
+    let w = prev.width.min(cur.width);
+    let h = prev.height.min(cur.height);
+    if w == 0 || h == 0 || prev.data.len() < prev.width * h || cur.data.len() < cur.width * h {
+        return 0.0;
+    }
+    let mut vrow = vec![0i32; w];
+    let mut padded = Vec::with_capacity(w + 4);
+    let mut sad = 0u64;
+    for row in 0..h {
+        motion_blur_v(prev, cur, w, h, row, bit_depth, &mut vrow);
+        if vrow.iter().all(|&v| v == 0) {
+            continue;
+        }
+        sad += motion_blur_h_sad(w, &vrow, &mut padded);
+    }
+    let score = sad as f64 / 256.0 / ((w * h) as u32 as f64);
+    if score < MOTION_MAX {
+        score
+    } else {
+        MOTION_MAX
+    }
+}
+
+/// libvmaf's motion2 from the raw motion of every frame: the smaller of a frame's
+/// raw motion and the next one's; the first frame is 0 and the last keeps its own
+/// raw motion (a one-frame look-ahead, so it is computed once all raw values exist).
+pub fn motion2(raw: &[f64]) -> Vec<f64> {
+    let n = raw.len();
+    (0..n)
+        .map(|i| match i {
+            0 => 0.0,
+            _ if i + 1 == n => raw[i],
+            _ => raw[i].min(raw[i + 1]),
+        })
+        .collect()
+}

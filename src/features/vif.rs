@@ -1,0 +1,625 @@
+//! Integer VIF at four scales, bit-exact with libvmaf's `integer_vif.c`
+//! (scalar path).
+//!
+//! Per scale the work is split into passes that map 1:1 onto compute-shader
+//! dispatches, one output row per work item ("row tile"):
+//!
+//! 1. [`vif_filter_v`]  – vertical Gaussian of x, y, x², y², xy for one row;
+//! 2. [`vif_filter_h`]  – horizontal Gaussian of those five rows;
+//! 3. [`vif_stats`]     – per-pixel sigma/log statistics, summed per row;
+//! 4. [`vif_reduce`]    – sum of the per-row partials, final num/den;
+//! 5. [`vif_downsample`] – low-pass + 2:1 decimation to the next scale.
+//!
+//! All filter arithmetic is 32-bit. Where libvmaf accumulates squares in 64
+//! bits we split every 32-bit square into 16-bit halves and accumulate the
+//! halves separately: with taps summing to 2^16, each half-sum is at most
+//! 2^16 * (2^16 - 1) < 2^32, and `(H*2^16 + L + r) >> s == (H << (16-s)) +
+//! ((L + r) >> s)` exactly for s <= 16. The result is what libvmaf keeps after
+//! its `(uint32_t)` cast, i.e. the value modulo 2^32 – so the CPU code below is
+//! already the 32-bit-only algorithm a WGSL shader runs.
+
+use super::tables::{
+    VIF_EPS, VIF_SIGMA_NSQ, VIF_TAPS_S0, VIF_TAPS_S1, VIF_TAPS_S2, VIF_TAPS_S3, log2_q11_u32,
+    log2_q11_u64, reflect101, vif_log2_table,
+};
+use crate::io::Plane;
+
+/// Per-row (tile) partial sums of the VIF statistic.
+///
+/// Widths: `den_log` terms are < 2^15 and `num_log` terms < 2^17 per pixel, so
+/// a tile of <= 2^14 pixels fits an i32 for `den_log`; on a 32-bit GPU use
+/// tiles of <= 2^13 pixels (a 1920 row is fine) for `num_log`, and keep
+/// `num_nonlog` (each term < 2^31) as a (lo, hi) u32 pair with carry. The CPU
+/// keeps i64 here and in [`vif_reduce`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct VifPartial {
+    pub num_log: i64,
+    pub den_log: i64,
+    pub num_nonlog: i64,
+    pub count: i64,
+}
+
+impl VifPartial {
+    fn add(&mut self, o: &VifPartial) {
+        self.num_log += o.num_log;
+        self.den_log += o.den_log;
+        self.num_nonlog += o.num_nonlog;
+        self.count += o.count;
+    }
+}
+
+/// Column block processed with register-resident accumulators.
+const BLK: usize = 16;
+
+/// `out[j] = Σ_k taps[k] · rows[k][j]` (u16 × u16 → u32, wrapping sums).
+///
+/// The taps are symmetric, so rows k and N-1-k are added first (17-bit sum)
+/// and multiplied once. Products and sums wrap mod 2^32, which is a ring
+/// homomorphism, so the result equals the unfolded sum mod 2^32 (and the
+/// true sum always fits). Blocked so the accumulators stay in registers.
+#[inline(always)]
+fn conv_v<const N: usize>(rows: &[&[u16]; N], taps: &[u16; N], out: &mut [u32]) {
+    let w = out.len();
+    let h = N / 2;
+    let mut j = 0;
+    while j + BLK <= w {
+        let mut acc = [0u32; BLK];
+        for k in 0..h {
+            let c = taps[k] as u32;
+            let a: &[u16; BLK] = rows[k][j..j + BLK].try_into().unwrap();
+            let b: &[u16; BLK] = rows[N - 1 - k][j..j + BLK].try_into().unwrap();
+            for l in 0..BLK {
+                acc[l] = acc[l].wrapping_add(c.wrapping_mul(a[l] as u32 + b[l] as u32));
+            }
+        }
+        let c = taps[h] as u32;
+        let m: &[u16; BLK] = rows[h][j..j + BLK].try_into().unwrap();
+        for l in 0..BLK {
+            acc[l] = acc[l].wrapping_add(c * m[l] as u32);
+        }
+        out[j..j + BLK].copy_from_slice(&acc);
+        j += BLK;
+    }
+    for jj in j..w {
+        let mut a = 0u32;
+        for (r, &c) in rows.iter().zip(taps) {
+            a = a.wrapping_add(c as u32 * r[jj] as u32);
+        }
+        out[jj] = a;
+    }
+}
+
+/// `out[j] = Σ_k taps[k] · src[j + k]` on a padded row (u16 × u16 → u32),
+/// with the same symmetric folding as [`conv_v`].
+#[inline(always)]
+fn conv_h<const N: usize>(src: &[u16], taps: &[u16; N], out: &mut [u32]) {
+    let w = out.len();
+    let h = N / 2;
+    let mut j = 0;
+    while j + BLK <= w {
+        let mut acc = [0u32; BLK];
+        for k in 0..h {
+            let c = taps[k] as u32;
+            let a: &[u16; BLK] = src[j + k..j + k + BLK].try_into().unwrap();
+            let b: &[u16; BLK] = src[j + N - 1 - k..j + N - 1 - k + BLK].try_into().unwrap();
+            for l in 0..BLK {
+                acc[l] = acc[l].wrapping_add(c.wrapping_mul(a[l] as u32 + b[l] as u32));
+            }
+        }
+        let c = taps[h] as u32;
+        let m: &[u16; BLK] = src[j + h..j + h + BLK].try_into().unwrap();
+        for l in 0..BLK {
+            acc[l] = acc[l].wrapping_add(c * m[l] as u32);
+        }
+        out[j..j + BLK].copy_from_slice(&acc);
+        j += BLK;
+    }
+    for jj in j..w {
+        let mut a = 0u32;
+        for (k, &c) in taps.iter().enumerate() {
+            a = a.wrapping_add(c as u32 * src[jj + k] as u32);
+        }
+        out[jj] = a;
+    }
+}
+
+/// Product planes of a row-ring: x², y², xy as u16 halves (hi, lo).
+/// "Narrow" mode (8-bit input at scale 0) stores the whole product in `lo`
+/// (it is < 2^16) and leaves `hi` unused.
+const N_PROD: usize = 6; // xx_hi, xx_lo, yy_hi, yy_lo, xy_hi, xy_lo
+
+/// Scratch buffers reused across rows and scales.
+#[derive(Default)]
+pub struct VifScratch {
+    /// ring of product rows: slot `r % taps` holds source row r
+    ring: [Vec<u16>; N_PROD],
+    /// vertical-pass u32 sums
+    vacc: [Vec<u32>; 8],
+    /// vertical results as padded u16 rows: mu1, mu2, xx_hi, xx_lo, yy_hi, yy_lo, xy_hi, xy_lo
+    vrow: [Vec<u16>; 8],
+    /// horizontal-pass u32 sums in the same order
+    hacc: [Vec<u32>; 8],
+    tmp_a: Vec<u32>,
+    tmp_pad: Vec<u16>,
+    /// σ1², σ2², σ12 of the current row
+    sigma: [Vec<i32>; 3],
+    /// per-row partials of the current scale
+    parts: Vec<VifPartial>,
+    /// current / next scale images (ref, dis, next ref, next dis)
+    images: [Vec<u16>; 4],
+}
+
+fn reset<T: Copy + Default>(v: &mut Vec<T>, n: usize) {
+    v.clear();
+    v.resize(n, T::default());
+}
+
+/// Make `v` exactly `n` long without clearing (callers overwrite every element).
+fn ensure_len<T: Copy + Default>(v: &mut Vec<T>, n: usize) {
+    if v.len() != n {
+        v.resize(n, T::default());
+    }
+}
+
+/// Shift parameters of one scale's vertical pass.
+#[derive(Clone, Copy)]
+struct VShifts {
+    /// mu: `(acc + 2^(s-1)) >> s`
+    mu: u32,
+    /// squares: `(acc + 2^(s-1)) >> s`, s in 0..=16
+    sq: u32,
+}
+
+fn vshifts(scale: usize, bit_depth: u8) -> VShifts {
+    if scale == 0 {
+        VShifts {
+            mu: bit_depth as u32,
+            sq: 2 * (bit_depth as u32).saturating_sub(8),
+        }
+    } else {
+        VShifts { mu: 16, sq: 16 }
+    }
+}
+
+#[inline(always)]
+fn rnd(s: u32) -> u32 {
+    if s == 0 { 0 } else { 1 << (s - 1) }
+}
+
+/// Combine split accumulators: `((hi * 2^16 + lo) + 2^(s-1)) >> s` mod 2^32.
+#[inline(always)]
+fn combine_split(hi: u32, lo: u32, s: u32) -> u32 {
+    hi.wrapping_shl(16 - s)
+        .wrapping_add(lo.wrapping_add(rnd(s)) >> s)
+}
+
+/// Pass 0 (products): x², y², x·y of one source row, split into 16-bit halves.
+fn vif_products(xr: &[u16], yr: &[u16], narrow: bool, slot: usize, w: usize, sc: &mut VifScratch) {
+    let [xxh, xxl, yyh, yyl, xyh, xyl] = &mut sc.ring;
+    let base = slot * w;
+    let (xxh, xxl) = (&mut xxh[base..base + w], &mut xxl[base..base + w]);
+    let (yyh, yyl) = (&mut yyh[base..base + w], &mut yyl[base..base + w]);
+    let (xyh, xyl) = (&mut xyh[base..base + w], &mut xyl[base..base + w]);
+    let (xr, yr) = (&xr[..w], &yr[..w]);
+    if narrow {
+        for j in 0..w {
+            let (a, b) = (xr[j] as u32, yr[j] as u32);
+            xxl[j] = (a * a) as u16;
+            yyl[j] = (b * b) as u16;
+            xyl[j] = (a * b) as u16;
+        }
+    } else {
+        for j in 0..w {
+            let (a, b) = (xr[j] as u32, yr[j] as u32);
+            let (p, q, r) = (a * a, b * b, a * b);
+            xxh[j] = (p >> 16) as u16;
+            xxl[j] = p as u16;
+            yyh[j] = (q >> 16) as u16;
+            yyl[j] = q as u16;
+            xyh[j] = (r >> 16) as u16;
+            xyl[j] = r as u16;
+        }
+    }
+}
+
+/// Fill `half` samples on each side of `v[half..half+w]` by reflect-101.
+fn pad_reflect101<T: Copy>(v: &mut [T], half: usize, w: usize) {
+    for f in 1..=half {
+        v[half - f] = v[half + reflect101(-(f as isize), w)];
+        v[half + w - 1 + f] = v[half + reflect101((w - 1 + f) as isize, w)];
+    }
+}
+
+/// Pass 1 (vertical): Gaussian down the columns around image row `row`.
+/// Writes `sc.vrow` (reflect-101 padded by `taps.len()/2`): mu1, mu2 as u16
+/// (`rnd(Σ c·x, s_mu)`), and the squares `rnd(Σ c·x², s_sq)` as u32 split
+/// into (hi, lo) u16 halves for the horizontal pass.
+fn vif_filter_v<const N: usize>(
+    refi: &[u16],
+    disi: &[u16],
+    w: usize,
+    h: usize,
+    row: usize,
+    taps: &[u16; N],
+    sh: VShifts,
+    narrow: bool,
+    sc: &mut VifScratch,
+) {
+    let n = N;
+    let half = n / 2;
+    // source rows (reflect-101) and their ring slots
+    let mut src_rows = [0usize; N];
+    for k in 0..n {
+        src_rows[k] = reflect101(row as isize + k as isize - half as isize, h);
+    }
+    let mut xrows: [&[u16]; N] = [&[]; N];
+    let mut yrows: [&[u16]; N] = [&[]; N];
+    for k in 0..n {
+        let r = src_rows[k];
+        xrows[k] = &refi[r * w..r * w + w];
+        yrows[k] = &disi[r * w..r * w + w];
+    }
+    for v in sc.vacc.iter_mut() {
+        ensure_len(v, w);
+    }
+    conv_v(&xrows, taps, &mut sc.vacc[0]);
+    conv_v(&yrows, taps, &mut sc.vacc[1]);
+    let planes: &[usize] = if narrow {
+        &[1, 3, 5]
+    } else {
+        &[0, 1, 2, 3, 4, 5]
+    };
+    for &p in planes {
+        let ring = &sc.ring[p];
+        let mut prow: [&[u16]; N] = [&[]; N];
+        for k in 0..n {
+            let slot = src_rows[k] % n;
+            prow[k] = &ring[slot * w..slot * w + w];
+        }
+        conv_v(&prow, taps, &mut sc.vacc[2 + p]);
+    }
+    let padded = w + 2 * half;
+    for v in sc.vrow.iter_mut() {
+        ensure_len(v, padded);
+    }
+    let (rm, sm) = (rnd(sh.mu), sh.mu);
+    for c in 0..2 {
+        let (src, dst) = (&sc.vacc[c][..w], &mut sc.vrow[c][half..half + w]);
+        for j in 0..w {
+            dst[j] = (src[j].wrapping_add(rm) >> sm) as u16;
+        }
+    }
+    for q in 0..3 {
+        let (hi_i, lo_i) = (2 + 2 * q, 3 + 2 * q);
+        let (head, tail) = sc.vrow.split_at_mut(lo_i);
+        let (oh, ol) = (
+            &mut head[hi_i][half..half + w],
+            &mut tail[0][half..half + w],
+        );
+        let lo = &sc.vacc[lo_i][..w];
+        if narrow {
+            // the product sum is exact in u32 (libvmaf keeps it unshifted)
+            for j in 0..w {
+                let v = lo[j];
+                oh[j] = (v >> 16) as u16;
+                ol[j] = v as u16;
+            }
+        } else {
+            let hi = &sc.vacc[hi_i][..w];
+            for j in 0..w {
+                let v = combine_split(hi[j], lo[j], sh.sq);
+                oh[j] = (v >> 16) as u16;
+                ol[j] = v as u16;
+            }
+        }
+    }
+    for v in sc.vrow.iter_mut() {
+        pad_reflect101(v, half, w);
+    }
+}
+
+/// Pass 2 (horizontal): Gaussian along the padded vertical rows into
+/// `sc.hacc`: mu1, mu2 unshifted (u32), squares as (hi, lo) half sums that
+/// [`vif_stats`] combines to `(Σ c·v + 2^15) >> 16`.
+fn vif_filter_h<const N: usize>(w: usize, taps: &[u16; N], sc: &mut VifScratch) {
+    for (src, dst) in sc.vrow.iter().zip(sc.hacc.iter_mut()) {
+        ensure_len(dst, w);
+        conv_h(src, taps, dst);
+    }
+}
+
+/// `(a * b + 2^31) >> 32` – the Q32 product libvmaf uses for mu². A 32-bit
+/// GPU forms it from 16-bit limbs (mulhi with a carry-in of 2^31).
+#[inline(always)]
+fn mul_q32(a: u32, b: u32) -> u32 {
+    ((a as u64 * b as u64 + (1u64 << 31)) >> 32) as u32
+}
+
+/// Pass 3a: per-pixel local variances and covariance (branch-free, vectorisable):
+/// σ1² = xx − mu1², σ2² = max(yy − mu2², 0), σ12 = xy − mu1·mu2 (u32 wrap → i32).
+fn vif_sigmas(w: usize, sc: &mut VifScratch) {
+    let r = &sc.hacc;
+    let (mu1, mu2) = (&r[0][..w], &r[1][..w]);
+    let (xxh, xxl, yyh, yyl, xyh, xyl) = (
+        &r[2][..w],
+        &r[3][..w],
+        &r[4][..w],
+        &r[5][..w],
+        &r[6][..w],
+        &r[7][..w],
+    );
+    let [s1, s2, s12] = &mut sc.sigma;
+    for v in [&mut *s1, &mut *s2, &mut *s12] {
+        if v.len() != w {
+            v.resize(w, 0);
+        }
+    }
+    let (s1, s2, s12) = (&mut s1[..w], &mut s2[..w], &mut s12[..w]);
+    for j in 0..w {
+        let (m1, m2) = (mu1[j], mu2[j]);
+        let xx = combine_split(xxh[j], xxl[j], 16);
+        let yy = combine_split(yyh[j], yyl[j], 16);
+        let xy = combine_split(xyh[j], xyl[j], 16);
+        s1[j] = xx.wrapping_sub(mul_q32(m1, m1)) as i32;
+        s2[j] = (yy.wrapping_sub(mul_q32(m2, m2)) as i32).max(0);
+        s12[j] = xy.wrapping_sub(mul_q32(m1, m2)) as i32;
+    }
+}
+
+/// Pass 3b: per-pixel VIF statistic (log-domain information terms), summed
+/// into one partial per row.
+fn vif_stats(w: usize, gain_limit: f64, table: &[u16; 65536], sc: &VifScratch) -> VifPartial {
+    let mut p = VifPartial::default();
+    let [s1, s2, s12] = &sc.sigma;
+    let (s1, s2, s12) = (&s1[..w], &s2[..w], &s12[..w]);
+    for j in 0..w {
+        let (sigma1_sq, sigma2_sq, sigma12) = (s1[j], s2[j], s12[j]);
+        if sigma1_sq >= VIF_SIGMA_NSQ {
+            // log2(1 + sigma1²/sigma_n²) = log2(sigma_n² + sigma1²) - 17, Q11
+            p.den_log += (log2_q11_u32(table, VIF_SIGMA_NSQ.wrapping_add(sigma1_sq) as u32)
+                - 2048 * 17) as i64;
+            if sigma12 > 0 && sigma2_sq > 0 {
+                let mut g = sigma12 as f64 / (sigma1_sq as f64 + VIF_EPS);
+                let sv_sq = ((sigma2_sq as f64 - g * sigma12 as f64) as i32).max(0);
+                if g >= gain_limit {
+                    g = gain_limit;
+                }
+                let numer1 = (sv_sq as u32).wrapping_add(VIF_SIGMA_NSQ as u32);
+                let numer1_tmp = ((g * g * sigma1_sq as f64) as i64).wrapping_add(numer1 as i64);
+                p.num_log += (log2_q11_u64(table, numer1_tmp as u64)
+                    - log2_q11_u64(table, numer1 as u64)) as i64;
+            }
+        } else {
+            p.num_nonlog += sigma2_sq as i64;
+            p.count += 1;
+        }
+    }
+    p
+}
+
+/// Pass 4: reduce the per-row partials to libvmaf's (num, den) floats.
+pub fn vif_reduce(parts: &[VifPartial]) -> (f32, f32) {
+    let mut t = VifPartial::default();
+    for p in parts {
+        t.add(p);
+    }
+    let num =
+        t.num_log as f64 / 2048.0 + (t.count as f64 - (t.num_nonlog as f64 / 16384.0) / 65025.0);
+    let den = t.den_log as f64 / 2048.0 + t.count as f64;
+    (num as f32, den as f32)
+}
+
+/// Pass 5: low-pass with the next scale's taps and keep even rows/columns.
+/// Vertical `(Σ + 2^(s-1)) >> s` (s = bit depth when leaving scale 0, else
+/// 16) stored as u16, horizontal `(Σ + 2^15) >> 16` as u16; all u32 sums.
+fn vif_downsample<const N: usize>(
+    src: &[u16],
+    w: usize,
+    h: usize,
+    taps: &[u16; N],
+    shift_v: u32,
+    out: &mut Vec<u16>,
+    sc: &mut VifScratch,
+) -> (usize, usize) {
+    let (ow, oh) = (w / 2, h / 2);
+    reset(out, ow * oh);
+    let n = N;
+    let half = n / 2;
+    let padded = w + 2 * half;
+    let rv = rnd(shift_v);
+    for oy in 0..oh {
+        let row = 2 * oy;
+        let mut rows: [&[u16]; N] = [&[]; N];
+        for k in 0..n {
+            let r = reflect101(row as isize + k as isize - half as isize, h);
+            rows[k] = &src[r * w..r * w + w];
+        }
+        ensure_len(&mut sc.tmp_a, w);
+        conv_v(&rows, taps, &mut sc.tmp_a);
+        ensure_len(&mut sc.tmp_pad, padded);
+        for (d, &a) in sc.tmp_pad[half..half + w].iter_mut().zip(&sc.tmp_a) {
+            *d = (a.wrapping_add(rv) >> shift_v) as u16;
+        }
+        pad_reflect101(&mut sc.tmp_pad, half, w);
+        let o = &mut out[oy * ow..(oy + 1) * ow];
+        for (ox, dst) in o.iter_mut().enumerate() {
+            let s = &sc.tmp_pad[2 * ox..2 * ox + n];
+            let mut acc = 0u32;
+            for k in 0..n {
+                acc = acc.wrapping_add(taps[k] as u32 * s[k] as u32);
+            }
+            *dst = (acc.wrapping_add(1 << 15) >> 16) as u16;
+        }
+    }
+    (ow, oh)
+}
+
+/// num/den of one scale: products → vertical → horizontal → stats per row,
+/// then the reduction.
+fn vif_scale<const N: usize>(
+    refi: &[u16],
+    disi: &[u16],
+    w: usize,
+    h: usize,
+    scale: usize,
+    taps: &[u16; N],
+    bit_depth: u8,
+    gain_limit: f64,
+    sc: &mut VifScratch,
+) -> (f32, f32) {
+    let n = N;
+    let half = n / 2;
+    let sh = vshifts(scale, bit_depth);
+    let narrow = scale == 0 && bit_depth <= 8;
+    let table = vif_log2_table();
+    for v in sc.ring.iter_mut() {
+        ensure_len(v, n * w);
+    }
+    let mut parts = std::mem::take(&mut sc.parts);
+    parts.clear();
+    let mut next_src = 0usize;
+    for row in 0..h {
+        // make sure product rows up to row + half are in the ring
+        let need = (row + half).min(h - 1);
+        while next_src <= need {
+            let slot = next_src % n;
+            vif_products(
+                &refi[next_src * w..],
+                &disi[next_src * w..],
+                narrow,
+                slot,
+                w,
+                sc,
+            );
+            next_src += 1;
+        }
+        vif_filter_v(refi, disi, w, h, row, taps, sh, narrow, sc);
+        vif_filter_h(w, taps, sc);
+        vif_sigmas(w, sc);
+        parts.push(vif_stats(w, gain_limit, table, sc));
+    }
+    let res = vif_reduce(&parts);
+    sc.parts = parts;
+    res
+}
+
+/// Borrow a plane as a tightly packed `w x h` image, copying only when the
+/// plane is wider than `w`.
+pub(crate) fn packed<'a>(p: &'a Plane, w: usize, h: usize, buf: &'a mut Vec<u16>) -> &'a [u16] {
+    if p.width == w {
+        &p.data[..w * h]
+    } else {
+        buf.clear();
+        for y in 0..h {
+            buf.extend_from_slice(&p.data[y * p.width..y * p.width + w]);
+        }
+        &buf[..]
+    }
+}
+
+/// Per-scale (num, den) as libvmaf reports them (`integer_vif_num_scaleN` /
+/// `integer_vif_den_scaleN`). `sc` is reused between calls to avoid
+/// reallocating (one scratch per worker thread).
+pub fn compute_vif_num_den_with(
+    ref_y: &Plane,
+    dist_y: &Plane,
+    bit_depth: u8,
+    gain_limit: f64,
+    sc: &mut VifScratch,
+) -> [(f32, f32); 4] {
+    let mut out = [(0.0f32, 0.0f32); 4];
+    let bit_depth = bit_depth.clamp(8, 16);
+    let (mut w, mut h) = (
+        ref_y.width.min(dist_y.width),
+        ref_y.height.min(dist_y.height),
+    );
+    if w == 0
+        || h == 0
+        || ref_y.data.len() < ref_y.width * h
+        || dist_y.data.len() < dist_y.width * h
+    {
+        return out;
+    }
+    let mut imgs = std::mem::take(&mut sc.images);
+    {
+        let [cur_ref, cur_dis, next_ref, next_dis] = &mut imgs;
+        let (r, d) = (packed(ref_y, w, h, cur_ref), packed(dist_y, w, h, cur_dis));
+        out[0] = vif_scale(r, d, w, h, 0, &VIF_TAPS_S0, bit_depth, gain_limit, sc);
+        // scale 1 input is produced from the borrowed planes
+        let (r, d) = (packed(ref_y, w, h, cur_ref), packed(dist_y, w, h, cur_dis));
+        let shift_v = bit_depth as u32;
+        vif_downsample(r, w, h, &VIF_TAPS_S1, shift_v, next_ref, sc);
+        let (nw, nh) = vif_downsample(d, w, h, &VIF_TAPS_S1, shift_v, next_dis, sc);
+        std::mem::swap(cur_ref, next_ref);
+        std::mem::swap(cur_dis, next_dis);
+        w = nw;
+        h = nh;
+        for scale in 1..4 {
+            if w == 0 || h == 0 {
+                break;
+            }
+            if scale > 1 {
+                let (nw, nh) = if scale == 2 {
+                    vif_downsample(cur_ref, w, h, &VIF_TAPS_S2, 16, next_ref, sc);
+                    vif_downsample(cur_dis, w, h, &VIF_TAPS_S2, 16, next_dis, sc)
+                } else {
+                    vif_downsample(cur_ref, w, h, &VIF_TAPS_S3, 16, next_ref, sc);
+                    vif_downsample(cur_dis, w, h, &VIF_TAPS_S3, 16, next_dis, sc)
+                };
+                std::mem::swap(cur_ref, next_ref);
+                std::mem::swap(cur_dis, next_dis);
+                w = nw;
+                h = nh;
+                if w == 0 || h == 0 {
+                    break;
+                }
+            }
+            let (r, d) = (&cur_ref[..], &cur_dis[..]);
+            out[scale] = match scale {
+                1 => vif_scale(r, d, w, h, 1, &VIF_TAPS_S1, bit_depth, gain_limit, sc),
+                2 => vif_scale(r, d, w, h, 2, &VIF_TAPS_S2, bit_depth, gain_limit, sc),
+                _ => vif_scale(r, d, w, h, 3, &VIF_TAPS_S3, bit_depth, gain_limit, sc),
+            };
+        }
+    }
+    sc.images = imgs;
+    out
+}
+
+/// [`compute_vif_num_den_with`] with a fresh scratch.
+pub fn compute_vif_num_den(
+    ref_y: &Plane,
+    dist_y: &Plane,
+    bit_depth: u8,
+    gain_limit: f64,
+) -> [(f32, f32); 4] {
+    compute_vif_num_den_with(
+        ref_y,
+        dist_y,
+        bit_depth,
+        gain_limit,
+        &mut VifScratch::default(),
+    )
+}
+
+/// VIF scores with a reusable scratch.
+pub fn compute_vif_with(
+    ref_y: &Plane,
+    dist_y: &Plane,
+    bit_depth: u8,
+    gain_limit: f64,
+    sc: &mut VifScratch,
+) -> [f64; 4] {
+    compute_vif_num_den_with(ref_y, dist_y, bit_depth, gain_limit, sc).map(|(n, d)| (n / d) as f64)
+}
+
+/// VIF scores for scales 0..3 (`integer_vif_scaleN`): `(float)num / (float)den`.
+pub fn compute_vif(ref_y: &Plane, dist_y: &Plane, bit_depth: u8, gain_limit: f64) -> [f64; 4] {
+    compute_vif_with(
+        ref_y,
+        dist_y,
+        bit_depth,
+        gain_limit,
+        &mut VifScratch::default(),
+    )
+}

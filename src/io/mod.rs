@@ -1,0 +1,216 @@
+//! Video input: frame/plane types, a streaming Y4M reader and a raw-YUV reader.
+
+pub mod y4m;
+pub mod yuv;
+
+pub use y4m::Y4mReader;
+pub use yuv::YuvReader;
+
+/// Largest accepted width or height (checked before anything is allocated).
+pub const MAX_DIMENSION: usize = 16384;
+/// Longest accepted header / FRAME line, in bytes.
+pub const MAX_HEADER_LEN: usize = 4096;
+
+/// Chroma subsampling of a YUV stream.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ChromaFormat {
+    Yuv420,
+    Yuv422,
+    Yuv444,
+}
+
+impl ChromaFormat {
+    /// (horizontal, vertical) subsampling shifts of the chroma planes.
+    pub fn shifts(self) -> (u32, u32) {
+        match self {
+            ChromaFormat::Yuv420 => (1, 1),
+            ChromaFormat::Yuv422 => (1, 0),
+            ChromaFormat::Yuv444 => (0, 0),
+        }
+    }
+}
+
+/// Stream geometry and sample format.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct VideoInfo {
+    pub width: usize,
+    pub height: usize,
+    pub chroma: ChromaFormat,
+    /// 8, 10, 12 or 16.
+    pub bit_depth: u8,
+}
+
+impl VideoInfo {
+    /// Validated constructor: rejects zero / oversized geometry and unknown depths.
+    pub fn new(
+        width: usize,
+        height: usize,
+        chroma: ChromaFormat,
+        bit_depth: u8,
+    ) -> Result<Self, IoError> {
+        if width == 0 || height == 0 {
+            return Err(IoError::ZeroGeometry { width, height });
+        }
+        if width > MAX_DIMENSION || height > MAX_DIMENSION {
+            return Err(IoError::GeometryTooLarge {
+                width,
+                height,
+                max: MAX_DIMENSION,
+            });
+        }
+        if !matches!(bit_depth, 8 | 10 | 12 | 16) {
+            return Err(IoError::UnsupportedBitDepth(bit_depth));
+        }
+        Ok(VideoInfo {
+            width,
+            height,
+            chroma,
+            bit_depth,
+        })
+    }
+
+    /// Width and height of plane `p` (0 = Y, 1 = Cb, 2 = Cr); chroma rounds up.
+    pub fn plane_dims(&self, p: usize) -> (usize, usize) {
+        if p == 0 {
+            return (self.width, self.height);
+        }
+        let (sx, sy) = self.chroma.shifts();
+        (
+            (self.width + (1 << sx) - 1) >> sx,
+            (self.height + (1 << sy) - 1) >> sy,
+        )
+    }
+
+    /// Bytes per sample in the file (1 for 8-bit, 2 little-endian otherwise).
+    pub fn bytes_per_sample(&self) -> usize {
+        if self.bit_depth > 8 { 2 } else { 1 }
+    }
+
+    /// Bytes of one stored frame (all three planes).
+    pub fn frame_bytes(&self) -> usize {
+        (0..3)
+            .map(|p| {
+                let (w, h) = self.plane_dims(p);
+                w * h
+            })
+            .sum::<usize>()
+            * self.bytes_per_sample()
+    }
+
+    /// Largest legal sample value for the bit depth.
+    pub fn max_sample(&self) -> u32 {
+        (1u32 << self.bit_depth) - 1
+    }
+}
+
+/// One image plane; samples are stored as u16 whatever the bit depth
+/// (values above the depth's maximum are passed through untouched).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Plane {
+    pub width: usize,
+    pub height: usize,
+    pub data: Vec<u16>,
+}
+
+impl Plane {
+    pub fn new(width: usize, height: usize) -> Self {
+        Plane {
+            width,
+            height,
+            data: vec![0; width * height],
+        }
+    }
+
+    /// Row `y` as a slice (panics if `y >= height`).
+    #[inline]
+    pub fn row(&self, y: usize) -> &[u16] {
+        &self.data[y * self.width..(y + 1) * self.width]
+    }
+}
+
+/// One decoded frame: Y, Cb, Cr.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Frame {
+    pub info: VideoInfo,
+    pub planes: [Plane; 3],
+}
+
+impl Frame {
+    /// A zero-filled frame with the given geometry.
+    pub fn new(info: VideoInfo) -> Self {
+        let mk = |p| {
+            let (w, h) = info.plane_dims(p);
+            Plane::new(w, h)
+        };
+        Frame {
+            info,
+            planes: [mk(0), mk(1), mk(2)],
+        }
+    }
+
+    /// Fill the planes from packed file bytes (8-bit or 16-bit little-endian).
+    /// `bytes.len()` must equal `info.frame_bytes()`.
+    pub(crate) fn fill_from_bytes(&mut self, bytes: &[u8]) {
+        let mut off = 0;
+        let two = self.info.bytes_per_sample() == 2;
+        for plane in self.planes.iter_mut() {
+            let n = plane.width * plane.height;
+            if two {
+                let src = &bytes[off..off + 2 * n];
+                for (d, s) in plane.data.iter_mut().zip(src.chunks_exact(2)) {
+                    *d = u16::from_le_bytes([s[0], s[1]]);
+                }
+                off += 2 * n;
+            } else {
+                let src = &bytes[off..off + n];
+                for (d, &s) in plane.data.iter_mut().zip(src) {
+                    *d = s as u16;
+                }
+                off += n;
+            }
+        }
+    }
+}
+
+/// A stream of frames. Implementations hold at most one frame's worth of
+/// buffers, so memory does not grow with clip length.
+pub trait FrameSource {
+    fn info(&self) -> &VideoInfo;
+    /// The next frame, `Ok(None)` at a clean end of stream.
+    fn next_frame(&mut self) -> Result<Option<Frame>, IoError>;
+}
+
+/// Everything that can go wrong while reading video.
+#[derive(Debug, thiserror::Error)]
+pub enum IoError {
+    #[error("I/O error: {0}")]
+    Io(#[from] std::io::Error),
+    #[error("not a Y4M stream: {0}")]
+    BadHeader(String),
+    #[error("header line longer than {limit} bytes")]
+    HeaderTooLong { limit: usize },
+    #[error("Y4M header has no {0} (width W and height H are required)")]
+    MissingGeometry(&'static str),
+    #[error("invalid geometry {width}x{height}: width and height must be non-zero")]
+    ZeroGeometry { width: usize, height: usize },
+    #[error("geometry {width}x{height} exceeds the {max}x{max} limit")]
+    GeometryTooLarge {
+        width: usize,
+        height: usize,
+        max: usize,
+    },
+    #[error("unsupported colorspace '{0}'")]
+    UnsupportedColorspace(String),
+    #[error("unsupported bit depth {0} (8, 10, 12 or 16 expected)")]
+    UnsupportedBitDepth(u8),
+    #[error("unknown pixel format '{0}'")]
+    UnknownPixelFormat(String),
+    #[error("frame {frame}: expected a FRAME marker, found {found:?}")]
+    BadFrameMarker { frame: u64, found: String },
+    #[error("frame {frame} is truncated: {missing} of {expected} bytes missing")]
+    TruncatedFrame {
+        frame: u64,
+        missing: usize,
+        expected: usize,
+    },
+}

@@ -1,0 +1,212 @@
+//! Streaming YUV4MPEG2 reader.
+
+use std::io::{BufReader, Read};
+
+use super::{ChromaFormat, Frame, FrameSource, IoError, MAX_DIMENSION, MAX_HEADER_LEN, VideoInfo};
+
+/// Reads a Y4M stream frame by frame from any `Read`.
+pub struct Y4mReader<R: Read> {
+    inner: BufReader<R>,
+    info: VideoInfo,
+    /// Raw bytes of one frame, reused between frames.
+    buf: Vec<u8>,
+    frame_index: u64,
+    done: bool,
+}
+
+/// Map a Y4M `C` tag to chroma format and bit depth.
+fn parse_colorspace(tag: &str) -> Result<(ChromaFormat, u8), IoError> {
+    let unsupported = || IoError::UnsupportedColorspace(tag.to_string());
+    let (chroma, rest) = if let Some(r) = tag.strip_prefix("420") {
+        (ChromaFormat::Yuv420, r)
+    } else if let Some(r) = tag.strip_prefix("422") {
+        (ChromaFormat::Yuv422, r)
+    } else if let Some(r) = tag.strip_prefix("444") {
+        (ChromaFormat::Yuv444, r)
+    } else {
+        return Err(unsupported());
+    };
+    let depth = match rest {
+        "" => 8,
+        "jpeg" | "paldv" | "mpeg2" if chroma == ChromaFormat::Yuv420 => 8,
+        "p9" => 9,
+        "p10" => 10,
+        "p12" => 12,
+        "p14" => 14,
+        "p16" => 16,
+        _ => return Err(unsupported()),
+    };
+    if !matches!(depth, 8 | 10 | 12 | 16) {
+        return Err(unsupported());
+    }
+    Ok((chroma, depth))
+}
+
+/// Read one '\n'-terminated line (without the '\n'), at most `MAX_HEADER_LEN`
+/// bytes. Returns `Ok(None)` on EOF before any byte.
+fn read_line<R: Read>(r: &mut BufReader<R>, out: &mut Vec<u8>) -> Result<Option<()>, IoError> {
+    use std::io::BufRead;
+    out.clear();
+    loop {
+        let avail = match r.fill_buf() {
+            Ok(b) => b,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e.into()),
+        };
+        if avail.is_empty() {
+            return if out.is_empty() {
+                Ok(None)
+            } else {
+                Ok(Some(()))
+            };
+        }
+        let (take, found) = match avail.iter().position(|&b| b == b'\n') {
+            Some(p) => (p, true),
+            None => (avail.len(), false),
+        };
+        if out.len() + take > MAX_HEADER_LEN {
+            return Err(IoError::HeaderTooLong {
+                limit: MAX_HEADER_LEN,
+            });
+        }
+        out.extend_from_slice(&avail[..take]);
+        r.consume(take + found as usize);
+        if found {
+            return Ok(Some(()));
+        }
+    }
+}
+
+impl<R: Read> Y4mReader<R> {
+    /// Parse the stream header. Nothing frame-sized is allocated before the
+    /// geometry has been validated.
+    pub fn new(reader: R) -> Result<Self, IoError> {
+        let mut inner = BufReader::with_capacity(1 << 16, reader);
+        let mut line = Vec::new();
+        if read_line(&mut inner, &mut line)?.is_none() {
+            return Err(IoError::BadHeader("empty input".into()));
+        }
+        if !line.is_ascii() {
+            return Err(IoError::BadHeader("header is not ASCII".into()));
+        }
+        let text = std::str::from_utf8(&line)
+            .map_err(|_| IoError::BadHeader("header is not ASCII".into()))?;
+        let mut tokens = text.split(' ').filter(|t| !t.is_empty());
+        match tokens.next() {
+            Some("YUV4MPEG2") => {}
+            other => {
+                let shown: String = other.unwrap_or("").chars().take(32).collect();
+                return Err(IoError::BadHeader(format!(
+                    "expected magic 'YUV4MPEG2', found {shown:?}"
+                )));
+            }
+        }
+        let (mut width, mut height) = (None, None);
+        let mut colorspace = (ChromaFormat::Yuv420, 8u8);
+        for tok in tokens {
+            let (key, val) = tok.split_at(1);
+            match key {
+                "W" | "H" => {
+                    // Parse with an upper bound so absurd numbers never overflow.
+                    let v: u64 = val
+                        .parse()
+                        .map_err(|_| IoError::BadHeader(format!("bad {key} value {val:?}")))?;
+                    let v = v.min(u32::MAX as u64) as usize;
+                    if key == "W" {
+                        width = Some(v)
+                    } else {
+                        height = Some(v)
+                    }
+                }
+                "C" => colorspace = parse_colorspace(val)?,
+                // frame rate, interlacing, aspect ratio, extensions: not needed
+                "F" | "I" | "A" | "X" => {}
+                _ => {} // unknown tags are ignored, as the spec allows
+            }
+        }
+        let width = width.ok_or(IoError::MissingGeometry("width (W)"))?;
+        let height = height.ok_or(IoError::MissingGeometry("height (H)"))?;
+        if width > MAX_DIMENSION || height > MAX_DIMENSION {
+            return Err(IoError::GeometryTooLarge {
+                width,
+                height,
+                max: MAX_DIMENSION,
+            });
+        }
+        let info = VideoInfo::new(width, height, colorspace.0, colorspace.1)?;
+        Ok(Y4mReader {
+            inner,
+            info,
+            buf: Vec::new(),
+            frame_index: 0,
+            done: false,
+        })
+    }
+
+    /// Read the next frame's bytes into `self.buf`; `Ok(false)` at end of
+    /// stream. The buffer grows only as data actually arrives, so a header
+    /// announcing a huge frame on a short input does not allocate the full size.
+    fn read_frame_bytes(&mut self) -> Result<bool, IoError> {
+        if self.done {
+            return Ok(false);
+        }
+        let mut line = Vec::new();
+        if read_line(&mut self.inner, &mut line)?.is_none() {
+            self.done = true;
+            return Ok(false);
+        }
+        // "FRAME" optionally followed by space-separated parameters.
+        if !(line.starts_with(b"FRAME") && (line.len() == 5 || line[5] == b' ')) {
+            self.done = true;
+            let found: String = String::from_utf8_lossy(&line[..line.len().min(32)]).into();
+            return Err(IoError::BadFrameMarker {
+                frame: self.frame_index,
+                found,
+            });
+        }
+        let need = self.info.frame_bytes();
+        self.buf.clear();
+        (&mut self.inner)
+            .take(need as u64)
+            .read_to_end(&mut self.buf)?;
+        let got = self.buf.len();
+        if got < need {
+            self.done = true;
+            return Err(IoError::TruncatedFrame {
+                frame: self.frame_index,
+                missing: need - got,
+                expected: need,
+            });
+        }
+        self.frame_index += 1;
+        Ok(true)
+    }
+
+    /// Read the next frame into an existing `Frame` (no allocation after the
+    /// first call). Returns `Ok(false)` at end of stream.
+    pub fn read_frame_into(&mut self, frame: &mut Frame) -> Result<bool, IoError> {
+        if !self.read_frame_bytes()? {
+            return Ok(false);
+        }
+        if frame.info != self.info {
+            *frame = Frame::new(self.info);
+        }
+        frame.fill_from_bytes(&self.buf);
+        Ok(true)
+    }
+}
+
+impl<R: Read> FrameSource for Y4mReader<R> {
+    fn info(&self) -> &VideoInfo {
+        &self.info
+    }
+
+    fn next_frame(&mut self) -> Result<Option<Frame>, IoError> {
+        if !self.read_frame_bytes()? {
+            return Ok(None);
+        }
+        let mut f = Frame::new(self.info);
+        f.fill_from_bytes(&self.buf);
+        Ok(Some(f))
+    }
+}

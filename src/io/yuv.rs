@@ -1,0 +1,102 @@
+//! Raw planar YUV reader (ffmpeg pixel-format names).
+
+use std::io::Read;
+
+use super::{ChromaFormat, Frame, FrameSource, IoError, VideoInfo};
+
+/// Parse an ffmpeg pixel format name such as `yuv420p10le`.
+pub fn parse_pix_fmt(name: &str) -> Result<(ChromaFormat, u8), IoError> {
+    let unknown = || IoError::UnknownPixelFormat(name.to_string());
+    let rest = name.strip_prefix("yuv").ok_or_else(unknown)?;
+    let (chroma, rest) = match rest.get(..3) {
+        Some("420") => (ChromaFormat::Yuv420, &rest[3..]),
+        Some("422") => (ChromaFormat::Yuv422, &rest[3..]),
+        Some("444") => (ChromaFormat::Yuv444, &rest[3..]),
+        _ => return Err(unknown()),
+    };
+    let depth = match rest {
+        "p" => 8,
+        "p10le" => 10,
+        "p12le" => 12,
+        "p16le" => 16,
+        _ => return Err(unknown()),
+    };
+    Ok((chroma, depth))
+}
+
+/// Reads headerless planar YUV frames of a known geometry.
+pub struct YuvReader<R: Read> {
+    inner: R,
+    info: VideoInfo,
+    buf: Vec<u8>,
+    frame_index: u64,
+    done: bool,
+}
+
+impl<R: Read> YuvReader<R> {
+    pub fn new(reader: R, width: usize, height: usize, pix_fmt: &str) -> Result<Self, IoError> {
+        let (chroma, depth) = parse_pix_fmt(pix_fmt)?;
+        let info = VideoInfo::new(width, height, chroma, depth)?;
+        Ok(YuvReader {
+            inner: reader,
+            info,
+            buf: Vec::new(),
+            frame_index: 0,
+            done: false,
+        })
+    }
+
+    /// Read the next frame's bytes; `Ok(false)` at a clean end of stream.
+    fn read_frame_bytes(&mut self) -> Result<bool, IoError> {
+        if self.done {
+            return Ok(false);
+        }
+        let need = self.info.frame_bytes();
+        self.buf.clear();
+        (&mut self.inner)
+            .take(need as u64)
+            .read_to_end(&mut self.buf)?;
+        let got = self.buf.len();
+        if got == 0 {
+            self.done = true;
+            return Ok(false);
+        }
+        if got < need {
+            self.done = true;
+            return Err(IoError::TruncatedFrame {
+                frame: self.frame_index,
+                missing: need - got,
+                expected: need,
+            });
+        }
+        self.frame_index += 1;
+        Ok(true)
+    }
+
+    /// Read the next frame into an existing `Frame`; `Ok(false)` at end of stream.
+    pub fn read_frame_into(&mut self, frame: &mut Frame) -> Result<bool, IoError> {
+        if !self.read_frame_bytes()? {
+            return Ok(false);
+        }
+        if frame.info != self.info {
+            *frame = Frame::new(self.info);
+        }
+        frame.fill_from_bytes(&self.buf);
+        Ok(true)
+    }
+}
+
+impl<R: Read> FrameSource for YuvReader<R> {
+    fn info(&self) -> &VideoInfo {
+        &self.info
+    }
+
+    fn next_frame(&mut self) -> Result<Option<Frame>, IoError> {
+        if !self.read_frame_bytes()? {
+            return Ok(None);
+        }
+        let mut f = Frame::new(self.info);
+        f.fill_from_bytes(&self.buf);
+        Ok(Some(f))
+    }
+}

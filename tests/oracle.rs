@@ -1,0 +1,79 @@
+//! Golden test: every frame of every clip pair in `../shared/oracle` through the
+//! product's own pipeline (`score::extract` + the registry models), against
+//! libvmaf's scalar C log. Features must be equal as doubles; `vmaf` and
+//! `vmaf_neg` within 5e-5 per frame and in the pooled mean.
+
+mod common;
+
+use tinyvmaf_gpu::features::FeatureOptions;
+use tinyvmaf_gpu::model::{Backend, LoadedModel};
+use tinyvmaf_gpu::pooling;
+use tinyvmaf_gpu::score::{self, InputSpec, ScoreOptions};
+use tinyvmaf_gpu::verify;
+
+/// Our column name → libvmaf's key, where they differ.
+fn libvmaf_key(ours: &str) -> &str {
+    match ours {
+        "integer_motion" => "VMAF_integer_feature_motion_sad_score",
+        other => other,
+    }
+}
+
+#[test]
+fn every_oracle_frame_matches_libvmaf() {
+    let Some((oracle, clips)) = common::oracle_clips() else { return };
+    let models: Vec<LoadedModel> = ["vmaf_v0.6.1", "vmaf_v0.6.1neg"]
+        .iter()
+        .map(|id| LoadedModel::load(verify::pin_checked(id).unwrap(), Backend::Cpu).unwrap())
+        .collect();
+    let sets = score::feature_sets(&models);
+    assert_eq!(sets, vec![FeatureOptions::default(), FeatureOptions { vif_enhn_gain_limit: 1.0, adm_enhn_gain_limit: 1.0 }]);
+    let options = ScoreOptions { threads: 2, psnr: true, ..ScoreOptions::default() };
+
+    let mut failures = Vec::new();
+    let mut compared = 0usize;
+    let pairs = common::oracle_pairs(&oracle);
+    assert!(pairs.len() >= 22, "oracle lists {} pairs", pairs.len());
+    for name in &pairs {
+        let open = |kind: &str| score::open(&InputSpec { path: clips.join(format!("{name}.{kind}.y4m")), raw: None }).unwrap();
+        let (mut r, mut d) = (open("ref"), open("dist"));
+        let table = score::extract(&mut r, &mut d, &sets, &options, &|_| {}).unwrap();
+        let scores = score::apply_models(&table, &models).unwrap();
+        let expected = common::oracle_frames(&oracle, name);
+        assert_eq!(table.frame_numbers.len(), expected.len(), "{name}: frame count");
+
+        let mut worst = (0.0f64, String::new());
+        for (column, values) in table.columns.iter().chain(scores.iter()) {
+            let key = libvmaf_key(column);
+            let tolerance = if column.starts_with("vmaf") { 5e-5 } else { 0.0 };
+            for (i, (&ours, theirs)) in values.iter().zip(&expected).enumerate() {
+                let Some(theirs) = theirs.get(key).and_then(|v| v.as_f64()) else {
+                    failures.push(format!("{name}: libvmaf log has no {key}"));
+                    break;
+                };
+                let diff = (ours - theirs).abs();
+                compared += 1;
+                if diff > worst.0 {
+                    worst = (diff, format!("{column} frame {i}"));
+                }
+                if diff > tolerance {
+                    failures.push(format!("{name} frame {i} {column}: ours {ours:?} libvmaf {theirs:?} (|d| {diff:e})"));
+                }
+            }
+            if column.starts_with("vmaf") {
+                let ours = pooling::pool(values).unwrap().mean;
+                let theirs: Vec<f64> = expected.iter().map(|m| m[key].as_f64().unwrap()).collect();
+                let theirs = pooling::pool(&theirs).unwrap().mean;
+                if (ours - theirs).abs() > 5e-5 {
+                    failures.push(format!("{name} pooled {column}: ours {ours} libvmaf {theirs}"));
+                }
+            }
+        }
+        println!("{name:40} {} frames, max |diff| {:.3e} ({})", expected.len(), worst.0, worst.1);
+    }
+    for f in failures.iter().take(40) {
+        println!("FAIL {f}");
+    }
+    assert!(failures.is_empty(), "{} mismatches against libvmaf", failures.len());
+    println!("{compared} values compared");
+}
