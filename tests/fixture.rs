@@ -70,3 +70,16 @@ fn synthetic_fixtures_match_libvmaf_c() {
     assert!(failures.is_empty(), "{} mismatches", failures.len());
     assert_eq!(checked, golden.len(), "every golden value must be checked");
 }
+
+/// Writes the fixture pairs as Y4M files into `$FIXTURE_OUT` (run by hand when
+/// regenerating `fixture_golden.txt`, see tests/fixture_gen/REGENERATE.md).
+#[test]
+#[ignore = "writes files; run with FIXTURE_OUT=DIR cargo test --test fixture -- --ignored"]
+fn write_fixture_clips() {
+    let dir = std::path::PathBuf::from(std::env::var_os("FIXTURE_OUT").expect("set FIXTURE_OUT"));
+    std::fs::create_dir_all(&dir).unwrap();
+    for fx in fixture_gen::fixtures() {
+        std::fs::write(dir.join(format!("{}.ref.y4m", fx.name)), &fx.y4m_ref).unwrap();
+        std::fs::write(dir.join(format!("{}.dist.y4m", fx.name)), &fx.y4m_dist).unwrap();
+    }
+}

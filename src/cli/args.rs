@@ -80,7 +80,7 @@ pub struct ScoreArgs {
     /// No progress bar.
     #[arg(short, long)]
     pub quiet: bool,
-    /// Verify each model's Sigstore bundle with cosign before loading it.
+    /// Verify each model's Sigstore bundle (with --verifier) before loading it.
     #[arg(long)]
     pub tiny_model_verify: bool,
     #[command(flatten)]
@@ -102,9 +102,16 @@ pub enum ModelsCommand {
         #[arg(long)]
         json: bool,
     },
-    /// Check a model's Sigstore bundle with cosign against the embedded bytes.
+    /// Check a model's Sigstore bundle against the embedded bytes (--all: every registry entry).
     Verify {
-        id: String,
+        #[arg(required_unless_present = "all", conflicts_with = "all")]
+        id: Option<String>,
+        /// Verify every registry entry and print a table; exits non-zero if any fails.
+        #[arg(long)]
+        all: bool,
+        /// One JSON document on standard output.
+        #[arg(long)]
+        json: bool,
         #[command(flatten)]
         verify: VerifyArgs,
     },
@@ -116,7 +123,7 @@ pub enum ModelsCommand {
         features: PathBuf,
         #[arg(long, value_enum, default_value_t = Backend::Cpu)]
         backend: Backend,
-        /// Verify the model's Sigstore bundle with cosign before loading it.
+        /// Verify the model's Sigstore bundle (with --verifier) before loading it.
         #[arg(long)]
         tiny_model_verify: bool,
         #[command(flatten)]
@@ -148,12 +155,21 @@ pub struct ModelDirArg {
 pub struct VerifyArgs {
     #[command(flatten)]
     pub dir: ModelDirArg,
+    /// Who checks the Sigstore bundle: `cosign` (external program) or `builtin` (in-process, no cosign needed).
+    #[arg(long, value_enum, default_value_t = verify::VerifierKind::Cosign)]
+    pub verifier: verify::VerifierKind,
+    /// `trusted_root.json` of a private Sigstore deployment (builtin verifier; default: the embedded public-good root).
+    #[arg(long, value_name = "FILE")]
+    pub trusted_root: Option<PathBuf>,
     /// cosign executable (default: $TINYVMAF_COSIGN, else `cosign` on PATH).
     #[arg(long, value_name = "PATH")]
     pub cosign: Option<PathBuf>,
     /// Accepted signer identity, a regular expression (anchored with ^…$ if it is not).
     #[arg(long, value_name = "REGEX", default_value = verify::DEFAULT_IDENTITY_REGEXP)]
     pub certificate_identity_regexp: String,
+    /// Accepted signer identity, exactly (instead of --certificate-identity-regexp).
+    #[arg(long, value_name = "IDENTITY", conflicts_with = "certificate_identity_regexp")]
+    pub certificate_identity: Option<String>,
     /// Accepted OIDC issuer of the signing certificate.
     #[arg(long, value_name = "URL", default_value = verify::DEFAULT_OIDC_ISSUER)]
     pub certificate_oidc_issuer: String,
@@ -163,14 +179,22 @@ pub struct VerifyArgs {
 }
 
 impl VerifyArgs {
-    pub fn options(&self) -> verify::CosignOptions {
-        verify::CosignOptions {
-            cosign: self.cosign.clone(),
-            model_dir: tinyvmaf_gpu::registry::model_dir(self.dir.model_dir.as_deref()),
-            identity_regexp: self.certificate_identity_regexp.clone(),
-            oidc_issuer: self.certificate_oidc_issuer.clone(),
-            timeout: std::time::Duration::from_secs_f64(self.cosign_timeout.max(0.0)),
-            temp_root: None,
+    pub fn options(&self) -> verify::VerifyOptions {
+        let identity_regexp = match &self.certificate_identity {
+            Some(exact) => verify::exact_identity_regexp(exact),
+            None => self.certificate_identity_regexp.clone(),
+        };
+        verify::VerifyOptions {
+            verifier: self.verifier,
+            cosign: verify::CosignOptions {
+                cosign: self.cosign.clone(),
+                model_dir: tinyvmaf_gpu::registry::model_dir(self.dir.model_dir.as_deref()),
+                identity_regexp,
+                oidc_issuer: self.certificate_oidc_issuer.clone(),
+                timeout: std::time::Duration::from_secs_f64(self.cosign_timeout.max(0.0)),
+                temp_root: None,
+            },
+            trusted_root: self.trusted_root.clone(),
         }
     }
 }

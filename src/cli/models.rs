@@ -17,17 +17,7 @@ pub fn run_models(cmd: ModelsCommand) -> CliResult {
     match cmd {
         ModelsCommand::List { json, dir } => list(json, &registry::model_dir(dir.model_dir.as_deref())),
         ModelsCommand::Show { id, json } => show(&id, json),
-        ModelsCommand::Verify { id, verify } => {
-            let verified = verify::with_cosign(&id, &verify.options())?;
-            if let verify::Provenance::Signed { bundle, identity_regexp, oidc_issuer } = verified.provenance() {
-                println!(
-                    "verified {id}: sha256 {} signed by {identity_regexp} ({oidc_issuer}), bundle {}",
-                    verified.model().sha256,
-                    bundle.display()
-                );
-            }
-            Ok(())
-        }
+        ModelsCommand::Verify { id, all, json, verify } => verify_models(id, all, json, &verify),
         ModelsCommand::Eval { id, features, backend, tiny_model_verify, verify } => {
             let rows = read_rows(&features)?;
             let model = load(&id, tiny_model_verify, &verify, backend)?;
@@ -41,11 +31,101 @@ pub fn run_models(cmd: ModelsCommand) -> CliResult {
 /// Verifies (pin always; cosign with `--tiny-model-verify`) and then loads a model.
 pub fn load(id: &str, tiny_model_verify: bool, args: &VerifyArgs, backend: model::Backend) -> Result<LoadedModel, super::Failure> {
     let verified = if tiny_model_verify {
-        verify::with_cosign(id, &args.options())?
+        verify::with_verifier(id, &args.options())?
     } else {
         verify::pin_checked(id)?
     };
     Ok(LoadedModel::load(verified, backend)?)
+}
+
+/// `models verify ID` and `models verify --all`: one row per model; the process
+/// fails with the exit code of the first model that failed.
+fn verify_models(id: Option<String>, all: bool, json: bool, args: &VerifyArgs) -> CliResult {
+    let options = args.options();
+    let ids: Vec<String> = if all {
+        registry::embedded().models.iter().map(|m| m.id.clone()).collect()
+    } else {
+        id.into_iter().collect()
+    };
+    let verifier = options.verifier.name();
+    let mut rows = Vec::new();
+    let mut first_failure: Option<verify::VerifyError> = None;
+    let mut failed = 0usize;
+    for id in &ids {
+        let bundle = registry::find(registry::embedded(), id).map(|e| bundle_present(e, &options.cosign.model_dir));
+        let result = verify::with_verifier(id, &options);
+        let row = match &result {
+            Ok(verified) => {
+                let (identity, detail) = describe(verified);
+                json!({
+                    "id": id, "bundle_present": bundle, "verifier": verifier, "ok": true,
+                    "sha256": verified.model().sha256, "identity": identity, "detail": detail,
+                })
+            }
+            Err(e) => json!({
+                "id": id, "bundle_present": bundle, "verifier": verifier, "ok": false,
+                "exit_code": e.exit_code(), "error": e.to_string(),
+            }),
+        };
+        if let (false, false, Ok(verified)) = (json, all, &result) {
+            println!("verified {id}: sha256 {}, {}", verified.model().sha256, describe(verified).1);
+        }
+        rows.push(row);
+        if let Err(e) = result {
+            failed += 1;
+            first_failure.get_or_insert(e);
+        }
+    }
+    if json {
+        let doc = if all {
+            json!({ "verifier": verifier, "models": rows, "failed": failed })
+        } else {
+            rows.pop().unwrap_or_default()
+        };
+        println!("{}", serde_json::to_string_pretty(&doc)?);
+    } else if all {
+        println!("{:<20} {:<7} {:<9} {}", "ID", "BUNDLE", "VERIFIER", "RESULT");
+        for row in &rows {
+            let bundle = match row["bundle_present"].as_bool() {
+                Some(true) => "yes",
+                Some(false) => "no",
+                None => "-",
+            };
+            let result = if row["ok"] == true {
+                "ok".to_owned()
+            } else {
+                format!("FAIL ({}): {}", row["exit_code"], row["error"].as_str().unwrap_or_default())
+            };
+            println!("{:<20} {:<7} {:<9} {}", row["id"].as_str().unwrap_or_default(), bundle, verifier, result);
+        }
+    }
+    match first_failure {
+        None => Ok(()),
+        Some(e) if !all => Err(e.into()),
+        Some(e) => Err(super::Failure {
+            code: e.exit_code(),
+            error: anyhow::anyhow!("{failed} of {} models failed verification; first: {e}", ids.len()),
+        }),
+    }
+}
+
+/// (signer identity, one-line description) of a verified model.
+fn describe(verified: &verify::Verified) -> (Option<String>, String) {
+    match verified.provenance() {
+        verify::Provenance::PinChecked => (None, "pin checked only".to_owned()),
+        verify::Provenance::Signed { bundle, identity_regexp, oidc_issuer } => (
+            None,
+            format!("signed by {identity_regexp} ({oidc_issuer}), bundle {}, verifier cosign", bundle.display()),
+        ),
+        verify::Provenance::SignedBuiltin { bundle, identity_regexp, oidc_issuer, identity, trust_root } => (
+            Some(identity.clone()),
+            format!(
+                "signed by {identity} (matches {identity_regexp}, issuer {oidc_issuer}), bundle {}, \
+                 trusted root {trust_root}, verifier builtin",
+                bundle.display()
+            ),
+        ),
+    }
 }
 
 fn read_rows(path: &PathBuf) -> anyhow::Result<Vec<Vec<f64>>> {

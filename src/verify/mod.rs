@@ -3,10 +3,12 @@
 //! [`crate::model::LoadedModel::load`] takes one by value.
 //!
 //! Two levels: [`pin_checked`] re-hashes the embedded ONNX bytes against the
-//! registry pin (always done); [`with_cosign`] (`--tiny-model-verify`) additionally
-//! has `cosign verify-blob` check the model's Sigstore bundle against those exact
-//! bytes.
+//! registry pin (always done); [`with_verifier`] (`--tiny-model-verify`)
+//! additionally checks the model's Sigstore bundle against those exact bytes,
+//! with one of two verifiers ([`VerifierKind`]): `cosign verify-blob`
+//! ([`with_cosign`]) or the in-process `sigstore-verify` ([`builtin`]).
 
+pub mod builtin;
 mod cosign;
 
 use std::path::PathBuf;
@@ -38,7 +40,7 @@ pub enum VerifyError {
     BundleMissing { id: String, path: PathBuf, reason: String },
     #[error(
         "cosign not found ({searched}); install it (https://docs.sigstore.dev/cosign/system_config/installation/), \
-         or pass --cosign PATH or set TINYVMAF_COSIGN"
+         or pass --cosign PATH or set TINYVMAF_COSIGN, or use `--verifier builtin` (no cosign needed)"
     )]
     CosignMissing { searched: String },
     #[error("model {id:?}: cosign rejected the signature (exit {code}):\n{stderr}")]
@@ -49,6 +51,24 @@ pub enum VerifyError {
     BytesChanged { id: String, actual: String },
     #[error("model {id:?}: cannot run the verification: {message}")]
     Io { id: String, message: String },
+    // --- `--verifier builtin` (src/verify/builtin.rs) ---
+    /// Found before any cryptography ran: the bundle signs other bytes.
+    #[error("{subject}: the Sigstore bundle signs sha256 {signed}, not the expected sha256 {expected}")]
+    BundleDigestMismatch { subject: String, expected: String, signed: String },
+    #[error("{subject}: signer identity mismatch: expected {expected}, found {found:?}")]
+    IdentityMismatch { subject: String, expected: String, found: String },
+    #[error("{subject}: OIDC issuer mismatch: expected {expected:?}, found {found:?}")]
+    IssuerMismatch { subject: String, expected: String, found: String },
+    #[error("{subject}: untrusted signing certificate: {reason}")]
+    CertificateUntrusted { subject: String, reason: String },
+    #[error("{subject}: missing or invalid transparency-log evidence (inclusion proof, checkpoint, SET): {reason}")]
+    LogProofInvalid { subject: String, reason: String },
+    #[error("{subject}: malformed Sigstore bundle: {reason}")]
+    BundleMalformed { subject: String, reason: String },
+    #[error("{subject}: bad signature: {reason}")]
+    SignatureInvalid { subject: String, reason: String },
+    #[error("trusted root {source_name}: cannot be used: {reason}")]
+    TrustRootInvalid { source_name: String, reason: String },
 }
 
 impl VerifyError {
@@ -63,6 +83,14 @@ impl VerifyError {
             VerifyError::CosignTimeout { .. } => 25,
             VerifyError::BytesChanged { .. } => 26,
             VerifyError::Io { .. } => 27,
+            VerifyError::BundleDigestMismatch { .. } => 40,
+            VerifyError::IdentityMismatch { .. } => 41,
+            VerifyError::IssuerMismatch { .. } => 42,
+            VerifyError::CertificateUntrusted { .. } => 43,
+            VerifyError::LogProofInvalid { .. } => 44,
+            VerifyError::BundleMalformed { .. } => 45,
+            VerifyError::SignatureInvalid { .. } => 46,
+            VerifyError::TrustRootInvalid { .. } => 47,
         }
     }
 }
@@ -74,6 +102,16 @@ pub enum Provenance {
     PinChecked,
     /// And cosign accepted the Sigstore bundle for those bytes.
     Signed { bundle: PathBuf, identity_regexp: String, oidc_issuer: String },
+    /// And the in-process verifier accepted the bundle for those bytes.
+    SignedBuiltin {
+        bundle: PathBuf,
+        identity_regexp: String,
+        oidc_issuer: String,
+        /// The certificate's SAN that matched `identity_regexp`.
+        identity: String,
+        /// Where the trusted root came from.
+        trust_root: String,
+    },
 }
 
 /// A model whose embedded bytes passed verification. Only this module makes one.
@@ -120,6 +158,40 @@ impl Default for CosignOptions {
     }
 }
 
+/// Which program judges the Sigstore bundle (`--verifier`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum VerifierKind {
+    /// `cosign verify-blob`, on a private copy of the bytes.
+    #[default]
+    Cosign,
+    /// `sigstore-verify`, in this process, on the bytes in memory.
+    Builtin,
+}
+
+impl VerifierKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            VerifierKind::Cosign => "cosign",
+            VerifierKind::Builtin => "builtin",
+        }
+    }
+}
+
+/// Options of `--tiny-model-verify` for either verifier.
+#[derive(Debug, Clone, Default)]
+pub struct VerifyOptions {
+    pub verifier: VerifierKind,
+    /// Model dir, identity and issuer are shared by both verifiers; the rest is cosign's.
+    pub cosign: CosignOptions,
+    /// `--trusted-root FILE` for the builtin verifier (default: the embedded public-good root).
+    pub trusted_root: Option<PathBuf>,
+}
+
+/// Anchored regular expression matching exactly `identity` (`--certificate-identity`).
+pub fn exact_identity_regexp(identity: &str) -> String {
+    format!("^{}$", regex::escape(identity))
+}
+
 /// Wraps `re` in `^(?:…)$` unless it is already anchored at both ends, so that an
 /// identity such as `https://github.com/org/` cannot match `https://evil/https://github.com/org/x`.
 pub fn anchor_regexp(re: &str) -> String {
@@ -164,6 +236,63 @@ pub fn with_cosign(id: &str, options: &CosignOptions) -> Result<Verified, Verify
     Ok(Verified { model, provenance })
 }
 
+/// `--tiny-model-verify` with the chosen verifier.
+pub fn with_verifier(id: &str, options: &VerifyOptions) -> Result<Verified, VerifyError> {
+    let (entry, model) = lookup(id)?;
+    let provenance = verify_entry(entry, model.onnx, options)?;
+    Ok(Verified { model, provenance })
+}
+
+/// Verifies `bytes` as the model `entry` with the chosen verifier.
+pub fn verify_entry(entry: &ModelEntry, bytes: &[u8], options: &VerifyOptions) -> Result<Provenance, VerifyError> {
+    match options.verifier {
+        VerifierKind::Cosign => verify_blob(entry, bytes, &options.cosign),
+        VerifierKind::Builtin => {
+            verify_builtin(entry, bytes, &options.cosign, options.trusted_root.as_deref())
+        }
+    }
+}
+
+/// The builtin path, in order: pin, bundle (read once), trusted root, digest
+/// pre-check, `sigstore-verify`, identity. The bytes never leave memory.
+pub fn verify_builtin(
+    entry: &ModelEntry,
+    bytes: &[u8],
+    options: &CosignOptions,
+    trusted_root: Option<&std::path::Path>,
+) -> Result<Provenance, VerifyError> {
+    check_pin(entry, bytes)?;
+    let bundle = existing_bundle(entry, &options.model_dir)?;
+    let bundle_json = read_bundle(entry, &bundle)?;
+    let policy = builtin::Policy::regexp(&options.identity_regexp, &options.oidc_issuer)?;
+    let root = builtin::TrustRoot::load(trusted_root)?;
+    let subject = format!("model {:?}", entry.id);
+    let outcome = builtin::verify_pinned(&subject, bytes, &entry.sha256, &bundle_json, &policy, &root)?;
+    Ok(Provenance::SignedBuiltin {
+        bundle,
+        identity_regexp: policy.identity_regexp().to_owned(),
+        oidc_issuer: policy.issuer().to_owned(),
+        identity: outcome.identity,
+        trust_root: root.source().to_owned(),
+    })
+}
+
+/// Reads the bundle once, refusing anything larger than [`builtin::MAX_BUNDLE_BYTES`].
+fn read_bundle(entry: &ModelEntry, path: &std::path::Path) -> Result<Vec<u8>, VerifyError> {
+    use std::io::Read;
+    let missing = |reason: String| VerifyError::BundleMissing { id: entry.id.clone(), path: path.to_path_buf(), reason };
+    let file = std::fs::File::open(path).map_err(|e| missing(e.to_string()))?;
+    let mut json = Vec::new();
+    file.take(builtin::MAX_BUNDLE_BYTES + 1).read_to_end(&mut json).map_err(|e| missing(e.to_string()))?;
+    if json.len() as u64 > builtin::MAX_BUNDLE_BYTES {
+        return Err(VerifyError::BundleMalformed {
+            subject: format!("model {:?}", entry.id),
+            reason: format!("{} is larger than {} bytes", path.display(), builtin::MAX_BUNDLE_BYTES),
+        });
+    }
+    Ok(json)
+}
+
 /// The bundle path for an entry: the registry's `sigstore_bundle` (or
 /// `<onnx>.sigstore.json` when none is declared), inside the model directory.
 pub fn bundle_path(entry: &ModelEntry, model_dir: &std::path::Path) -> Result<PathBuf, VerifyError> {
@@ -175,24 +304,21 @@ pub fn bundle_path(entry: &ModelEntry, model_dir: &std::path::Path) -> Result<Pa
     })
 }
 
+/// [`bundle_path`], which must name a regular file.
+fn existing_bundle(entry: &ModelEntry, model_dir: &std::path::Path) -> Result<PathBuf, VerifyError> {
+    let bundle = bundle_path(entry, model_dir)?;
+    match std::fs::metadata(&bundle) {
+        Ok(meta) if meta.is_file() => Ok(bundle),
+        Ok(_) => Err(VerifyError::BundleMissing { id: entry.id.clone(), path: bundle, reason: "not a regular file".into() }),
+        Err(e) => Err(VerifyError::BundleMissing { id: entry.id.clone(), path: bundle, reason: e.to_string() }),
+    }
+}
+
 /// Verifies `bytes` as the model `entry` with cosign, in the documented order:
 /// pin, bundle, cosign binary, private temp copy, `cosign verify-blob`, re-hash.
 pub fn verify_blob(entry: &ModelEntry, bytes: &[u8], options: &CosignOptions) -> Result<Provenance, VerifyError> {
     check_pin(entry, bytes)?;
-    let bundle = bundle_path(entry, &options.model_dir)?;
-    match std::fs::metadata(&bundle) {
-        Ok(meta) if meta.is_file() => {}
-        Ok(_) => {
-            return Err(VerifyError::BundleMissing {
-                id: entry.id.clone(),
-                path: bundle,
-                reason: "not a regular file".into(),
-            });
-        }
-        Err(e) => {
-            return Err(VerifyError::BundleMissing { id: entry.id.clone(), path: bundle, reason: e.to_string() });
-        }
-    }
+    let bundle = existing_bundle(entry, &options.model_dir)?;
     let cosign = find_cosign(options.cosign.as_deref())?;
     let identity_regexp = anchor_regexp(&options.identity_regexp);
     let run = CosignRun {

@@ -1,5 +1,5 @@
 //! Deterministic synthetic clip pairs for the self-contained fixture test.
-//! The same generator is used by `examples/gen_fixtures.rs`, which writes
+//! `write_fixture_clips` in tests/fixture.rs writes the same pairs as files,
 //! the Y4Ms that libvmaf's C code was run on to produce the golden values.
 
 pub struct Fixture {

@@ -1,0 +1,358 @@
+//! `tinyvmaf-gpu score` end to end through the binary, on the synthetic fixture
+//! clips: every bad input gets its message and exit code 3, Y4M and raw YUV of the
+//! same frames score identically, standard input equals a file, the outputs follow
+//! libvmaf's layouts, and no run leaves a partial output file behind.
+
+mod common;
+mod fixture_gen;
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+use serde_json::Value;
+
+const BIN: &str = env!("CARGO_BIN_EXE_tinyvmaf-gpu");
+const INPUT_ERROR: i32 = 3;
+
+struct Clips {
+    dir: tempfile::TempDir,
+}
+
+impl Clips {
+    /// The 8-bit 4:2:0 67x45 fixture pair (3 frames), as Y4M files.
+    fn new() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let fx = fixture_gen::fixtures().into_iter().find(|f| f.name == "odd_67x45_8b_420").unwrap();
+        std::fs::write(dir.path().join("ref.y4m"), &fx.y4m_ref).unwrap();
+        std::fs::write(dir.path().join("dist.y4m"), &fx.y4m_dist).unwrap();
+        Clips { dir }
+    }
+    fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+    fn write(&self, name: &str, bytes: &[u8]) -> PathBuf {
+        let p = self.path(name);
+        std::fs::write(&p, bytes).unwrap();
+        p
+    }
+    fn read(&self, name: &str) -> Vec<u8> {
+        std::fs::read(self.path(name)).unwrap()
+    }
+}
+
+fn score(args: &[&str]) -> Output {
+    Command::new(BIN).arg("score").arg("--quiet").args(args).output().unwrap()
+}
+
+fn p(path: &Path) -> &str {
+    path.to_str().unwrap()
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+fn assert_input_error(out: &Output, needle: &str) {
+    assert_eq!(out.status.code(), Some(INPUT_ERROR), "stderr: {}", stderr(out));
+    assert!(stderr(out).contains(needle), "expected {needle:?} in: {}", stderr(out));
+    assert!(!stderr(out).contains("panicked"), "{}", stderr(out));
+}
+
+/// The raw planes of a Y4M: header line and FRAME lines dropped.
+fn y4m_to_raw(y4m: &[u8], frame_bytes: usize) -> Vec<u8> {
+    let mut rest = &y4m[y4m.iter().position(|&b| b == b'\n').unwrap() + 1..];
+    let mut out = Vec::new();
+    while !rest.is_empty() {
+        let line_end = rest.iter().position(|&b| b == b'\n').unwrap() + 1;
+        out.extend_from_slice(&rest[line_end..line_end + frame_bytes]);
+        rest = &rest[line_end + frame_bytes..];
+    }
+    out
+}
+
+fn frames(json_path: &Path) -> Vec<Value> {
+    let log: Value = serde_json::from_str(&std::fs::read_to_string(json_path).unwrap()).unwrap();
+    log["frames"].as_array().unwrap().clone()
+}
+
+#[test]
+fn scores_a_pair_and_writes_libvmaf_json() {
+    let c = Clips::new();
+    let out_path = c.path("out.json");
+    let out = score(&["-r", p(&c.path("ref.y4m")), "-d", p(&c.path("dist.y4m")), "-o", p(&out_path)]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let log: Value = serde_json::from_str(&std::fs::read_to_string(&out_path).unwrap()).unwrap();
+    let schema = std::fs::read_to_string(common::manifest_dir().join("tests/data/libvmaf-log.schema.json")).unwrap();
+    let violations = tinyvmaf_gpu::registry::schema::violations(&schema, &log);
+    assert!(violations.is_empty(), "{violations:?}");
+    let frames = log["frames"].as_array().unwrap();
+    assert_eq!(frames.len(), 3);
+    for key in ["integer_vif_scale0", "integer_adm2", "integer_motion2", "vmaf"] {
+        assert!(frames[0]["metrics"][key].is_number(), "missing {key}");
+    }
+    let vmaf = &log["pooled_metrics"]["vmaf"];
+    assert!(vmaf["mean"].as_f64().unwrap() >= 0.0 && vmaf["mean"].as_f64().unwrap() <= 100.0);
+    assert!(log["tinyvmaf"]["percentiles"]["vmaf"]["p5"].is_number());
+}
+
+#[test]
+fn the_schema_describes_libvmafs_own_logs() {
+    let Some(oracle) = common::oracle_dir() else {
+        eprintln!("SKIPPED: no ../shared/oracle");
+        return;
+    };
+    let schema = std::fs::read_to_string(common::manifest_dir().join("tests/data/libvmaf-log.schema.json")).unwrap();
+    for name in common::oracle_pairs(&oracle).iter().take(3) {
+        let log: Value =
+            serde_json::from_str(&std::fs::read_to_string(oracle.join(format!("logs/{name}.libvmaf.json"))).unwrap())
+                .unwrap();
+        assert!(tinyvmaf_gpu::registry::schema::violations(&schema, &log).is_empty(), "{name}");
+    }
+}
+
+#[test]
+fn xml_csv_and_text_outputs() {
+    let c = Clips::new();
+    let (r, d) = (c.path("ref.y4m"), c.path("dist.y4m"));
+    let xml_path = c.path("out.xml");
+    assert!(score(&["-r", p(&r), "-d", p(&d), "-o", p(&xml_path)]).status.success());
+    let xml = std::fs::read_to_string(&xml_path).unwrap();
+    let doc = roxmltree::Document::parse(&xml).expect("XML parses");
+    let root = doc.root_element();
+    assert_eq!(root.tag_name().name(), "VMAF");
+    let frames: Vec<_> = root.descendants().filter(|n| n.has_tag_name("frame")).collect();
+    assert_eq!(frames.len(), 3);
+    assert!(frames[0].attribute("vmaf").unwrap().parse::<f64>().is_ok());
+    let pooled = root.descendants().find(|n| n.has_tag_name("metric") && n.attribute("name") == Some("vmaf")).unwrap();
+    assert!(pooled.attribute("harmonic_mean").is_some());
+
+    let csv = score(&["-r", p(&r), "-d", p(&d), "--format", "csv"]);
+    let text = String::from_utf8(csv.stdout).unwrap();
+    let mut lines = text.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    assert_eq!(header[0], "Frame");
+    assert!(header.contains(&"vmaf"));
+    assert_eq!(lines.count(), 3);
+
+    let summary = score(&["-r", p(&r), "-d", p(&d)]);
+    let summary = String::from_utf8(summary.stdout).unwrap();
+    assert!(summary.starts_with("3 frames, 67x45"), "{summary}");
+    assert!(summary.lines().any(|l| l.starts_with("vmaf ")), "{summary}");
+}
+
+#[test]
+fn y4m_and_raw_yuv_of_the_same_frames_score_identically() {
+    let c = Clips::new();
+    let frame_bytes = 67 * 45 + 2 * (34 * 23);
+    c.write("ref.yuv", &y4m_to_raw(&c.read("ref.y4m"), frame_bytes));
+    c.write("dist.yuv", &y4m_to_raw(&c.read("dist.y4m"), frame_bytes));
+    let (a, b) = (c.path("a.json"), c.path("b.json"));
+    assert!(score(&["-r", p(&c.path("ref.y4m")), "-d", p(&c.path("dist.y4m")), "-o", p(&a)]).status.success());
+    let raw = score(&[
+        "-r", p(&c.path("ref.yuv")), "-d", p(&c.path("dist.yuv")), "-o", p(&b),
+        "--width", "67", "--height", "45", "--pixel-format", "yuv420p",
+    ]);
+    assert!(raw.status.success(), "{}", stderr(&raw));
+    assert_eq!(frames(&a), frames(&b));
+}
+
+#[test]
+fn standard_input_equals_a_file() {
+    let c = Clips::new();
+    let a = c.path("a.json");
+    assert!(score(&["-r", p(&c.path("ref.y4m")), "-d", p(&c.path("dist.y4m")), "-o", p(&a)]).status.success());
+    let b = c.path("b.json");
+    let mut child = Command::new(BIN)
+        .args(["score", "--quiet", "-r", p(&c.path("ref.y4m")), "-d", "-", "-o", p(&b)])
+        .stdin(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(&c.read("dist.y4m")).unwrap();
+    assert!(child.wait().unwrap().success());
+    assert_eq!(frames(&a), frames(&b));
+}
+
+#[test]
+fn several_models_share_one_pass() {
+    let c = Clips::new();
+    let out_path = c.path("out.json");
+    let out = score(&[
+        "-r", p(&c.path("ref.y4m")), "-d", p(&c.path("dist.y4m")), "-o", p(&out_path),
+        "--model", "vmaf_v0.6.1", "--model", "vmaf_v0.6.1neg", "--psnr",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let metrics = &frames(&out_path)[1]["metrics"];
+    for key in ["vmaf", "vmaf_neg", "integer_adm2_egl_1", "integer_vif_scale3_egl_1", "psnr_y", "psnr_cb", "psnr_cr"] {
+        assert!(metrics[key].is_number(), "missing {key} in {metrics}");
+    }
+}
+
+#[test]
+fn frame_selection_options() {
+    let c = Clips::new();
+    let out_path = c.path("out.json");
+    let (r, d) = (c.path("ref.y4m"), c.path("dist.y4m"));
+    assert!(score(&["-r", p(&r), "-d", p(&d), "-o", p(&out_path), "--frame-count", "2"]).status.success());
+    assert_eq!(frames(&out_path).len(), 2);
+    assert!(score(&["-r", p(&r), "-d", p(&d), "-o", p(&out_path), "--subsample", "2"]).status.success());
+    let nums: Vec<u64> = frames(&out_path).iter().map(|f| f["frameNum"].as_u64().unwrap()).collect();
+    assert_eq!(nums, vec![0, 2]);
+    // Skipping one distorted frame misaligns the lengths: refused, then allowed with --shortest.
+    let out = score(&["-r", p(&r), "-d", p(&d), "--skip-distorted", "1"]);
+    assert_input_error(&out, "reference has 3 frames but distorted has 2");
+    assert!(score(&["-r", p(&r), "-d", p(&d), "--skip-distorted", "1", "--shortest", "-o", p(&out_path)]).status.success());
+    assert_eq!(frames(&out_path).len(), 2);
+}
+
+// --- bad input: each with its message and exit code 3 ---
+
+fn header_and_body(y4m: &[u8]) -> (String, Vec<u8>) {
+    let end = y4m.iter().position(|&b| b == b'\n').unwrap() + 1;
+    (String::from_utf8(y4m[..end].to_vec()).unwrap(), y4m[end..].to_vec())
+}
+
+#[test]
+fn truncated_last_frame() {
+    let c = Clips::new();
+    let dist = c.read("dist.y4m");
+    let cut = c.write("cut.y4m", &dist[..dist.len() - 100]);
+    let out = score(&["-r", p(&c.path("ref.y4m")), "-d", p(&cut)]);
+    assert_input_error(&out, "frame 2 is truncated: 100 of");
+    assert!(stderr(&out).contains("cut.y4m"), "the message names the file: {}", stderr(&out));
+}
+
+#[test]
+fn garbage_header() {
+    let c = Clips::new();
+    let bad = c.write("bad.y4m", b"GIF89a this is not video\n");
+    assert_input_error(&score(&["-r", p(&bad), "-d", p(&c.path("dist.y4m"))]), "bad.y4m: not a Y4M stream");
+}
+
+#[test]
+fn zero_and_absurd_geometry() {
+    let c = Clips::new();
+    let zero = c.write("zero.y4m", b"YUV4MPEG2 W0 H45 C420jpeg\n");
+    assert_input_error(&score(&["-r", p(&zero), "-d", p(&c.path("dist.y4m"))]), "must be non-zero");
+    let huge = c.write("huge.y4m", b"YUV4MPEG2 W20000 H20000 C420jpeg\nFRAME\n");
+    assert_input_error(&score(&["-r", p(&huge), "-d", p(&c.path("dist.y4m"))]), "exceeds the 16384x16384 limit");
+    let raw = c.write("x.yuv", &[0u8; 100]);
+    let out = score(&["-r", p(&raw), "-d", p(&raw), "--width", "99999", "--height", "2", "--pixel-format", "yuv420p"]);
+    assert_input_error(&out, "exceeds the 16384x16384 limit");
+}
+
+#[test]
+fn different_geometry_bit_depth_or_chroma() {
+    let c = Clips::new();
+    let (header, body) = header_and_body(&c.read("dist.y4m"));
+    let wider = c.write("wider.y4m", &[header.replace("W67", "W68").as_bytes(), &body].concat());
+    assert_input_error(
+        &score(&["-r", p(&c.path("ref.y4m")), "-d", p(&wider)]),
+        "differ in geometry: reference 67x45, distorted 68x45",
+    );
+    let deeper = c.write("deeper.y4m", &[header.replace("C420jpeg", "C420p10").as_bytes(), &body].concat());
+    assert_input_error(&score(&["-r", p(&c.path("ref.y4m")), "-d", p(&deeper)]), "differ in bit depth: reference 8, distorted 10");
+    let c444 = c.write("c444.y4m", &[header.replace("C420jpeg", "C444").as_bytes(), &body].concat());
+    assert_input_error(&score(&["-r", p(&c.path("ref.y4m")), "-d", p(&c444)]), "differ in chroma format");
+}
+
+#[test]
+fn different_frame_counts_name_both() {
+    let c = Clips::new();
+    let dist = c.read("dist.y4m");
+    // Drop the last frame: FRAME\n + 67*45*1.5 bytes.
+    let frame = 6 + 67 * 45 + 2 * 34 * 23;
+    let short = c.write("short.y4m", &dist[..dist.len() - frame]);
+    assert_input_error(&score(&["-r", p(&c.path("ref.y4m")), "-d", p(&short)]), "reference has 3 frames but distorted has 2");
+    assert_input_error(&score(&["-r", p(&short), "-d", p(&c.path("dist.y4m"))]), "reference has 2 frames but distorted has 3");
+}
+
+#[test]
+fn missing_file_and_raw_without_geometry() {
+    let c = Clips::new();
+    assert_input_error(&score(&["-r", p(&c.path("nope.y4m")), "-d", p(&c.path("dist.y4m"))]), "cannot open");
+    let raw = c.write("a.yuv", &[0u8; 10]);
+    assert_input_error(&score(&["-r", p(&raw), "-d", p(&raw)]), "needs --width, --height and --pixel-format");
+    let out = score(&["-r", p(&raw), "-d", p(&raw), "--width", "4", "--height", "4", "--pixel-format", "rgb24"]);
+    assert_input_error(&out, "unknown pixel format 'rgb24'");
+}
+
+// --- nothing half-written ---
+
+fn leftovers(dir: &Path) -> Vec<String> {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with(".tinyvmaf-partial") || n.starts_with("out"))
+        .collect()
+}
+
+#[test]
+fn a_failed_run_leaves_no_output_file() {
+    let c = Clips::new();
+    let dist = c.read("dist.y4m");
+    let cut = c.write("cut.y4m", &dist[..dist.len() - 10]);
+    let out = score(&["-r", p(&c.path("ref.y4m")), "-d", p(&cut), "-o", p(&c.path("out.json"))]);
+    assert_eq!(out.status.code(), Some(INPUT_ERROR));
+    assert!(leftovers(c.dir.path()).is_empty(), "{:?}", leftovers(c.dir.path()));
+}
+
+#[test]
+fn a_killed_run_leaves_no_output_file() {
+    let c = Clips::new();
+    let (header, body) = header_and_body(&c.read("dist.y4m"));
+    let mut child = Command::new(BIN)
+        .args(["score", "--quiet", "-r", p(&c.path("ref.y4m")), "-d", "-", "-o", p(&c.path("out.json"))])
+        .stdin(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    // Header and one frame, then the writer stalls as a slow pipe would; kill -9 mid-run.
+    stdin.write_all(header.as_bytes()).unwrap();
+    stdin.write_all(&body[..body.len() / 3]).unwrap();
+    stdin.flush().unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    child.kill().unwrap();
+    child.wait().unwrap();
+    drop(stdin);
+    assert!(leftovers(c.dir.path()).is_empty(), "{:?}", leftovers(c.dir.path()));
+}
+
+#[test]
+fn atomic_write_replaces_whole_files_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let target = dir.path().join("out.json");
+    std::fs::write(&target, "old").unwrap();
+    tinyvmaf_gpu::output::write_atomic(&target, b"new contents").unwrap();
+    assert_eq!(std::fs::read_to_string(&target).unwrap(), "new contents");
+    let missing_dir = dir.path().join("no/such/dir/out.json");
+    assert!(tinyvmaf_gpu::output::write_atomic(&missing_dir, b"x").is_err());
+    assert_eq!(leftovers(dir.path()), vec!["out.json".to_owned()]);
+}
+
+#[test]
+fn shipped_sample_matches_libvmaf_without_the_oracle_folder() {
+    let dir = common::manifest_dir().join("tests/data/sample");
+    let out_dir = tempfile::tempdir().unwrap();
+    let out_path = out_dir.path().join("out.json");
+    let out = score(&[
+        "-r", p(&dir.join("cell_small.ref.y4m")), "-d", p(&dir.join("cell_small.dist.y4m")),
+        "-o", p(&out_path), "--model", "vmaf_v0.6.1", "--model", "vmaf_v0.6.1neg", "--psnr",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let ours = frames(&out_path);
+    let theirs = frames(&dir.join("cell_small.libvmaf_c.json"));
+    assert_eq!(ours.len(), theirs.len());
+    let mut compared = 0;
+    for (a, b) in ours.iter().zip(&theirs) {
+        for (key, value) in a["metrics"].as_object().unwrap() {
+            let libvmaf_key = if key == "integer_motion" { "VMAF_integer_feature_motion_sad_score" } else { key };
+            let theirs = b["metrics"][libvmaf_key].as_f64().unwrap_or_else(|| panic!("libvmaf has no {libvmaf_key}"));
+            let tolerance = if key.starts_with("vmaf") { 5e-5 } else { 0.0 };
+            assert!((value.as_f64().unwrap() - theirs).abs() <= tolerance, "frame {} {key}: {value} vs {theirs}", a["frameNum"]);
+            compared += 1;
+        }
+    }
+    assert_eq!(compared, 12 * 25);
+}
