@@ -1,5 +1,7 @@
 //! Video input: frame/plane types, a streaming Y4M reader and a raw-YUV reader.
 
+use std::io::Read;
+
 pub mod y4m;
 pub mod yuv;
 
@@ -148,9 +150,16 @@ impl Frame {
         }
     }
 
+    /// A frame decoded from one frame's packed file bytes.
+    pub(crate) fn from_bytes(info: VideoInfo, bytes: &[u8]) -> Self {
+        let mut frame = Frame::new(info);
+        frame.fill_from_bytes(bytes);
+        frame
+    }
+
     /// Fill the planes from packed file bytes (8-bit or 16-bit little-endian).
     /// `bytes.len()` must equal `info.frame_bytes()`.
-    pub(crate) fn fill_from_bytes(&mut self, bytes: &[u8]) {
+    fn fill_from_bytes(&mut self, bytes: &[u8]) {
         let mut off = 0;
         let two = self.info.bytes_per_sample() == 2;
         for plane in self.planes.iter_mut() {
@@ -170,6 +179,31 @@ impl Frame {
             }
         }
     }
+}
+
+/// Reads exactly one frame's payload (`need` bytes) into `buf`. `Ok(false)` when
+/// the stream ends cleanly before the frame (only where `clean_end_here`: raw YUV
+/// has no frame marker, so its end of stream is here); a partial frame is
+/// `TruncatedFrame`, naming the frame and the missing byte count.
+pub(crate) fn read_payload(
+    inner: &mut impl Read,
+    need: usize,
+    buf: &mut Vec<u8>,
+    frame: u64,
+    clean_end_here: bool,
+) -> Result<bool, IoError> {
+    buf.clear();
+    // `take` bounds the read: a header announcing a huge frame over a short
+    // input costs only the bytes that exist.
+    inner.take(need as u64).read_to_end(buf)?;
+    let got = buf.len();
+    if got == 0 && clean_end_here {
+        return Ok(false);
+    }
+    if got < need {
+        return Err(IoError::TruncatedFrame { frame, missing: need - got, expected: need });
+    }
+    Ok(true)
 }
 
 /// A stream of frames. Implementations hold at most one frame's worth of

@@ -2,7 +2,7 @@
 
 use std::io::{BufReader, Read};
 
-use super::{ChromaFormat, Frame, FrameSource, IoError, MAX_DIMENSION, MAX_HEADER_LEN, VideoInfo};
+use super::{read_payload, ChromaFormat, Frame, FrameSource, IoError, MAX_DIMENSION, MAX_HEADER_LEN, VideoInfo};
 
 /// Reads a Y4M stream frame by frame from any `Read`.
 pub struct Y4mReader<R: Read> {
@@ -164,34 +164,13 @@ impl<R: Read> Y4mReader<R> {
                 found,
             });
         }
-        let need = self.info.frame_bytes();
-        self.buf.clear();
-        (&mut self.inner)
-            .take(need as u64)
-            .read_to_end(&mut self.buf)?;
-        let got = self.buf.len();
-        if got < need {
+        if !read_payload(&mut self.inner, self.info.frame_bytes(), &mut self.buf, self.frame_index, false)
+            .inspect_err(|_| self.done = true)?
+        {
             self.done = true;
-            return Err(IoError::TruncatedFrame {
-                frame: self.frame_index,
-                missing: need - got,
-                expected: need,
-            });
-        }
-        self.frame_index += 1;
-        Ok(true)
-    }
-
-    /// Read the next frame into an existing `Frame` (no allocation after the
-    /// first call). Returns `Ok(false)` at end of stream.
-    pub fn read_frame_into(&mut self, frame: &mut Frame) -> Result<bool, IoError> {
-        if !self.read_frame_bytes()? {
             return Ok(false);
         }
-        if frame.info != self.info {
-            *frame = Frame::new(self.info);
-        }
-        frame.fill_from_bytes(&self.buf);
+        self.frame_index += 1;
         Ok(true)
     }
 }
@@ -205,8 +184,6 @@ impl<R: Read> FrameSource for Y4mReader<R> {
         if !self.read_frame_bytes()? {
             return Ok(None);
         }
-        let mut f = Frame::new(self.info);
-        f.fill_from_bytes(&self.buf);
-        Ok(Some(f))
+        Ok(Some(Frame::from_bytes(self.info, &self.buf)))
     }
 }

@@ -2,7 +2,7 @@
 
 use std::io::Read;
 
-use super::{ChromaFormat, Frame, FrameSource, IoError, VideoInfo};
+use super::{read_payload, ChromaFormat, Frame, FrameSource, IoError, VideoInfo};
 
 /// Parse an ffmpeg pixel format name such as `yuv420p10le`.
 pub fn parse_pix_fmt(name: &str) -> Result<(ChromaFormat, u8), IoError> {
@@ -51,37 +51,13 @@ impl<R: Read> YuvReader<R> {
         if self.done {
             return Ok(false);
         }
-        let need = self.info.frame_bytes();
-        self.buf.clear();
-        (&mut self.inner)
-            .take(need as u64)
-            .read_to_end(&mut self.buf)?;
-        let got = self.buf.len();
-        if got == 0 {
+        if !read_payload(&mut self.inner, self.info.frame_bytes(), &mut self.buf, self.frame_index, true)
+            .inspect_err(|_| self.done = true)?
+        {
             self.done = true;
             return Ok(false);
-        }
-        if got < need {
-            self.done = true;
-            return Err(IoError::TruncatedFrame {
-                frame: self.frame_index,
-                missing: need - got,
-                expected: need,
-            });
         }
         self.frame_index += 1;
-        Ok(true)
-    }
-
-    /// Read the next frame into an existing `Frame`; `Ok(false)` at end of stream.
-    pub fn read_frame_into(&mut self, frame: &mut Frame) -> Result<bool, IoError> {
-        if !self.read_frame_bytes()? {
-            return Ok(false);
-        }
-        if frame.info != self.info {
-            *frame = Frame::new(self.info);
-        }
-        frame.fill_from_bytes(&self.buf);
         Ok(true)
     }
 }
@@ -95,8 +71,6 @@ impl<R: Read> FrameSource for YuvReader<R> {
         if !self.read_frame_bytes()? {
             return Ok(None);
         }
-        let mut f = Frame::new(self.info);
-        f.fill_from_bytes(&self.buf);
-        Ok(Some(f))
+        Ok(Some(Frame::from_bytes(self.info, &self.buf)))
     }
 }
