@@ -6,7 +6,9 @@
 //! code from the registry) → pooling → `output`. Beside it: `registry` (pins,
 //! schemas) and `verify` (the gate every model passes before loading).
 
+pub mod batch;
 pub mod features;
+pub mod gpu;
 pub mod io;
 pub mod model;
 pub mod output;

@@ -9,8 +9,9 @@ use std::process::Command;
 use base64::Engine as _;
 use serde_json::Value;
 
+use tinyvmaf_gpu::registry::ModelEntry;
 use tinyvmaf_gpu::verify::builtin::{self, Policy, TrustRoot};
-use tinyvmaf_gpu::verify::VerifyError;
+use tinyvmaf_gpu::verify::{self, CosignOptions, Provenance, VerifierKind, VerifyError, VerifyOptions};
 
 const BIN: &str = env!("CARGO_BIN_EXE_tinyvmaf-gpu");
 
@@ -34,7 +35,7 @@ fn b64() -> base64::engine::GeneralPurpose {
 }
 
 /// Decodes the base64 string at `pointer`, lets `f` change the bytes, re-encodes.
-fn edit_b64(bundle: &[u8], pointer: &str, f: impl FnOnce(&mut Vec<u8>)) -> Vec<u8> {
+fn edit_b64(bundle: &[u8], pointer: &str, f: impl FnOnce(&mut [u8])) -> Vec<u8> {
     let mut doc: Value = serde_json::from_slice(bundle).unwrap();
     let slot = doc.pointer_mut(pointer).unwrap_or_else(|| panic!("no {pointer}"));
     let mut raw = b64().decode(slot.as_str().unwrap()).unwrap();
@@ -45,7 +46,7 @@ fn edit_b64(bundle: &[u8], pointer: &str, f: impl FnOnce(&mut Vec<u8>)) -> Vec<u
 
 /// Flips the last byte: in a DER ECDSA signature that changes `s` and keeps the
 /// encoding valid, so what fails is the signature itself.
-fn flip_last(raw: &mut Vec<u8>) {
+fn flip_last(raw: &mut [u8]) {
     *raw.last_mut().unwrap() ^= 0x01;
 }
 
@@ -92,16 +93,16 @@ enum Expect {
 
 impl Expect {
     fn matches(self, result: &Result<builtin::Outcome, VerifyError>) -> bool {
-        match (self, result) {
-            (Expect::Pass, Ok(_)) => true,
-            (Expect::DigestMismatch, Err(VerifyError::BundleDigestMismatch { .. }))
-            | (Expect::IdentityMismatch, Err(VerifyError::IdentityMismatch { .. }))
-            | (Expect::IssuerMismatch, Err(VerifyError::IssuerMismatch { .. }))
-            | (Expect::CertificateUntrusted, Err(VerifyError::CertificateUntrusted { .. }))
-            | (Expect::LogProofInvalid, Err(VerifyError::LogProofInvalid { .. }))
-            | (Expect::SignatureInvalid, Err(VerifyError::SignatureInvalid { .. })) => true,
-            _ => false,
-        }
+        matches!(
+            (self, result),
+            (Expect::Pass, Ok(_))
+                | (Expect::DigestMismatch, Err(VerifyError::BundleDigestMismatch { .. }))
+                | (Expect::IdentityMismatch, Err(VerifyError::IdentityMismatch { .. }))
+                | (Expect::IssuerMismatch, Err(VerifyError::IssuerMismatch { .. }))
+                | (Expect::CertificateUntrusted, Err(VerifyError::CertificateUntrusted { .. }))
+                | (Expect::LogProofInvalid, Err(VerifyError::LogProofInvalid { .. }))
+                | (Expect::SignatureInvalid, Err(VerifyError::SignatureInvalid { .. }))
+        )
     }
 
     fn exit_code(self) -> Option<u8> {
@@ -423,6 +424,93 @@ fn a_bad_trusted_root_is_refused_at_load() {
     assert!(root.source().ends_with("staging_trusted_root.json"));
 }
 
+// --- the registry-shaped API: pin, bundle path, then the builtin verifier ---
+
+/// A registry entry over `artifact`, its bundle in a folder with a hostile name.
+fn entry_setup(artifact: &[u8], bundle: &[u8], sigstore_bundle: &str) -> (tempfile::TempDir, ModelEntry, VerifyOptions) {
+    let root = tempfile::tempdir().unwrap();
+    let dir = root.path().join("a b;$(touch x)");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("m 1.onnx.sigstore.json"), bundle).unwrap();
+    let entry: ModelEntry = serde_json::from_value(serde_json::json!({
+        "id": "m1", "kind": "fr", "onnx": "m 1.onnx", "sha256": hex(&sha2_256(artifact)), "opset": 17,
+        "sigstore_bundle": sigstore_bundle
+    }))
+    .unwrap();
+    let options = VerifyOptions {
+        verifier: VerifierKind::Builtin,
+        cosign: CosignOptions {
+            cosign: Some(PathBuf::from("/nonexistent/cosign")),
+            model_dir: dir,
+            identity_regexp: r".*@gmail\.com".into(),
+            oidc_issuer: BLOB_ISSUER.into(),
+            ..CosignOptions::default()
+        },
+        trusted_root: None,
+    };
+    (root, entry, options)
+}
+
+#[test]
+fn verify_entry_with_builtin_gives_signed_provenance() {
+    let artifact = data("cosign-v3-blob.txt");
+    let (_root, entry, options) = entry_setup(&artifact, &data("cosign-v3-blob.sigstore.json"), "m 1.onnx.sigstore.json");
+    let provenance = verify::verify_entry(&entry, &artifact, &options).unwrap();
+    assert_eq!(
+        provenance,
+        Provenance::SignedBuiltin {
+            bundle: options.cosign.model_dir.join("m 1.onnx.sigstore.json"),
+            identity_regexp: r"^(?:.*@gmail\.com)$".into(),
+            oidc_issuer: BLOB_ISSUER.into(),
+            identity: BLOB_IDENTITY.into(),
+            trust_root: "sigstore public-good (embedded)".into(),
+        }
+    );
+    // The same with the root given as a file.
+    let mut options = options;
+    options.trusted_root = Some(data_dir().join("public_good_trusted_root.json"));
+    assert!(matches!(verify::verify_entry(&entry, &artifact, &options), Ok(Provenance::SignedBuiltin { .. })));
+}
+
+#[test]
+fn verify_entry_with_builtin_refusals_in_order() {
+    let artifact = data("cosign-v3-blob.txt");
+    let bundle = data("cosign-v3-blob.sigstore.json");
+    // Bytes that are not the pinned ones never reach the bundle.
+    let (_root, entry, options) = entry_setup(&artifact, b"not even JSON", "m 1.onnx.sigstore.json");
+    let err = verify::verify_entry(&entry, &one_byte_changed(artifact.clone()), &options).unwrap_err();
+    assert_eq!(err.exit_code(), 21, "{err}");
+    // Path tricks in the registry's bundle path are refused before any read.
+    for trick in ["../m 1.onnx.sigstore.json", "/etc/passwd", "a\\..\\b", ""] {
+        let (_root, entry, options) = entry_setup(&artifact, &bundle, trick);
+        let err = verify::verify_entry(&entry, &artifact, &options).unwrap_err();
+        assert!(matches!(err, VerifyError::BundleMissing { .. }), "{trick:?}: {err}");
+    }
+    // A folder where the bundle should be.
+    let (_root, entry, options) = entry_setup(&artifact, &bundle, "sub");
+    std::fs::create_dir_all(options.cosign.model_dir.join("sub")).unwrap();
+    let err = verify::verify_entry(&entry, &artifact, &options).unwrap_err();
+    assert!(matches!(&err, VerifyError::BundleMissing { reason, .. } if reason.contains("regular file")), "{err}");
+    // A bundle larger than the cap.
+    let (_root, entry, options) = entry_setup(&artifact, &vec![b' '; builtin::MAX_BUNDLE_BYTES as usize + 1], "m 1.onnx.sigstore.json");
+    let err = verify::verify_entry(&entry, &artifact, &options).unwrap_err();
+    assert!(matches!(err, VerifyError::BundleMalformed { .. }), "{err}");
+    // A cosign-2 legacy bundle is named as such.
+    let legacy = br#"{"base64Signature":"AAAA","cert":"AAAA","rekorBundle":{}}"#;
+    let (_root, entry, options) = entry_setup(&artifact, legacy, "m 1.onnx.sigstore.json");
+    let err = verify::verify_entry(&entry, &artifact, &options).unwrap_err();
+    assert!(matches!(&err, VerifyError::BundleMalformed { reason, .. } if reason.contains("new-bundle-format")), "{err}");
+    // Wrong identity through the options' regexp.
+    let (_root, entry, mut options) = entry_setup(&artifact, &bundle, "m 1.onnx.sigstore.json");
+    options.cosign.identity_regexp = verify::exact_identity_regexp("w.vollprecht@gmail.co");
+    let err = verify::verify_entry(&entry, &artifact, &options).unwrap_err();
+    assert_eq!(err.exit_code(), 41, "{err}");
+    // The cosign path with the same options still wants cosign: the choice is honoured.
+    options.verifier = VerifierKind::Cosign;
+    let err = verify::verify_entry(&entry, &artifact, &options).unwrap_err();
+    assert_eq!(err.exit_code(), 23, "{err}");
+}
+
 // --- through the binary ---
 
 fn model_dir_with_bundle(bundle: &[u8]) -> tempfile::TempDir {
@@ -543,7 +631,10 @@ fn sigstore_python() -> Result<String, String> {
     let python = std::env::var("TINYVMAF_SIGSTORE_PYTHON").unwrap_or_else(|_| "python3".into());
     match Command::new(&python).args(["-c", "import sigstore; print(sigstore.__version__)"]).output() {
         Ok(out) if out.status.success() => Ok(python),
-        Ok(out) => Err(format!("{python}: no `sigstore` module ({})", String::from_utf8_lossy(&out.stderr).trim())),
+        Ok(out) => {
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            Err(format!("{python}: no `sigstore` module ({})", stderr.lines().last().unwrap_or("").trim()))
+        }
         Err(e) => Err(format!("{python}: {e}")),
     }
 }
@@ -592,10 +683,10 @@ fn python_reason(stderr: &str) -> String {
                 text = rest.trim();
             }
         }
-        if let Some((message, origin)) = text.rsplit_once(' ') {
-            if origin.contains(".py:") {
-                text = message.trim();
-            }
+        if let Some((message, origin)) = text.rsplit_once(' ')
+            && origin.contains(".py:")
+        {
+            text = message.trim();
         }
         if text.is_empty()
             || text.starts_with("FAIL:")

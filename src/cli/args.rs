@@ -25,6 +25,22 @@ pub enum Command {
     Registry(RegistryCommand),
     /// Score a distorted clip against its reference with one or more models.
     Score(ScoreArgs),
+    /// Score every pair of a manifest into a JSON Lines results file (resumable, shardable).
+    Batch(BatchArgs),
+    /// Join results files (e.g. one per shard), reporting missing and duplicated pairs.
+    Merge(MergeArgs),
+    /// List the GPU adapters (index, name, backend, type); exits 0 when there are none.
+    Devices(DevicesArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct DevicesArgs {
+    /// One JSON document on standard output.
+    #[arg(long)]
+    pub json: bool,
+    /// Only this graphics API (default: $WGPU_BACKEND, else all).
+    #[arg(long, value_enum, value_name = "API")]
+    pub gpu_api: Option<tinyvmaf_gpu::gpu::GpuApi>,
 }
 
 #[derive(Debug, Args)]
@@ -197,4 +213,60 @@ impl VerifyArgs {
             trusted_root: self.trusted_root.clone(),
         }
     }
+}
+
+#[derive(Debug, Args)]
+pub struct BatchArgs {
+    /// Manifest: CSV with a header row, or JSON Lines; columns reference, distorted, id, model,
+    /// width, height, pixel_format, skip_reference, skip_distorted, frame_count (docs/CLUSTER.md).
+    #[arg(value_name = "MANIFEST")]
+    pub manifest: PathBuf,
+    /// Results file (JSON Lines, one record per pair), appended to; pairs already in it are skipped.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: PathBuf,
+    /// Model for rows without a `model` column; repeat for several (default vmaf_v0.6.1).
+    #[arg(short, long = "model", value_name = "ID")]
+    pub models: Vec<String>,
+    /// Also compute PSNR (Y, Cb, Cr) for every pair.
+    #[arg(long)]
+    pub psnr: bool,
+    /// Also write each pair's per-frame log (libvmaf's JSON layout) into DIR, as ID.json.
+    #[arg(long, value_name = "DIR")]
+    pub per_frame_dir: Option<PathBuf>,
+    /// Score only shard I of N: the pairs whose id hashes to I (first 8 bytes of SHA-256, mod N).
+    #[arg(long, value_name = "I/N")]
+    pub shard: Option<tinyvmaf_gpu::batch::Shard>,
+    /// Score again the pairs that have an error record (it is replaced).
+    #[arg(long)]
+    pub retry_failed: bool,
+    /// Score every N-th frame.
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    pub subsample: u64,
+    /// Score the frames both inputs have instead of failing when their lengths differ.
+    #[arg(long)]
+    pub shortest: bool,
+    /// Worker threads for the CPU features (default: all cores).
+    #[arg(long, value_name = "N")]
+    pub threads: Option<usize>,
+    /// No progress display or per-pair lines (failures and the exit code remain).
+    #[arg(short, long)]
+    pub quiet: bool,
+    /// Verify each model's Sigstore bundle (with --verifier) before loading it.
+    #[arg(long)]
+    pub tiny_model_verify: bool,
+    #[command(flatten)]
+    pub verify: VerifyArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct MergeArgs {
+    /// Results files to join (e.g. results-*.jsonl).
+    #[arg(value_name = "RESULTS", required = true)]
+    pub inputs: Vec<PathBuf>,
+    /// Write the joined records here (default: standard output).
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// The batch's manifest: also report its pairs that no file records.
+    #[arg(long, value_name = "FILE")]
+    pub manifest: Option<PathBuf>,
 }

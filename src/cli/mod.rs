@@ -1,6 +1,8 @@
 //! What the user typed (clap types in `args.rs`), kept apart from what runs it.
 
 mod args;
+mod batch;
+mod devices;
 mod models;
 mod score;
 
@@ -54,6 +56,9 @@ pub fn main() -> ExitCode {
         Command::Models(cmd) => models::run_models(cmd),
         Command::Registry(cmd) => models::run_registry(cmd),
         Command::Score(args) => score::run(args),
+        Command::Batch(args) => batch::run(args),
+        Command::Merge(args) => batch::merge(args),
+        Command::Devices(args) => devices::run(args),
     };
     match result {
         Ok(()) => ExitCode::from(exit::OK),

@@ -84,7 +84,7 @@ fn verify_models(id: Option<String>, all: bool, json: bool, args: &VerifyArgs) -
         };
         println!("{}", serde_json::to_string_pretty(&doc)?);
     } else if all {
-        println!("{:<20} {:<7} {:<9} {}", "ID", "BUNDLE", "VERIFIER", "RESULT");
+        println!("{:<20} {:<7} {:<9} RESULT", "ID", "BUNDLE", "VERIFIER");
         for row in &rows {
             let bundle = match row["bundle_present"].as_bool() {
                 Some(true) => "yes",

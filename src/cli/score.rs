@@ -2,9 +2,9 @@
 //! cores with a progress bar, run the models, pool, write.
 
 use std::io::IsTerminal;
-use std::time::Instant;
 
-use tinyvmaf_gpu::output::{self, Format, RunContext};
+use tinyvmaf_gpu::batch;
+use tinyvmaf_gpu::output::{self, Format};
 use tinyvmaf_gpu::score::{self, InputSpec, RawFormat, ScoreOptions};
 
 use super::args::ScoreArgs;
@@ -29,7 +29,6 @@ pub fn run(args: ScoreArgs) -> CliResult {
         .iter()
         .map(|id| models::load(id, args.tiny_model_verify, &args.verify, args.backend))
         .collect::<Result<Vec<_>, _>>()?;
-    let sets = score::feature_sets(&models);
 
     let options = ScoreOptions {
         threads: args.threads.unwrap_or(ScoreOptions::default().threads),
@@ -48,28 +47,16 @@ pub fn run(args: ScoreArgs) -> CliResult {
         );
         bar
     });
-    let start = Instant::now();
-    let (width, height) = (reference.info().width, reference.info().height);
-    let table = score::extract(&mut reference, &mut distorted, &sets, &options, &|done| {
+    // The same per-pair pipeline as `batch` (src/batch/pair.rs).
+    let log = batch::score_inputs(&mut reference, &mut distorted, &models, &options, &|done| {
         if let Some(bar) = &bar {
             bar.set_position(done);
         }
-    })?;
+    });
     if let Some(bar) = &bar {
         bar.finish_and_clear();
     }
-    let scores = score::apply_models(&table, &models)?;
-    let fps = table.frame_numbers.len() as f64 / start.elapsed().as_secs_f64().max(1e-9);
-    let context = RunContext {
-        backend: "cpu".to_owned(),
-        adapter: None,
-        models: models.iter().map(|m| m.id.clone()).collect(),
-        reference: reference.name.clone(),
-        distorted: distorted.name.clone(),
-        width,
-        height,
-    };
-    let log = score::to_log(table, scores, fps, context);
+    let log = log?;
 
     match &args.output {
         Some(path) => {

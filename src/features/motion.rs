@@ -23,7 +23,8 @@ use crate::io::Plane;
 /// Pass 1: vertical blur of the signed difference for image row `row`.
 ///
 /// The CPU sums in i32 for 8-bit input (|Σ| < 2^16 · 2^8) and in i64 above.
-fn motion_blur_v(
+/// GPU twin: `shaders/motion_blur_v.wgsl`.
+pub fn motion_blur_v(
     prev: &Plane,
     cur: &Plane,
     w: usize,
@@ -59,7 +60,8 @@ fn motion_blur_v(
 }
 
 /// Pass 2: horizontal blur, absolute value and row sum.
-fn motion_blur_h_sad(w: usize, vrow: &[i32], padded: &mut Vec<i32>) -> u64 {
+/// GPU twin: `shaders/motion_blur_h_sad.wgsl`.
+pub fn motion_blur_h_sad(w: usize, vrow: &[i32], padded: &mut Vec<i32>) -> u64 {
     padded.clear();
     padded.resize(w + 4, 0);
     padded[2..2 + w].copy_from_slice(&vrow[..w]);
@@ -84,11 +86,9 @@ fn motion_blur_h_sad(w: usize, vrow: &[i32], padded: &mut Vec<i32>) -> u64 {
 /// and the current reference luma plane.
 pub fn compute_motion_sad(prev: &Plane, cur: &Plane, bit_depth: u8) -> f64 {
     let bit_depth = bit_depth.clamp(8, 16);
-    let w = prev.width.min(cur.width);
-    let h = prev.height.min(cur.height);
-    if w == 0 || h == 0 || prev.data.len() < prev.width * h || cur.data.len() < cur.width * h {
+    let Some((w, h)) = motion_extent(prev, cur) else {
         return 0.0;
-    }
+    };
     let mut vrow = vec![0i32; w];
     let mut padded = Vec::with_capacity(w + 4);
     let mut sad = 0u64;
@@ -99,6 +99,23 @@ pub fn compute_motion_sad(prev: &Plane, cur: &Plane, bit_depth: u8) -> f64 {
         }
         sad += motion_blur_h_sad(w, &vrow, &mut padded);
     }
+    motion_score(sad, w, h)
+}
+
+/// The `w x h` area motion compares (the smaller plane's), or `None` when it is empty
+/// or a plane holds fewer samples than its size says (the score is then 0).
+pub fn motion_extent(prev: &Plane, cur: &Plane) -> Option<(usize, usize)> {
+    let w = prev.width.min(cur.width);
+    let h = prev.height.min(cur.height);
+    if w == 0 || h == 0 || prev.data.len() < prev.width * h || cur.data.len() < cur.width * h {
+        return None;
+    }
+    Some((w, h))
+}
+
+/// Pass 3: the frame's u64 SAD (sum of the row sums) as libvmaf's score,
+/// `sad / 256 / (w·h)` in f64, capped at [`MOTION_MAX`]. Shared by the CPU and GPU paths.
+pub fn motion_score(sad: u64, w: usize, h: usize) -> f64 {
     let score = sad as f64 / 256.0 / ((w * h) as u32 as f64);
     if score < MOTION_MAX {
         score

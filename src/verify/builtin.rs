@@ -41,7 +41,7 @@ impl Policy {
     pub fn regexp(identity_regexp: &str, issuer: &str) -> Result<Self, VerifyError> {
         let anchored = anchor_regexp(identity_regexp);
         let identity = Regex::new(&anchored).map_err(|e| VerifyError::Io {
-            id: "policy".into(),
+            id: "identity policy".into(),
             message: format!("invalid certificate identity regexp {anchored:?}: {e}"),
         })?;
         Ok(Policy { identity, issuer: issuer.to_owned() })
@@ -236,6 +236,12 @@ fn precheck_digest(subject: &str, expected_sha256: &str, bundle_json: &[u8]) -> 
             return Err(malformed("no in-toto subject has a sha256 digest"));
         }
         return if digests.iter().any(|d| d == expected_sha256) { Ok(()) } else { Err(mismatch(digests.join(","))) };
+    }
+    if doc.get("base64Signature").is_some() || doc.get("rekorBundle").is_some() {
+        return Err(malformed(
+            "legacy cosign bundle (cosign 2 `sign-blob --bundle` without --new-bundle-format); \
+             re-sign with cosign 3 or --new-bundle-format, or use --verifier cosign",
+        ));
     }
     Err(malformed("neither messageSignature nor dsseEnvelope"))
 }

@@ -1,0 +1,36 @@
+//! `tinyvmaf-gpu devices`: the GPU adapters wgpu can open, with the index
+//! `DeviceOptions::adapter` takes. No adapter is not an error: the command says so and
+//! exits 0 (the CPU path still works).
+
+use tinyvmaf_gpu::gpu::{self, DeviceOptions};
+
+use super::CliResult;
+use super::args::DevicesArgs;
+
+pub fn run(args: DevicesArgs) -> CliResult {
+    let options = DeviceOptions { api: args.gpu_api, adapter: None };
+    let adapters = gpu::list_adapters(&options);
+    if args.json {
+        let doc = serde_json::json!({ "adapters": adapters });
+        println!("{}", serde_json::to_string_pretty(&doc)?);
+    } else {
+        let name_width = adapters.iter().map(|a| a.name.len()).max().unwrap_or(4).max(4);
+        if !adapters.is_empty() {
+            println!("{:<5}  {:<name_width$}  {:<7}  {:<10}  DRIVER", "INDEX", "NAME", "BACKEND", "TYPE");
+        }
+        for a in &adapters {
+            println!(
+                "{:<5}  {:<name_width$}  {:<7}  {:<10}  {}",
+                a.index, a.name, a.backend, a.device_type, a.driver
+            );
+        }
+    }
+    if adapters.is_empty() {
+        let api = args.gpu_api.map_or_else(
+            || std::env::var("WGPU_BACKEND").map_or("any API".to_owned(), |v| format!("WGPU_BACKEND={v}")),
+            |a| format!("{a:?}"),
+        );
+        eprintln!("no GPU adapter found ({api}); GPU features are unavailable, the CPU path still works");
+    }
+    Ok(())
+}

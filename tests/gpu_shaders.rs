@@ -1,0 +1,127 @@
+//! Tier 0 (no GPU needed): every shader parses and validates with naga (the version
+//! wgpu 30 compiles them with), its bindings are the ones its bind-group layout
+//! declares, and every `#[repr(C)]` struct shared with WGSL has naga's size and member
+//! offsets.
+
+use std::collections::BTreeSet;
+
+use naga::valid::{Capabilities, ValidationFlags, Validator};
+use tinyvmaf_gpu::gpu::pipelines::{COMMON_WGSL, WORKGROUP_SIZE};
+use tinyvmaf_gpu::gpu::{Binding, PASSES, Pass, shared_structs};
+
+mod common;
+
+fn parse(pass: &Pass) -> naga::Module {
+    let source = pass.source();
+    naga::front::wgsl::parse_str(&source)
+        .unwrap_or_else(|e| panic!("shaders/{}.wgsl: {}", pass.name, e.emit_to_string(&source)))
+}
+
+#[test]
+fn every_shader_file_is_a_pass_and_every_pass_a_file() {
+    let dir = common::manifest_dir().join("shaders");
+    let files: BTreeSet<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .filter(|n| n.ends_with(".wgsl"))
+        .collect();
+    let mut expected: BTreeSet<String> = PASSES.iter().map(|p| format!("{}.wgsl", p.name)).collect();
+    expected.insert("common.wgsl".to_owned());
+    assert_eq!(files, expected, "shaders/ and gpu::PASSES disagree");
+    for pass in PASSES {
+        let on_disk = std::fs::read_to_string(dir.join(format!("{}.wgsl", pass.name))).unwrap();
+        assert_eq!(on_disk, pass.file, "{}: embedded text is stale", pass.name);
+    }
+    assert_eq!(std::fs::read_to_string(dir.join("common.wgsl")).unwrap(), COMMON_WGSL);
+}
+
+#[test]
+fn every_pass_parses_and_validates() {
+    for pass in PASSES {
+        let module = parse(pass);
+        Validator::new(ValidationFlags::all(), Capabilities::default())
+            .validate(&module)
+            .unwrap_or_else(|e| panic!("shaders/{}.wgsl: {}", pass.name, e.emit_to_string(&pass.source())));
+        let [entry] = module.entry_points.as_slice() else {
+            panic!("{}: expected exactly one entry point", pass.name)
+        };
+        assert_eq!(entry.name, "main", "{}", pass.name);
+        assert_eq!(entry.stage, naga::ShaderStage::Compute, "{}", pass.name);
+        assert_eq!(entry.workgroup_size, [WORKGROUP_SIZE, 1, 1], "{}", pass.name);
+    }
+}
+
+#[test]
+fn bindings_match_the_bind_group_layouts() {
+    for pass in PASSES {
+        let module = parse(pass);
+        let mut found: Vec<(u32, Binding)> = module
+            .global_variables
+            .iter()
+            .filter_map(|(_, g)| {
+                let rb = g.binding.as_ref()?;
+                assert_eq!(rb.group, 0, "{}: only group 0 is used", pass.name);
+                let kind = match g.space {
+                    naga::AddressSpace::Uniform => Binding::Uniform,
+                    naga::AddressSpace::Storage { access } if access.contains(naga::StorageAccess::STORE) => {
+                        Binding::ReadWrite
+                    }
+                    naga::AddressSpace::Storage { .. } => Binding::Read,
+                    other => panic!("{}: unexpected address space {other:?}", pass.name),
+                };
+                Some((rb.binding, kind))
+            })
+            .collect();
+        found.sort_by_key(|(b, _)| *b);
+        let expected: Vec<(u32, Binding)> =
+            pass.bindings.iter().enumerate().map(|(i, &b)| (i as u32, b)).collect();
+        assert_eq!(found, expected, "{}: WGSL bindings vs gpu::pipelines", pass.name);
+    }
+}
+
+#[test]
+fn shared_structs_match_naga_layout() {
+    let structs = shared_structs();
+    assert!(!structs.is_empty());
+    for s in &structs {
+        assert!(!s.passes.is_empty());
+        for &name in s.passes {
+            let pass = PASSES.iter().find(|p| p.name == name).unwrap_or_else(|| panic!("no pass {name}"));
+            let module = parse(pass);
+            let (members, span) = module
+                .types
+                .iter()
+                .find_map(|(_, t)| match (&t.name, &t.inner) {
+                    (Some(n), naga::TypeInner::Struct { members, span }) if n == s.name => Some((members, *span)),
+                    _ => None,
+                })
+                .unwrap_or_else(|| panic!("{name}.wgsl declares no struct {}", s.name));
+            assert_eq!(span as usize, s.size, "{name}.wgsl {}: size", s.name);
+            let wgsl: Vec<(&str, usize)> =
+                members.iter().map(|m| (m.name.as_deref().unwrap_or("?"), m.offset as usize)).collect();
+            assert_eq!(wgsl, s.members, "{name}.wgsl {}: member names and offsets", s.name);
+        }
+    }
+}
+
+#[test]
+fn prelude_constants_come_from_the_tables() {
+    let module = parse(PASSES[0]);
+    let taps = module
+        .constants
+        .iter()
+        .find(|(_, c)| c.name.as_deref() == Some("MOTION_TAPS"))
+        .map(|(_, c)| c.init)
+        .expect("MOTION_TAPS in the prelude");
+    let naga::Expression::Compose { components, .. } = &module.global_expressions[taps] else {
+        panic!("MOTION_TAPS is not an array literal")
+    };
+    let values: Vec<i32> = components
+        .iter()
+        .map(|&h| match module.global_expressions[h] {
+            naga::Expression::Literal(naga::Literal::I32(v)) => v,
+            ref other => panic!("unexpected tap {other:?}"),
+        })
+        .collect();
+    assert_eq!(values, tinyvmaf_gpu::features::tables::MOTION_TAPS);
+}
