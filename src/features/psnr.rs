@@ -31,18 +31,19 @@ pub fn psnr_sse_rows(a: &Plane, b: &Plane) -> u64 {
 
 /// PSNR of Y, Cb, Cr. Peak is `2^b - 1`, the result is capped at `6b + 12` dB.
 pub fn compute_psnr(reference: &Frame, dist: &Frame) -> [f64; 3] {
-    let bpc = reference.info.bit_depth.clamp(8, 16) as u32;
+    let bit_depth = reference.info.bit_depth;
+    std::array::from_fn(|p| {
+        let (a, b) = (&reference.planes[p], &dist.planes[p]);
+        psnr_from_sse(psnr_sse_rows(a, b), a.width * a.height, bit_depth)
+    })
+}
+
+/// Pass 3 (CPU, shared with the GPU path): the log step from a plane's SSE.
+pub fn psnr_from_sse(sse: u64, samples: usize, bit_depth: u8) -> f64 {
+    let bpc = bit_depth.clamp(8, 16) as u32;
     let peak = ((1u32 << bpc) - 1) as f64;
     let psnr_max = (6 * bpc + 12) as f64;
-    let mut out = [0.0; 3];
-    for p in 0..3 {
-        let a = &reference.planes[p];
-        let b = &dist.planes[p];
-        let sse = psnr_sse_rows(a, b);
-        let n = (a.width * a.height) as u32 as f64;
-        let mse = sse as f64 / n;
-        let v = 10.0 * (peak * peak / mse.max(1e-16)).log10();
-        out[p] = if v < psnr_max { v } else { psnr_max };
-    }
-    out
+    let mse = sse as f64 / samples as u32 as f64;
+    let v = 10.0 * (peak * peak / mse.max(1e-16)).log10();
+    if v < psnr_max { v } else { psnr_max }
 }

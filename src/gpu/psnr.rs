@@ -71,18 +71,10 @@ fn build_plan(ctx: &GpuContext, dims: [usize; 4]) -> Result<PsnrPlan, GpuError> 
 
 /// PSNR of Y, Cb, Cr: the GPU twin of `features::compute_psnr`.
 pub fn compute_psnr(ctx: &GpuContext, reference: &Frame, dist: &Frame) -> Result<[f64; 3], GpuError> {
-    // The same f64 steps as `features::psnr::compute_psnr` (that file is not ours to
-    // split; once it exposes its per-plane formula, call it here instead).
-    let bpc = reference.info.bit_depth.clamp(8, 16) as u32;
-    let peak = ((1u32 << bpc) - 1) as f64;
-    let psnr_max = (6 * bpc + 12) as f64;
     let mut out = [0.0; 3];
     for ((slot, a), b) in out.iter_mut().zip(&reference.planes).zip(&dist.planes) {
         let sse = psnr_sse_rows(ctx, a, b)?;
-        let n = (a.width * a.height) as u32 as f64;
-        let mse = sse as f64 / n;
-        let v = 10.0 * (peak * peak / mse.max(1e-16)).log10();
-        *slot = if v < psnr_max { v } else { psnr_max };
+        *slot = crate::features::psnr::psnr_from_sse(sse, a.width * a.height, reference.info.bit_depth);
     }
     Ok(out)
 }
