@@ -10,7 +10,7 @@
 #   --bin PATH      time this tinyvmaf-gpu binary instead of building one (implies --no-build).
 #   --no-build      do not run cargo; use ${CARGO_TARGET_DIR:-target}/bench-cpu/tinyvmaf-gpu.
 #   --clips DIR     where the long clips are made and cached (default ${TMPDIR:-/tmp}/bench-clips).
-#   --label TEXT    text for the "ours" column header (e.g. "ours, target-cpu=native").
+#   --label TEXT    describes our binary in the output (e.g. "bench-cpu, target-cpu=native").
 #
 # What it does:
 #   1. `cargo build --profile bench-cpu` (release for our crate, deps at opt-level 1; honours RUSTFLAGS and
@@ -36,7 +36,7 @@ runs=3
 bin=""
 build=1
 clips=${TMPDIR:-/tmp}/bench-clips
-label="ours"
+label="bench-cpu profile, RUSTFLAGS='${RUSTFLAGS:-}'"
 repeat=6
 tol=5e-5
 
@@ -190,9 +190,9 @@ for p in "${pairs[@]}"; do
   done
   # ---- 4. accuracy on this clip (from the last timed runs) ----
   if [ -n "$libvmaf" ]; then
-    d_simd=$(max_vmaf_diff "$work/ours.json" "$work/libvmaf.json")
+    d_simd=$(max_vmaf_diff "$work/ours.json" "$work/libvmaf.json" | awk '{printf "%.2e", $1}')
     run_libvmaf "$ref" "$dist" 2 "$work/libvmaf_c.json" --cpumask 63
-    d_c=$(max_vmaf_diff "$work/ours.json" "$work/libvmaf_c.json")
+    d_c=$(max_vmaf_diff "$work/ours.json" "$work/libvmaf_c.json" | awk '{printf "%.2e", $1}')
     diffs+=("| $res | $frames | $d_c | $d_simd |")
     worst_c=$(awk -v a="$worst_c" -v b="$d_c" 'BEGIN {print (b > a) ? b : a}')
   fi
@@ -201,12 +201,14 @@ load_end=$(cut -d' ' -f1-3 /proc/loadavg)
 
 echo
 echo "Load average (1/5/15 min): start $load_start, end $load_end; median of $runs runs; fps = frames / whole-command wall time."
+echo "ours = $label: $bin"
+[ -n "$libvmaf" ] && echo "libvmaf = $libvmaf ($("$libvmaf" --version 2>&1 | head -n1))"
 echo
 if [ -n "$libvmaf" ]; then
-  echo "| resolution | threads | frames | libvmaf fps (median wall) | $label fps (median wall) | $label internal fps | ratio $label/libvmaf |"
+  echo "| resolution | threads | frames | libvmaf fps (median wall) | ours fps (median wall) | ours internal fps | ratio ours/libvmaf |"
   echo "|---|---|---|---|---|---|---|"
 else
-  echo "| resolution | threads | frames | $label fps (median wall) | $label internal fps |"
+  echo "| resolution | threads | frames | ours fps (median wall) | ours internal fps |"
   echo "|---|---|---|---|---|"
 fi
 printf '%s\n' "${rows[@]}"
