@@ -356,3 +356,14 @@ fn shipped_sample_matches_libvmaf_without_the_oracle_folder() {
     }
     assert_eq!(compared, 12 * 25);
 }
+
+#[test]
+fn a_float64_model_asked_onto_the_gpu_runs_on_the_cpu_with_a_note() {
+    let c = Clips::new();
+    let (a, b) = (c.path("a.json"), c.path("b.json"));
+    assert!(score(&["-r", p(&c.path("ref.y4m")), "-d", p(&c.path("dist.y4m")), "-o", p(&a)]).status.success());
+    let out = score(&["-r", p(&c.path("ref.y4m")), "-d", p(&c.path("dist.y4m")), "-o", p(&b), "--backend", "gpu"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stderr(&out).contains("float64 graph; it runs on the CPU backend"), "{}", stderr(&out));
+    assert_eq!(frames(&a), frames(&b));
+}

@@ -35,6 +35,14 @@ pub fn load(id: &str, tiny_model_verify: bool, args: &VerifyArgs, backend: model
     } else {
         verify::pin_checked(id)?
     };
+    // WGSL has no f64: a float64 graph runs on the CPU backend (microseconds per
+    // frame) whatever was asked, and says so once.
+    let backend = if backend != model::Backend::Cpu && verified.model().is_float64() {
+        eprintln!("note: model {id} is a float64 graph; it runs on the CPU backend (WGSL has no f64)");
+        model::Backend::Cpu
+    } else {
+        backend
+    };
     Ok(LoadedModel::load(verified, backend)?)
 }
 

@@ -41,6 +41,19 @@ impl EmbeddedModel {
     pub fn sidecar(&self) -> Sidecar {
         serde_json::from_str(self.sidecar_json).expect("build.rs serialized a valid sidecar")
     }
+
+    /// The dtype the graph computes in, from its sidecar's first input.
+    fn dtype(&self) -> DType {
+        match self.sidecar().inputs.first().map(|i| i.dtype.as_str()) {
+            Some("float64") => DType::F64,
+            _ => DType::F32,
+        }
+    }
+
+    /// Whether the graph computes in float64 (and so runs only on the CPU backend).
+    pub fn is_float64(&self) -> bool {
+        self.dtype() == DType::F64
+    }
 }
 
 /// Finds a compiled-in model by registry id.
@@ -84,10 +97,7 @@ impl LoadedModel {
     pub fn load(verified: Verified, backend: Backend) -> Result<Self, ModelError> {
         let model = verified.model();
         let sidecar = model.sidecar();
-        let dtype = match sidecar.inputs.first().map(|i| i.dtype.as_str()) {
-            Some("float64") => DType::F64,
-            _ => DType::F32,
-        };
+        let dtype = model.dtype();
         if dtype == DType::F64 && backend != Backend::Cpu {
             return Err(ModelError::NeedsFloat64 { id: model.id.to_owned() });
         }
@@ -99,11 +109,6 @@ impl LoadedModel {
     /// Feature names in the order each row must hold them.
     pub fn features(&self) -> &[String] {
         &self.sidecar.features
-    }
-
-    /// Whether the graph computes in float64 (and so runs only on the CPU backend).
-    pub fn is_float64(&self) -> bool {
-        self.dtype == DType::F64
     }
 
     /// Scores a batch of feature rows (each in [`Self::features`] order).
