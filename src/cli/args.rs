@@ -96,11 +96,8 @@ pub struct ScoreArgs {
     /// No progress bar.
     #[arg(short, long)]
     pub quiet: bool,
-    /// Verify each model's Sigstore bundle (with --verifier) before loading it.
-    #[arg(long)]
-    pub tiny_model_verify: bool,
     #[command(flatten)]
-    pub verify: VerifyArgs,
+    pub load: ModelLoadArgs,
 }
 
 #[derive(Debug, Subcommand)]
@@ -139,11 +136,8 @@ pub enum ModelsCommand {
         features: PathBuf,
         #[arg(long, value_enum, default_value_t = Backend::Cpu)]
         backend: Backend,
-        /// Verify the model's Sigstore bundle (with --verifier) before loading it.
-        #[arg(long)]
-        tiny_model_verify: bool,
         #[command(flatten)]
-        verify: VerifyArgs,
+        load: ModelLoadArgs,
     },
 }
 
@@ -165,6 +159,16 @@ pub struct ModelDirArg {
     /// Folder holding model files and Sigstore bundles (default: $TINYVMAF_MODEL_DIR, else the source tree's model/tiny).
     #[arg(long, value_name = "DIR")]
     pub model_dir: Option<PathBuf>,
+}
+
+/// How every command that loads a model verifies it first.
+#[derive(Debug, Args)]
+pub struct ModelLoadArgs {
+    /// Verify each model's Sigstore bundle (with --verifier) before loading it.
+    #[arg(long)]
+    pub tiny_model_verify: bool,
+    #[command(flatten)]
+    pub verify: VerifyArgs,
 }
 
 #[derive(Debug, Args)]
@@ -251,11 +255,8 @@ pub struct BatchArgs {
     /// No progress display or per-pair lines (failures and the exit code remain).
     #[arg(short, long)]
     pub quiet: bool,
-    /// Verify each model's Sigstore bundle (with --verifier) before loading it.
-    #[arg(long)]
-    pub tiny_model_verify: bool,
     #[command(flatten)]
-    pub verify: VerifyArgs,
+    pub load: ModelLoadArgs,
 }
 
 #[derive(Debug, Args)]

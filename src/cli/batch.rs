@@ -37,7 +37,7 @@ pub fn run(args: BatchArgs) -> CliResult {
         let loaded = pair
             .models
             .iter()
-            .map(|id| models::load(id, args.tiny_model_verify, &args.verify, Backend::Cpu))
+            .map(|id| models::load(id, &args.load, Backend::Cpu))
             .collect::<Result<Vec<_>, _>>()
             .map_err(|f| Failure {
                 code: f.code,

@@ -10,7 +10,7 @@ use tinyvmaf_gpu::model::{self, LoadedModel};
 use tinyvmaf_gpu::registry::{self, BuildCheckError, ModelEntry};
 use tinyvmaf_gpu::verify;
 
-use super::args::{ModelsCommand, RegistryCommand, VerifyArgs};
+use super::args::{ModelLoadArgs, ModelsCommand, RegistryCommand, VerifyArgs};
 use super::CliResult;
 
 pub fn run_models(cmd: ModelsCommand) -> CliResult {
@@ -18,9 +18,9 @@ pub fn run_models(cmd: ModelsCommand) -> CliResult {
         ModelsCommand::List { json, dir } => list(json, &registry::model_dir(dir.model_dir.as_deref())),
         ModelsCommand::Show { id, json } => show(&id, json),
         ModelsCommand::Verify { id, all, json, verify } => verify_models(id, all, json, &verify),
-        ModelsCommand::Eval { id, features, backend, tiny_model_verify, verify } => {
+        ModelsCommand::Eval { id, features, backend, load: load_args } => {
             let rows = read_rows(&features)?;
-            let model = load(&id, tiny_model_verify, &verify, backend)?;
+            let model = load(&id, &load_args, backend)?;
             let scores = model.predict(&rows)?;
             println!("{}", serde_json::to_string(&scores)?);
             Ok(())
@@ -29,9 +29,9 @@ pub fn run_models(cmd: ModelsCommand) -> CliResult {
 }
 
 /// Verifies (pin always; cosign with `--tiny-model-verify`) and then loads a model.
-pub fn load(id: &str, tiny_model_verify: bool, args: &VerifyArgs, backend: model::Backend) -> Result<LoadedModel, super::Failure> {
-    let verified = if tiny_model_verify {
-        verify::with_verifier(id, &args.options())?
+pub fn load(id: &str, args: &ModelLoadArgs, backend: model::Backend) -> Result<LoadedModel, super::Failure> {
+    let verified = if args.tiny_model_verify {
+        verify::with_verifier(id, &args.verify.options())?
     } else {
         verify::pin_checked(id)?
     };

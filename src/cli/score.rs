@@ -27,7 +27,7 @@ pub fn run(args: ScoreArgs) -> CliResult {
     let models = args
         .models
         .iter()
-        .map(|id| models::load(id, args.tiny_model_verify, &args.verify, args.backend))
+        .map(|id| models::load(id, &args.load, args.backend))
         .collect::<Result<Vec<_>, _>>()?;
 
     let options = ScoreOptions {
