@@ -181,29 +181,47 @@ impl Frame {
     }
 }
 
-/// Reads exactly one frame's payload (`need` bytes) into `buf`. `Ok(false)` when
-/// the stream ends cleanly before the frame (only where `clean_end_here`: raw YUV
-/// has no frame marker, so its end of stream is here); a partial frame is
-/// `TruncatedFrame`, naming the frame and the missing byte count.
-pub(crate) fn read_payload(
-    inner: &mut impl Read,
-    need: usize,
-    buf: &mut Vec<u8>,
-    frame: u64,
-    clean_end_here: bool,
-) -> Result<bool, IoError> {
-    buf.clear();
-    // `take` bounds the read: a header announcing a huge frame over a short
-    // input costs only the bytes that exist.
-    inner.take(need as u64).read_to_end(buf)?;
-    let got = buf.len();
-    if got == 0 && clean_end_here {
-        return Ok(false);
+/// The state both readers share: the stream, its format, one frame's byte buffer
+/// (reused between frames), the frame counter, and whether the stream has ended.
+/// Readers differ only in what precedes each frame's payload (Y4M's `FRAME` line).
+pub(crate) struct FrameStream<R> {
+    pub(crate) inner: R,
+    pub(crate) info: VideoInfo,
+    buf: Vec<u8>,
+    pub(crate) frame_index: u64,
+    pub(crate) done: bool,
+}
+
+impl<R: Read> FrameStream<R> {
+    pub(crate) fn new(inner: R, info: VideoInfo) -> Self {
+        FrameStream { inner, info, buf: Vec::new(), frame_index: 0, done: false }
     }
-    if got < need {
-        return Err(IoError::TruncatedFrame { frame, missing: need - got, expected: need });
+
+    /// Reads and decodes one frame's payload. `None` when the stream ends cleanly
+    /// before it (only where `clean_end_here`: raw YUV has no frame marker, so its
+    /// end of stream is here); a partial frame is `TruncatedFrame`, naming the
+    /// frame and the missing byte count. Any error ends the stream.
+    pub(crate) fn read_frame(&mut self, clean_end_here: bool) -> Result<Option<Frame>, IoError> {
+        let need = self.info.frame_bytes();
+        self.buf.clear();
+        // `take` bounds the read: a header announcing a huge frame over a short
+        // input costs only the bytes that exist.
+        let read = (&mut self.inner).take(need as u64).read_to_end(&mut self.buf);
+        let got = self.buf.len();
+        let result = match read {
+            Err(e) => Err(IoError::Io(e)),
+            Ok(_) if got == 0 && clean_end_here => Ok(None),
+            Ok(_) if got < need => {
+                Err(IoError::TruncatedFrame { frame: self.frame_index, missing: need - got, expected: need })
+            }
+            Ok(_) => {
+                self.frame_index += 1;
+                return Ok(Some(Frame::from_bytes(self.info, &self.buf)));
+            }
+        };
+        self.done = true;
+        result
     }
-    Ok(true)
 }
 
 /// A stream of frames. Implementations hold at most one frame's worth of

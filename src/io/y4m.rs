@@ -2,16 +2,11 @@
 
 use std::io::{BufReader, Read};
 
-use super::{read_payload, ChromaFormat, Frame, FrameSource, IoError, MAX_DIMENSION, MAX_HEADER_LEN, VideoInfo};
+use super::{ChromaFormat, Frame, FrameSource, FrameStream, IoError, MAX_DIMENSION, MAX_HEADER_LEN, VideoInfo};
 
 /// Reads a Y4M stream frame by frame from any `Read`.
 pub struct Y4mReader<R: Read> {
-    inner: BufReader<R>,
-    info: VideoInfo,
-    /// Raw bytes of one frame, reused between frames.
-    buf: Vec<u8>,
-    frame_index: u64,
-    done: bool,
+    stream: FrameStream<BufReader<R>>,
 }
 
 /// Map a Y4M `C` tag to chroma format and bit depth.
@@ -134,56 +129,32 @@ impl<R: Read> Y4mReader<R> {
             });
         }
         let info = VideoInfo::new(width, height, colorspace.0, colorspace.1)?;
-        Ok(Y4mReader {
-            inner,
-            info,
-            buf: Vec::new(),
-            frame_index: 0,
-            done: false,
-        })
-    }
-
-    /// Read the next frame's bytes into `self.buf`; `Ok(false)` at end of
-    /// stream. The buffer grows only as data actually arrives, so a header
-    /// announcing a huge frame on a short input does not allocate the full size.
-    fn read_frame_bytes(&mut self) -> Result<bool, IoError> {
-        if self.done {
-            return Ok(false);
-        }
-        let mut line = Vec::new();
-        if read_line(&mut self.inner, &mut line)?.is_none() {
-            self.done = true;
-            return Ok(false);
-        }
-        // "FRAME" optionally followed by space-separated parameters.
-        if !(line.starts_with(b"FRAME") && (line.len() == 5 || line[5] == b' ')) {
-            self.done = true;
-            let found: String = String::from_utf8_lossy(&line[..line.len().min(32)]).into();
-            return Err(IoError::BadFrameMarker {
-                frame: self.frame_index,
-                found,
-            });
-        }
-        if !read_payload(&mut self.inner, self.info.frame_bytes(), &mut self.buf, self.frame_index, false)
-            .inspect_err(|_| self.done = true)?
-        {
-            self.done = true;
-            return Ok(false);
-        }
-        self.frame_index += 1;
-        Ok(true)
+        Ok(Y4mReader { stream: FrameStream::new(inner, info) })
     }
 }
 
 impl<R: Read> FrameSource for Y4mReader<R> {
     fn info(&self) -> &VideoInfo {
-        &self.info
+        &self.stream.info
     }
 
     fn next_frame(&mut self) -> Result<Option<Frame>, IoError> {
-        if !self.read_frame_bytes()? {
+        let stream = &mut self.stream;
+        if stream.done {
             return Ok(None);
         }
-        Ok(Some(Frame::from_bytes(self.info, &self.buf)))
+        let mut line = Vec::new();
+        if read_line(&mut stream.inner, &mut line).inspect_err(|_| stream.done = true)?.is_none() {
+            stream.done = true;
+            return Ok(None);
+        }
+        // "FRAME" optionally followed by space-separated parameters.
+        if !(line.starts_with(b"FRAME") && (line.len() == 5 || line[5] == b' ')) {
+            stream.done = true;
+            let found: String = String::from_utf8_lossy(&line[..line.len().min(32)]).into();
+            return Err(IoError::BadFrameMarker { frame: stream.frame_index, found });
+        }
+        // After a FRAME line, a missing payload is a truncation, not an end.
+        stream.read_frame(false)
     }
 }
