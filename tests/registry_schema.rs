@@ -62,6 +62,14 @@ fn version_two_is_refused_with_a_clear_message() {
 }
 
 #[test]
+fn a_version_past_u32_is_named_as_written() {
+    // 2^32 once wrapped to "schema_version 0 is not supported".
+    let doc = br#"{"schema_version": 4294967296, "models": []}"#;
+    let err = build_check::parse_registry(Path::new("future.json"), doc).unwrap_err();
+    assert!(err.to_string().contains("schema_version 4294967296 is not supported"), "{err}");
+}
+
+#[test]
 fn the_shipped_registry_validates_with_its_files() {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("model/tiny/registry.json");
     let (registry, models) = build_check::check_registry(&path).expect("shipped registry is valid");

@@ -359,6 +359,11 @@ fn shipped_sample_matches_libvmaf_without_the_oracle_folder() {
 
 #[test]
 fn a_float64_model_asked_onto_the_gpu_runs_on_the_cpu_with_a_note() {
+    let what = "a_float64_model_asked_onto_the_gpu_runs_on_the_cpu_with_a_note";
+    let no_device = tinyvmaf_gpu::gpu::DeviceOptions::default();
+    if common::or_skip(what, tinyvmaf_gpu::gpu::GpuContext::new(&no_device)).is_none() {
+        return;
+    }
     let c = Clips::new();
     let (a, b) = (c.path("a.json"), c.path("b.json"));
     assert!(score(&["-r", p(&c.path("ref.y4m")), "-d", p(&c.path("dist.y4m")), "-o", p(&a)]).status.success());

@@ -19,7 +19,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
-use crate::score::{InputSpec, RawFormat};
+use crate::io::{InputSpec, RawFormat};
 
 /// The model scored when neither the manifest nor the command line names one.
 pub const DEFAULT_MODEL: &str = "vmaf_v0.6.1";
@@ -97,7 +97,7 @@ impl ManifestFormat {
 /// Reads and resolves a manifest file. `default_models` applies to rows without a
 /// `model` (empty: [`DEFAULT_MODEL`]).
 pub fn load(path: &Path, default_models: &[String]) -> Result<Manifest, ManifestError> {
-    let text = std::fs::read_to_string(path).map_err(|source| ManifestError::Read { path: path.to_path_buf(), source })?;
+    let text = read_lines_capped(path)?;
     let base = path.parent().unwrap_or(Path::new(""));
     let pairs = parse(&text, ManifestFormat::detect(path, &text), base, default_models)
         .map_err(|e| e.at(path))?;
@@ -105,6 +105,36 @@ pub fn load(path: &Path, default_models: &[String]) -> Result<Manifest, Manifest
         return Err(ManifestError::Empty { path: path.to_path_buf() });
     }
     Ok(Manifest { path: path.to_path_buf(), pairs })
+}
+
+/// The longest manifest line accepted, in bytes. A real row (two paths, an id, a few
+/// numbers) is well under 1 KiB; the cap keeps a hostile or mistaken file (a video
+/// given as the manifest, say) from being buffered line by line without end.
+pub const MAX_LINE_BYTES: usize = 64 * 1024;
+
+/// Reads the manifest, refusing a line over [`MAX_LINE_BYTES`] as soon as it is seen
+/// (at most that many bytes of it are buffered) and text that is not UTF-8.
+fn read_lines_capped(path: &Path) -> Result<String, ManifestError> {
+    use std::io::{BufRead, Read};
+    let read_error = |source| ManifestError::Read { path: path.to_path_buf(), source };
+    let file = std::fs::File::open(path).map_err(read_error)?;
+    let mut reader = std::io::BufReader::new(file);
+    let mut bytes = Vec::new();
+    let mut line = 0usize;
+    loop {
+        let start = bytes.len();
+        let n = (&mut reader).take(MAX_LINE_BYTES as u64 + 1).read_until(b'\n', &mut bytes).map_err(read_error)?;
+        if n == 0 {
+            break;
+        }
+        line += 1;
+        let content = bytes.len() - start - usize::from(bytes.ends_with(b"\n"));
+        if content > MAX_LINE_BYTES {
+            let message = format!("line longer than {MAX_LINE_BYTES} bytes (is this a manifest?)");
+            return Err(ManifestError::Row { path: path.to_path_buf(), line, message });
+        }
+    }
+    String::from_utf8(bytes).map_err(|e| read_error(std::io::Error::new(std::io::ErrorKind::InvalidData, e.utf8_error())))
 }
 
 /// A row error before the file name is known.
@@ -237,7 +267,9 @@ fn resolve(line: usize, row: Row, base: &Path, defaults: &[String]) -> Result<Pa
     };
     let models = if models.is_empty() { defaults.to_vec() } else { models };
     let raw = match (row.width, row.height, row.pixel_format.filter(|s| !s.is_empty())) {
-        (Some(width), Some(height), Some(pixel_format)) => Some(RawFormat { width, height, pixel_format }),
+        (Some(width), Some(height), Some(pixel_format)) => {
+            Some(RawFormat { width, height, pixel_format, frame_count: row.frame_count })
+        }
         (None, None, None) => None,
         _ => return Err(err("raw YUV geometry needs all of width, height and pixel_format".into())),
     };
@@ -393,7 +425,7 @@ mod tests {
 
 {"reference":"a.y4m","distorted":"c.y4m","id":"x"}"#;
         let pairs = parse(text, ManifestFormat::JsonLines, Path::new(""), &["m1".to_owned()]).unwrap();
-        assert_eq!(pairs[0].raw, Some(RawFormat { width: 64, height: 48, pixel_format: "yuv420p".into() }));
+        assert_eq!(pairs[0].raw, Some(RawFormat { width: 64, height: 48, pixel_format: "yuv420p".into(), frame_count: Some(2) }));
         assert_eq!(pairs[0].models, vec!["vmaf_v0.6.1neg"]);
         assert_eq!(pairs[0].frame_count, Some(2));
         assert_eq!(pairs[1].reference, Path::new("a.y4m"));

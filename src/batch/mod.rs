@@ -10,6 +10,7 @@
 //!   the current one computes (on all cores, inside `score::extract`).
 //! - [`merge`] joins shard outputs and reports missing and duplicated pairs.
 
+pub mod exit_codes;
 pub mod lock;
 pub mod manifest;
 pub mod merge;
@@ -19,6 +20,7 @@ pub mod shard;
 
 use std::collections::HashMap;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
 use std::time::Instant;
@@ -29,24 +31,8 @@ pub use results::{PairError, ResultsError, ResultsFile};
 pub use shard::Shard;
 
 use crate::model::LoadedModel;
+use crate::gpu::GpuContext;
 use crate::score::{self, Input, ScoreOptions};
-
-/// Exit codes of `batch` and `merge` (README.md, "Exit codes").
-pub mod exit_codes {
-    /// The batch ran to the end, but at least one pair has an error record.
-    pub const PAIRS_FAILED: u8 = 50;
-    /// The manifest is unreadable or invalid (nothing was scored).
-    pub const MANIFEST: u8 = 51;
-    /// Another process holds the results file's lock.
-    pub const LOCKED: u8 = 52;
-    /// `merge`: some pair is missing from every file or recorded more than once.
-    pub const MERGE_INCOMPLETE: u8 = 53;
-    /// The results file (or a per-frame log) cannot be read or written, or holds a
-    /// bad line that is not the last.
-    pub const RESULTS: u8 = 54;
-    /// Stopped by Ctrl-C / SIGTERM; the results file is valid, rerun to resume.
-    pub const INTERRUPTED: u8 = 130;
-}
 
 /// Loaded models per distinct model list of a manifest.
 pub type ModelSets = HashMap<Vec<String>, Vec<LoadedModel>>;
@@ -62,6 +48,9 @@ pub struct RunOptions {
     pub per_frame_dir: Option<PathBuf>,
     /// Decoded bytes each input may pre-read before its pair starts.
     pub prefetch_bytes: usize,
+    /// The GPU every pair's features run on (`None`: the CPU), and `--check-gpu`.
+    pub gpu: Option<Arc<GpuContext>>,
+    pub check_gpu: bool,
 }
 
 impl Default for RunOptions {
@@ -73,6 +62,8 @@ impl Default for RunOptions {
             shortest: false,
             per_frame_dir: None,
             prefetch_bytes: 16 << 20,
+            gpu: None,
+            check_gpu: false,
         }
     }
 }
@@ -87,6 +78,8 @@ impl RunOptions {
             subsample: self.subsample,
             shortest: self.shortest,
             psnr: self.psnr,
+            gpu: self.gpu.clone(),
+            check_gpu: self.check_gpu,
         }
     }
 }

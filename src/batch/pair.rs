@@ -31,13 +31,14 @@ pub fn score_inputs(
     let scores = score::apply_models(&table, models)?;
     let fps = table.frame_numbers.len() as f64 / start.elapsed().as_secs_f64().max(1e-9);
     let context = RunContext {
-        backend: "cpu".to_owned(),
-        adapter: None,
+        backend: if options.gpu.is_some() { "gpu" } else { "cpu" }.to_owned(),
+        adapter: options.gpu.as_ref().map(|ctx| ctx.adapter_summary().name.clone()),
         models: models.iter().map(|m| m.id.clone()).collect(),
         reference: reference.name.clone(),
         distorted: distorted.name.clone(),
         width,
         height,
+        notes: table.notes.clone(),
     };
     Ok(score::to_log(table, scores, fps, context))
 }

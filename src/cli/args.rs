@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
+use tinyvmaf_gpu::gpu::BackendChoice;
 use tinyvmaf_gpu::model::Backend;
 use tinyvmaf_gpu::output::Format;
 use tinyvmaf_gpu::verify;
@@ -31,6 +32,45 @@ pub enum Command {
     Merge(MergeArgs),
     /// List the GPU adapters (index, name, backend, type); exits 0 when there are none.
     Devices(DevicesArgs),
+    /// Frames per second of the features on the GPU and the CPU, on synthetic in-memory clips.
+    Bench(BenchArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct BenchArgs {
+    /// Frame sizes, WIDTHxHEIGHT (repeat the option).
+    #[arg(long = "size", value_name = "WxH", default_values = ["576x324", "1280x720", "1920x1080", "3840x2160"])]
+    pub sizes: Vec<String>,
+    /// Bit depths (repeat the option).
+    #[arg(long = "bit-depth", value_name = "BITS", default_values_t = [8u8, 10])]
+    pub bit_depths: Vec<u8>,
+    /// Frames timed per measurement (after a 4-frame warm-up).
+    #[arg(long, value_name = "N", default_value_t = 120)]
+    pub frames: u64,
+    /// Frames timed on the CPU (default: --frames).
+    #[arg(long, value_name = "N")]
+    pub cpu_frames: Option<u64>,
+    /// Also time each pass group of one frame on the GPU, submitted alone.
+    #[arg(long)]
+    pub passes: bool,
+    /// Only the GPU.
+    #[arg(long, conflicts_with = "cpu_only")]
+    pub gpu_only: bool,
+    /// Only the CPU (no adapter needed).
+    #[arg(long)]
+    pub cpu_only: bool,
+    /// Worker threads for the CPU features (default: all cores).
+    #[arg(long, value_name = "N")]
+    pub threads: Option<usize>,
+    /// Only this graphics API (default: $WGPU_BACKEND, else all).
+    #[arg(long, visible_alias = "gpu-backend", value_enum, value_name = "API")]
+    pub gpu_api: Option<tinyvmaf_gpu::gpu::GpuApi>,
+    /// Adapter index, as `tinyvmaf-gpu devices` lists them.
+    #[arg(long, value_name = "N")]
+    pub adapter: Option<usize>,
+    /// One JSON object per measurement (JSON Lines).
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]
@@ -39,7 +79,7 @@ pub struct DevicesArgs {
     #[arg(long)]
     pub json: bool,
     /// Only this graphics API (default: $WGPU_BACKEND, else all).
-    #[arg(long, value_enum, value_name = "API")]
+    #[arg(long, visible_alias = "gpu-backend", value_enum, value_name = "API")]
     pub gpu_api: Option<tinyvmaf_gpu::gpu::GpuApi>,
 }
 
@@ -84,9 +124,8 @@ pub struct ScoreArgs {
     /// Worker threads for the CPU features (default: all cores).
     #[arg(long, value_name = "N")]
     pub threads: Option<usize>,
-    /// Where models run.
-    #[arg(long, value_enum, default_value_t = Backend::Cpu)]
-    pub backend: Backend,
+    #[command(flatten)]
+    pub backend: BackendArgs,
     /// Write the per-frame log here (written whole, then renamed into place).
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
@@ -159,6 +198,23 @@ pub struct ModelDirArg {
     /// Folder holding model files and Sigstore bundles (default: $TINYVMAF_MODEL_DIR, else the source tree's model/tiny).
     #[arg(long, value_name = "DIR")]
     pub model_dir: Option<PathBuf>,
+}
+
+/// Where features and models run (`score`, `batch`).
+#[derive(Debug, Args)]
+pub struct BackendArgs {
+    /// auto: a hardware GPU if there is one, else the CPU; gpu: any adapter, software ones included (error if none); cpu.
+    #[arg(long, value_enum, default_value_t = BackendChoice::Auto)]
+    pub backend: BackendChoice,
+    /// Only this graphics API (default: $WGPU_BACKEND, else all).
+    #[arg(long, visible_alias = "gpu-backend", value_enum, value_name = "API")]
+    pub gpu_api: Option<tinyvmaf_gpu::gpu::GpuApi>,
+    /// Adapter index, as `tinyvmaf-gpu devices` lists them (default: the high-performance one).
+    #[arg(long, value_name = "N")]
+    pub adapter: Option<usize>,
+    /// On the GPU, compute every frame on the CPU too and stop at the first difference (exit 32).
+    #[arg(long)]
+    pub check_gpu: bool,
 }
 
 /// How every command that loads a model verifies it first.
@@ -255,6 +311,8 @@ pub struct BatchArgs {
     /// No progress display or per-pair lines (failures and the exit code remain).
     #[arg(short, long)]
     pub quiet: bool,
+    #[command(flatten)]
+    pub backend: BackendArgs,
     #[command(flatten)]
     pub load: ModelLoadArgs,
 }

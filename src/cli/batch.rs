@@ -10,10 +10,9 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Instant;
 
 use tinyvmaf_gpu::batch::{self, exit_codes, ModelSets, Observer, Outcome, PairSpec, ResultsError, ResultsFile};
-use tinyvmaf_gpu::model::Backend;
 
 use super::args::{BatchArgs, MergeArgs};
-use super::{models, CliResult, Failure};
+use super::{backend, models, CliResult, Failure};
 
 fn results_failure(e: ResultsError) -> Failure {
     Failure { code: e.exit_code(), error: e.into() }
@@ -26,6 +25,7 @@ fn manifest_failure(e: batch::ManifestError) -> Failure {
 pub fn run(args: BatchArgs) -> CliResult {
     let manifest = batch::manifest::load(&args.manifest, &args.models).map_err(manifest_failure)?;
     let selected = batch::select(&manifest.pairs, args.shard);
+    let resolved = backend::resolve(&args.backend, args.quiet)?;
 
     // Every model list is verified and loaded before the first pair: a typo in a
     // model id stops the batch here instead of failing every pair.
@@ -37,7 +37,7 @@ pub fn run(args: BatchArgs) -> CliResult {
         let loaded = pair
             .models
             .iter()
-            .map(|id| models::load(id, &args.load, Backend::Cpu))
+            .map(|id| models::load(id, &args.load, resolved.models))
             .collect::<Result<Vec<_>, _>>()
             .map_err(|f| Failure {
                 code: f.code,
@@ -77,6 +77,8 @@ pub fn run(args: BatchArgs) -> CliResult {
         subsample: args.subsample,
         shortest: args.shortest,
         per_frame_dir: args.per_frame_dir.clone(),
+        gpu: resolved.gpu.clone(),
+        check_gpu: args.backend.check_gpu,
         ..batch::RunOptions::default()
     };
     let stop = stop_on_signal(args.quiet);

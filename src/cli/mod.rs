@@ -1,7 +1,9 @@
 //! What the user typed (clap types in `args.rs`), kept apart from what runs it.
 
 mod args;
+mod backend;
 mod batch;
+mod bench;
 mod devices;
 mod models;
 mod score;
@@ -21,6 +23,8 @@ pub mod exit {
     pub const REGISTRY_INVALID: u8 = 4;
     /// A model failed to load or run.
     pub const MODEL: u8 = 30;
+    /// `--backend gpu` found no usable adapter, or the GPU failed during the run.
+    pub const GPU: u8 = 31;
 }
 
 /// An error with the exit code it should end the process with.
@@ -41,6 +45,8 @@ impl<E: Into<anyhow::Error>> From<E> for Failure {
             exit::REGISTRY_INVALID
         } else if error.downcast_ref::<tinyvmaf_gpu::model::ModelError>().is_some() {
             exit::MODEL
+        } else if error.downcast_ref::<tinyvmaf_gpu::gpu::GpuError>().is_some() {
+            exit::GPU
         } else {
             exit::FAILURE
         };
@@ -59,6 +65,7 @@ pub fn main() -> ExitCode {
         Command::Batch(args) => batch::run(args),
         Command::Merge(args) => batch::merge(args),
         Command::Devices(args) => devices::run(args),
+        Command::Bench(args) => bench::run(args),
     };
     match result {
         Ok(()) => ExitCode::from(exit::OK),

@@ -8,7 +8,7 @@ use tinyvmaf_gpu::output::{self, Format};
 use tinyvmaf_gpu::score::{self, InputSpec, RawFormat, ScoreOptions};
 
 use super::args::ScoreArgs;
-use super::{models, CliResult};
+use super::{backend, models, CliResult};
 
 pub fn run(args: ScoreArgs) -> CliResult {
     if args.reference.as_os_str() == "-" && args.distorted.as_os_str() == "-" {
@@ -16,18 +16,19 @@ pub fn run(args: ScoreArgs) -> CliResult {
     }
     let raw = match (args.width, args.height, &args.pixel_format) {
         (Some(width), Some(height), Some(pixel_format)) => {
-            Some(RawFormat { width, height, pixel_format: pixel_format.clone() })
+            Some(RawFormat { width, height, pixel_format: pixel_format.clone(), frame_count: args.frame_count })
         }
         _ => None,
     };
     let mut reference = score::open(&InputSpec { path: args.reference.clone(), raw: raw.clone() })?;
     let mut distorted = score::open(&InputSpec { path: args.distorted.clone(), raw })?;
 
+    let resolved = backend::resolve(&args.backend, args.quiet)?;
     // Verified before any weight reaches a device; float64 graphs run on the CPU.
     let models = args
         .models
         .iter()
-        .map(|id| models::load(id, &args.load, args.backend))
+        .map(|id| models::load(id, &args.load, resolved.models))
         .collect::<Result<Vec<_>, _>>()?;
 
     let options = ScoreOptions {
@@ -38,6 +39,8 @@ pub fn run(args: ScoreArgs) -> CliResult {
         subsample: args.subsample,
         shortest: args.shortest,
         psnr: args.psnr,
+        gpu: resolved.gpu,
+        check_gpu: args.backend.check_gpu,
     };
     let bar = (!args.quiet && std::io::stderr().is_terminal()).then(|| {
         let bar = indicatif::ProgressBar::new_spinner();

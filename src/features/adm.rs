@@ -2,17 +2,20 @@
 //! `integer_adm.c` scalar path, default options (Watson CSF, 3H viewing
 //! distance at 1080 lines, noise weight 1/32).
 //!
-//! Passes per scale (each a dispatch over row tiles of the band):
-//! 1. [`adm_dwt_v`] / [`adm_dwt_h`] – db2 analysis, vertical then horizontal
+//! Passes per scale, each with a GPU twin of the same name (`shaders/adm_*.wgsl`,
+//! `crate::gpu::adm`):
+//! 1. [`adm_dwt_s0`] / [`adm_dwt_s123`] – db2 analysis, vertical then horizontal
 //!    (scale 0 on pixels, i32 sums / i16 results; scales 1..3 on the previous
-//!    approximation band, i64 sums / i32 results);
+//!    approximation band, i64 sums / i32 results), once per image;
 //! 2. [`adm_decouple`] – split the distorted detail bands into restored `r`
 //!    and additive impairment `a`;
-//! 3. [`adm_csf`] – contrast sensitivity weighting of `a` and its /30 filter;
-//! 4. [`adm_csf_den`] – cube-sum of the weighted reference bands (denominator);
+//! 3. [`adm_csf_den`] – cube-sum of the weighted reference bands: integer totals,
+//!    turned into the denominator by [`adm_den_finish`];
+//! 4. [`adm_csf`] – contrast sensitivity weighting of `a` and its /30 filter;
 //! 5. [`adm_cm_thr`] + [`adm_cm`] – contrast-masking threshold and the cube-sum
-//!    of the masked restored bands (numerator);
-//! 6. per-scale floats and the final `adm2`.
+//!    of the masked restored bands: integer totals, turned into the numerator by
+//!    [`adm_cm_finish`];
+//! 6. [`adm_scores`]: adm2 and the per-scale scores.
 //!
 //! Band buffers hold i32 at every scale; values that libvmaf keeps in int16 at
 //! scale 0 are truncated with `as i16` at exactly the points libvmaf stores
@@ -75,16 +78,16 @@ pub struct AdmScratch {
 
 /// Rectangle `[top, bottom) x [left, right)` inside a band.
 #[derive(Clone, Copy, Debug)]
-struct Region {
-    top: usize,
-    bottom: usize,
-    left: usize,
-    right: usize,
+pub(crate) struct Region {
+    pub top: usize,
+    pub bottom: usize,
+    pub left: usize,
+    pub right: usize,
 }
 
 /// Region for decouple and CSF: one extra sample of margin for the 3x3
 /// masking filter (`trunc(0.1 n - 1.5)`, far side `n - start + 2`).
-fn region_filter(w: usize, h: usize) -> Region {
+pub(crate) fn region_filter(w: usize, h: usize) -> Region {
     let start = |n: usize| (n as f64 * ADM_BORDER_FACTOR - 0.5 - 1.0) as i64;
     let (l, t) = (start(w), start(h));
     let r = (w as i64 - l + 2).min(w as i64);
@@ -98,7 +101,7 @@ fn region_filter(w: usize, h: usize) -> Region {
 }
 
 /// Region over which numerator and denominator are summed (`trunc(0.1 n - 0.5)`).
-fn region_score(w: usize, h: usize) -> Region {
+pub(crate) fn region_score(w: usize, h: usize) -> Region {
     let start = |n: usize| ((n as f64 * ADM_BORDER_FACTOR - 0.5) as i64).max(0);
     let (l, t) = (start(w), start(h));
     Region {
@@ -118,6 +121,45 @@ fn ceil_log2(n: f64) -> u32 {
 #[inline(always)]
 fn half_round_u(s: u32) -> u64 {
     if s == 0 { 0 } else { 1u64 << (s - 1) }
+}
+
+/// The data-dependent shifts of the two sums of one `w x h` band (shared by the
+/// CPU passes and `gpu::adm`'s params, so both use the same values).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct AdmShifts {
+    /// `adm_csf_den`, scales 1..3: `o²` is rounded by `den_sq` bits (adding
+    /// `2^den_sq`), the cube by `den_cub = ceil(log2(cols))`.
+    pub den_sq: u32,
+    pub den_cub: u32,
+    /// `adm_csf_den`: each row sum is rounded by `den_row` bits (scale 0:
+    /// `max(0, ceil(log2(area) − 20))`, scales 1..3: `ceil(log2(rows))`).
+    pub den_row: u32,
+    /// `adm_cm`: the cube shift per band (h, v, d) and the row shift `ceil(log2 h)`.
+    pub cm_cub: [u32; 3],
+    pub cm_row: u32,
+}
+
+pub(crate) fn adm_shifts(w: usize, h: usize, scale: usize) -> AdmShifts {
+    let reg = region_score(w, h);
+    let rows = reg.bottom - reg.top;
+    let cols = reg.right - reg.left;
+    let (den_sq, den_cub, den_row) = if scale == 0 {
+        let v = (((rows * cols) as f64).log2() - 20.0).ceil() as i32;
+        (0, 0, v.max(0) as u32)
+    } else {
+        (ADM_S123_DEN_SQ_SHIFT[scale - 1], ceil_log2(cols as f64), ceil_log2(rows as f64))
+    };
+    let cm_cub = if scale == 0 {
+        let lw = (w as f64).log2();
+        let cub = |c: f64| {
+            let v = (lw - c).ceil();
+            if v > 0.0 { v as u32 } else { 0 }
+        };
+        [cub(4.0), cub(4.0), cub(3.0)]
+    } else {
+        [ceil_log2(w as f64); 3]
+    };
+    AdmShifts { den_sq, den_cub, den_row, cm_cub, cm_row: ceil_log2(h as f64) }
 }
 
 // ------------------------------------------------------------------ DWT ---
@@ -303,12 +345,19 @@ fn adm_dwt_s123(
     }
 }
 
+
 // ------------------------------------------------------------- decouple ---
 
-/// cos²(1°) as libvmaf stores it (float).
-fn cos_1deg_sq() -> f32 {
-    let c = (1.0f64 * std::f64::consts::PI / 180.0).cos();
-    (c * c) as f32
+/// The 1° angle test of [`adm_decouple`], in float/double exactly like libvmaf:
+/// `dp ≥ 0 && dp² ≥ cos²(1°)·(|o|²/4096)·(|t|²/4096)` with `dp = ot_dp/4096`, each
+/// i64 converted to f32 first, the rest in double. `gpu::wide::adm_angle_flag` is
+/// its integer-only twin (what the shader runs).
+pub fn adm_angle_flag(ot_dp: i64, o_mag_sq: i64, t_mag_sq: i64) -> bool {
+    let cos_sq = adm_cos_1deg_sq() as f64;
+    let dp = (ot_dp as f32) as f64 / 4096.0;
+    dp >= 0.0
+        && dp * dp
+            >= cos_sq * ((o_mag_sq as f32) as f64 / 4096.0) * ((t_mag_sq as f32) as f64 / 4096.0)
 }
 
 /// Pass 2: decouple. For each pixel of the filter region:
@@ -328,7 +377,6 @@ fn adm_decouple(
         ensure_len(v, w * h);
     }
     let reg = region_filter(w, h);
-    let cos_sq = cos_1deg_sq() as f64;
     for i in reg.top..reg.bottom {
         for j in reg.left..reg.right {
             let idx = i * w + j;
@@ -338,13 +386,7 @@ fn adm_decouple(
             let ot_dp = oh * th + ov * tv;
             let o_mag_sq = oh * oh + ov * ov;
             let t_mag_sq = th * th + tv * tv;
-            // evaluated in float/double exactly like libvmaf
-            let dp = (ot_dp as f32) as f64 / 4096.0;
-            let angle_flag = dp >= 0.0
-                && dp * dp
-                    >= cos_sq
-                        * ((o_mag_sq as f32) as f64 / 4096.0)
-                        * ((t_mag_sq as f32) as f64 / 4096.0);
+            let angle_flag = adm_angle_flag(ot_dp, o_mag_sq, t_mag_sq);
             for b in 0..3 {
                 let (ob, tb) = (o[b], t[b]);
                 let k: i64 = if ob == 0 {
@@ -397,6 +439,25 @@ fn adm_decouple(
     }
 }
 
+/// [`adm_decouple`] of given detail bands (h, v, d) of a `w x h` band, for
+/// pass-level tests with values no image produces: (r, a), each masked to the
+/// filter region (see [`adm_trace_mask`]).
+#[doc(hidden)]
+pub fn adm_decouple_bands(
+    o: &[Vec<i32>; 3],
+    t: &[Vec<i32>; 3],
+    w: usize,
+    h: usize,
+    scale: usize,
+    gain_limit: f64,
+) -> ([Vec<i32>; 3], [Vec<i32>; 3]) {
+    let bands = |hvd: &[Vec<i32>; 3]| Bands { w, h, a: Vec::new(), hvd: hvd.clone() };
+    let (mut r, mut a) = (Default::default(), Default::default());
+    adm_decouple(&bands(o), &bands(t), scale, gain_limit, &mut r, &mut a);
+    let mask = |v: [Vec<i32>; 3]| v.map(|p| adm_trace_mask(&p, w, h, false));
+    (mask(r), mask(a))
+}
+
 // ------------------------------------------------------------------ CSF ---
 
 /// Pass 3: CSF. `csf_a = a · rfactor` (scale 0: u16 factors, `(x + add) >> sh`
@@ -441,64 +502,56 @@ fn adm_csf(
     }
 }
 
-/// Pass 4: denominator of one scale from the reference detail bands.
-/// Returns libvmaf's `den_scale` float.
-fn adm_csf_den(refb: &Bands, scale: usize) -> f32 {
+/// Pass 4: denominator of one scale from the reference detail bands: the
+/// integer totals (h, v, d) that [`adm_den_finish`] turns into `den_scale`.
+/// Per band, Σ|o|³ over each row (u64, wrapping), each row rounded by
+/// `den_row`, rows summed (u64, wrapping). Scales 1..3 round `o²` and the cube
+/// on the way (see [`AdmShifts`]).
+fn adm_csf_den(refb: &Bands, scale: usize) -> [u64; 3] {
     let (w, h) = (refb.w, refb.h);
     let reg = region_score(w, h);
-    let rf = adm_rfactor(scale);
-    let rows = reg.bottom - reg.top;
-    let cols = reg.right - reg.left;
-    let area = rows * cols;
-    let mut csf = [0f64; 3];
-    if scale == 0 {
-        // Σ|o|³ per row (u64), rows rounded by sa = max(0, ceil(log2(area) - 20))
-        let sa = {
-            let v = ((area as f64).log2() - 20.0).ceil() as i32;
-            v.max(0) as u32
-        };
-        let add = half_round_u(sa);
-        for b in 0..3 {
-            let mut acc = 0u64;
-            for i in reg.top..reg.bottom {
-                let row = &refb.hvd[b][i * w + reg.left..i * w + reg.right];
-                let mut inner = 0u64;
+    let sh = adm_shifts(w, h, scale);
+    let add_row = half_round_u(sh.den_row);
+    let mut acc = [0u64; 3];
+    for (b, acc) in acc.iter_mut().enumerate() {
+        for i in reg.top..reg.bottom {
+            let row = &refb.hvd[b][i * w + reg.left..i * w + reg.right];
+            let mut inner = 0u64;
+            if scale == 0 {
                 for &o in row {
                     let m = (o as i16).unsigned_abs() as u64;
                     inner = inner.wrapping_add(m * m * m);
                 }
-                acc = acc.wrapping_add(inner.wrapping_add(add) >> sa);
-            }
-            let div = 2f64.powf((18 - sa as i32) as f64);
-            csf[b] = (acc as f64 / div) * (rf[b] as f64).powf(3.0);
-        }
-    } else {
-        const SHIFT_SQ: [u32; 3] = [31, 30, 31];
-        const CONVERT: [u32; 3] = [32, 27, 23];
-        let ssq = SHIFT_SQ[scale - 1];
-        let add_sq = 1u64 << ssq; // libvmaf adds 2^s (not 2^(s-1)) here
-        let scub = ceil_log2(cols as f64);
-        let add_cub = half_round_u(scub);
-        let sacc = ceil_log2(rows as f64);
-        let add_acc = half_round_u(sacc);
-        for b in 0..3 {
-            let mut acc = 0u64;
-            for i in reg.top..reg.bottom {
-                let row = &refb.hvd[b][i * w + reg.left..i * w + reg.right];
-                let mut inner = 0u64;
+            } else {
+                let add_sq = 1u64 << sh.den_sq; // libvmaf adds 2^s (not 2^(s-1)) here
+                let add_cub = half_round_u(sh.den_cub);
                 for &o in row {
                     let m = o.unsigned_abs() as u64;
-                    let sq = (m * m).wrapping_add(add_sq) >> ssq;
-                    inner = inner.wrapping_add((sq.wrapping_mul(m).wrapping_add(add_cub)) >> scub);
+                    let sq = (m * m).wrapping_add(add_sq) >> sh.den_sq;
+                    inner = inner.wrapping_add((sq.wrapping_mul(m).wrapping_add(add_cub)) >> sh.den_cub);
                 }
-                acc = acc.wrapping_add(inner.wrapping_add(add_acc) >> sacc);
             }
-            // unsigned exponent arithmetic, as in libvmaf
-            let e = CONVERT[scale - 1].wrapping_sub(sacc).wrapping_sub(scub);
-            let div = 2f64.powf(e as f64);
-            csf[b] = (acc as f64 / div) * (rf[b] as f64).powf(3.0);
+            *acc = acc.wrapping_add(inner.wrapping_add(add_row) >> sh.den_row);
         }
     }
+    acc
+}
+
+/// libvmaf's `den_scale` float from [`adm_csf_den`]'s totals of a `w x h` band
+/// (shared by the CPU and the GPU path, which reduces the same totals).
+pub fn adm_den_finish(acc: [u64; 3], w: usize, h: usize, scale: usize) -> f32 {
+    let reg = region_score(w, h);
+    let area = (reg.bottom - reg.top) * (reg.right - reg.left);
+    let rf = adm_rfactor(scale);
+    let sh = adm_shifts(w, h, scale);
+    let div = if scale == 0 {
+        2f64.powf((18 - sh.den_row as i32) as f64)
+    } else {
+        // unsigned exponent arithmetic, as in libvmaf
+        let e = ADM_S123_DEN_CONVERT[scale - 1].wrapping_sub(sh.den_row).wrapping_sub(sh.den_cub);
+        2f64.powf(e as f64)
+    };
+    let csf: [f64; 3] = std::array::from_fn(|b| (acc[b] as f64 / div) * (rf[b] as f64).powf(3.0));
     let add = ((area as f64 * ADM_NOISE_WEIGHT) as f32).powf(1.0f32 / 3.0);
     let d = csf.map(|c| (c as f32).powf(1.0f32 / 3.0) + add);
     d[0] + d[1] + d[2]
@@ -551,58 +604,38 @@ fn adm_cm_thr(
     }
 }
 
-/// Pass 5b: contrast masking numerator of one scale. Returns `num_scale`.
+/// Pass 5b: contrast masking numerator of one scale: the integer totals
+/// (h, v, d) that [`adm_cm_finish`] turns into `num_scale`.
 ///
 /// Per pixel and band: x = r·rfactor, x = max(|x| − thr, 0), then
-/// `rnd(rnd(x², s2)·x, s3)` summed per row (i64), rows rounded by
-/// `ceil(log2 h)`. A 32-bit GPU keeps the per-pixel cube as a (lo, hi) u32
-/// pair and reduces with carries (the sums are non-negative).
-fn adm_cm(r: &[Vec<i32>; 3], thr: &[i32], w: usize, h: usize, scale: usize) -> f32 {
+/// `rnd(rnd(x², s2)·x, s3)` summed per row (i64, wrapping), each row rounded by
+/// `ceil(log2 h)`, rows summed (i64, wrapping).
+fn adm_cm(r: &[Vec<i32>; 3], thr: &[i32], w: usize, h: usize, scale: usize) -> [i64; 3] {
     let reg = region_score(w, h);
-    let area = (reg.bottom - reg.top) * (reg.right - reg.left);
-    let s_inner = ceil_log2(h as f64);
-    let add_inner = half_round_u(s_inner) as i64;
-    let mut f = [0f32; 3];
-    if scale == 0 {
-        const SUB: [u32; 3] = [10, 10, 12];
-        const SQ: [u32; 3] = [29, 29, 30];
-        let lw = (w as f64).log2();
-        let cub = |c: f64| {
-            let v = (lw - c).ceil();
-            if v > 0.0 { v as u32 } else { 0 }
-        };
-        let scub = [cub(4.0), cub(4.0), cub(3.0)];
-        for b in 0..3 {
-            let add_sq = 1i64 << (SQ[b] - 1);
-            let add_cub = half_round_u(scub[b]) as i64;
+    let sh = adm_shifts(w, h, scale);
+    let add_inner = half_round_u(sh.cm_row) as i64;
+    let mut acc = [0i64; 3];
+    for (b, acc) in acc.iter_mut().enumerate() {
+        let scub = sh.cm_cub[b];
+        let add_cub = half_round_u(scub) as i64;
+        if scale == 0 {
+            let (sub, sq) = (ADM_S0_CM_THR_SHIFT[b], ADM_S0_CM_SQ_SHIFT[b]);
+            let add_sq = 1i64 << (sq - 1);
             let rf = ADM_S0_RFACTOR[b];
-            let mut acc = 0i64;
             for i in reg.top..reg.bottom {
                 let mut inner = 0i64;
                 let rr = &r[b][i * w + reg.left..i * w + reg.right];
                 let tt = &thr[i * w + reg.left..i * w + reg.right];
                 for (&rv, &t) in rr.iter().zip(tt) {
                     let x = rv.wrapping_mul(rf);
-                    let x = x.wrapping_abs().wrapping_sub(t.wrapping_shl(SUB[b])).max(0);
-                    let xsq = ((x as i64 * x as i64 + add_sq) >> SQ[b]) as i32;
-                    inner = inner.wrapping_add((xsq as i64 * x as i64 + add_cub) >> scub[b]);
+                    let x = x.wrapping_abs().wrapping_sub(t.wrapping_shl(sub)).max(0);
+                    let xsq = ((x as i64 * x as i64 + add_sq) >> sq) as i32;
+                    inner = inner.wrapping_add((xsq as i64 * x as i64 + add_cub) >> scub);
                 }
-                acc = acc.wrapping_add((inner + add_inner) >> s_inner);
+                *acc = acc.wrapping_add((inner + add_inner) >> sh.cm_row);
             }
-            let base: u32 = if b == 2 { 57 } else { 52 };
-            let e = base.wrapping_sub(scub[b]).wrapping_sub(s_inner);
-            f[b] = (acc as f64 / 2f64.powf(e as f64)) as f32;
-        }
-    } else {
-        const FINAL: [u32; 3] = [45, 39, 36];
-        let rfs = adm_rfactor(scale);
-        let scub = ceil_log2(w as f64);
-        let add_cub = half_round_u(scub) as i64;
-        let e = FINAL[scale - 1].wrapping_sub(scub).wrapping_sub(s_inner);
-        let final_shift = 2f64.powf(e as f64) as f32;
-        for b in 0..3 {
-            let rf = (rfs[b] as f64 * 4294967296.0) as u32 as i64;
-            let mut acc = 0i64;
+        } else {
+            let rf = (adm_rfactor(scale)[b] as f64 * 4294967296.0) as u32 as i64;
             for i in reg.top..reg.bottom {
                 let mut inner = 0i64;
                 let rr = &r[b][i * w + reg.left..i * w + reg.right];
@@ -613,9 +646,31 @@ fn adm_cm(r: &[Vec<i32>; 3], thr: &[i32], w: usize, h: usize, scale: usize) -> f
                     let xsq = ((x as i64 * x as i64 + (1 << 29)) >> 30) as i32;
                     inner = inner.wrapping_add((xsq as i64 * x as i64 + add_cub) >> scub);
                 }
-                acc = acc.wrapping_add((inner + add_inner) >> s_inner);
+                *acc = acc.wrapping_add((inner + add_inner) >> sh.cm_row);
             }
-            f[b] = acc as f32 / final_shift;
+        }
+    }
+    acc
+}
+
+/// libvmaf's `num_scale` float from [`adm_cm`]'s totals of a `w x h` band
+/// (shared by the CPU and the GPU path).
+pub fn adm_cm_finish(acc: [i64; 3], w: usize, h: usize, scale: usize) -> f32 {
+    let reg = region_score(w, h);
+    let area = (reg.bottom - reg.top) * (reg.right - reg.left);
+    let sh = adm_shifts(w, h, scale);
+    let mut f = [0f32; 3];
+    if scale == 0 {
+        for b in 0..3 {
+            let base: u32 = if b == 2 { 57 } else { 52 };
+            let e = base.wrapping_sub(sh.cm_cub[b]).wrapping_sub(sh.cm_row);
+            f[b] = (acc[b] as f64 / 2f64.powf(e as f64)) as f32;
+        }
+    } else {
+        let e = ADM_S123_CM_FINAL[scale - 1].wrapping_sub(sh.cm_cub[0]).wrapping_sub(sh.cm_row);
+        let final_shift = 2f64.powf(e as f64) as f32;
+        for b in 0..3 {
+            f[b] = acc[b] as f32 / final_shift;
         }
     }
     let add = ((area as f64 * ADM_NOISE_WEIGHT) as f32).powf(1.0f32 / 3.0);
@@ -625,6 +680,54 @@ fn adm_cm(r: &[Vec<i32>; 3], thr: &[i32], w: usize, h: usize, scale: usize) -> f
 
 // --------------------------------------------------------------- driver ---
 
+/// Band size of each scale for a `w x h` input (each DWT halves, rounding up).
+pub fn adm_band_sizes(w: usize, h: usize) -> [(usize, usize); 4] {
+    let mut out = [(0, 0); 4];
+    let (mut cw, mut ch) = (w, h);
+    for s in &mut out {
+        cw = cw.div_ceil(2);
+        ch = ch.div_ceil(2);
+        *s = (cw, ch);
+    }
+    out
+}
+
+/// Every intermediate of one scale, for pass-level tests of the GPU twin: the DWT
+/// bands of both images (a, h, v, d), the planes of the later passes restricted to
+/// the region each pass writes (zero elsewhere, see [`adm_trace_mask`]), and the
+/// integer totals.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct AdmTrace {
+    pub w: usize,
+    pub h: usize,
+    pub ref_bands: [Vec<i32>; 4],
+    pub dis_bands: [Vec<i32>; 4],
+    /// `adm_decouple`'s restored and additive bands (h, v, d), filter region.
+    pub r: [Vec<i32>; 3],
+    pub a: [Vec<i32>; 3],
+    /// `adm_csf`'s outputs, filter region.
+    pub csf_a: [Vec<i32>; 3],
+    pub csf_f: [Vec<i32>; 3],
+    /// `adm_cm_thr`'s output, score region.
+    pub thr: Vec<i32>,
+    pub den_acc: [u64; 3],
+    pub num_acc: [i64; 3],
+}
+
+/// The first `w·h` samples of `plane` with everything outside the region a pass
+/// writes set to 0: the filter region (`adm_decouple`, `adm_csf`) or, with
+/// `score`, the score region (`adm_cm_thr`).
+pub fn adm_trace_mask(plane: &[i32], w: usize, h: usize, score: bool) -> Vec<i32> {
+    let reg = if score { region_score(w, h) } else { region_filter(w, h) };
+    let mut out = vec![0; w * h];
+    for i in reg.top..reg.bottom {
+        for j in reg.left..reg.right {
+            out[i * w + j] = plane[i * w + j];
+        }
+    }
+    out
+}
+
 /// Per-scale (num, den) floats as libvmaf computes them.
 pub fn compute_adm_num_den(
     ref_y: &Plane,
@@ -632,6 +735,25 @@ pub fn compute_adm_num_den(
     bit_depth: u8,
     gain_limit: f64,
     sc: &mut AdmScratch,
+) -> [(f32, f32); 4] {
+    run_scales(ref_y, dist_y, bit_depth, gain_limit, sc, None)
+}
+
+/// [`compute_adm_num_den`] keeping every intermediate (one [`AdmTrace`] per scale;
+/// empty for empty planes).
+pub fn compute_adm_trace(ref_y: &Plane, dist_y: &Plane, bit_depth: u8, gain_limit: f64) -> Vec<AdmTrace> {
+    let mut trace = Vec::new();
+    run_scales(ref_y, dist_y, bit_depth, gain_limit, &mut AdmScratch::default(), Some(&mut trace));
+    trace
+}
+
+fn run_scales(
+    ref_y: &Plane,
+    dist_y: &Plane,
+    bit_depth: u8,
+    gain_limit: f64,
+    sc: &mut AdmScratch,
+    mut trace: Option<&mut Vec<AdmTrace>>,
 ) -> [(f32, f32); 4] {
     let mut out = [(0f32, 0f32); 4];
     let bit_depth = bit_depth.clamp(8, 16);
@@ -675,11 +797,33 @@ pub fn compute_adm_num_den(
         }
         let (bw, bh) = (ref_b.w, ref_b.h);
         adm_decouple(ref_b, dis_b, scale, gain_limit, r, a);
-        let den = adm_csf_den(ref_b, scale);
+        let den_acc = adm_csf_den(ref_b, scale);
         adm_csf(a, bw, bh, scale, csf_a, csf_f);
         adm_cm_thr(csf_a, csf_f, bw, bh, scale, thr);
-        let num = adm_cm(r, thr, bw, bh, scale);
-        out[scale] = (num, den);
+        let num_acc = adm_cm(r, thr, bw, bh, scale);
+        out[scale] = (adm_cm_finish(num_acc, bw, bh, scale), adm_den_finish(den_acc, bw, bh, scale));
+        if let Some(t) = trace.as_deref_mut() {
+            let n = bw * bh;
+            let band = |b: &Bands| -> [Vec<i32>; 4] {
+                [&b.a, &b.hvd[0], &b.hvd[1], &b.hvd[2]].map(|v| v[..n].to_vec())
+            };
+            let filt = |v: &[Vec<i32>; 3]| -> [Vec<i32>; 3] {
+                std::array::from_fn(|b| adm_trace_mask(&v[b], bw, bh, false))
+            };
+            t.push(AdmTrace {
+                w: bw,
+                h: bh,
+                ref_bands: band(ref_b),
+                dis_bands: band(dis_b),
+                r: filt(r),
+                a: filt(a),
+                csf_a: filt(csf_a),
+                csf_f: filt(csf_f),
+                thr: adm_trace_mask(thr, bw, bh, true),
+                den_acc,
+                num_acc,
+            });
+        }
         std::mem::swap(prev_ref, &mut ref_b.a);
         std::mem::swap(prev_dis, &mut dis_b.a);
         cw = bw;
@@ -713,11 +857,16 @@ pub fn compute_adm_with(
     sc: &mut AdmScratch,
 ) -> (f64, [f64; 4]) {
     let nd = compute_adm_num_den(ref_y, dist_y, bit_depth, gain_limit, sc);
-    let (w, h) = (ref_y.width, ref_y.height);
+    adm_scores(&nd, ref_y.width, ref_y.height)
+}
+
+/// adm2 and the four scale scores from the per-scale (num, den) of a `w x h`
+/// reference plane (shared by the CPU and the GPU path).
+pub fn adm_scores(nd: &[(f32, f32); 4], w: usize, h: usize) -> (f64, [f64; 4]) {
     let limit = 1e-10 * ((w * h) as i32 as f64) / (1920.0 * 1080.0);
     let mut num = 0f64;
     let mut den = 0f64;
-    for &(n, d) in &nd {
+    for &(n, d) in nd {
         num += n as f64;
         den += d as f64;
     }

@@ -5,11 +5,12 @@
 pub mod adm;
 pub mod motion;
 pub mod psnr;
+pub mod softf64;
 pub mod tables;
 pub mod vif;
 
 pub use adm::{AdmScratch, compute_adm, compute_adm_with};
-pub use motion::{compute_motion_sad, motion2};
+pub use motion::{compute_motion_sad, motion2, motion_sad};
 pub use psnr::compute_psnr;
 pub use vif::{VifScratch, compute_vif, compute_vif_with};
 
@@ -36,4 +37,37 @@ impl Default for FeatureOptions {
 pub struct FeatureScratch {
     pub vif: VifScratch,
     pub adm: AdmScratch,
+}
+
+/// One frame's integer features as both backends produce them, before any float
+/// score: per feature set (in the order asked for) the VIF and ADM `(num, den)` of each
+/// scale, and the SAD of the reference against the previous scored reference (`None`
+/// for the first frame). `crate::score` turns these into libvmaf's feature values, so
+/// the CPU and GPU paths share every float step after the integer part.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FrameFeatures {
+    pub vif: Vec<[(f32, f32); 4]>,
+    pub adm: Vec<[(f32, f32); 4]>,
+    pub motion_sad: Option<u64>,
+}
+
+/// [`FrameFeatures`] of one frame pair on the CPU.
+pub fn frame_features(
+    ref_y: &crate::io::Plane,
+    dist_y: &crate::io::Plane,
+    previous_ref_y: Option<&crate::io::Plane>,
+    bit_depth: u8,
+    sets: &[FeatureOptions],
+    scratch: &mut FeatureScratch,
+) -> FrameFeatures {
+    let vif = sets
+        .iter()
+        .map(|o| vif::compute_vif_num_den_with(ref_y, dist_y, bit_depth, o.vif_enhn_gain_limit, &mut scratch.vif))
+        .collect();
+    let adm = sets
+        .iter()
+        .map(|o| adm::compute_adm_num_den(ref_y, dist_y, bit_depth, o.adm_enhn_gain_limit, &mut scratch.adm))
+        .collect();
+    let motion_sad = previous_ref_y.map(|prev| motion_sad(prev, ref_y, bit_depth).unwrap_or(0));
+    FrameFeatures { vif, adm, motion_sad }
 }

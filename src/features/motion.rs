@@ -4,9 +4,10 @@
 //! Passes per frame pair (row tiles):
 //! 1. [`motion_blur_v`] – vertical 5-tap filter of `prev - cur` (signed),
 //!    `(Σ + 2^(s-1)) >> s` arithmetic shift, s = 8 for 8-bit else bit depth;
-//! 2. [`motion_blur_h`] + [`motion_sad`] – horizontal 5-tap filter,
+//! 2. [`motion_blur_h_sad`] – horizontal 5-tap filter,
 //!    `(Σ + 2^15) >> 16`, absolute value, row sum;
-//! 3. reduction of row sums (u64) and `sad / 256 / (w*h)`.
+//! 3. [`motion_sad_sum`] – reduction of the row sums (u64), then
+//!    [`motion_score`] – `sad / 256 / (w*h)`.
 //!
 //! Mirroring is reflect-101 on all four sides (master's edge fix).
 //!
@@ -85,21 +86,32 @@ pub fn motion_blur_h_sad(w: usize, vrow: &[i32], padded: &mut Vec<i32>) -> u64 {
 /// Raw motion (`VMAF_integer_feature_motion_sad_score`) between the previous
 /// and the current reference luma plane.
 pub fn compute_motion_sad(prev: &Plane, cur: &Plane, bit_depth: u8) -> f64 {
+    match (motion_extent(prev, cur), motion_sad(prev, cur, bit_depth)) {
+        (Some((w, h)), Some(sad)) => motion_score(sad, w, h),
+        _ => 0.0,
+    }
+}
+
+/// The frame's SAD before [`motion_score`] (passes 1–3), or `None` when the compared
+/// area is empty.
+pub fn motion_sad(prev: &Plane, cur: &Plane, bit_depth: u8) -> Option<u64> {
     let bit_depth = bit_depth.clamp(8, 16);
-    let Some((w, h)) = motion_extent(prev, cur) else {
-        return 0.0;
-    };
+    let (w, h) = motion_extent(prev, cur)?;
     let mut vrow = vec![0i32; w];
     let mut padded = Vec::with_capacity(w + 4);
-    let mut sad = 0u64;
-    for row in 0..h {
+    let mut rows = vec![0u32; h];
+    for (row, sad) in rows.iter_mut().enumerate() {
         motion_blur_v(prev, cur, w, h, row, bit_depth, &mut vrow);
-        if vrow.iter().all(|&v| v == 0) {
-            continue;
+        if vrow.iter().any(|&v| v != 0) {
+            *sad = motion_blur_h_sad(w, &vrow, &mut padded) as u32;
         }
-        sad += motion_blur_h_sad(w, &vrow, &mut padded);
     }
-    motion_score(sad, w, h)
+    Some(motion_sad_sum(&rows))
+}
+
+/// Pass 3: the u64 sum of the per-row u32 SADs. GPU twin: `shaders/motion_sad_sum.wgsl`.
+pub fn motion_sad_sum(rows: &[u32]) -> u64 {
+    rows.iter().map(|&r| u64::from(r)).sum()
 }
 
 /// The `w x h` area motion compares (the smaller plane's), or `None` when it is empty

@@ -107,6 +107,23 @@ pub const ADM_S123_ONE_BY_15: i64 = 286_331_153;
 /// scale 1..3 masking filters is actually -2^31.
 pub const ADM_S123_FLT_ADD: i64 = -(1i64 << 31);
 
+/// Scale-0 contrast masking (h, v, d): the threshold is compared as `thr << s`,
+/// and `x²` is rounded by `s` bits.
+pub const ADM_S0_CM_THR_SHIFT: [u32; 3] = [10, 10, 12];
+pub const ADM_S0_CM_SQ_SHIFT: [u32; 3] = [29, 29, 30];
+/// Scales 1..3 denominator: the rounding shift of `o²` (whose add is `2^s`, see
+/// `features::adm::adm_csf_den`) and the exponent of the final divisor.
+pub const ADM_S123_DEN_SQ_SHIFT: [u32; 3] = [31, 30, 31];
+pub const ADM_S123_DEN_CONVERT: [u32; 3] = [32, 27, 23];
+/// Scales 1..3 numerator: exponent of the final divisor.
+pub const ADM_S123_CM_FINAL: [u32; 3] = [45, 39, 36];
+
+/// cos²(1°) as libvmaf stores it (float): the decouple pass's angle threshold.
+pub fn adm_cos_1deg_sq() -> f32 {
+    let c = (1.0f64 * std::f64::consts::PI / 180.0).cos();
+    (c * c) as f32
+}
+
 /// Border factor for the evaluated region.
 pub const ADM_BORDER_FACTOR: f64 = 0.1;
 /// Noise weight of the denominator/numerator additive term (area / 32).

@@ -1,13 +1,17 @@
 //! Integer VIF at four scales, bit-exact with libvmaf's `integer_vif.c`
 //! (scalar path).
 //!
-//! Per scale the work is split into passes that map 1:1 onto compute-shader
+//! Per scale the work is split into passes that map onto compute-shader
 //! dispatches, one output row per work item ("row tile"):
 //!
-//! 1. [`vif_filter_v`]  – vertical Gaussian of x, y, x², y², xy for one row;
-//! 2. [`vif_filter_h`]  – horizontal Gaussian of those five rows;
-//! 3. [`vif_stats`]     – per-pixel sigma/log statistics, summed per row;
-//! 4. [`vif_reduce`]    – sum of the per-row partials, final num/den;
+//! 1. [`vif_products`] + [`vif_filter_v`] – vertical Gaussian of x, y, x², y², xy
+//!    for one row (GPU: `vif_filter_v`, which forms the products itself);
+//! 2. [`vif_filter_h`] + [`vif_sigmas`] – horizontal Gaussian of those five rows,
+//!    then σ1², σ2², σ12 (GPU: `vif_sigmas`, fused);
+//! 3. [`vif_stats`]     – per-pixel sigma/log statistics, summed per row (GPU:
+//!    `vif_stats`, its f64 part in soft binary64, `features::softf64`);
+//! 4. [`vif_reduce`]    – sum of the per-row partials, final num/den (GPU:
+//!    `vif_reduce` sums, the host runs [`vif_finish`]);
 //! 5. [`vif_downsample`] – low-pass + 2:1 decimation to the next scale.
 //!
 //! All filter arithmetic is 32-bit. Where libvmaf accumulates squares in 64
@@ -16,7 +20,8 @@
 //! 2^16 * (2^16 - 1) < 2^32, and `(H*2^16 + L + r) >> s == (H << (16-s)) +
 //! ((L + r) >> s)` exactly for s <= 16. The result is what libvmaf keeps after
 //! its `(uint32_t)` cast, i.e. the value modulo 2^32 – so the CPU code below is
-//! already the 32-bit-only algorithm a WGSL shader runs.
+//! already the 32-bit-only algorithm a WGSL shader runs. [`vif_trace`] records
+//! every pass's output for the GPU's pass-level tests.
 
 use super::tables::{
     VIF_EPS, VIF_SIGMA_NSQ, VIF_TAPS_S0, VIF_TAPS_S1, VIF_TAPS_S2, VIF_TAPS_S3, log2_q11_u32,
@@ -26,11 +31,9 @@ use crate::io::Plane;
 
 /// Per-row (tile) partial sums of the VIF statistic.
 ///
-/// Widths: `den_log` terms are < 2^15 and `num_log` terms < 2^17 per pixel, so
-/// a tile of <= 2^14 pixels fits an i32 for `den_log`; on a 32-bit GPU use
-/// tiles of <= 2^13 pixels (a 1920 row is fine) for `num_log`, and keep
-/// `num_nonlog` (each term < 2^31) as a (lo, hi) u32 pair with carry. The CPU
-/// keeps i64 here and in [`vif_reduce`].
+/// Widths: `den_log` terms are < 2^15 and `num_log` terms < 2^17 per pixel,
+/// `num_nonlog` terms < 2^31, all non-negative. The CPU keeps i64 here and in
+/// [`vif_reduce`]; the GPU keeps each sum as a (lo, hi) u32 pair with carry.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct VifPartial {
     pub num_log: i64,
@@ -366,11 +369,26 @@ fn vif_sigmas(w: usize, sc: &mut VifScratch) {
     }
 }
 
-/// Pass 3b: per-pixel VIF statistic (log-domain information terms), summed
-/// into one partial per row.
-fn vif_stats(w: usize, gain_limit: f64, table: &[u16; 65536], sc: &VifScratch) -> VifPartial {
+/// The f64 part of the statistic for one pixel (libvmaf's double arithmetic, kept
+/// verbatim): the gain `g`, `sv_sq = max(trunc(σ2² − g·σ12), 0)` with the unclamped
+/// gain, then `trunc(g·g·σ1²)` with `g` clamped to `gain_limit`. The GPU computes it in
+/// soft binary64 (`features::softf64::vif_gain_terms`, proven equal bit for bit).
+#[inline(always)]
+pub fn vif_gain_terms(sigma1_sq: i32, sigma2_sq: i32, sigma12: i32, gain_limit: f64) -> (i32, i64) {
+    let mut g = sigma12 as f64 / (sigma1_sq as f64 + VIF_EPS);
+    let sv_sq = ((sigma2_sq as f64 - g * sigma12 as f64) as i32).max(0);
+    if g >= gain_limit {
+        g = gain_limit;
+    }
+    (sv_sq, (g * g * sigma1_sq as f64) as i64)
+}
+
+/// Pass 3b: per-pixel VIF statistic (log-domain information terms) of one row of
+/// σ1², σ2², σ12, summed into one partial per row.
+pub fn vif_stats(s1: &[i32], s2: &[i32], s12: &[i32], gain_limit: f64) -> VifPartial {
+    let table = vif_log2_table();
     let mut p = VifPartial::default();
-    let [s1, s2, s12] = &sc.sigma;
+    let w = s1.len().min(s2.len()).min(s12.len());
     let (s1, s2, s12) = (&s1[..w], &s2[..w], &s12[..w]);
     for j in 0..w {
         let (sigma1_sq, sigma2_sq, sigma12) = (s1[j], s2[j], s12[j]);
@@ -379,13 +397,9 @@ fn vif_stats(w: usize, gain_limit: f64, table: &[u16; 65536], sc: &VifScratch) -
             p.den_log += (log2_q11_u32(table, VIF_SIGMA_NSQ.wrapping_add(sigma1_sq) as u32)
                 - 2048 * 17) as i64;
             if sigma12 > 0 && sigma2_sq > 0 {
-                let mut g = sigma12 as f64 / (sigma1_sq as f64 + VIF_EPS);
-                let sv_sq = ((sigma2_sq as f64 - g * sigma12 as f64) as i32).max(0);
-                if g >= gain_limit {
-                    g = gain_limit;
-                }
+                let (sv_sq, gg_sigma1) = vif_gain_terms(sigma1_sq, sigma2_sq, sigma12, gain_limit);
                 let numer1 = (sv_sq as u32).wrapping_add(VIF_SIGMA_NSQ as u32);
-                let numer1_tmp = ((g * g * sigma1_sq as f64) as i64).wrapping_add(numer1 as i64);
+                let numer1_tmp = gg_sigma1.wrapping_add(numer1 as i64);
                 p.num_log += (log2_q11_u64(table, numer1_tmp as u64)
                     - log2_q11_u64(table, numer1 as u64)) as i64;
             }
@@ -403,6 +417,12 @@ pub fn vif_reduce(parts: &[VifPartial]) -> (f32, f32) {
     for p in parts {
         t.add(p);
     }
+    vif_finish(&t)
+}
+
+/// The last step of [`vif_reduce`]: (num, den) of a scale from its exact integer
+/// totals (the GPU sums the partials itself and calls this on the host).
+pub fn vif_finish(t: &VifPartial) -> (f32, f32) {
     let num =
         t.num_log as f64 / 2048.0 + (t.count as f64 - (t.num_nonlog as f64 / 16384.0) / 65025.0);
     let den = t.den_log as f64 / 2048.0 + t.count as f64;
@@ -466,12 +486,21 @@ fn vif_scale<const N: usize>(
     bit_depth: u8,
     gain_limit: f64,
     sc: &mut VifScratch,
+    mut trace: Option<&mut VifTrace>,
 ) -> (f32, f32) {
     let n = N;
     let half = n / 2;
     let sh = vshifts(scale, bit_depth);
     let narrow = scale == 0 && bit_depth <= 8;
-    let table = vif_log2_table();
+    if let Some(t) = trace.as_deref_mut() {
+        t.scales.push(VifScaleTrace {
+            width: w,
+            height: h,
+            reference: refi[..w * h].to_vec(),
+            distorted: disi[..w * h].to_vec(),
+            ..Default::default()
+        });
+    }
     for v in sc.ring.iter_mut() {
         ensure_len(v, n * w);
     }
@@ -496,7 +525,16 @@ fn vif_scale<const N: usize>(
         vif_filter_v(refi, disi, w, h, row, taps, sh, narrow, sc);
         vif_filter_h(w, taps, sc);
         vif_sigmas(w, sc);
-        parts.push(vif_stats(w, gain_limit, table, sc));
+        let [s1, s2, s12] = &sc.sigma;
+        parts.push(vif_stats(&s1[..w], &s2[..w], &s12[..w], gain_limit));
+        if let Some(t) = trace.as_deref_mut().and_then(|t| t.scales.last_mut()) {
+            for (all, row) in t.sigmas.iter_mut().zip(&sc.sigma) {
+                all.extend_from_slice(&row[..w]);
+            }
+        }
+    }
+    if let Some(t) = trace.and_then(|t| t.scales.last_mut()) {
+        t.partials = parts.clone();
     }
     let res = vif_reduce(&parts);
     sc.parts = parts;
@@ -527,6 +565,47 @@ pub fn compute_vif_num_den_with(
     gain_limit: f64,
     sc: &mut VifScratch,
 ) -> [(f32, f32); 4] {
+    compute_vif_passes(ref_y, dist_y, bit_depth, gain_limit, sc, None)
+}
+
+/// The intermediates of one scale (see [`vif_trace`]).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct VifScaleTrace {
+    pub width: usize,
+    pub height: usize,
+    /// This scale's input images, `width x height` row-major (scale 0: the planes).
+    pub reference: Vec<u16>,
+    pub distorted: Vec<u16>,
+    /// `vif_sigmas`' output, σ1², σ2², σ12, each `width x height` row-major.
+    pub sigmas: [Vec<i32>; 3],
+    /// `vif_stats`' output, one per row.
+    pub partials: Vec<VifPartial>,
+}
+
+/// Every pass's output of [`compute_vif_num_den`], per computed scale (scales whose
+/// size reaches 0 are absent), for pass-level tests of another implementation (GPU).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct VifTrace {
+    pub scales: Vec<VifScaleTrace>,
+    pub num_den: [(f32, f32); 4],
+}
+
+/// [`compute_vif_num_den`] recording its intermediates.
+pub fn vif_trace(ref_y: &Plane, dist_y: &Plane, bit_depth: u8, gain_limit: f64) -> VifTrace {
+    let mut trace = VifTrace::default();
+    let mut sc = VifScratch::default();
+    trace.num_den = compute_vif_passes(ref_y, dist_y, bit_depth, gain_limit, &mut sc, Some(&mut trace));
+    trace
+}
+
+fn compute_vif_passes(
+    ref_y: &Plane,
+    dist_y: &Plane,
+    bit_depth: u8,
+    gain_limit: f64,
+    sc: &mut VifScratch,
+    mut trace: Option<&mut VifTrace>,
+) -> [(f32, f32); 4] {
     let mut out = [(0.0f32, 0.0f32); 4];
     let bit_depth = bit_depth.clamp(8, 16);
     let (mut w, mut h) = (
@@ -544,7 +623,7 @@ pub fn compute_vif_num_den_with(
     {
         let [cur_ref, cur_dis, next_ref, next_dis] = &mut imgs;
         let (r, d) = (packed(ref_y, w, h, cur_ref), packed(dist_y, w, h, cur_dis));
-        out[0] = vif_scale(r, d, w, h, 0, &VIF_TAPS_S0, bit_depth, gain_limit, sc);
+        out[0] = vif_scale(r, d, w, h, 0, &VIF_TAPS_S0, bit_depth, gain_limit, sc, trace.as_deref_mut());
         // scale 1 input is produced from the borrowed planes
         let (r, d) = (packed(ref_y, w, h, cur_ref), packed(dist_y, w, h, cur_dis));
         let shift_v = bit_depth as u32;
@@ -576,9 +655,9 @@ pub fn compute_vif_num_den_with(
             }
             let (r, d) = (&cur_ref[..], &cur_dis[..]);
             out[scale] = match scale {
-                1 => vif_scale(r, d, w, h, 1, &VIF_TAPS_S1, bit_depth, gain_limit, sc),
-                2 => vif_scale(r, d, w, h, 2, &VIF_TAPS_S2, bit_depth, gain_limit, sc),
-                _ => vif_scale(r, d, w, h, 3, &VIF_TAPS_S3, bit_depth, gain_limit, sc),
+                1 => vif_scale(r, d, w, h, 1, &VIF_TAPS_S1, bit_depth, gain_limit, sc, trace.as_deref_mut()),
+                2 => vif_scale(r, d, w, h, 2, &VIF_TAPS_S2, bit_depth, gain_limit, sc, trace.as_deref_mut()),
+                _ => vif_scale(r, d, w, h, 3, &VIF_TAPS_S3, bit_depth, gain_limit, sc, trace.as_deref_mut()),
             };
         }
     }
@@ -610,7 +689,13 @@ pub fn compute_vif_with(
     gain_limit: f64,
     sc: &mut VifScratch,
 ) -> [f64; 4] {
-    compute_vif_num_den_with(ref_y, dist_y, bit_depth, gain_limit, sc).map(|(n, d)| (n / d) as f64)
+    vif_scores(&compute_vif_num_den_with(ref_y, dist_y, bit_depth, gain_limit, sc))
+}
+
+/// The four scale scores from the per-scale `(num, den)`: `(float)num / (float)den`
+/// (shared by the CPU and GPU paths).
+pub fn vif_scores(nd: &[(f32, f32); 4]) -> [f64; 4] {
+    nd.map(|(n, d)| (n / d) as f64)
 }
 
 /// VIF scores for scales 0..3 (`integer_vif_scaleN`): `(float)num / (float)den`.

@@ -6,7 +6,7 @@
 use std::sync::{Arc, Mutex};
 
 use super::GpuError;
-use super::pipelines::{BufferPool, KernelCache, PlanCache};
+use super::pipelines::{KernelCache, PlanCache};
 
 /// A graphics API the user can pin (`--gpu-api`); `None` in [`DeviceOptions`] means
 /// `WGPU_BACKEND` when set, else every API wgpu was built with.
@@ -110,7 +110,6 @@ pub struct GpuContext {
     pub(crate) queue: wgpu::Queue,
     summary: AdapterSummary,
     pub(crate) kernels: KernelCache,
-    pub(crate) pool: BufferPool,
     pub(crate) plans: PlanCache,
     /// Errors no error scope caught (wgpu's default handler would panic on them).
     uncaptured: Arc<Mutex<Vec<String>>>,
@@ -186,7 +185,6 @@ impl GpuContext {
             queue,
             summary,
             kernels: KernelCache::default(),
-            pool: BufferPool::default(),
             plans: PlanCache::default(),
             uncaptured,
         })
@@ -195,6 +193,12 @@ impl GpuContext {
     /// The adapter this context runs on.
     pub fn adapter_summary(&self) -> &AdapterSummary {
         &self.summary
+    }
+
+    /// Destroys the device, as a driver reset or a lost eGPU would: every later use of
+    /// this context fails. For fault-injection tests of the CPU fallback.
+    pub fn lose_device(&self) {
+        self.device.destroy();
     }
 
     /// The raw wgpu objects, for sharing this device with burn

@@ -13,14 +13,20 @@
 //! - [`readback`]: the one storage → `MAP_READ` copy;
 //! - [`motion`], [`psnr`]: the features.
 
+pub mod adm;
 pub mod device;
+pub mod engine;
 pub mod motion;
 pub mod pipelines;
 pub mod psnr;
 pub mod readback;
+pub mod select;
+pub mod vif;
+pub mod wide;
 
 pub use device::{AdapterSummary, DeviceOptions, GpuApi, GpuContext, list_adapters};
 pub use pipelines::{Binding, PASSES, Pass, SharedStruct, shared_structs};
+pub use select::{BackendChoice, Selected, select, self_test};
 
 /// Everything that can go wrong on the GPU path. Library code returns these and never
 /// panics on a missing adapter or bad input; the CLI decides whether to fall back.
@@ -44,4 +50,6 @@ pub enum GpuError {
     Device { pass: &'static str, message: String },
     #[error("reading back {label:?} from the GPU failed: {message}")]
     Readback { label: &'static str, message: String },
+    #[error("{what} is not supported on the GPU: {reason}")]
+    Unsupported { what: &'static str, reason: String },
 }

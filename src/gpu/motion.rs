@@ -1,14 +1,18 @@
 //! Integer motion on the GPU, bit-exact with `crate::features::motion`:
 //! `motion_blur_v` (one invocation per sample) → `motion_blur_h_sad` (one workgroup
-//! per row, a u32 SAD per row) → the u64 sum of the row sums and
-//! `features::motion::motion_score` on the CPU. The 32-bit arguments for each
-//! accumulation are written at the top of the two shaders.
+//! per row, a u32 SAD per row) → `motion_sad_sum` (one workgroup, the u64 frame SAD as
+//! two words) → `features::motion::motion_score` on the CPU. The 32-bit arguments for
+//! each accumulation are written at the top of the shaders.
+//!
+//! [`MotionPlan`] binds to planes already on the GPU (the engine keeps the previous
+//! reference there, so it is uploaded once); the functions below it upload two planes
+//! themselves, for tests and one-off calls.
 
 use std::sync::{MutexGuard, PoisonError};
 
 use super::GpuError;
 use super::device::GpuContext;
-use super::pipelines::{MOTION_BLUR_H_SAD, MOTION_BLUR_V, WORKGROUP_SIZE, plane_bytes, upload_plane, usage};
+use super::pipelines::{MOTION_BLUR_H_SAD, MOTION_BLUR_V, MOTION_SAD_SUM, WORKGROUP_SIZE, plane_bytes, upload_plane, usage};
 use super::readback::read_u32;
 use crate::features::motion::{motion_extent, motion_score};
 use crate::io::Plane;
@@ -30,18 +34,98 @@ pub struct MotionParams {
     pub _pad2: u32,
 }
 
-/// The buffers and bind groups of one frame size.
-struct MotionPlan {
-    params: wgpu::Buffer,
-    prev: wgpu::Buffer,
-    cur: wgpu::Buffer,
+/// The passes of one frame size, bound to a previous and a current plane that the
+/// caller owns and fills.
+pub struct MotionPlan {
+    params: MotionParams,
+    params_buf: wgpu::Buffer,
     blur_v: wgpu::Buffer,
     row_sad: wgpu::Buffer,
-    row_sad_readback: wgpu::Buffer,
+    sad: wgpu::Buffer,
     blur_v_group: wgpu::BindGroup,
     blur_h_sad_group: wgpu::BindGroup,
+    sad_sum_group: wgpu::BindGroup,
     blur_v_grid: [u32; 3],
     blur_h_sad_grid: [u32; 3],
+    height: usize,
+}
+
+impl MotionPlan {
+    /// Motion over the `w x h` area of `prev` and `cur`, planes uploaded with
+    /// [`upload_plane`] with row pitches `prev_stride` and `cur_stride` samples.
+    pub fn new(
+        ctx: &GpuContext,
+        (w, h): (usize, usize),
+        (prev_stride, cur_stride): (usize, usize),
+        bit_depth: u8,
+        prev: &wgpu::Buffer,
+        cur: &wgpu::Buffer,
+    ) -> Result<MotionPlan, GpuError> {
+        let wg = WORKGROUP_SIZE as usize;
+        let blur_bytes = (w * h * 4) as u64;
+        let largest = plane_bytes(prev_stride.max(cur_stride), h).max(blur_bytes);
+        let blur_v_grid = ctx.grid("motion", (w, h), largest, [w.div_ceil(wg), h, 1])?;
+        let blur_h_sad_grid = ctx.grid("motion", (w, h), largest, [h, 1, 1])?;
+        let params = MotionParams {
+            width: w as u32,
+            height: h as u32,
+            prev_stride: prev_stride as u32,
+            cur_stride: cur_stride as u32,
+            shift: motion_shift(bit_depth),
+            ..bytemuck::Zeroable::zeroed()
+        };
+        let params_buf = ctx.buffer("motion.params", size_of::<MotionParams>() as u64, usage::UNIFORM);
+        ctx.queue.write_buffer(&params_buf, 0, bytemuck::bytes_of(&params));
+        let blur_v = ctx.buffer("motion.blur_v", blur_bytes, usage::OUTPUT);
+        let row_sad = ctx.buffer("motion.row_sad", (h * 4) as u64, usage::OUTPUT);
+        let sad = ctx.buffer("motion.sad", 8, usage::OUTPUT);
+        Ok(MotionPlan {
+            blur_v_group: ctx.kernel(&MOTION_BLUR_V)?.bind(ctx, &[&params_buf, prev, cur, &blur_v]),
+            blur_h_sad_group: ctx.kernel(&MOTION_BLUR_H_SAD)?.bind(ctx, &[&params_buf, &blur_v, &row_sad]),
+            sad_sum_group: ctx.kernel(&MOTION_SAD_SUM)?.bind(ctx, &[&params_buf, &row_sad, &sad]),
+            params,
+            params_buf,
+            blur_v,
+            row_sad,
+            sad,
+            blur_v_grid,
+            blur_h_sad_grid,
+            height: h,
+        })
+    }
+
+    /// Changes the bit depth the next frames are read with (it takes effect at the next
+    /// submission).
+    pub fn set_bit_depth(&mut self, ctx: &GpuContext, bit_depth: u8) {
+        self.params.shift = motion_shift(bit_depth);
+        ctx.queue.write_buffer(&self.params_buf, 0, bytemuck::bytes_of(&self.params));
+    }
+
+    /// Records the three passes of one frame.
+    pub fn encode(&self, ctx: &GpuContext, encoder: &mut wgpu::CommandEncoder) -> Result<(), GpuError> {
+        ctx.kernel(&MOTION_BLUR_V)?.dispatch(encoder, &self.blur_v_group, self.blur_v_grid);
+        ctx.kernel(&MOTION_BLUR_H_SAD)?.dispatch(encoder, &self.blur_h_sad_group, self.blur_h_sad_grid);
+        ctx.kernel(&MOTION_SAD_SUM)?.dispatch(encoder, &self.sad_sum_group, [1, 1, 1]);
+        Ok(())
+    }
+
+    /// The buffer holding the frame's SAD (two words) after [`MotionPlan::encode`].
+    pub fn result(&self) -> (&wgpu::Buffer, usize) {
+        (&self.sad, 2)
+    }
+
+    /// The frame's u64 SAD from the result words.
+    pub fn decode(words: &[u32]) -> u64 {
+        u64::from(words[0]) | (u64::from(words[1]) << 32)
+    }
+}
+
+/// A plan with its own two input planes, for the one-call functions below.
+struct Standalone {
+    prev: wgpu::Buffer,
+    cur: wgpu::Buffer,
+    plan: MotionPlan,
+    readback: wgpu::Buffer,
 }
 
 /// Which buffer a run reads back.
@@ -51,9 +135,11 @@ enum Output {
     BlurV,
     /// `motion_blur_h_sad`'s `h` row sums.
     RowSad,
+    /// `motion_sad_sum`'s (lo, hi) frame SAD.
+    Sad,
 }
 
-/// Runs both passes over the `w x h` area and reads back `output`.
+/// Uploads both planes, runs the passes over the `w x h` area and reads back `output`.
 fn run(
     ctx: &GpuContext,
     prev: &Plane,
@@ -64,65 +150,44 @@ fn run(
 ) -> Result<Vec<u32>, GpuError> {
     let dims = [w, h, prev.width, cur.width];
     ctx.checked("motion", || {
-        let plan = ctx.plan("motion", dims, || build_plan(ctx, dims))?;
-        let plan: MutexGuard<MotionPlan> = plan.lock().unwrap_or_else(PoisonError::into_inner);
-        let params = MotionParams {
-            width: w as u32,
-            height: h as u32,
-            prev_stride: prev.width as u32,
-            cur_stride: cur.width as u32,
-            shift: if bit_depth <= 8 { 8 } else { u32::from(bit_depth) },
-            ..bytemuck::Zeroable::zeroed()
-        };
-        ctx.queue.write_buffer(&plan.params, 0, bytemuck::bytes_of(&params));
-        upload_plane(ctx, &plan.prev, prev, h);
-        upload_plane(ctx, &plan.cur, cur, h);
+        let plan = ctx.plan("motion", dims, || {
+            let prev_buf = ctx.buffer("motion.prev", plane_bytes(prev.width, h), usage::INPUT);
+            let cur_buf = ctx.buffer("motion.cur", plane_bytes(cur.width, h), usage::INPUT);
+            let plan = MotionPlan::new(ctx, (w, h), (prev.width, cur.width), 8, &prev_buf, &cur_buf)?;
+            // Large enough for the largest output: the blurred area, the row sums or the SAD pair.
+            let readback = ctx.buffer("motion.readback", ((w * h).max(h).max(2) * 4) as u64, usage::READBACK);
+            Ok(Standalone { prev: prev_buf, cur: cur_buf, plan, readback })
+        })?;
+        let mut s: MutexGuard<Standalone> = plan.lock().unwrap_or_else(PoisonError::into_inner);
+        s.plan.set_bit_depth(ctx, bit_depth);
+        upload_plane(ctx, &s.prev, prev, h);
+        upload_plane(ctx, &s.cur, cur, h);
         let mut encoder = ctx.device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("motion") });
-        ctx.kernel(&MOTION_BLUR_V)?.dispatch(&mut encoder, &plan.blur_v_group, plan.blur_v_grid);
-        match output {
+        let kernel = |pass| ctx.kernel(pass);
+        let p = &s.plan;
+        let (src, words) = match output {
             Output::BlurV => {
-                // Test-only path: its staging buffer is made on first use.
-                let label = "motion.blur_v.readback";
-                let staging = ctx.buffer(label, dims, (w * h * 4) as u64, usage::READBACK);
-                read_u32(ctx, encoder, &plan.blur_v, w * h, &staging, label)
+                kernel(&MOTION_BLUR_V)?.dispatch(&mut encoder, &p.blur_v_group, p.blur_v_grid);
+                (&p.blur_v, w * h)
             }
             Output::RowSad => {
-                ctx.kernel(&MOTION_BLUR_H_SAD)?.dispatch(&mut encoder, &plan.blur_h_sad_group, plan.blur_h_sad_grid);
-                read_u32(ctx, encoder, &plan.row_sad, h, &plan.row_sad_readback, "motion.row_sad.readback")
+                kernel(&MOTION_BLUR_V)?.dispatch(&mut encoder, &p.blur_v_group, p.blur_v_grid);
+                kernel(&MOTION_BLUR_H_SAD)?.dispatch(&mut encoder, &p.blur_h_sad_group, p.blur_h_sad_grid);
+                (&p.row_sad, p.height)
             }
-        }
+            Output::Sad => {
+                p.encode(ctx, &mut encoder)?;
+                p.result()
+            }
+        };
+        read_u32(ctx, encoder, src, words, &s.readback, "motion.readback")
     })
 }
 
-fn build_plan(ctx: &GpuContext, dims: [usize; 4]) -> Result<MotionPlan, GpuError> {
-    let [w, h, prev_stride, cur_stride] = dims;
-    let wg = WORKGROUP_SIZE as usize;
-    let (prev_bytes, cur_bytes) = (plane_bytes(prev_stride, h), plane_bytes(cur_stride, h));
-    let blur_bytes = (w * h * 4) as u64;
-    let largest = prev_bytes.max(cur_bytes).max(blur_bytes);
-    let blur_v_grid = ctx.grid("motion", (w, h), largest, [w.div_ceil(wg), h, 1])?;
-    let blur_h_sad_grid = ctx.grid("motion", (w, h), largest, [h, 1, 1])?;
-    let buffer = |label, bytes, usage| ctx.buffer(label, dims, bytes, usage);
-    let params = buffer("motion.params", size_of::<MotionParams>() as u64, usage::UNIFORM);
-    let prev_buf = buffer("motion.prev", prev_bytes, usage::INPUT);
-    let cur_buf = buffer("motion.cur", cur_bytes, usage::INPUT);
-    let blur_v = buffer("motion.blur_v", blur_bytes, usage::OUTPUT);
-    let row_sad = buffer("motion.row_sad", (h * 4) as u64, usage::OUTPUT);
-    let row_sad_readback = buffer("motion.row_sad.readback", (h * 4) as u64, usage::READBACK);
-    let blur_v_group = ctx.kernel(&MOTION_BLUR_V)?.bind(ctx, &[&params, &prev_buf, &cur_buf, &blur_v]);
-    let blur_h_sad_group = ctx.kernel(&MOTION_BLUR_H_SAD)?.bind(ctx, &[&params, &blur_v, &row_sad]);
-    Ok(MotionPlan {
-        params,
-        prev: prev_buf,
-        cur: cur_buf,
-        blur_v,
-        row_sad,
-        row_sad_readback,
-        blur_v_group,
-        blur_h_sad_group,
-        blur_v_grid,
-        blur_h_sad_grid,
-    })
+/// `motion_blur_v`'s shift: 8 for 8-bit input, else the bit depth.
+fn motion_shift(bit_depth: u8) -> u32 {
+    let bit_depth = bit_depth.clamp(8, 16);
+    if bit_depth <= 8 { 8 } else { u32::from(bit_depth) }
 }
 
 /// Raw motion (`VMAF_integer_feature_motion_sad_score`) between the previous and the
@@ -135,9 +200,12 @@ pub fn compute_motion_sad(ctx: &GpuContext, prev: &Plane, cur: &Plane, bit_depth
     Ok(motion_score(motion_sad(ctx, prev, cur, bit_depth)?, w, h))
 }
 
-/// The frame's u64 SAD (before `motion_score`): the CPU sum of the GPU row sums.
+/// The frame's u64 SAD (before `motion_score`), summed on the GPU (`motion_sad_sum`).
 pub fn motion_sad(ctx: &GpuContext, prev: &Plane, cur: &Plane, bit_depth: u8) -> Result<u64, GpuError> {
-    Ok(motion_row_sads(ctx, prev, cur, bit_depth)?.iter().map(|&r| u64::from(r)).sum())
+    let Some(extent) = motion_extent(prev, cur) else {
+        return Ok(0);
+    };
+    Ok(MotionPlan::decode(&run(ctx, prev, cur, extent, bit_depth, Output::Sad)?))
 }
 
 /// `motion_blur_h_sad`'s output: one u32 SAD per row (`features::motion::motion_blur_h_sad`
@@ -146,7 +214,7 @@ pub fn motion_row_sads(ctx: &GpuContext, prev: &Plane, cur: &Plane, bit_depth: u
     let Some(extent) = motion_extent(prev, cur) else {
         return Ok(Vec::new());
     };
-    run(ctx, prev, cur, extent, bit_depth.clamp(8, 16), Output::RowSad)
+    run(ctx, prev, cur, extent, bit_depth, Output::RowSad)
 }
 
 /// `motion_blur_v`'s output, row-major over the `w x h` area
@@ -155,6 +223,6 @@ pub fn motion_blur_v(ctx: &GpuContext, prev: &Plane, cur: &Plane, bit_depth: u8)
     let Some(extent) = motion_extent(prev, cur) else {
         return Ok(Vec::new());
     };
-    let words = run(ctx, prev, cur, extent, bit_depth.clamp(8, 16), Output::BlurV)?;
+    let words = run(ctx, prev, cur, extent, bit_depth, Output::BlurV)?;
     Ok(words.into_iter().map(|w| w as i32).collect())
 }

@@ -1,9 +1,10 @@
 //! The pass table and what is built from it: one compute pipeline per pass (built on
 //! first use, with an explicit bind-group layout: the signature between CPU and GPU),
-//! a buffer pool keyed by (role, plan dimensions, size, usage), and a cache of
-//! per-resolution plans (the buffers and bind groups of one pass group at one frame
-//! size, behind one lock). Per call, only uploads, dispatches and one readback happen.
-//! Both caches grow by one entry per distinct frame size and live as long as the context.
+//! buffers owned by the plan that made them, and a cache of per-resolution plans for the
+//! one-call functions (the buffers and bind groups of one pass group at one frame size,
+//! behind one lock). Per call, only uploads, dispatches and one readback happen. The
+//! plan cache grows by one entry per distinct frame size and lives as long as the
+//! context; `gpu::engine` builds its own plans per clip instead.
 //!
 //! Shader sources are `shaders/<pass>.wgsl` behind a generated prelude: the numeric
 //! constants from `crate::features::tables` (their one home) and `shaders/common.wgsl`.
@@ -15,10 +16,12 @@ use std::mem::{offset_of, size_of};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use super::GpuError;
+use super::adm::AdmParams;
 use super::device::GpuContext;
 use super::motion::MotionParams;
 use super::psnr::PsnrParams;
-use crate::features::tables::MOTION_TAPS;
+use super::vif::VifParams;
+use crate::features::tables::{MOTION_TAPS, VIF_EPS, VIF_SIGMA_NSQ, vif_taps};
 use crate::io::Plane;
 
 /// Invocations per workgroup of every pass (`WG_SIZE` in WGSL; a power of two).
@@ -65,25 +68,124 @@ pub const MOTION_BLUR_H_SAD: Pass = Pass {
     file: include_str!("../../shaders/motion_blur_h_sad.wgsl"),
     bindings: &[Binding::Uniform, Binding::Read, Binding::ReadWrite],
 };
+pub const MOTION_SAD_SUM: Pass = Pass {
+    name: "motion_sad_sum",
+    file: include_str!("../../shaders/motion_sad_sum.wgsl"),
+    bindings: &[Binding::Uniform, Binding::Read, Binding::ReadWrite],
+};
 pub const PSNR_SSE_ROWS: Pass = Pass {
     name: "psnr_sse_rows",
     file: include_str!("../../shaders/psnr_sse_rows.wgsl"),
     bindings: &[Binding::Uniform, Binding::Read, Binding::Read, Binding::ReadWrite],
 };
 
+pub const VIF_FILTER_V: Pass = Pass {
+    name: "vif_filter_v",
+    file: include_str!("../../shaders/vif_filter_v.wgsl"),
+    bindings: &[Binding::Uniform, Binding::Read, Binding::Read, Binding::ReadWrite, Binding::ReadWrite],
+};
+pub const VIF_SIGMAS: Pass = Pass {
+    name: "vif_sigmas",
+    file: include_str!("../../shaders/vif_sigmas.wgsl"),
+    bindings: &[Binding::Uniform, Binding::Read, Binding::Read, Binding::ReadWrite],
+};
+pub const VIF_STATS: Pass = Pass {
+    name: "vif_stats",
+    file: include_str!("../../shaders/vif_stats.wgsl"),
+    bindings: &[Binding::Uniform, Binding::Read, Binding::Read, Binding::ReadWrite],
+};
+pub const VIF_REDUCE: Pass = Pass {
+    name: "vif_reduce",
+    file: include_str!("../../shaders/vif_reduce.wgsl"),
+    bindings: &[Binding::Uniform, Binding::Read, Binding::ReadWrite],
+};
+pub const VIF_DOWNSAMPLE: Pass = Pass {
+    name: "vif_downsample",
+    file: include_str!("../../shaders/vif_downsample.wgsl"),
+    bindings: &[Binding::Uniform, Binding::Read, Binding::Read, Binding::ReadWrite, Binding::ReadWrite],
+};
+
+pub const ADM_DWT_S0: Pass = Pass {
+    name: "adm_dwt_s0",
+    file: include_str!("../../shaders/adm_dwt_s0.wgsl"),
+    bindings: &[Binding::Uniform, Binding::Read, Binding::ReadWrite],
+};
+pub const ADM_DWT_S123: Pass = Pass {
+    name: "adm_dwt_s123",
+    file: include_str!("../../shaders/adm_dwt_s123.wgsl"),
+    bindings: &[Binding::Uniform, Binding::Read, Binding::ReadWrite],
+};
+pub const ADM_DECOUPLE: Pass = Pass {
+    name: "adm_decouple",
+    file: include_str!("../../shaders/adm_decouple.wgsl"),
+    bindings: &[Binding::Uniform, Binding::Read, Binding::Read, Binding::ReadWrite, Binding::ReadWrite],
+};
+pub const ADM_CSF_DEN: Pass = Pass {
+    name: "adm_csf_den",
+    file: include_str!("../../shaders/adm_csf_den.wgsl"),
+    bindings: &[Binding::Uniform, Binding::Read, Binding::ReadWrite],
+};
+pub const ADM_CSF: Pass = Pass {
+    name: "adm_csf",
+    file: include_str!("../../shaders/adm_csf.wgsl"),
+    bindings: &[Binding::Uniform, Binding::Read, Binding::ReadWrite, Binding::ReadWrite],
+};
+pub const ADM_CM_THR: Pass = Pass {
+    name: "adm_cm_thr",
+    file: include_str!("../../shaders/adm_cm_thr.wgsl"),
+    bindings: &[Binding::Uniform, Binding::Read, Binding::Read, Binding::ReadWrite],
+};
+pub const ADM_CM: Pass = Pass {
+    name: "adm_cm",
+    file: include_str!("../../shaders/adm_cm.wgsl"),
+    bindings: &[Binding::Uniform, Binding::Read, Binding::Read, Binding::ReadWrite],
+};
+/// The ADM passes, in the order one scale runs them.
+pub const ADM_PASSES: [&Pass; 7] =
+    [&ADM_DWT_S0, &ADM_DWT_S123, &ADM_DECOUPLE, &ADM_CSF_DEN, &ADM_CSF, &ADM_CM_THR, &ADM_CM];
+
 /// Every pass; each `shaders/*.wgsl` except `common.wgsl` is one of them.
-pub const PASSES: &[&Pass] = &[&MOTION_BLUR_V, &MOTION_BLUR_H_SAD, &PSNR_SSE_ROWS];
+pub const PASSES: &[&Pass] = &[
+    &MOTION_BLUR_V,
+    &MOTION_BLUR_H_SAD,
+    &MOTION_SAD_SUM,
+    &PSNR_SSE_ROWS,
+    &VIF_FILTER_V,
+    &VIF_SIGMAS,
+    &VIF_STATS,
+    &VIF_REDUCE,
+    &VIF_DOWNSAMPLE,
+    &ADM_DWT_S0,
+    &ADM_DWT_S123,
+    &ADM_DECOUPLE,
+    &ADM_CSF_DEN,
+    &ADM_CSF,
+    &ADM_CM_THR,
+    &ADM_CM,
+];
 
 /// Constants generated from `crate::features::tables`, then `shaders/common.wgsl`.
 pub fn wgsl_prelude() -> String {
     let list = |v: &[i32]| v.iter().map(|t| format!("{t}i")).collect::<Vec<_>>().join(", ");
+    // VIF: the taps of scales 0..3 back to back (`VifParams::taps_offset` indexes them).
+    let vif_taps: Vec<String> = (0..4).flat_map(vif_taps).map(|t| format!("{t}u")).collect();
+    let eps = VIF_EPS.to_bits();
     format!(
         "// ---- generated by src/gpu/pipelines.rs from src/features/tables.rs ----\n\
          const WG_SIZE: u32 = {WORKGROUP_SIZE}u;\n\
          const MOTION_TAPS = array<i32, {}>({});\n\
+         const VIF_TAPS = array<u32, {}>({});\n\
+         const VIF_SIGMA_NSQ: i32 = {VIF_SIGMA_NSQ}i;\n\
+         const VIF_EPS_BITS = vec2<u32>({}u, {}u);\n\
+         {}\
          // ---- shaders/common.wgsl ----\n{COMMON_WGSL}",
         MOTION_TAPS.len(),
         list(&MOTION_TAPS),
+        vif_taps.len(),
+        vif_taps.join(", "),
+        eps as u32,
+        (eps >> 32) as u32,
+        super::adm::wgsl_constants(),
     )
 }
 
@@ -114,9 +216,83 @@ pub fn shared_structs() -> Vec<SharedStruct> {
     vec![
         shared_struct!(
             MotionParams { width, height, prev_stride, cur_stride, shift, _pad0, _pad1, _pad2 },
-            &[MOTION_BLUR_V.name, MOTION_BLUR_H_SAD.name]
+            &[MOTION_BLUR_V.name, MOTION_BLUR_H_SAD.name, MOTION_SAD_SUM.name]
         ),
         shared_struct!(PsnrParams { width, height, a_stride, b_stride }, &[PSNR_SSE_ROWS.name]),
+        shared_struct!(
+            VifParams {
+                width,
+                height,
+                stride,
+                scale,
+                taps_offset,
+                taps_len,
+                shift_mu,
+                shift_sq,
+                narrow,
+                row_offset,
+                out_width,
+                out_height,
+                out_stride,
+                down_taps_offset,
+                down_taps_len,
+                down_shift,
+                gain_mode,
+                gain_lo,
+                gain_hi,
+                gain_sq_lo,
+                gain_sq_hi,
+                _pad0,
+                _pad1,
+                _pad2,
+            },
+            &[VIF_FILTER_V.name, VIF_SIGMAS.name, VIF_STATS.name, VIF_REDUCE.name, VIF_DOWNSAMPLE.name]
+        ),
+        shared_struct!(
+            AdmParams {
+                width,
+                height,
+                src_width,
+                src_height,
+                src_stride,
+                scale,
+                dwt_v_add,
+                dwt_v_shift,
+                dwt_h_add,
+                dwt_h_shift,
+                filt_top,
+                filt_bottom,
+                filt_left,
+                filt_right,
+                score_top,
+                score_bottom,
+                score_left,
+                score_right,
+                gain_limit,
+                rf_h,
+                rf_v,
+                rf_d,
+                den_sq,
+                den_cub,
+                den_row,
+                cm_cub_hv,
+                cm_cub_d,
+                cm_row,
+                result_offset,
+                _pad0,
+                _pad1,
+                _pad2,
+            },
+            &[
+                ADM_DWT_S0.name,
+                ADM_DWT_S123.name,
+                ADM_DECOUPLE.name,
+                ADM_CSF_DEN.name,
+                ADM_CSF.name,
+                ADM_CM_THR.name,
+                ADM_CM.name,
+            ]
+        ),
     ]
 }
 
@@ -226,37 +402,18 @@ impl GpuContext {
     }
 }
 
-/// Every buffer the passes use, by (role label, plan dimensions, size, usage): a plan
-/// asks for the buffers of its frame size and gets the ones already made for it. The
-/// dimensions are part of the key so that no two plans share a buffer (even one whose
-/// size does not depend on the resolution, such as the params): each plan's lock then
-/// guards all of its buffers. Sizes are rounded up to a multiple of 4 bytes (at least 4),
-/// as wgpu requires for copies and bindings.
-#[derive(Default)]
-pub(crate) struct BufferPool(Mutex<HashMap<BufferKey, wgpu::Buffer>>);
-
-type BufferKey = (&'static str, [usize; 4], u64, u32);
-
 impl GpuContext {
-    pub(crate) fn buffer(
-        &self,
-        label: &'static str,
-        dims: [usize; 4],
-        bytes: u64,
-        usage: wgpu::BufferUsages,
-    ) -> wgpu::Buffer {
-        let size = bytes.max(4).next_multiple_of(4);
-        lock(&self.pool.0)
-            .entry((label, dims, size, usage.bits()))
-            .or_insert_with(|| {
-                self.device.create_buffer(&wgpu::BufferDescriptor {
-                    label: Some(label),
-                    size,
-                    usage,
-                    mapped_at_creation: false,
-                })
-            })
-            .clone()
+    /// A new buffer of at least `bytes` bytes, rounded up to a multiple of 4 (at least
+    /// 4), as wgpu requires for copies and bindings. Plans make their buffers once, when
+    /// they are built, and own them: two plans of the same size (the frames in flight of
+    /// `gpu::engine`) must never share one.
+    pub(crate) fn buffer(&self, label: &'static str, bytes: u64, usage: wgpu::BufferUsages) -> wgpu::Buffer {
+        self.device.create_buffer(&wgpu::BufferDescriptor {
+            label: Some(label),
+            size: bytes.max(4).next_multiple_of(4),
+            usage,
+            mapped_at_creation: false,
+        })
     }
 }
 

@@ -59,7 +59,7 @@ fn build_plan(ctx: &GpuContext, dims: [usize; 4]) -> Result<PsnrPlan, GpuError> 
     let [w, h, a_stride, b_stride] = dims;
     let (a_bytes, b_bytes) = (plane_bytes(a_stride, h), plane_bytes(b_stride, h));
     let grid = ctx.grid("psnr", (w, h), a_bytes.max(b_bytes), [h, 1, 1])?;
-    let buffer = |label, bytes, usage| ctx.buffer(label, dims, bytes, usage);
+    let buffer = |label, bytes, usage| ctx.buffer(label, bytes, usage);
     let params = buffer("psnr.params", size_of::<PsnrParams>() as u64, usage::UNIFORM);
     let a_buf = buffer("psnr.a", a_bytes, usage::INPUT);
     let b_buf = buffer("psnr.b", b_bytes, usage::INPUT);

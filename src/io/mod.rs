@@ -1,7 +1,9 @@
 //! Video input: frame/plane types, a streaming Y4M reader and a raw-YUV reader.
 
 use std::io::Read;
+use std::path::PathBuf;
 
+pub mod synthetic;
 pub mod y4m;
 pub mod yuv;
 
@@ -12,6 +14,24 @@ pub use yuv::YuvReader;
 pub const MAX_DIMENSION: usize = 16384;
 /// Longest accepted header / FRAME line, in bytes.
 pub const MAX_HEADER_LEN: usize = 4096;
+
+/// One input: a path (`-` is standard input) and, for raw YUV, its geometry.
+#[derive(Debug, Clone)]
+pub struct InputSpec {
+    pub path: PathBuf,
+    pub raw: Option<RawFormat>,
+}
+
+/// Geometry of a raw YUV input, with an ffmpeg pixel-format name (`yuv420p10le`, …).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RawFormat {
+    pub width: usize,
+    pub height: usize,
+    pub pixel_format: String,
+    /// The frame count the user gave (`--frame-count`). Without one, a raw file whose
+    /// size is not a whole number of frames is refused before anything is read.
+    pub frame_count: Option<u64>,
+}
 
 /// Chroma subsampling of a YUV stream.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

@@ -38,6 +38,9 @@ pub struct RunContext {
     pub distorted: String,
     pub width: usize,
     pub height: usize,
+    /// Warnings about how the features were computed (a GPU that failed mid-run).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
 }
 
 impl ScoreLog {

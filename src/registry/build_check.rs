@@ -35,7 +35,7 @@ pub enum BuildCheckError {
     TooLarge { path: PathBuf, size: u64, limit: u64 },
     NotJson { path: PathBuf, message: String },
     Schema { path: PathBuf, violations: Vec<SchemaViolation> },
-    UnsupportedVersion { path: PathBuf, version: u32 },
+    UnsupportedVersion { path: PathBuf, version: u64 },
     DuplicateId { id: String },
     Pin(PinError),
     Scan { path: PathBuf, source: ScanError },
@@ -112,7 +112,8 @@ pub fn parse_registry(path: &Path, bytes: &[u8]) -> Result<Registry, BuildCheckE
     // Say "unsupported version" plainly rather than as a schema enum failure.
     if let Some(v) = value.get("schema_version").and_then(|v| v.as_u64()) {
         if v > 1 {
-            return Err(BuildCheckError::UnsupportedVersion { path: path.to_path_buf(), version: v as u32 });
+            // The full u64: `as u32` made 2^32 read "schema_version 0 is not supported".
+            return Err(BuildCheckError::UnsupportedVersion { path: path.to_path_buf(), version: v });
         }
     }
     let violations = schema::violations(schema::REGISTRY_SCHEMA, &value);

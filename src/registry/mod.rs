@@ -4,6 +4,7 @@
 //! compiled into the binary or one given on the command line.
 
 pub mod build_check;
+pub mod jail;
 pub mod onnx_scan;
 pub mod pin;
 pub mod schema;
@@ -44,8 +45,21 @@ pub fn model_dir(explicit: Option<&Path>) -> PathBuf {
 /// What `registry check` reports: the registry (if it parsed) and, with `--files`,
 /// each model's file check.
 pub fn check_file(path: &Path, files: bool) -> Result<Registry, BuildCheckError> {
+    let confined = |p: &Path| {
+        jail::confine(p, "registry file").map_err(|e| BuildCheckError::Read {
+            path: p.to_path_buf(),
+            source: std::io::Error::new(std::io::ErrorKind::PermissionDenied, e.to_string()),
+        })
+    };
+    confined(path)?;
     if files {
-        build_check::check_registry(path).map(|(registry, _)| registry)
+        let (registry, checked) = build_check::check_registry(path)?;
+        // Every file the check read must be inside the jail too (a symlink in the
+        // registry's folder could point anywhere).
+        for input in checked.iter().flat_map(|c| &c.inputs) {
+            confined(input)?;
+        }
+        Ok(registry)
     } else {
         let bytes = build_check::read_limited(path, build_check::MAX_REGISTRY_BYTES)?;
         build_check::parse_registry(path, &bytes)

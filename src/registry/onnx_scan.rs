@@ -5,8 +5,8 @@
 //! `build.rs` uses it (through `#[path]`, so: `std` only) to refuse, before code
 //! generation, any model that uses an operator outside [`ALLOWED_OPS`] or a custom
 //! domain. It never trusts a length it reads: every field is checked against the
-//! bytes that remain, and nesting is capped, so a hostile file yields an error,
-//! not a panic or a huge allocation.
+//! bytes that remain, nesting is capped and so is the number of entries it records,
+//! so a hostile file yields an error, not a panic, a huge allocation or a hang.
 
 use std::fmt;
 
@@ -21,6 +21,12 @@ pub const ALLOWED_OPS: &[&str] = &[
 ];
 
 const MAX_DEPTH: u32 = 16;
+
+/// Most entries one scan records: nodes, opset imports, local functions and
+/// external-data references together. Our models have a few dozen nodes. Without
+/// a cap, a 2-byte empty node costs ~50 bytes of summary: a 64 MiB file (the size
+/// limit) took ~1.6 GB.
+pub const MAX_ENTRIES: usize = 1 << 16;
 
 /// One node's operator identity.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -49,6 +55,7 @@ pub enum ScanError {
     BadWireType { offset: usize, wire_type: u8 },
     TooDeep,
     NotUtf8 { offset: usize },
+    TooManyEntries,
 }
 
 impl fmt::Display for ScanError {
@@ -60,6 +67,10 @@ impl fmt::Display for ScanError {
             }
             ScanError::TooDeep => write!(f, "ONNX graph nesting deeper than {MAX_DEPTH} levels"),
             ScanError::NotUtf8 { offset } => write!(f, "ONNX string at byte {offset} is not UTF-8"),
+            ScanError::TooManyEntries => write!(
+                f,
+                "ONNX model has more than {MAX_ENTRIES} nodes, opset imports, functions and external-data references"
+            ),
         }
     }
 }
@@ -92,17 +103,23 @@ impl OnnxSummary {
     /// Every way this model breaks the operator policy (empty: allowed).
     pub fn violations(&self) -> Vec<PolicyViolation> {
         let mut out = Vec::new();
+        // Each offending operator once, in order of first use. A set, not
+        // `out.contains` per node: that was quadratic (a 500 KB file of 65,000
+        // distinct operators took minutes).
+        let mut seen = std::collections::BTreeSet::new();
         for op in &self.ops {
-            let violation = if !(op.domain.is_empty() || op.domain == "ai.onnx") {
-                PolicyViolation::CustomDomain(op.clone())
-            } else if !ALLOWED_OPS.contains(&op.op_type.as_str()) {
-                PolicyViolation::NotAllowed(op.clone())
-            } else {
+            let custom_domain = !(op.domain.is_empty() || op.domain == "ai.onnx");
+            if !custom_domain && ALLOWED_OPS.contains(&op.op_type.as_str()) {
                 continue;
-            };
-            if !out.contains(&violation) {
-                out.push(violation);
             }
+            if !seen.insert((op.domain.as_str(), op.op_type.as_str())) {
+                continue;
+            }
+            out.push(if custom_domain {
+                PolicyViolation::CustomDomain(op.clone())
+            } else {
+                PolicyViolation::NotAllowed(op.clone())
+            });
         }
         out.extend(self.functions.iter().cloned().map(PolicyViolation::LocalFunction));
         out
@@ -117,15 +134,33 @@ pub fn scan(bytes: &[u8]) -> Result<OnnxSummary, ScanError> {
         match (field.number, field.value) {
             (1, Value::Varint(v)) => summary.ir_version = v,
             (7, Value::Bytes(b, at)) => scan_graph(b, at, 1, &mut summary)?,
-            (8, Value::Bytes(b, at)) => summary.opsets.push(scan_opset(b, at)?),
+            (8, Value::Bytes(b, at)) => {
+                check_room(&summary)?;
+                summary.opsets.push(scan_opset(b, at)?);
+            }
             (25, Value::Bytes(b, at)) => {
+                check_room(&summary)?;
                 let name = first_string(b, at, 1)?.unwrap_or_default();
                 summary.functions.push(name);
             }
             _ => {}
         }
     }
+    // Each location once, in order of first use. A set, not `Vec::contains` per
+    // reference: that was quadratic (a 4 MB file of distinct locations took 40 s).
+    let mut seen = std::collections::BTreeSet::new();
+    summary.external_data.retain(|location| seen.insert(location.clone()));
     Ok(summary)
+}
+
+/// Refuses to record one more entry once the summary holds `MAX_ENTRIES`.
+fn check_room(summary: &OnnxSummary) -> Result<(), ScanError> {
+    let entries =
+        summary.ops.len() + summary.opsets.len() + summary.functions.len() + summary.external_data.len();
+    if entries >= MAX_ENTRIES {
+        return Err(ScanError::TooManyEntries);
+    }
+    Ok(())
 }
 
 fn scan_opset(bytes: &[u8], base: usize) -> Result<(String, u64), ScanError> {
@@ -169,6 +204,7 @@ fn scan_node(bytes: &[u8], base: usize, depth: u32, out: &mut OnnxSummary) -> Re
             _ => {}
         }
     }
+    check_room(out)?;
     out.ops.push(op);
     Ok(())
 }
@@ -202,7 +238,9 @@ fn scan_tensor(bytes: &[u8], base: usize, out: &mut OnnxSummary) -> Result<(), S
                     _ => {}
                 }
             }
-            if key == "location" && !out.external_data.contains(&value) {
+            if key == "location" {
+                // Every reference is recorded (and counted); `scan` drops repeats.
+                check_room(out)?;
                 out.external_data.push(value);
             }
         }

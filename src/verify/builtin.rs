@@ -88,7 +88,12 @@ impl TrustRoot {
     /// A `trusted_root.json` (private Sigstore deployments).
     pub fn from_file(path: &Path) -> Result<Self, VerifyError> {
         let invalid = |reason: String| VerifyError::TrustRootInvalid { source_name: path.display().to_string(), reason };
-        let text = std::fs::read_to_string(path).map_err(|e| invalid(e.to_string()))?;
+        // A real trusted root is a few KiB; the jail applies when TINYVMAF_MODEL_DIR is set.
+        let bytes = crate::registry::jail::read_confined(path, "trusted root", 1 << 20).map_err(|e| match e {
+            crate::registry::jail::JailError::Outside { .. } => VerifyError::OutsideModelDir(e),
+            other => invalid(other.to_string()),
+        })?;
+        let text = String::from_utf8(bytes).map_err(|e| invalid(e.to_string()))?;
         let mut root = Self::from_json(&text).map_err(|e| match e {
             VerifyError::TrustRootInvalid { reason, .. } => invalid(reason),
             other => other,

@@ -17,6 +17,7 @@ use std::time::Duration;
 pub use cosign::{find_cosign, run_cosign, CosignRun};
 
 use crate::model::EmbeddedModel;
+use crate::registry::jail::JailError;
 use crate::registry::{self, ModelEntry};
 
 /// Default certificate identity: the project's release workflow on a version tag.
@@ -67,6 +68,9 @@ pub enum VerifyError {
     BundleMalformed { subject: String, reason: String },
     #[error("{subject}: bad signature: {reason}")]
     SignatureInvalid { subject: String, reason: String },
+    /// A bundle or trusted root outside `TINYVMAF_MODEL_DIR` (symlinks followed).
+    #[error(transparent)]
+    OutsideModelDir(registry::jail::JailError),
     #[error("trusted root {source_name}: cannot be used: {reason}")]
     TrustRootInvalid { source_name: String, reason: String },
 }
@@ -91,6 +95,7 @@ impl VerifyError {
             VerifyError::BundleMalformed { .. } => 45,
             VerifyError::SignatureInvalid { .. } => 46,
             VerifyError::TrustRootInvalid { .. } => 47,
+            VerifyError::OutsideModelDir(_) => 28,
         }
     }
 }
@@ -277,20 +282,35 @@ pub fn verify_builtin(
     })
 }
 
-/// Reads the bundle once, refusing anything larger than [`builtin::MAX_BUNDLE_BYTES`].
+/// Reads the bundle once, through the model-directory jail, refusing anything larger
+/// than [`builtin::MAX_BUNDLE_BYTES`].
 fn read_bundle(entry: &ModelEntry, path: &std::path::Path) -> Result<Vec<u8>, VerifyError> {
-    use std::io::Read;
-    let missing = |reason: String| VerifyError::BundleMissing { id: entry.id.clone(), path: path.to_path_buf(), reason };
-    let file = std::fs::File::open(path).map_err(|e| missing(e.to_string()))?;
-    let mut json = Vec::new();
-    file.take(builtin::MAX_BUNDLE_BYTES + 1).read_to_end(&mut json).map_err(|e| missing(e.to_string()))?;
-    if json.len() as u64 > builtin::MAX_BUNDLE_BYTES {
-        return Err(VerifyError::BundleMalformed {
+    registry::jail::read_confined(path, "Sigstore bundle", builtin::MAX_BUNDLE_BYTES).map_err(|e| match e {
+        JailError::TooLarge { limit, .. } => VerifyError::BundleMalformed {
             subject: format!("model {:?}", entry.id),
-            reason: format!("{} is larger than {} bytes", path.display(), builtin::MAX_BUNDLE_BYTES),
-        });
+            reason: format!("{} is larger than {limit} bytes", path.display()),
+        },
+        other => bundle_refused(entry, path, other),
+    })
+}
+
+/// A bundle the jail refused: outside the model directory (its own exit code), else
+/// missing or not a regular file.
+fn bundle_refused(entry: &ModelEntry, path: &std::path::Path, e: JailError) -> VerifyError {
+    match e {
+        JailError::Outside { .. } => VerifyError::OutsideModelDir(e),
+        JailError::Unreadable { source, .. } => {
+            VerifyError::BundleMissing { id: entry.id.clone(), path: path.to_path_buf(), reason: source.to_string() }
+        }
+        JailError::NotRegular { kind, .. } => VerifyError::BundleMissing {
+            id: entry.id.clone(),
+            path: path.to_path_buf(),
+            reason: format!("not a regular file ({kind})"),
+        },
+        JailError::TooLarge { .. } => {
+            VerifyError::BundleMalformed { subject: format!("model {:?}", entry.id), reason: e.to_string() }
+        }
     }
-    Ok(json)
 }
 
 /// The bundle path for an entry: the registry's `sigstore_bundle` (or
@@ -304,14 +324,12 @@ pub fn bundle_path(entry: &ModelEntry, model_dir: &std::path::Path) -> Result<Pa
     })
 }
 
-/// [`bundle_path`], which must name a regular file.
+/// [`bundle_path`], which must name a regular file (inside `TINYVMAF_MODEL_DIR` when
+/// that is set).
 fn existing_bundle(entry: &ModelEntry, model_dir: &std::path::Path) -> Result<PathBuf, VerifyError> {
     let bundle = bundle_path(entry, model_dir)?;
-    match std::fs::metadata(&bundle) {
-        Ok(meta) if meta.is_file() => Ok(bundle),
-        Ok(_) => Err(VerifyError::BundleMissing { id: entry.id.clone(), path: bundle, reason: "not a regular file".into() }),
-        Err(e) => Err(VerifyError::BundleMissing { id: entry.id.clone(), path: bundle, reason: e.to_string() }),
-    }
+    registry::jail::confine(&bundle, "Sigstore bundle").map_err(|e| bundle_refused(entry, &bundle, e))?;
+    Ok(bundle)
 }
 
 /// Verifies `bytes` as the model `entry` with cosign, in the documented order:

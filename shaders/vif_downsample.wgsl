@@ -1,0 +1,92 @@
+// VIF pass 5, between scales: low-pass with the next scale's taps and keep the even
+// rows and columns, for both images at once. Vertical `(Σc·x + 2^(s-1)) >> s` (s = the
+// bit depth when leaving scale 0, else 16) truncated to u16, then horizontal
+// `(Σc·v + 2^15) >> 16` truncated to u16; reflect-101 at every edge.
+// CPU twin: `features::vif::vif_downsample` (which filters whole rows vertically
+// first; here each output sample recomputes the N vertical sums it needs, N <= 9).
+// Output: packed u16 pairs, row pitch `out_stride` (even, so that every row starts
+// at a word and one invocation owns one word: samples 2i and 2i+1 of a row).
+// `VIF_TAPS`, `WG_SIZE` come from the generated prelude (src/features/tables.rs).
+//
+// Workgroup: WG_SIZE (64) x 1, one invocation per output word (two samples), grid
+// (ceil(ceil(ow/2)/64), oh): a row segment per workgroup, contiguous loads per tap.
+//
+// 32-bit arithmetic, exact for every u16 input: the taps are u16 summing to 2^16, so
+// both sums are <= 2^16 · (2^16 - 1) = 2^32 - 2^16 and adding the rounding constant
+// (<= 2^15) does not wrap.
+
+struct VifParams {
+    width: u32,
+    height: u32,
+    stride: u32,
+    scale: u32,
+    taps_offset: u32,
+    taps_len: u32,
+    shift_mu: u32,
+    shift_sq: u32,
+    narrow: u32,
+    row_offset: u32,
+    out_width: u32,
+    out_height: u32,
+    out_stride: u32,
+    down_taps_offset: u32,
+    down_taps_len: u32,
+    down_shift: u32,
+    gain_mode: u32,
+    gain_lo: u32,
+    gain_hi: u32,
+    gain_sq_lo: u32,
+    gain_sq_hi: u32,
+    _pad0: u32,
+    _pad1: u32,
+    _pad2: u32,
+}
+
+@group(0) @binding(0) var<uniform> params: VifParams;
+@group(0) @binding(1) var<storage, read> ref_img: array<u32>;
+@group(0) @binding(2) var<storage, read> dis_img: array<u32>;
+@group(0) @binding(3) var<storage, read_write> ref_out: array<u32>;
+@group(0) @binding(4) var<storage, read_write> dis_out: array<u32>;
+
+// Both images' output samples at (ox, oy), as (ref, dis).
+fn downsample(ox: u32, oy: u32) -> vec2<u32> {
+    let w = i32(params.width);
+    let h = i32(params.height);
+    let n = params.down_taps_len;
+    let half = i32(n / 2u);
+    let s = params.down_shift;
+    let rnd = 1u << (s - 1u); // s >= 8
+    var acc = vec2<u32>(0u, 0u);
+    for (var kx = 0u; kx < n; kx++) {
+        let col = u32(reflect101(2 * i32(ox) + i32(kx) - half, w));
+        var v = vec2<u32>(0u, 0u);
+        for (var ky = 0u; ky < n; ky++) {
+            let row = u32(reflect101(2 * i32(oy) + i32(ky) - half, h));
+            let i = row * params.stride + col;
+            let c = VIF_TAPS[params.down_taps_offset + ky];
+            v += c * vec2<u32>(u32(unpack_u16(ref_img[i >> 1u], i)), u32(unpack_u16(dis_img[i >> 1u], i)));
+        }
+        v = ((v + rnd) >> vec2<u32>(s)) & vec2<u32>(0xffffu);
+        acc += VIF_TAPS[params.down_taps_offset + kx] * v;
+    }
+    return ((acc + 0x8000u) >> vec2<u32>(16u)) & vec2<u32>(0xffffu);
+}
+
+@compute @workgroup_size(WG_SIZE, 1, 1)
+fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
+    let word = gid.x;
+    let oy = gid.y;
+    let ox = 2u * word;
+    if (ox >= params.out_width || oy >= params.out_height) {
+        return;
+    }
+    let a = downsample(ox, oy);
+    // The second sample of a row's last word is padding when the width is odd.
+    var b = vec2<u32>(0u, 0u);
+    if (ox + 1u < params.out_width) {
+        b = downsample(ox + 1u, oy);
+    }
+    let o = (oy * params.out_stride) / 2u + word;
+    ref_out[o] = a.x | (b.x << 16u);
+    dis_out[o] = a.y | (b.y << 16u);
+}

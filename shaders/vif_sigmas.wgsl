@@ -1,0 +1,108 @@
+// VIF pass 2, per scale: horizontal Gaussian (this scale's taps, reflect-101 columns)
+// of `vif_filter_v`'s output, then the local variances and covariance:
+// σ1² = xx − mu1², σ2² = max(yy − mu2², 0), σ12 = xy − mu1·mu2, with
+// mu² = (mu·mu + 2^31) >> 32 and the squares `combine_split(Σc·(v >> 16), Σc·(v mod
+// 2^16), 16)`, all mod 2^32, read as i32. Output per pixel: σ1², σ2², σ12.
+// CPU twin: `features::vif::vif_filter_h` + `vif_sigmas` (fused: the CPU's eight
+// horizontal sums per pixel never leave registers here).
+// `VIF_TAPS`, `WG_SIZE` come from the generated prelude (src/features/tables.rs).
+//
+// Workgroup: WG_SIZE (64) x 1, one invocation per pixel, grid (ceil(w/64), h): as in
+// `vif_filter_v`, a row segment per workgroup makes every tap's loads contiguous.
+//
+// 32-bit arithmetic, exact for every input:
+// - mu1, mu2 (the 16-bit halves of `mu`) and the 16-bit halves of xx, yy, xy are
+//   <= 2^16 - 1 and the taps sum to 2^16, so every Σc·v <= 2^32 - 2^16, and adding
+//   the rounding constant 2^15 stays below 2^32: no sum wraps;
+// - `mul_q32` forms the 64-bit product of two u32 from 16-bit halves (each partial
+//   product < 2^32, carries propagated explicitly), adds 2^31 with carry and keeps
+//   the high word: exactly `((a as u64 * b as u64 + 2^31) >> 32) as u32`;
+// - the subtractions wrap mod 2^32 like the CPU's `wrapping_sub`, and i32(u32)
+//   reinterprets the bits like Rust's `as i32`.
+
+struct VifParams {
+    width: u32,
+    height: u32,
+    stride: u32,
+    scale: u32,
+    taps_offset: u32,
+    taps_len: u32,
+    shift_mu: u32,
+    shift_sq: u32,
+    narrow: u32,
+    row_offset: u32,
+    out_width: u32,
+    out_height: u32,
+    out_stride: u32,
+    down_taps_offset: u32,
+    down_taps_len: u32,
+    down_shift: u32,
+    gain_mode: u32,
+    gain_lo: u32,
+    gain_hi: u32,
+    gain_sq_lo: u32,
+    gain_sq_hi: u32,
+    _pad0: u32,
+    _pad1: u32,
+    _pad2: u32,
+}
+
+@group(0) @binding(0) var<uniform> params: VifParams;
+@group(0) @binding(1) var<storage, read> mu: array<u32>;
+@group(0) @binding(2) var<storage, read> sq: array<u32>;
+@group(0) @binding(3) var<storage, read_write> sigma: array<i32>;
+
+// `(a * b + 2^31) >> 32` of the 64-bit product. CPU twin: `features::vif::mul_q32`.
+fn mul_q32(a: u32, b: u32) -> u32 {
+    let a0 = a & 0xffffu;
+    let a1 = a >> 16u;
+    let b0 = b & 0xffffu;
+    let b1 = b >> 16u;
+    let m1 = a0 * b1;
+    let m2 = a1 * b0;
+    var p = add_u64(vec2<u32>(a0 * b0, a1 * b1), vec2<u32>(m1 << 16u, m1 >> 16u));
+    p = add_u64(p, vec2<u32>(m2 << 16u, m2 >> 16u));
+    p = add_u64(p, vec2<u32>(0x80000000u, 0u));
+    return p.y;
+}
+
+// `((hi << 16) + lo + 2^15) >> 16` mod 2^32: `combine_split(hi, lo, 16)`.
+fn combine16(hi: u32, lo: u32) -> u32 {
+    return hi + ((lo + 0x8000u) >> 16u);
+}
+
+@compute @workgroup_size(WG_SIZE, 1, 1)
+fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
+    let x = gid.x;
+    let y = gid.y;
+    let w = params.width;
+    if (x >= w || y >= params.height) {
+        return;
+    }
+    let n = params.taps_len;
+    let half = i32(n / 2u);
+    let row = y * w;
+    var mu1 = 0u;
+    var mu2 = 0u;
+    // [hi, lo] sums of xx, yy, xy
+    var xx = vec2<u32>(0u, 0u);
+    var yy = vec2<u32>(0u, 0u);
+    var xy = vec2<u32>(0u, 0u);
+    for (var k = 0u; k < n; k++) {
+        let c = VIF_TAPS[params.taps_offset + k];
+        let j = row + u32(reflect101(i32(x) + i32(k) - half, i32(w)));
+        let m = mu[j];
+        mu1 += c * (m & 0xffffu);
+        mu2 += c * (m >> 16u);
+        let vxx = sq[3u * j];
+        let vyy = sq[3u * j + 1u];
+        let vxy = sq[3u * j + 2u];
+        xx += c * vec2<u32>(vxx >> 16u, vxx & 0xffffu);
+        yy += c * vec2<u32>(vyy >> 16u, vyy & 0xffffu);
+        xy += c * vec2<u32>(vxy >> 16u, vxy & 0xffffu);
+    }
+    let o = 3u * (row + x);
+    sigma[o] = i32(combine16(xx.x, xx.y) - mul_q32(mu1, mu1));
+    sigma[o + 1u] = max(i32(combine16(yy.x, yy.y) - mul_q32(mu2, mu2)), 0i);
+    sigma[o + 2u] = i32(combine16(xy.x, xy.y) - mul_q32(mu1, mu2));
+}

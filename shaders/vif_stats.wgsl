@@ -1,0 +1,430 @@
+// VIF pass 3, per scale: the per-pixel statistic of one row of σ1², σ2², σ12 (as
+// `vif_sigmas` wrote them), summed into one partial per row (8 words at row
+// `row_offset + y`: num_log, den_log, num_nonlog as (lo, hi) pairs, count, 0).
+// CPU twin: `features::vif::vif_stats`, whose f64 arithmetic (`vif_gain_terms`) is
+// done here in soft binary64 on u32 words: the `w64_*` / `f64_*` functions below are
+// the twins, function for function, of `features::softf64` (proven bit-identical to
+// native f64 in its unit tests; see that module for the method and the domain).
+// `VIF_SIGMA_NSQ`, `VIF_EPS_BITS`, `WG_SIZE` come from the generated prelude.
+//
+// Workgroup: WG_SIZE (64) x 1, one workgroup per row, grid (h, 1): each invocation
+// strides along the row, then one tree reduction per sum gives the row's partial
+// without atomics (a 64-bit atomic add does not exist in core WGSL).
+//
+// Exactness of the integer parts:
+// - den_log: per pixel log2_q11(2^17 + σ1²) − 17·2048 with 2^18 <= 2^17 + σ1² < 2^32
+//   (σ1² < 2^31): between 2048 and 15·2048. num_log: log2_q11 is monotone, so
+//   log2_q11(numer1_tmp) − log2_q11(numer1) >= 0, and < 48·2048. num_nonlog: σ2² in
+//   [0, 2^31). All terms are non-negative and are summed as (lo, hi) pairs with carry
+//   (`add_u64`), exact below 2^64 (a frame of 2^32 pixels sums to < 2^63); count <=
+//   the row width, a u32.
+// - numer1 = sv_sq + 2^17 < 2^31 + 2^17 (u32); numer1_tmp = trunc(g²·σ1²) + numer1 is
+//   the CPU's wrapping i64 addition, here mod 2^64 on the pair.
+// - the log2 table (65536 u16, packed in pairs) is read at index v >> k < 2^16.
+
+struct VifParams {
+    width: u32,
+    height: u32,
+    stride: u32,
+    scale: u32,
+    taps_offset: u32,
+    taps_len: u32,
+    shift_mu: u32,
+    shift_sq: u32,
+    narrow: u32,
+    row_offset: u32,
+    out_width: u32,
+    out_height: u32,
+    out_stride: u32,
+    down_taps_offset: u32,
+    down_taps_len: u32,
+    down_shift: u32,
+    gain_mode: u32,
+    gain_lo: u32,
+    gain_hi: u32,
+    gain_sq_lo: u32,
+    gain_sq_hi: u32,
+    _pad0: u32,
+    _pad1: u32,
+    _pad2: u32,
+}
+
+@group(0) @binding(0) var<uniform> params: VifParams;
+@group(0) @binding(1) var<storage, read> sigma: array<i32>;
+@group(0) @binding(2) var<storage, read> log2_table: array<u32>;
+@group(0) @binding(3) var<storage, read_write> partials: array<u32>;
+
+// ---- 64-bit words (x = low, y = high): twins of `features::softf64::w64_*` ----
+// Every u32 shift amount is kept below 32 (WGSL takes it modulo 32).
+
+fn w64_sub(a: vec2<u32>, b: vec2<u32>) -> vec2<u32> {
+    let borrow = select(0u, 1u, a.x < b.x);
+    return vec2<u32>(a.x - b.x, a.y - b.y - borrow);
+}
+
+fn w64_lt(a: vec2<u32>, b: vec2<u32>) -> bool {
+    return a.y < b.y || (a.y == b.y && a.x < b.x);
+}
+
+fn w64_is_zero(a: vec2<u32>) -> bool {
+    return (a.x | a.y) == 0u;
+}
+
+fn w64_shl(a: vec2<u32>, n: u32) -> vec2<u32> {
+    if (n == 0u) {
+        return a;
+    }
+    if (n < 32u) {
+        return vec2<u32>(a.x << n, (a.y << n) | (a.x >> (32u - n)));
+    }
+    if (n < 64u) {
+        return vec2<u32>(0u, a.x << (n - 32u));
+    }
+    return vec2<u32>(0u, 0u);
+}
+
+fn w64_shr(a: vec2<u32>, n: u32) -> vec2<u32> {
+    if (n == 0u) {
+        return a;
+    }
+    if (n < 32u) {
+        return vec2<u32>((a.x >> n) | (a.y << (32u - n)), a.y >> n);
+    }
+    if (n < 64u) {
+        return vec2<u32>(a.y >> (n - 32u), 0u);
+    }
+    return vec2<u32>(0u, 0u);
+}
+
+fn w64_shr_jam(a: vec2<u32>, n: u32) -> vec2<u32> {
+    var r = w64_shr(a, n);
+    var lost = a;
+    if (n < 64u) {
+        lost = w64_sub(a, w64_shl(r, n));
+    }
+    if (!w64_is_zero(lost)) {
+        r.x |= 1u;
+    }
+    return r;
+}
+
+fn w64_clz(a: vec2<u32>) -> u32 {
+    if (a.y != 0u) {
+        return countLeadingZeros(a.y);
+    }
+    return 32u + countLeadingZeros(a.x);
+}
+
+fn w64_mul_u32(a: u32, b: u32) -> vec2<u32> {
+    let a0 = a & 0xffffu;
+    let a1 = a >> 16u;
+    let b0 = b & 0xffffu;
+    let b1 = b >> 16u;
+    let m1 = a0 * b1;
+    let m2 = a1 * b0;
+    let r = add_u64(vec2<u32>(a0 * b0, a1 * b1), vec2<u32>(m1 << 16u, m1 >> 16u));
+    return add_u64(r, vec2<u32>(m2 << 16u, m2 >> 16u));
+}
+
+// ---- binary64 as (low, high) bit words: twins of `features::softf64::f64_*` ----
+
+const EXP_INF: u32 = 0x7ffu;
+const HI_INF: u32 = 0x7ff00000u;
+const HI_2POW53: u32 = 0x00200000u;
+
+fn f64_exp(a: vec2<u32>) -> u32 {
+    return (a.y >> 20u) & 0x7ffu;
+}
+
+fn f64_sign(a: vec2<u32>) -> u32 {
+    return a.y >> 31u;
+}
+
+fn f64_sig(a: vec2<u32>) -> vec2<u32> {
+    return vec2<u32>(a.x, (a.y & 0x000fffffu) | 0x00100000u);
+}
+
+fn f64_signed_zero(sign: u32) -> vec2<u32> {
+    return vec2<u32>(0u, sign << 31u);
+}
+
+fn f64_signed_inf(sign: u32) -> vec2<u32> {
+    return vec2<u32>(0u, (sign << 31u) | HI_INF);
+}
+
+// `sig · 2^(e - 62)` rounded to nearest-even (leading one at bit 62, sticky bit 0).
+fn round_pack(sign: u32, e_in: i32, sig: vec2<u32>) -> vec2<u32> {
+    let round_bits = sig.x & 0x3ffu;
+    var m = w64_shr(sig, 10u);
+    var e = e_in;
+    if (round_bits > 0x200u || (round_bits == 0x200u && (m.x & 1u) == 1u)) {
+        m = add_u64(m, vec2<u32>(1u, 0u));
+        if (m.y == HI_2POW53) {
+            m = w64_shr(m, 1u);
+            e += 1;
+        }
+    }
+    let biased = e + 1023;
+    if (biased >= i32(EXP_INF)) {
+        return f64_signed_inf(sign);
+    }
+    if (biased <= 0) {
+        return f64_signed_zero(sign);
+    }
+    return vec2<u32>(m.x, (sign << 31u) | (u32(biased) << 20u) | (m.y & 0x000fffffu));
+}
+
+fn f64_from_u32(n: u32) -> vec2<u32> {
+    if (n == 0u) {
+        return vec2<u32>(0u, 0u);
+    }
+    let e = 31u - countLeadingZeros(n);
+    return round_pack(0u, i32(e), w64_shl(vec2<u32>(n, 0u), 62u - e));
+}
+
+// a + b for non-negative a, b.
+fn f64_add(a_in: vec2<u32>, b_in: vec2<u32>) -> vec2<u32> {
+    var a = a_in;
+    var b = b_in;
+    if (f64_exp(a) < f64_exp(b)) {
+        a = b_in;
+        b = a_in;
+    }
+    let ea = f64_exp(a);
+    let eb = f64_exp(b);
+    if (eb == 0u) {
+        return a;
+    }
+    let sa = w64_shl(f64_sig(a), 9u);
+    let sb = w64_shr_jam(w64_shl(f64_sig(b), 9u), ea - eb);
+    let s = add_u64(sa, sb);
+    let e = i32(ea) - 1023;
+    if ((s.y & 0x40000000u) != 0u) {
+        return round_pack(0u, e + 1, s);
+    }
+    return round_pack(0u, e, w64_shl(s, 1u));
+}
+
+// a - b for non-negative a, b.
+fn f64_sub(a_in: vec2<u32>, b_in: vec2<u32>) -> vec2<u32> {
+    if (all(a_in == b_in)) {
+        return vec2<u32>(0u, 0u);
+    }
+    var a = a_in;
+    var b = b_in;
+    var sign = 0u;
+    if (w64_lt(a_in, b_in)) {
+        a = b_in;
+        b = a_in;
+        sign = 1u;
+    }
+    let ea = f64_exp(a);
+    let eb = f64_exp(b);
+    if (eb == 0u) {
+        return vec2<u32>(a.x, a.y | (sign << 31u));
+    }
+    let sa = w64_shl(f64_sig(a), 9u);
+    let sb = w64_shr_jam(w64_shl(f64_sig(b), 9u), ea - eb);
+    let d = w64_sub(sa, sb);
+    let shift = w64_clz(d) - 1u;
+    return round_pack(sign, i32(ea) - 1023 + 1 - i32(shift), w64_shl(d, shift));
+}
+
+fn f64_mul(a: vec2<u32>, b: vec2<u32>) -> vec2<u32> {
+    let sign = f64_sign(a) ^ f64_sign(b);
+    let ea = f64_exp(a);
+    let eb = f64_exp(b);
+    if (ea == EXP_INF || eb == EXP_INF) {
+        return f64_signed_inf(sign);
+    }
+    if (ea == 0u || eb == 0u) {
+        return f64_signed_zero(sign);
+    }
+    let ma = f64_sig(a);
+    let mb = f64_sig(b);
+    let ll = w64_mul_u32(ma.x, mb.x);
+    let mid = add_u64(w64_mul_u32(ma.x, mb.y), w64_mul_u32(ma.y, mb.x));
+    let hh = w64_mul_u32(ma.y, mb.y);
+    let lo = add_u64(ll, vec2<u32>(0u, mid.x));
+    let carry = select(0u, 1u, w64_lt(lo, ll));
+    let hi = add_u64(hh, vec2<u32>(mid.y + carry, 0u));
+    var e = (i32(ea) - 1023) + (i32(eb) - 1023);
+    var shift = 42u;
+    if ((hi.y & 0x200u) != 0u) {
+        shift = 43u;
+        e += 1;
+    }
+    var sig = w64_shl(hi, 64u - shift);
+    sig.x |= lo.y >> (shift - 32u);
+    if (lo.x != 0u || (lo.y & ((1u << (shift - 32u)) - 1u)) != 0u) {
+        sig.x |= 1u;
+    }
+    return round_pack(sign, e, sig);
+}
+
+fn f64_div(a: vec2<u32>, b: vec2<u32>) -> vec2<u32> {
+    let sign = f64_sign(a) ^ f64_sign(b);
+    let ea = f64_exp(a);
+    let eb = f64_exp(b);
+    if (ea == 0u) {
+        return f64_signed_zero(sign);
+    }
+    var ma = f64_sig(a);
+    let mb = f64_sig(b);
+    var e = i32(ea) - i32(eb);
+    if (w64_lt(ma, mb)) {
+        ma = w64_shl(ma, 1u);
+        e -= 1;
+    }
+    var r = ma;
+    var q = vec2<u32>(0u, 0u);
+    for (var i = 0u; i < 55u; i++) {
+        q = w64_shl(q, 1u);
+        if (!w64_lt(r, mb)) {
+            r = w64_sub(r, mb);
+            q.x |= 1u;
+        }
+        r = w64_shl(r, 1u);
+    }
+    var sig = w64_shl(q, 8u);
+    if (!w64_is_zero(r)) {
+        sig.x |= 1u;
+    }
+    return round_pack(sign, e, sig);
+}
+
+fn f64_ge_pos(a: vec2<u32>, b: vec2<u32>) -> bool {
+    return !w64_lt(a, b);
+}
+
+fn f64_is_nan(a: vec2<u32>) -> bool {
+    return f64_exp(a) == EXP_INF && (a.x != 0u || (a.y & 0x000fffffu) != 0u);
+}
+
+fn f64_trunc_i32(a: vec2<u32>) -> i32 {
+    let exp = f64_exp(a);
+    let sign = f64_sign(a);
+    if (f64_is_nan(a) || exp < 1023u) {
+        return 0i;
+    }
+    let e = exp - 1023u;
+    if (e >= 31u) {
+        return select(2147483647i, i32(0x80000000u), sign == 1u);
+    }
+    let m = i32(w64_shr(f64_sig(a), 52u - e).x);
+    return select(m, -m, sign == 1u);
+}
+
+fn f64_trunc_i64(a: vec2<u32>) -> vec2<u32> {
+    let exp = f64_exp(a);
+    let sign = f64_sign(a);
+    if (f64_is_nan(a) || exp < 1023u) {
+        return vec2<u32>(0u, 0u);
+    }
+    let e = exp - 1023u;
+    if (e >= 63u) {
+        return select(vec2<u32>(0xffffffffu, 0x7fffffffu), vec2<u32>(0u, 0x80000000u), sign == 1u);
+    }
+    var m: vec2<u32>;
+    if (e >= 52u) {
+        m = w64_shl(f64_sig(a), e - 52u);
+    } else {
+        m = w64_shr(f64_sig(a), 52u - e);
+    }
+    return select(m, w64_sub(vec2<u32>(0u, 0u), m), sign == 1u);
+}
+
+// ---- the statistic ----
+
+const GAIN_ALWAYS: u32 = 1u;
+const GAIN_COMPARE: u32 = 2u;
+
+// sv_sq and trunc(g·g·σ1²) as i64 words. Twin of `features::softf64::vif_gain_terms`.
+struct GainTerms {
+    sv_sq: i32,
+    gg_sigma1: vec2<u32>,
+}
+
+fn vif_gain_terms(sigma1_sq: i32, sigma2_sq: i32, sigma12: i32) -> GainTerms {
+    let s1 = f64_from_u32(u32(sigma1_sq));
+    let s12 = f64_from_u32(u32(sigma12));
+    let g = f64_div(s12, f64_add(s1, VIF_EPS_BITS));
+    let sv_sq = max(f64_trunc_i32(f64_sub(f64_from_u32(u32(sigma2_sq)), f64_mul(g, s12))), 0i);
+    let limit = vec2<u32>(params.gain_lo, params.gain_hi);
+    let clamped = params.gain_mode == GAIN_ALWAYS || (params.gain_mode == GAIN_COMPARE && f64_ge_pos(g, limit));
+    var g_sq: vec2<u32>;
+    if (clamped) {
+        g_sq = vec2<u32>(params.gain_sq_lo, params.gain_sq_hi);
+    } else {
+        g_sq = f64_mul(g, g);
+    }
+    return GainTerms(sv_sq, f64_trunc_i64(f64_mul(g_sq, s1)));
+}
+
+fn log2_entry(i: u32) -> i32 {
+    return unpack_u16(log2_table[i >> 1u], i);
+}
+
+// CPU twin: `features::tables::log2_q11_u64` (and `log2_q11_u32` for v < 2^32).
+fn log2_q11(v: vec2<u32>) -> i32 {
+    let k = max(48i - i32(w64_clz(v)), 0i);
+    let idx = w64_shr(v, u32(k)).x & 0xffffu;
+    return log2_entry(idx) + 2048i * k;
+}
+
+// An i32 as two's-complement i64 words (the terms are non-negative, see the top; the
+// sign extension keeps the sums exact even if they were not).
+fn widen_i32(v: i32) -> vec2<u32> {
+    return vec2<u32>(u32(v), select(0u, 0xffffffffu, v < 0i));
+}
+
+@compute @workgroup_size(WG_SIZE, 1, 1)
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+    // `y` is uniform across the workgroup, so every invocation reaches the barriers.
+    let y = wid.x;
+    let w = params.width;
+    var num_log = vec2<u32>(0u, 0u);
+    var den_log = vec2<u32>(0u, 0u);
+    var num_nonlog = vec2<u32>(0u, 0u);
+    var count = 0u;
+    for (var x = lid; x < w; x += WG_SIZE) {
+        let o = 3u * (y * w + x);
+        let sigma1_sq = sigma[o];
+        let sigma2_sq = sigma[o + 1u];
+        let sigma12 = sigma[o + 2u];
+        if (sigma1_sq >= VIF_SIGMA_NSQ) {
+            let d = log2_q11(vec2<u32>(u32(VIF_SIGMA_NSQ) + u32(sigma1_sq), 0u)) - 2048i * 17i;
+            den_log = add_u64(den_log, widen_i32(d));
+            if (sigma12 > 0i && sigma2_sq > 0i) {
+                let t = vif_gain_terms(sigma1_sq, sigma2_sq, sigma12);
+                let numer1 = u32(t.sv_sq) + u32(VIF_SIGMA_NSQ);
+                let numer1_tmp = add_u64(t.gg_sigma1, vec2<u32>(numer1, 0u));
+                let l = log2_q11(numer1_tmp) - log2_q11(vec2<u32>(numer1, 0u));
+                num_log = add_u64(num_log, widen_i32(l));
+            }
+        } else {
+            num_nonlog = add_u64(num_nonlog, vec2<u32>(u32(sigma2_sq), 0u));
+            count += 1u;
+        }
+    }
+    // Each sum returns from shared memory: barriers between them keep invocation 0
+    // from overwriting the slot the others are still reading.
+    let total_num_log = workgroup_sum_u64(lid, num_log);
+    workgroupBarrier();
+    let total_den_log = workgroup_sum_u64(lid, den_log);
+    workgroupBarrier();
+    let total_num_nonlog = workgroup_sum_u64(lid, num_nonlog);
+    workgroupBarrier();
+    let total_count = workgroup_sum_u32(lid, count);
+    if (lid == 0u) {
+        let p = 8u * (params.row_offset + y);
+        partials[p] = total_num_log.x;
+        partials[p + 1u] = total_num_log.y;
+        partials[p + 2u] = total_den_log.x;
+        partials[p + 3u] = total_den_log.y;
+        partials[p + 4u] = total_num_nonlog.x;
+        partials[p + 5u] = total_num_nonlog.y;
+        partials[p + 6u] = total_count;
+        partials[p + 7u] = 0u;
+    }
+}

@@ -1,0 +1,140 @@
+//! `bench`: frames per second of feature extraction (VMAF v0.6.1's features) on the
+//! GPU and the CPU side by side, per frame size and bit depth, on synthetic clips held
+//! in memory, so file reading and decoding are not counted. `scripts/bench-gpu.sh`
+//! runs it for the table in docs/PERFORMANCE.md.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use anyhow::Context;
+use serde::Serialize;
+use tinyvmaf_gpu::features::FeatureOptions;
+use tinyvmaf_gpu::gpu::engine::FeatureEngine;
+use tinyvmaf_gpu::gpu::{DeviceOptions, GpuContext};
+use tinyvmaf_gpu::io::synthetic::{SyntheticSource, synthetic_pair};
+use tinyvmaf_gpu::io::{ChromaFormat, VideoInfo};
+use tinyvmaf_gpu::score::{self, Input, ScoreOptions};
+
+use super::CliResult;
+use super::args::BenchArgs;
+
+#[derive(Debug, Serialize)]
+struct Row {
+    width: usize,
+    height: usize,
+    bit_depth: u8,
+    backend: &'static str,
+    adapter: Option<String>,
+    frames: u64,
+    seconds: f64,
+    fps: f64,
+    /// GPU only, with --passes: (pass group, milliseconds per frame).
+    passes: Vec<(String, f64)>,
+}
+
+fn parse_size(s: &str) -> anyhow::Result<(usize, usize)> {
+    let (w, h) = s.split_once('x').with_context(|| format!("--size {s:?}: expected WIDTHxHEIGHT"))?;
+    Ok((w.parse().with_context(|| format!("--size {s:?}: width"))?, h.parse().with_context(|| format!("--size {s:?}: height"))?))
+}
+
+fn synthetic_input(info: VideoInfo, frames: u64, side: usize) -> Input {
+    let (reference, distorted) = SyntheticSource::pair(info, 8, frames);
+    let source: Box<dyn tinyvmaf_gpu::io::FrameSource + Send> =
+        if side == 0 { Box::new(reference) } else { Box::new(distorted) };
+    Input { name: "synthetic".to_owned(), source }
+}
+
+/// Seconds to extract `frames` frames (after a short warm-up run that builds pipelines).
+fn time_extract(info: VideoInfo, frames: u64, options: &ScoreOptions) -> anyhow::Result<f64> {
+    let sets = [FeatureOptions::default()];
+    let run = |n: u64| -> anyhow::Result<f64> {
+        let (mut r, mut d) = (synthetic_input(info, n, 0), synthetic_input(info, n, 1));
+        let start = Instant::now();
+        score::extract(&mut r, &mut d, &sets, options, &|_| {})?;
+        Ok(start.elapsed().as_secs_f64())
+    };
+    run(4)?;
+    run(frames)
+}
+
+pub fn run(args: BenchArgs) -> CliResult {
+    let gpu = if args.cpu_only {
+        None
+    } else {
+        let ctx = GpuContext::new(&DeviceOptions { api: args.gpu_api, adapter: args.adapter })?;
+        Some(Arc::new(ctx))
+    };
+    let mut rows = Vec::new();
+    for size in &args.sizes {
+        let (width, height) = parse_size(size)?;
+        for &bit_depth in &args.bit_depths {
+            let info = VideoInfo::new(width, height, ChromaFormat::Yuv420, bit_depth)
+                .with_context(|| format!("--size {size} --bit-depth {bit_depth}"))?;
+            let threads = args.threads.unwrap_or(ScoreOptions::default().threads);
+            let cpu_options = ScoreOptions { threads, ..ScoreOptions::default() };
+            if let Some(ctx) = &gpu {
+                let options = ScoreOptions { gpu: Some(Arc::clone(ctx)), ..cpu_options.clone() };
+                let seconds = time_extract(info, args.frames, &options)?;
+                let passes = if args.passes {
+                    let mut engine = FeatureEngine::new(ctx, width, height, bit_depth, &[FeatureOptions::default()])?;
+                    let (r, d) = synthetic_pair(info, 0);
+                    let times = engine.time_groups(&r.planes[0], &d.planes[0], 9)?;
+                    times.into_iter().map(|(name, s)| (name, s * 1e3)).collect()
+                } else {
+                    Vec::new()
+                };
+                rows.push(Row {
+                    width,
+                    height,
+                    bit_depth,
+                    backend: "gpu",
+                    adapter: Some(ctx.adapter_summary().name.clone()),
+                    frames: args.frames,
+                    seconds,
+                    fps: args.frames as f64 / seconds,
+                    passes,
+                });
+                print_row(rows.last().expect("just pushed"), args.json);
+            }
+            if !args.gpu_only {
+                let frames = args.cpu_frames.unwrap_or(args.frames);
+                let seconds = time_extract(info, frames, &cpu_options)?;
+                rows.push(Row {
+                    width,
+                    height,
+                    bit_depth,
+                    backend: "cpu",
+                    adapter: None,
+                    frames,
+                    seconds,
+                    fps: frames as f64 / seconds,
+                    passes: Vec::new(),
+                });
+                print_row(rows.last().expect("just pushed"), args.json);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// One line per measurement as it finishes (JSON Lines with --json), so a long run
+/// shows progress and a cut-off run keeps what it measured.
+fn print_row(row: &Row, json: bool) {
+    if json {
+        println!("{}", serde_json::to_string(row).expect("a row serialises"));
+        return;
+    }
+    let passes: Vec<String> = row.passes.iter().map(|(n, ms)| format!("{n} {ms:.3} ms")).collect();
+    println!(
+        "{}x{} {:2}-bit {:3} {:8.1} fps ({} frames, {:.2} s){}{}",
+        row.width,
+        row.height,
+        row.bit_depth,
+        row.backend,
+        row.fps,
+        row.frames,
+        row.seconds,
+        row.adapter.as_ref().map(|a| format!(" on {a}")).unwrap_or_default(),
+        if passes.is_empty() { String::new() } else { format!("; {}", passes.join(", ")) }
+    );
+}

@@ -1,0 +1,566 @@
+//! Integer ADM on the GPU, bit-exact with `crate::features::adm`. Per scale, seven
+//! dispatches, each the twin of the CPU pass of the same name:
+//!
+//! | pass | grid | writes |
+//! |---|---|---|
+//! | `adm_dwt_s0` / `adm_dwt_s123` (ref, then dis) | one invocation per band sample | bands a, h, v, d |
+//! | `adm_decouple` | one per sample of the filter region | r, a (h, v, d) |
+//! | `adm_csf_den` | one workgroup per (score row, band) | den totals (atomic u64) |
+//! | `adm_csf` | one per sample of the filter region | csf_a, csf_f |
+//! | `adm_cm_thr` | one per sample of the score region | thr |
+//! | `adm_cm` | one workgroup per (score row, band) | num totals (atomic u64) |
+//!
+//! Workgroups are `WORKGROUP_SIZE` (64) wide everywhere: a multiple of every
+//! vendor's subgroup (32 or 64; lavapipe's 8 lanes fit too), laid along band rows so
+//! that neighbouring invocations read neighbouring samples. The per-sample passes use
+//! 1-D groups because a 2-D tile would idle at the narrow scale-3 bands (w/16) and
+//! their work per sample is small and uniform; the reductions stride one band row
+//! with 64 invocations because libvmaf rounds every row sum separately, so a row is
+//! the natural unit (scale-3 rows are a few dozen samples: more lanes would idle).
+//!
+//! The frame's result is 48 u32 words ([`RESULT_WORDS`]): per scale, the exact u64/i64
+//! totals of [`features::adm::adm_csf_den`](crate::features::adm) (h, v, d) then of
+//! `adm_cm` (h, v, d), as (lo, hi) pairs, added with two 32-bit atomics by the row
+//! workgroups. The host turns them into (num, den) with the same
+//! `adm_den_finish` / `adm_cm_finish` the CPU path runs. Each shader states its
+//! 32-bit exactness argument at the top; the 64-bit helpers are in
+//! `shaders/common.wgsl` with CPU twins in [`super::wide`].
+//!
+//! Gain limits: only integers in `0..=2^31-1` (libvmaf's default 100, the NEG
+//! model's 1); for others [`AdmPlan::new`] returns [`GpuError::Unsupported`] and the
+//! caller uses the CPU.
+
+use std::sync::{Arc, MutexGuard, PoisonError};
+
+use super::GpuError;
+use super::device::GpuContext;
+use super::pipelines::{
+    ADM_CM, ADM_CM_THR, ADM_CSF, ADM_CSF_DEN, ADM_DECOUPLE, ADM_DWT_S0, ADM_DWT_S123, Kernel, WORKGROUP_SIZE,
+    plane_bytes, upload_plane, usage,
+};
+use super::readback::read_u32;
+use super::wide::cos_sq_parts;
+use crate::features::adm::{
+    self as cpu, AdmTrace, adm_band_sizes, adm_shifts, adm_trace_mask, region_filter, region_score,
+};
+use crate::features::tables::*;
+use crate::io::Plane;
+
+/// `AdmParams` in every `shaders/adm_*.wgsl`: one per scale, written once per plan.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, bytemuck::Pod, bytemuck::Zeroable)]
+pub struct AdmParams {
+    /// Band size of this scale (the DWT's output).
+    pub width: u32,
+    pub height: u32,
+    /// The DWT's input: the pixel plane (scale 0) or the previous scale's band a.
+    pub src_width: u32,
+    pub src_height: u32,
+    /// Row pitch of the DWT's input, in samples.
+    pub src_stride: u32,
+    pub scale: u32,
+    /// DWT rounding: vertical add and shift, horizontal add and shift.
+    pub dwt_v_add: u32,
+    pub dwt_v_shift: u32,
+    pub dwt_h_add: u32,
+    pub dwt_h_shift: u32,
+    /// `features::adm::region_filter` (decouple, CSF), `[top, bottom) x [left, right)`.
+    pub filt_top: u32,
+    pub filt_bottom: u32,
+    pub filt_left: u32,
+    pub filt_right: u32,
+    /// `features::adm::region_score` (threshold and both sums).
+    pub score_top: u32,
+    pub score_bottom: u32,
+    pub score_left: u32,
+    pub score_right: u32,
+    /// The enhancement gain limit, an integer (see [`AdmPlan::new`]).
+    pub gain_limit: i32,
+    /// Scales 1..3: the CSF factors in Q32 (h, v, d), as the CPU rounds them.
+    pub rf_h: u32,
+    pub rf_v: u32,
+    pub rf_d: u32,
+    /// `features::adm::AdmShifts` of this band.
+    pub den_sq: u32,
+    pub den_cub: u32,
+    pub den_row: u32,
+    pub cm_cub_hv: u32,
+    pub cm_cub_d: u32,
+    pub cm_row: u32,
+    /// First word of this scale's totals in the result buffer.
+    pub result_offset: u32,
+    pub _pad0: u32,
+    pub _pad1: u32,
+    pub _pad2: u32,
+}
+
+/// u32 words of one frame's result: 4 scales × (3 den + 3 num) × (lo, hi).
+pub const RESULT_WORDS: usize = 48;
+const SCALE_WORDS: usize = 12;
+
+/// The ADM constants of the WGSL prelude, from `features::tables` (their one home).
+pub fn wgsl_constants() -> String {
+    let ints = |v: &[i32]| v.iter().map(|t| format!("{t}i")).collect::<Vec<_>>().join(", ");
+    let uints = |v: &[u32]| v.iter().map(|t| format!("{t}u")).collect::<Vec<_>>().join(", ");
+    let (cos_mant, cos_exp) = cos_sq_parts();
+    format!(
+        "const ADM_DWT_LO = array<i32, 4>({});\n\
+         const ADM_DWT_HI = array<i32, 4>({});\n\
+         const ADM_DWT_LO_SUM: i32 = {ADM_DWT_LO_SUM}i;\n\
+         const ADM_S0_RFACTOR = array<i32, 3>({});\n\
+         const ADM_S0_CSF_SHIFT = array<u32, 3>({});\n\
+         const ADM_S0_CSF_ADD = array<i32, 3>({});\n\
+         const ADM_S0_ONE_BY_30: i32 = {ADM_S0_ONE_BY_30}i;\n\
+         const ADM_S0_ONE_BY_15: i32 = {ADM_S0_ONE_BY_15}i;\n\
+         const ADM_S123_ONE_BY_30: u32 = {}u;\n\
+         const ADM_S123_ONE_BY_15: u32 = {}u;\n\
+         // -ADM_S123_FLT_ADD: libvmaf's \"rounding\" add of the scale 1..3 /15 and /30 filters is -2^31\n\
+         const ADM_S123_FLT_SUB: u32 = {}u;\n\
+         const ADM_S0_CM_THR_SHIFT = array<u32, 3>({});\n\
+         const ADM_S0_CM_SQ_SHIFT = array<u32, 3>({});\n\
+         // cos²(1°) as f32 = ADM_COS_SQ_MANT · 2^ADM_COS_SQ_EXP\n\
+         const ADM_COS_SQ_MANT: u32 = {cos_mant}u;\n\
+         const ADM_COS_SQ_EXP: i32 = {cos_exp}i;\n",
+        ints(&ADM_DWT_LO),
+        ints(&ADM_DWT_HI),
+        ints(&ADM_S0_RFACTOR),
+        uints(&ADM_S0_CSF_SHIFT),
+        ints(&ADM_S0_CSF_ADD),
+        ADM_S123_ONE_BY_30 as u32,
+        ADM_S123_ONE_BY_15 as u32,
+        (-ADM_S123_FLT_ADD) as u32,
+        uints(&ADM_S0_CM_THR_SHIFT),
+        uints(&ADM_S0_CM_SQ_SHIFT),
+    )
+}
+
+/// The gain limit as the integer the shader multiplies by, or why it cannot be one.
+fn gain_as_i32(gain_limit: f64) -> Result<i32, GpuError> {
+    if gain_limit.fract() == 0.0 && (0.0..=f64::from(i32::MAX)).contains(&gain_limit) {
+        Ok(gain_limit as i32)
+    } else {
+        Err(GpuError::Unsupported {
+            what: "an ADM enhancement gain limit",
+            reason: format!(
+                "{gain_limit} is not an integer in 0..=2147483647; the decouple pass reproduces \
+                 libvmaf's double `r · gain` exactly only for integers (100 and 1 are)"
+            ),
+        })
+    }
+}
+
+fn params_for(scale: usize, band: (usize, usize), src: (usize, usize), bit_depth: u8, gain: i32) -> AdmParams {
+    let (bw, bh) = band;
+    let f = region_filter(bw, bh);
+    let s = region_score(bw, bh);
+    let sh = adm_shifts(bw, bh, scale);
+    let (dwt_v_add, dwt_v_shift, dwt_h_add, dwt_h_shift) = if scale == 0 {
+        let v = if bit_depth <= 8 { 8 } else { u32::from(bit_depth) };
+        (1 << (v - 1), v, 32768, 16)
+    } else {
+        let (va, vs, ha, hs) = ADM_S123_DWT_SHIFTS[scale - 1];
+        (va as u32, vs, ha as u32, hs)
+    };
+    // the CPU's `(rf as f64 * 2^32) as u32` (features::adm::adm_csf, adm_cm)
+    let rf = if scale == 0 { [0; 3] } else { adm_rfactor(scale).map(|r| (r as f64 * 4294967296.0) as u32) };
+    AdmParams {
+        width: bw as u32,
+        height: bh as u32,
+        src_width: src.0 as u32,
+        src_height: src.1 as u32,
+        src_stride: src.0 as u32,
+        scale: scale as u32,
+        dwt_v_add,
+        dwt_v_shift,
+        dwt_h_add,
+        dwt_h_shift,
+        filt_top: f.top as u32,
+        filt_bottom: f.bottom as u32,
+        filt_left: f.left as u32,
+        filt_right: f.right as u32,
+        score_top: s.top as u32,
+        score_bottom: s.bottom as u32,
+        score_left: s.left as u32,
+        score_right: s.right as u32,
+        gain_limit: gain,
+        rf_h: rf[0],
+        rf_v: rf[1],
+        rf_d: rf[2],
+        den_sq: sh.den_sq,
+        den_cub: sh.den_cub,
+        den_row: sh.den_row,
+        cm_cub_hv: sh.cm_cub[0],
+        cm_cub_d: sh.cm_cub[2],
+        cm_row: sh.cm_row,
+        result_offset: (scale * SCALE_WORDS) as u32,
+        _pad0: 0,
+        _pad1: 0,
+        _pad2: 0,
+    }
+}
+
+/// A buffer owned by one plan (not pooled: two plans of one size, e.g. two frames in
+/// flight, must not share intermediates).
+fn new_buffer(ctx: &GpuContext, label: &'static str, bytes: u64, usage: wgpu::BufferUsages) -> wgpu::Buffer {
+    ctx.device.create_buffer(&wgpu::BufferDescriptor {
+        label: Some(label),
+        size: bytes.max(4).next_multiple_of(4),
+        usage,
+        mapped_at_creation: false,
+    })
+}
+
+/// Intermediates: storage, readable back by the pass-level tests.
+const SCRATCH: wgpu::BufferUsages = usage::OUTPUT.union(wgpu::BufferUsages::COPY_DST);
+
+struct Dispatch {
+    kernel: Arc<Kernel>,
+    group: wgpu::BindGroup,
+    grid: [u32; 3],
+}
+
+/// Everything ADM needs for one frame size and option set: buffers, bind groups and
+/// grids, built once; [`AdmPlan::encode`] only records dispatches.
+pub struct AdmPlan {
+    /// Band size per scale; `None` for an empty frame (every result is 0).
+    bands: Option<[(usize, usize); 4]>,
+    totals: wgpu::Buffer,
+    /// Per scale: the bands (a, h, v, d) of the reference and the distorted image.
+    ref_bands: Vec<wgpu::Buffer>,
+    dis_bands: Vec<wgpu::Buffer>,
+    /// Shared by the scales (sized for scale 0): r, a, csf_a, csf_f (h, v, d each), thr.
+    scratch: Vec<wgpu::Buffer>,
+    /// Seven per scale, in [`features::adm`](crate::features::adm)'s order.
+    dispatches: Vec<Dispatch>,
+}
+
+impl AdmPlan {
+    /// `reference` / `distorted`: luma of `width x height`, packed u16 pairs with row pitch `width`
+    /// (what `pipelines::upload_plane` writes for a Plane of that width). Built once per clip.
+    pub fn new(
+        ctx: &GpuContext,
+        width: usize,
+        height: usize,
+        bit_depth: u8,
+        gain_limit: f64,
+        reference: &wgpu::Buffer,
+        distorted: &wgpu::Buffer,
+    ) -> Result<AdmPlan, GpuError> {
+        let gain = gain_as_i32(gain_limit)?;
+        let bit_depth = bit_depth.clamp(8, 16);
+        let totals = new_buffer(ctx, "adm.totals", (RESULT_WORDS * 4) as u64, SCRATCH);
+        let mut plan =
+            AdmPlan { bands: None, totals, ref_bands: Vec::new(), dis_bands: Vec::new(), scratch: Vec::new(), dispatches: Vec::new() };
+        if width == 0 || height == 0 {
+            return Ok(plan);
+        }
+        let sizes = adm_band_sizes(width, height);
+        let n0 = (sizes[0].0 * sizes[0].1) as u64;
+        // The largest binding: the scale-0 bands buffer (4 planes) or an input plane.
+        // Shader indices are u32 words, so no binding may pass 2^32 bytes either.
+        let largest = (16 * n0).max(plane_bytes(width, height));
+        if largest > u64::from(u32::MAX) {
+            let limit = format!("a {largest}-byte storage buffer, max {} for u32 indexing", u32::MAX);
+            return Err(GpuError::TooLarge { what: "ADM", width, height, limit });
+        }
+        let grid = |groups: [usize; 3]| ctx.grid("ADM", (width, height), largest, groups);
+        let wg = WORKGROUP_SIZE as usize;
+        // Params and grids first: nothing is allocated for a frame the device cannot take.
+        let mut scales = Vec::with_capacity(4);
+        for (s, &(bw, bh)) in sizes.iter().enumerate() {
+            let src = if s == 0 { (width, height) } else { sizes[s - 1] };
+            let p = params_for(s, (bw, bh), src, bit_depth, gain);
+            let filt = [(p.filt_right - p.filt_left) as usize, (p.filt_bottom - p.filt_top) as usize];
+            let score = [(p.score_right - p.score_left) as usize, (p.score_bottom - p.score_top) as usize];
+            let band_grid = grid([bw.div_ceil(wg), bh, 1])?;
+            let filt_grid = grid([filt[0].div_ceil(wg), filt[1], 1])?;
+            let score_grid = grid([score[0].div_ceil(wg), score[1], 1])?;
+            let rows_grid = grid([score[1], 3, 1])?;
+            scales.push((p, band_grid, filt_grid, score_grid, rows_grid));
+        }
+        for &(bw, bh) in &sizes {
+            let bytes = (bw * bh) as u64 * 16;
+            plan.ref_bands.push(new_buffer(ctx, "adm.ref_bands", bytes, SCRATCH));
+            plan.dis_bands.push(new_buffer(ctx, "adm.dis_bands", bytes, SCRATCH));
+        }
+        for label in ["adm.r", "adm.a", "adm.csf_a", "adm.csf_f"] {
+            plan.scratch.push(new_buffer(ctx, label, 12 * n0, SCRATCH));
+        }
+        plan.scratch.push(new_buffer(ctx, "adm.thr", 4 * n0, SCRATCH));
+        let [r, a, csf_a, csf_f, thr] = [0, 1, 2, 3, 4].map(|i| &plan.scratch[i]);
+        let dwt_s0 = ctx.kernel(&ADM_DWT_S0)?;
+        let dwt_s123 = ctx.kernel(&ADM_DWT_S123)?;
+        let decouple = ctx.kernel(&ADM_DECOUPLE)?;
+        let csf_den = ctx.kernel(&ADM_CSF_DEN)?;
+        let csf = ctx.kernel(&ADM_CSF)?;
+        let cm_thr = ctx.kernel(&ADM_CM_THR)?;
+        let cm = ctx.kernel(&ADM_CM)?;
+        let mut dispatches = Vec::with_capacity(28);
+        for (s, (p, band_grid, filt_grid, score_grid, rows_grid)) in scales.into_iter().enumerate() {
+            let params = new_buffer(ctx, "adm.params", size_of::<AdmParams>() as u64, usage::UNIFORM);
+            ctx.queue.write_buffer(&params, 0, bytemuck::bytes_of(&p));
+            let (rb, db) = (&plan.ref_bands[s], &plan.dis_bands[s]);
+            let mut push = |kernel: &Arc<Kernel>, buffers: &[&wgpu::Buffer], grid: [u32; 3]| {
+                let group = kernel.bind(ctx, buffers);
+                dispatches.push(Dispatch { kernel: Arc::clone(kernel), group, grid });
+            };
+            if s == 0 {
+                push(&dwt_s0, &[&params, reference, rb], band_grid);
+                push(&dwt_s0, &[&params, distorted, db], band_grid);
+            } else {
+                push(&dwt_s123, &[&params, &plan.ref_bands[s - 1], rb], band_grid);
+                push(&dwt_s123, &[&params, &plan.dis_bands[s - 1], db], band_grid);
+            }
+            push(&decouple, &[&params, rb, db, r, a], filt_grid);
+            push(&csf_den, &[&params, rb, &plan.totals], rows_grid);
+            push(&csf, &[&params, a, csf_a, csf_f], filt_grid);
+            push(&cm_thr, &[&params, csf_a, csf_f, thr], score_grid);
+            push(&cm, &[&params, r, thr, &plan.totals], rows_grid);
+        }
+        plan.dispatches = dispatches;
+        plan.bands = Some(sizes);
+        Ok(plan)
+    }
+
+    /// Records every ADM pass of one frame into `encoder` (no submit, no readback).
+    pub fn encode(&self, _ctx: &GpuContext, encoder: &mut wgpu::CommandEncoder) -> Result<(), GpuError> {
+        self.encode_first(encoder, self.dispatches.len());
+        Ok(())
+    }
+
+    /// Clears the totals and records the first `count` dispatches, in one compute pass
+    /// (wgpu orders the storage writes and reads of consecutive dispatches).
+    fn encode_first(&self, encoder: &mut wgpu::CommandEncoder, count: usize) {
+        encoder.clear_buffer(&self.totals, 0, None);
+        if count == 0 {
+            return;
+        }
+        let mut pass =
+            encoder.begin_compute_pass(&wgpu::ComputePassDescriptor { label: Some("adm"), timestamp_writes: None });
+        for d in &self.dispatches[..count] {
+            if d.grid.contains(&0) {
+                continue;
+            }
+            pass.set_pipeline(&d.kernel.pipeline);
+            pass.set_bind_group(0, &d.group, &[]);
+            pass.dispatch_workgroups(d.grid[0], d.grid[1], d.grid[2]);
+        }
+    }
+
+    /// The storage buffer (usage includes COPY_SRC) holding the per-frame result words, and how many u32.
+    pub fn result(&self) -> (&wgpu::Buffer, usize) {
+        (&self.totals, RESULT_WORDS)
+    }
+
+    /// Per-scale (num, den), equal bit for bit to `features::adm::compute_adm_num_den`.
+    /// Missing words (a slice shorter than [`RESULT_WORDS`]) read as 0.
+    pub fn decode(&self, words: &[u32]) -> [(f32, f32); 4] {
+        let Some(sizes) = self.bands else {
+            return [(0.0, 0.0); 4];
+        };
+        let pair = |i: usize| {
+            let w = |i: usize| u64::from(words.get(i).copied().unwrap_or(0));
+            w(i) | (w(i + 1) << 32)
+        };
+        std::array::from_fn(|s| {
+            let (bw, bh) = sizes[s];
+            let base = s * SCALE_WORDS;
+            let den: [u64; 3] = std::array::from_fn(|b| pair(base + 2 * b));
+            let num: [i64; 3] = std::array::from_fn(|b| pair(base + 6 + 2 * b) as i64);
+            (cpu::adm_cm_finish(num, bw, bh, s), cpu::adm_den_finish(den, bw, bh, s))
+        })
+    }
+}
+
+/// A plan with its own input and staging buffers, for [`compute_adm_num_den`].
+struct Standalone {
+    reference: wgpu::Buffer,
+    distorted: wgpu::Buffer,
+    staging: wgpu::Buffer,
+    plan: AdmPlan,
+}
+
+/// The common area of two planes (as the CPU takes it), or `None` where the CPU
+/// returns zeros (an empty area, planes shorter than their size).
+fn extent(ref_y: &Plane, dist_y: &Plane) -> Option<(usize, usize)> {
+    let (w, h) = (ref_y.width.min(dist_y.width), ref_y.height.min(dist_y.height));
+    let short = ref_y.data.len() < ref_y.width * h || dist_y.data.len() < dist_y.width * h;
+    (w > 0 && h > 0 && !short).then_some((w, h))
+}
+
+/// `plane` cropped to `w x h` with pitch `w` (borrowed when it already is).
+fn tight(plane: &Plane, w: usize, h: usize) -> std::borrow::Cow<'_, Plane> {
+    if plane.width == w {
+        return std::borrow::Cow::Borrowed(plane);
+    }
+    let data = (0..h).flat_map(|y| plane.data[y * plane.width..y * plane.width + w].iter().copied()).collect();
+    std::borrow::Cow::Owned(Plane { width: w, height: h, data })
+}
+
+/// Runs `f` on the cached standalone plan of this size and option set, its inputs uploaded.
+fn with_standalone<T>(
+    ctx: &GpuContext,
+    ref_y: &Plane,
+    dist_y: &Plane,
+    (w, h): (usize, usize),
+    bit_depth: u8,
+    gain_limit: f64,
+    f: impl FnOnce(&Standalone) -> Result<T, GpuError>,
+) -> Result<T, GpuError> {
+    let bit_depth = bit_depth.clamp(8, 16);
+    let dims = [w, h, usize::from(bit_depth), gain_limit.to_bits() as usize];
+    ctx.checked("adm", || {
+        let cached = ctx.plan("adm", dims, || {
+            let reference = new_buffer(ctx, "adm.reference", plane_bytes(w, h), usage::INPUT);
+            let distorted = new_buffer(ctx, "adm.distorted", plane_bytes(w, h), usage::INPUT);
+            let staging = new_buffer(ctx, "adm.totals.readback", (RESULT_WORDS * 4) as u64, usage::READBACK);
+            let plan = AdmPlan::new(ctx, w, h, bit_depth, gain_limit, &reference, &distorted)?;
+            Ok(Standalone { reference, distorted, staging, plan })
+        })?;
+        let run: MutexGuard<Standalone> = cached.lock().unwrap_or_else(PoisonError::into_inner);
+        upload_plane(ctx, &run.reference, &tight(ref_y, w, h), h);
+        upload_plane(ctx, &run.distorted, &tight(dist_y, w, h), h);
+        f(&run)
+    })
+}
+
+/// Convenience for tests and the self-test: upload, encode, read back, decode.
+pub fn compute_adm_num_den(
+    ctx: &GpuContext,
+    ref_y: &Plane,
+    dist_y: &Plane,
+    bit_depth: u8,
+    gain_limit: f64,
+) -> Result<[(f32, f32); 4], GpuError> {
+    gain_as_i32(gain_limit)?;
+    let Some(extent) = extent(ref_y, dist_y) else {
+        return Ok([(0.0, 0.0); 4]);
+    };
+    with_standalone(ctx, ref_y, dist_y, extent, bit_depth, gain_limit, |run| {
+        let mut encoder = ctx.device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("adm") });
+        run.plan.encode(ctx, &mut encoder)?;
+        let (totals, words) = run.plan.result();
+        let words = read_u32(ctx, encoder, totals, words, &run.staging, "adm.totals.readback")?;
+        Ok(run.plan.decode(&words))
+    })
+}
+
+/// adm2 and adm_scale0..3 on the GPU: the twin of `features::compute_adm`.
+pub fn compute_adm(
+    ctx: &GpuContext,
+    ref_y: &Plane,
+    dist_y: &Plane,
+    bit_depth: u8,
+    gain_limit: f64,
+) -> Result<(f64, [f64; 4]), GpuError> {
+    let nd = compute_adm_num_den(ctx, ref_y, dist_y, bit_depth, gain_limit)?;
+    Ok(cpu::adm_scores(&nd, ref_y.width, ref_y.height))
+}
+
+/// Reads the first `words` u32 of `buffer` after everything submitted so far.
+fn read_words(ctx: &GpuContext, buffer: &wgpu::Buffer, words: usize) -> Result<Vec<u32>, GpuError> {
+    let staging = new_buffer(ctx, "adm.trace.readback", (words * 4) as u64, usage::READBACK);
+    let encoder = ctx.device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("adm.trace") });
+    read_u32(ctx, encoder, buffer, words, &staging, "adm.trace.readback")
+}
+
+fn planes<const N: usize>(words: &[u32], n: usize) -> [Vec<i32>; N] {
+    std::array::from_fn(|b| words[b * n..(b + 1) * n].iter().map(|&v| v as i32).collect())
+}
+
+/// Every intermediate of every scale, read back from the GPU: the twin of
+/// `features::adm::compute_adm_trace` (pass-level tests; slow: one submission per scale).
+#[doc(hidden)]
+pub fn compute_adm_trace(
+    ctx: &GpuContext,
+    ref_y: &Plane,
+    dist_y: &Plane,
+    bit_depth: u8,
+    gain_limit: f64,
+) -> Result<Vec<AdmTrace>, GpuError> {
+    gain_as_i32(gain_limit)?;
+    let Some(extent) = extent(ref_y, dist_y) else {
+        return Ok(Vec::new());
+    };
+    with_standalone(ctx, ref_y, dist_y, extent, bit_depth, gain_limit, |run| {
+        let plan = &run.plan;
+        let Some(sizes) = plan.bands else {
+            return Ok(Vec::new());
+        };
+        let mut out = Vec::new();
+        for (s, &(bw, bh)) in sizes.iter().enumerate() {
+            // r, a, csf_a, csf_f and thr are shared by the scales: stop after this one.
+            let mut encoder = ctx.device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("adm") });
+            plan.encode_first(&mut encoder, 7 * (s + 1));
+            ctx.queue.submit([encoder.finish()]);
+            let n = bw * bh;
+            let three = |i: usize| -> Result<[Vec<i32>; 3], GpuError> {
+                let p: [Vec<i32>; 3] = planes(&read_words(ctx, &plan.scratch[i], 3 * n)?, n);
+                Ok(p.map(|v| adm_trace_mask(&v, bw, bh, false)))
+            };
+            let (r, a, csf_a, csf_f) = (three(0)?, three(1)?, three(2)?, three(3)?);
+            let thr: [Vec<i32>; 1] = planes(&read_words(ctx, &plan.scratch[4], n)?, n);
+            let totals = read_words(ctx, &plan.totals, RESULT_WORDS)?;
+            let pair = |i: usize| u64::from(totals[i]) | (u64::from(totals[i + 1]) << 32);
+            out.push(AdmTrace {
+                w: bw,
+                h: bh,
+                ref_bands: planes(&read_words(ctx, &plan.ref_bands[s], 4 * n)?, n),
+                dis_bands: planes(&read_words(ctx, &plan.dis_bands[s], 4 * n)?, n),
+                r,
+                a,
+                csf_a,
+                csf_f,
+                thr: adm_trace_mask(&thr[0], bw, bh, true),
+                den_acc: std::array::from_fn(|b| pair(s * SCALE_WORDS + 2 * b)),
+                num_acc: std::array::from_fn(|b| pair(s * SCALE_WORDS + 6 + 2 * b) as i64),
+            });
+        }
+        Ok(out)
+    })
+}
+
+/// `adm_decouple` alone on given detail bands (h, v, d) of a `w x h` band at `scale`:
+/// the twin of `features::adm::adm_decouple_bands` (pass-level tests with values no
+/// image produces). Returns (r, a), masked to the filter region.
+#[doc(hidden)]
+pub fn adm_decouple_bands(
+    ctx: &GpuContext,
+    o: &[Vec<i32>; 3],
+    t: &[Vec<i32>; 3],
+    (w, h): (usize, usize),
+    scale: usize,
+    gain_limit: f64,
+) -> Result<([Vec<i32>; 3], [Vec<i32>; 3]), GpuError> {
+    let gain = gain_as_i32(gain_limit)?;
+    let n = w * h;
+    if n == 0 || [o, t].iter().any(|hvd| hvd.iter().any(|p| p.len() < n)) {
+        return Ok(Default::default());
+    }
+    ctx.checked("adm_decouple", || {
+        let p = params_for(scale.min(3), (w, h), (w, h), 8, gain);
+        let params = new_buffer(ctx, "adm.params", size_of::<AdmParams>() as u64, usage::UNIFORM);
+        ctx.queue.write_buffer(&params, 0, bytemuck::bytes_of(&p));
+        let upload = |hvd: &[Vec<i32>; 3]| {
+            let buffer = new_buffer(ctx, "adm.bands", (16 * n) as u64, SCRATCH);
+            for (b, plane) in hvd.iter().enumerate() {
+                ctx.queue.write_buffer(&buffer, (4 * n * (b + 1)) as u64, bytemuck::cast_slice(&plane[..n]));
+            }
+            buffer
+        };
+        let (rb, db) = (upload(o), upload(t));
+        let r = new_buffer(ctx, "adm.r", (12 * n) as u64, SCRATCH);
+        let a = new_buffer(ctx, "adm.a", (12 * n) as u64, SCRATCH);
+        let wg = WORKGROUP_SIZE as usize;
+        let fw = (p.filt_right - p.filt_left) as usize;
+        let fh = (p.filt_bottom - p.filt_top) as usize;
+        let grid = ctx.grid("ADM bands", (w, h), (16 * n) as u64, [fw.div_ceil(wg), fh, 1])?;
+        let kernel = ctx.kernel(&ADM_DECOUPLE)?;
+        let group = kernel.bind(ctx, &[&params, &rb, &db, &r, &a]);
+        let mut encoder = ctx.device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("adm") });
+        kernel.dispatch(&mut encoder, &group, grid);
+        ctx.queue.submit([encoder.finish()]);
+        let mask = |words: Vec<u32>| planes::<3>(&words, n).map(|v| adm_trace_mask(&v, w, h, false));
+        Ok((mask(read_words(ctx, &r, 3 * n)?), mask(read_words(ctx, &a, 3 * n)?)))
+    })
+}

@@ -1,0 +1,281 @@
+//! The throughput path: every feature of a frame in one submission, several frames in
+//! flight.
+//!
+//! The engine owns [`IN_FLIGHT`] slots. A slot holds the frame's two luma planes on the
+//! GPU, one plan per feature bound to them (VIF and ADM per feature set, motion against
+//! the previous slot's reference plane, which therefore is never uploaded twice), and a
+//! small `MAP_READ` buffer that receives every plan's per-frame result words. Pushing a
+//! frame writes its planes into the next slot, records all passes and the result copies
+//! into one command buffer, submits it and asks for the map; the CPU returns at once to
+//! read and decode the next frame while the GPU works. Only when a slot comes round
+//! again does the engine wait for that (oldest) frame, so reading, upload, compute and
+//! readback overlap, and a frame reads back a few dozen words.
+//!
+//! Queue order makes the reuse safe: a slot's planes are rewritten (at the next
+//! submission) only after the submissions that read them, including the next frame's
+//! motion, which reads them as its previous reference.
+
+use std::sync::mpsc;
+
+use super::GpuError;
+use super::adm::AdmPlan;
+use super::device::GpuContext;
+use super::motion::MotionPlan;
+use super::pipelines::{plane_bytes, upload_plane, usage};
+use super::vif::VifPlan;
+use crate::features::{FeatureOptions, FrameFeatures};
+use crate::io::Plane;
+
+/// Frames in flight. Two let the CPU prepare frame n+1 while the GPU runs frame n; a
+/// third absorbs jitter in reading and decoding without stalling the GPU.
+pub const IN_FLIGHT: usize = 3;
+
+/// What the engine needs of a per-scale feature plan (VIF, ADM): record one frame's
+/// passes, name the buffer of its result words, and turn those words into the
+/// per-scale `(num, den)` the CPU twin returns.
+trait ScalePlan: Send {
+    fn encode(&self, ctx: &GpuContext, encoder: &mut wgpu::CommandEncoder) -> Result<(), GpuError>;
+    fn result(&self) -> (&wgpu::Buffer, usize);
+    fn decode(&self, words: &[u32]) -> [(f32, f32); 4];
+}
+
+impl ScalePlan for VifPlan {
+    fn encode(&self, ctx: &GpuContext, encoder: &mut wgpu::CommandEncoder) -> Result<(), GpuError> {
+        VifPlan::encode(self, ctx, encoder)
+    }
+    fn result(&self) -> (&wgpu::Buffer, usize) {
+        VifPlan::result(self)
+    }
+    fn decode(&self, words: &[u32]) -> [(f32, f32); 4] {
+        VifPlan::decode(self, words)
+    }
+}
+
+impl ScalePlan for AdmPlan {
+    fn encode(&self, ctx: &GpuContext, encoder: &mut wgpu::CommandEncoder) -> Result<(), GpuError> {
+        AdmPlan::encode(self, ctx, encoder)
+    }
+    fn result(&self) -> (&wgpu::Buffer, usize) {
+        AdmPlan::result(self)
+    }
+    fn decode(&self, words: &[u32]) -> [(f32, f32); 4] {
+        AdmPlan::decode(self, words)
+    }
+}
+
+/// A submitted frame whose results are not back yet.
+struct InFlight {
+    submission: wgpu::SubmissionIndex,
+    mapped: mpsc::Receiver<Result<(), wgpu::BufferAsyncError>>,
+    has_motion: bool,
+}
+
+struct Slot {
+    reference: wgpu::Buffer,
+    distorted: wgpu::Buffer,
+    vif: Vec<Box<dyn ScalePlan>>,
+    adm: Vec<Box<dyn ScalePlan>>,
+    /// Bound to the previous slot's reference; `None` until that slot exists.
+    motion: Option<MotionPlan>,
+    staging: wgpu::Buffer,
+    words: usize,
+    in_flight: Option<InFlight>,
+}
+
+/// Computes [`FrameFeatures`] of a sequence of same-sized frame pairs on one GPU.
+pub struct FeatureEngine<'c> {
+    ctx: &'c GpuContext,
+    slots: Vec<Slot>,
+    width: usize,
+    height: usize,
+    pushed: u64,
+    returned: u64,
+}
+
+impl std::fmt::Debug for FeatureEngine<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FeatureEngine")
+            .field("width", &self.width)
+            .field("height", &self.height)
+            .field("pushed", &self.pushed)
+            .field("returned", &self.returned)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<'c> FeatureEngine<'c> {
+    /// Plans for `width x height` luma at `bit_depth`, one VIF and one ADM plan per
+    /// entry of `sets` in each slot. Everything is allocated here, nothing per frame.
+    pub fn new(
+        ctx: &'c GpuContext,
+        width: usize,
+        height: usize,
+        bit_depth: u8,
+        sets: &[FeatureOptions],
+    ) -> Result<Self, GpuError> {
+        let slots = ctx.checked("engine", || {
+            let bytes = plane_bytes(width, height);
+            let mut slots: Vec<Slot> = Vec::with_capacity(IN_FLIGHT);
+            for _ in 0..IN_FLIGHT {
+                let reference = ctx.buffer("engine.reference", bytes, usage::INPUT);
+                let distorted = ctx.buffer("engine.distorted", bytes, usage::INPUT);
+                let mut vif: Vec<Box<dyn ScalePlan>> = Vec::new();
+                let mut adm: Vec<Box<dyn ScalePlan>> = Vec::new();
+                for set in sets {
+                    let (r, d) = (&reference, &distorted);
+                    vif.push(Box::new(VifPlan::new(ctx, width, height, bit_depth, set.vif_enhn_gain_limit, r, d)?));
+                    adm.push(Box::new(AdmPlan::new(ctx, width, height, bit_depth, set.adm_enhn_gain_limit, r, d)?));
+                }
+                let words = vif.iter().chain(&adm).map(|p| p.result().1).sum::<usize>() + 2;
+                let staging = ctx.buffer("engine.staging", (words * 4) as u64, usage::READBACK);
+                slots.push(Slot { reference, distorted, vif, adm, motion: None, staging, words, in_flight: None });
+            }
+            // Slot i's motion reads slot i-1's reference as the previous frame.
+            for i in 0..IN_FLIGHT {
+                let prev = &slots[(i + IN_FLIGHT - 1) % IN_FLIGHT].reference;
+                let plan = MotionPlan::new(ctx, (width, height), (width, width), bit_depth, prev, &slots[i].reference)?;
+                slots[i].motion = Some(plan);
+            }
+            Ok(slots)
+        })?;
+        Ok(FeatureEngine { ctx, slots, width, height, pushed: 0, returned: 0 })
+    }
+
+    /// Submits one frame pair (luma planes of the engine's size). Returns the oldest
+    /// frame's features when its slot had to be freed for this one; [`Self::finish`]
+    /// returns the rest. Frames come back in the order they were pushed.
+    pub fn push(&mut self, ref_y: &Plane, dist_y: &Plane) -> Result<Option<FrameFeatures>, GpuError> {
+        let (w, h) = (self.width, self.height);
+        if (ref_y.width, ref_y.height, dist_y.width, dist_y.height) != (w, h, w, h) {
+            return Err(GpuError::Device {
+                pass: "engine",
+                message: format!(
+                    "frame of {}x{} / {}x{} pushed into an engine for {w}x{h}",
+                    ref_y.width, ref_y.height, dist_y.width, dist_y.height
+                ),
+            });
+        }
+        let index = (self.pushed % IN_FLIGHT as u64) as usize;
+        let done = match self.slots[index].in_flight.is_some() {
+            true => Some(self.collect(index)?),
+            false => None,
+        };
+        let ctx = self.ctx;
+        let has_motion = self.pushed > 0;
+        let slot = &mut self.slots[index];
+        ctx.checked("engine", || {
+            upload_plane(ctx, &slot.reference, ref_y, h);
+            upload_plane(ctx, &slot.distorted, dist_y, h);
+            let mut encoder = ctx.device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("frame") });
+            let mut offset = 0u64;
+            for plan in slot.vif.iter().chain(&slot.adm) {
+                plan.encode(ctx, &mut encoder)?;
+                let (buffer, words) = plan.result();
+                encoder.copy_buffer_to_buffer(buffer, 0, &slot.staging, offset, (words * 4) as u64);
+                offset += (words * 4) as u64;
+            }
+            if has_motion {
+                let motion = slot.motion.as_ref().expect("every slot has a motion plan");
+                motion.encode(ctx, &mut encoder)?;
+                let (buffer, words) = motion.result();
+                encoder.copy_buffer_to_buffer(buffer, 0, &slot.staging, offset, (words * 4) as u64);
+            }
+            let submission = ctx.queue.submit([encoder.finish()]);
+            let (tx, mapped) = mpsc::channel();
+            slot.staging.slice(..).map_async(wgpu::MapMode::Read, move |r| {
+                // The receiver lives in the slot until the frame is collected.
+                let _ = tx.send(r);
+            });
+            slot.in_flight = Some(InFlight { submission, mapped, has_motion });
+            Ok(())
+        })?;
+        self.pushed += 1;
+        Ok(done)
+    }
+
+    /// Waits for every frame still in flight and returns their features, oldest first.
+    pub fn finish(&mut self) -> Result<Vec<FrameFeatures>, GpuError> {
+        let mut out = Vec::new();
+        while self.returned < self.pushed {
+            let index = (self.returned % IN_FLIGHT as u64) as usize;
+            out.push(self.collect(index)?);
+        }
+        Ok(out)
+    }
+
+    /// A per-pass-group breakdown for benchmarks: the wall-clock seconds of one frame's
+    /// upload, VIF, ADM (each feature set) and motion, each submitted alone and waited
+    /// for, the median of `reps` runs after a warm-up. A group's time therefore includes
+    /// one submit-and-wait (tens of microseconds), which the pipelined engine hides.
+    /// Call it with no frame in flight.
+    pub fn time_groups(&mut self, ref_y: &Plane, dist_y: &Plane, reps: usize) -> Result<Vec<(String, f64)>, GpuError> {
+        self.finish()?;
+        let reps = reps.max(1);
+        let ctx = self.ctx;
+        let h = self.height;
+        let slot = &self.slots[0];
+        let run = |label: &str, f: &dyn Fn(&mut wgpu::CommandEncoder) -> Result<(), GpuError>| {
+            let mut times = Vec::with_capacity(reps);
+            for rep in 0..=reps {
+                let start = std::time::Instant::now();
+                let mut encoder = ctx.device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("timing") });
+                f(&mut encoder)?;
+                let submission = ctx.queue.submit([encoder.finish()]);
+                ctx.device
+                    .poll(wgpu::PollType::Wait { submission_index: Some(submission), timeout: None })
+                    .map_err(|e| GpuError::Device { pass: "engine", message: e.to_string() })?;
+                if rep > 0 {
+                    times.push(start.elapsed().as_secs_f64());
+                }
+            }
+            times.sort_by(f64::total_cmp);
+            Ok::<(String, f64), GpuError>((label.to_owned(), times[times.len() / 2]))
+        };
+        let mut out = vec![run("upload", &|_| {
+            upload_plane(ctx, &slot.reference, ref_y, h);
+            upload_plane(ctx, &slot.distorted, dist_y, h);
+            Ok(())
+        })?];
+        for (s, plan) in slot.vif.iter().enumerate() {
+            out.push(run(&format!("vif (set {s})"), &|e| plan.encode(ctx, e))?);
+        }
+        for (s, plan) in slot.adm.iter().enumerate() {
+            out.push(run(&format!("adm (set {s})"), &|e| plan.encode(ctx, e))?);
+        }
+        let motion = slot.motion.as_ref().expect("every slot has a motion plan");
+        out.push(run("motion", &|e| motion.encode(ctx, e))?);
+        Ok(out)
+    }
+
+    /// Waits for the frame in slot `index` (the oldest in flight) and decodes it.
+    fn collect(&mut self, index: usize) -> Result<FrameFeatures, GpuError> {
+        let ctx = self.ctx;
+        let slot = &mut self.slots[index];
+        let flight = slot.in_flight.take().expect("collect is called on a slot in flight");
+        let failed = |message: String| GpuError::Readback { label: "engine.staging", message };
+        ctx.device
+            .poll(wgpu::PollType::Wait { submission_index: Some(flight.submission), timeout: None })
+            .map_err(|e| failed(e.to_string()))?;
+        flight
+            .mapped
+            .recv()
+            .map_err(|_| failed("the map callback never ran".to_owned()))?
+            .map_err(|e| failed(e.to_string()))?;
+        let words: Vec<u32> = {
+            let view = slot.staging.slice(..).get_mapped_range().map_err(|e| failed(e.to_string()))?;
+            view[..slot.words * 4].chunks_exact(4).map(|w| u32::from_le_bytes([w[0], w[1], w[2], w[3]])).collect()
+        };
+        slot.staging.unmap();
+        let mut rest = &words[..];
+        let mut take = |plan: &dyn ScalePlan| {
+            let (head, tail) = rest.split_at(plan.result().1);
+            rest = tail;
+            plan.decode(head)
+        };
+        let vif = slot.vif.iter().map(|p| take(p.as_ref())).collect();
+        let adm = slot.adm.iter().map(|p| take(p.as_ref())).collect();
+        let motion_sad = flight.has_motion.then(|| MotionPlan::decode(rest));
+        self.returned += 1;
+        Ok(FrameFeatures { vif, adm, motion_sad })
+    }
+}

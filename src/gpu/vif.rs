@@ -1,0 +1,551 @@
+//! Integer VIF (4 scales) on the GPU, bit-exact with `crate::features::vif`.
+//!
+//! Per scale s (size halved each time; a scale whose size reaches 0 is skipped and
+//! reports (0, 0), as on the CPU):
+//!
+//! 1. `vif_downsample` (s >= 1): low-pass + 2:1 decimation of both images of scale s-1;
+//! 2. `vif_filter_v`: vertical Gaussian of x, y, x², y², x·y (products formed in-pass);
+//! 3. `vif_sigmas`: horizontal Gaussian and σ1², σ2², σ12 per pixel;
+//! 4. `vif_stats`: the per-pixel statistic (its f64 part in soft binary64, see
+//!    `features::softf64`), one exact partial per row;
+//! 5. `vif_reduce`: the row partials summed into 8 words per scale.
+//!
+//! All of one frame is recorded into the caller's encoder ([`VifPlan::encode`]); the
+//! only readback is [`VifPlan::result`]'s 32 words, which [`VifPlan::decode`] turns into
+//! the per-scale (num, den) with the CPU's own final step (`features::vif::vif_finish`).
+//! The 32-bit / exactness argument of each pass is at the top of its shader.
+
+use std::sync::{Arc, MutexGuard, PoisonError};
+
+use super::GpuError;
+use super::device::GpuContext;
+use super::pipelines::{
+    Kernel, VIF_DOWNSAMPLE, VIF_FILTER_V, VIF_REDUCE, VIF_SIGMAS, VIF_STATS, WORKGROUP_SIZE, plane_bytes,
+    upload_plane, usage,
+};
+use super::readback::read_u32;
+use crate::features::softf64::GainClamp;
+use crate::features::tables::{vif_log2_table, vif_taps};
+use crate::features::vif::{VifPartial, vif_finish};
+use crate::io::Plane;
+
+/// `VifParams` in `shaders/vif_*.wgsl`: one per scale, shared by every VIF pass.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, bytemuck::Pod, bytemuck::Zeroable)]
+pub struct VifParams {
+    /// This scale's image size and row pitch (samples) of its packed input images.
+    pub width: u32,
+    pub height: u32,
+    pub stride: u32,
+    pub scale: u32,
+    /// This scale's taps: `VIF_TAPS[taps_offset..taps_offset + taps_len]`.
+    pub taps_offset: u32,
+    pub taps_len: u32,
+    /// Rounding shifts of the vertical pass (mu; squares), `features::vif::vshifts`.
+    pub shift_mu: u32,
+    pub shift_sq: u32,
+    /// 1 for 8-bit input at scale 0 (products kept as u16, sums unshifted).
+    pub narrow: u32,
+    /// First row of this scale in the row-partials buffer.
+    pub row_offset: u32,
+    /// The next scale (`vif_downsample` from this one): size, row pitch (even), taps,
+    /// vertical shift.
+    pub out_width: u32,
+    pub out_height: u32,
+    pub out_stride: u32,
+    pub down_taps_offset: u32,
+    pub down_taps_len: u32,
+    pub down_shift: u32,
+    /// `features::softf64::GainClamp`: mode, the limit's bits, the bits of limit².
+    pub gain_mode: u32,
+    pub gain_lo: u32,
+    pub gain_hi: u32,
+    pub gain_sq_lo: u32,
+    pub gain_sq_hi: u32,
+    pub _pad0: u32,
+    pub _pad1: u32,
+    pub _pad2: u32,
+}
+
+/// Words per row partial and per scale total: num_log, den_log, num_nonlog as (lo, hi)
+/// pairs, then count (a pair in the totals, (count, 0) in the rows).
+const PARTIAL_WORDS: usize = 8;
+/// Words of [`VifPlan::result`].
+pub const RESULT_WORDS: usize = 4 * PARTIAL_WORDS;
+
+/// Offset of scale `s`'s taps in the prelude's `VIF_TAPS` (scales 0..3 back to back).
+fn taps_offset(s: usize) -> u32 {
+    (0..s).map(|i| vif_taps(i).len() as u32).sum()
+}
+
+/// One computed scale: its geometry, parameters and bind groups.
+struct Scale {
+    width: usize,
+    height: usize,
+    params: wgpu::Buffer,
+    /// `vif_downsample` from the previous scale into this one's images (s >= 1).
+    downsample: Option<(wgpu::BindGroup, [u32; 3])>,
+    filter_v: wgpu::BindGroup,
+    sigmas: wgpu::BindGroup,
+    stats: wgpu::BindGroup,
+    reduce: wgpu::BindGroup,
+    pixel_grid: [u32; 3],
+    row_grid: [u32; 3],
+    /// Packed images of scales >= 1 (row pitch `stride`); scale 0 reads the caller's.
+    images: Option<(wgpu::Buffer, wgpu::Buffer)>,
+    stride: usize,
+}
+
+/// The buffers, bind groups and grids of VIF for one frame size, bit depth and gain
+/// limit, bound to the caller's two input buffers. Nothing is allocated per frame.
+pub struct VifPlan {
+    scales: Vec<Scale>,
+    kernels: [Arc<Kernel>; 5],
+    sigma: wgpu::Buffer,
+    partials: wgpu::Buffer,
+    result: wgpu::Buffer,
+    total_rows: usize,
+    // Only the bind groups use these; held for clarity about what the plan owns.
+    _mu: wgpu::Buffer,
+    _sq: wgpu::Buffer,
+    _log2: wgpu::Buffer,
+}
+
+impl std::fmt::Debug for VifPlan {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let sizes: Vec<(usize, usize)> = self.scales.iter().map(|s| (s.width, s.height)).collect();
+        f.debug_struct("VifPlan").field("scales", &sizes).finish_non_exhaustive()
+    }
+}
+
+fn storage(ctx: &GpuContext, label: &'static str, bytes: u64, usage: wgpu::BufferUsages) -> wgpu::Buffer {
+    // Owned by the plan (not the context's pool): two plans of the same size, e.g.
+    // frames in flight, must not share intermediates or results.
+    ctx.device.create_buffer(&wgpu::BufferDescriptor {
+        label: Some(label),
+        size: bytes.max(4).next_multiple_of(4),
+        usage,
+        mapped_at_creation: false,
+    })
+}
+
+impl VifPlan {
+    /// `reference` / `distorted`: luma of `width x height`, packed u16 pairs with row
+    /// pitch `width` (what `pipelines::upload_plane` writes for a Plane of that width).
+    /// Built once per clip; the parameters and the log2 table are queued for upload
+    /// here and land with the next submit.
+    pub fn new(
+        ctx: &GpuContext,
+        width: usize,
+        height: usize,
+        bit_depth: u8,
+        gain_limit: f64,
+        reference: &wgpu::Buffer,
+        distorted: &wgpu::Buffer,
+    ) -> Result<VifPlan, GpuError> {
+        ctx.checked("vif", || Self::build(ctx, width, height, bit_depth, gain_limit, reference, distorted))
+    }
+
+    fn build(
+        ctx: &GpuContext,
+        width: usize,
+        height: usize,
+        bit_depth: u8,
+        gain_limit: f64,
+        reference: &wgpu::Buffer,
+        distorted: &wgpu::Buffer,
+    ) -> Result<VifPlan, GpuError> {
+        let bit_depth = bit_depth.clamp(8, 16);
+        // Scale sizes: halved until a side reaches 0 (then that scale and the rest are
+        // skipped); none at all for an empty frame.
+        let mut dims = Vec::new();
+        let (mut w, mut h) = (width, height);
+        while dims.len() < 4 && w > 0 && h > 0 {
+            dims.push((w, h));
+            (w, h) = (w / 2, h / 2);
+        }
+        let input_bytes = plane_bytes(width, height);
+        // Every storage buffer is at most 12 bytes per scale-0 pixel (`sq`, `sigma`).
+        let pixels = (width as u64) * (height as u64);
+        let largest = (pixels * 12).max(input_bytes);
+        let check = |groups: [usize; 3]| ctx.grid("vif", (width, height), largest, groups);
+        let wg = WORKGROUP_SIZE as usize;
+        if !dims.is_empty() {
+            // The largest grids, before any allocation.
+            check([width.div_ceil(wg), height, 1])?;
+            check([height, 1, 1])?;
+        }
+        if !dims.is_empty() && (reference.size() < input_bytes || distorted.size() < input_bytes) {
+            return Err(GpuError::Device {
+                pass: "vif",
+                message: format!(
+                    "input buffers of {} and {} bytes, a {width}x{height} plane needs {input_bytes}",
+                    reference.size(),
+                    distorted.size()
+                ),
+            });
+        }
+        let kernels = [
+            ctx.kernel(&VIF_DOWNSAMPLE)?,
+            ctx.kernel(&VIF_FILTER_V)?,
+            ctx.kernel(&VIF_SIGMAS)?,
+            ctx.kernel(&VIF_STATS)?,
+            ctx.kernel(&VIF_REDUCE)?,
+        ];
+        let [k_down, k_filter_v, k_sigmas, k_stats, k_reduce] = &kernels;
+        let total_rows: usize = dims.iter().map(|&(_, h)| h).sum();
+        let mu = storage(ctx, "vif.mu", pixels * 4, wgpu::BufferUsages::STORAGE);
+        let sq = storage(ctx, "vif.sq", pixels * 12, wgpu::BufferUsages::STORAGE);
+        let sigma = storage(ctx, "vif.sigma", pixels * 12, usage::OUTPUT);
+        let partials = storage(ctx, "vif.partials", (total_rows * PARTIAL_WORDS * 4) as u64, usage::OUTPUT);
+        let result = storage(ctx, "vif.result", (RESULT_WORDS * 4) as u64, usage::OUTPUT);
+        let log2 = storage(ctx, "vif.log2_table", 65536 * 2, usage::INPUT);
+        ctx.queue.write_buffer(&log2, 0, bytemuck::cast_slice(&vif_log2_table()[..]));
+        let gain = GainClamp::new(gain_limit);
+
+        let mut scales: Vec<Scale> = Vec::with_capacity(dims.len());
+        let mut row_offset = 0usize;
+        for (s, &(w, h)) in dims.iter().enumerate() {
+            // Downsampled images get an even row pitch: one output word per invocation.
+            let stride = if s == 0 { w } else { w.next_multiple_of(2) };
+            let (ow, oh) = dims.get(s + 1).copied().unwrap_or((0, 0));
+            let params = VifParams {
+                width: w as u32,
+                height: h as u32,
+                stride: stride as u32,
+                scale: s as u32,
+                taps_offset: taps_offset(s),
+                taps_len: vif_taps(s).len() as u32,
+                shift_mu: if s == 0 { u32::from(bit_depth) } else { 16 },
+                shift_sq: if s == 0 { 2 * (u32::from(bit_depth) - 8) } else { 16 },
+                narrow: u32::from(s == 0 && bit_depth == 8),
+                row_offset: row_offset as u32,
+                out_width: ow as u32,
+                out_height: oh as u32,
+                out_stride: ow.next_multiple_of(2) as u32,
+                down_taps_offset: taps_offset((s + 1).min(3)),
+                down_taps_len: vif_taps((s + 1).min(3)).len() as u32,
+                down_shift: if s == 0 { u32::from(bit_depth) } else { 16 },
+                gain_mode: gain.mode,
+                gain_lo: gain.limit.lo,
+                gain_hi: gain.limit.hi,
+                gain_sq_lo: gain.limit_sq.lo,
+                gain_sq_hi: gain.limit_sq.hi,
+                ..bytemuck::Zeroable::zeroed()
+            };
+            let params_buf = storage(ctx, "vif.params", size_of::<VifParams>() as u64, usage::UNIFORM);
+            ctx.queue.write_buffer(&params_buf, 0, bytemuck::bytes_of(&params));
+            let images = (s > 0).then(|| {
+                let bytes = plane_bytes(stride, h);
+                (storage(ctx, "vif.ref_scaled", bytes, usage::OUTPUT), storage(ctx, "vif.dis_scaled", bytes, usage::OUTPUT))
+            });
+            let downsample = match (s, &images) {
+                (1.., Some((r_out, d_out))) => {
+                    let prev = &scales[s - 1];
+                    let (r_in, d_in) = prev.images.as_ref().map_or((reference, distorted), |(r, d)| (r, d));
+                    let group = k_down.bind(ctx, &[&prev.params, r_in, d_in, r_out, d_out]);
+                    Some((group, check([w.div_ceil(2).div_ceil(wg), h, 1])?))
+                }
+                _ => None,
+            };
+            let (r_img, d_img) = images.as_ref().map_or((reference, distorted), |(r, d)| (r, d));
+            let filter_v = k_filter_v.bind(ctx, &[&params_buf, r_img, d_img, &mu, &sq]);
+            let sigmas = k_sigmas.bind(ctx, &[&params_buf, &mu, &sq, &sigma]);
+            let stats = k_stats.bind(ctx, &[&params_buf, &sigma, &log2, &partials]);
+            let reduce = k_reduce.bind(ctx, &[&params_buf, &partials, &result]);
+            scales.push(Scale {
+                width: w,
+                height: h,
+                params: params_buf,
+                downsample,
+                filter_v,
+                sigmas,
+                stats,
+                reduce,
+                pixel_grid: check([w.div_ceil(wg), h, 1])?,
+                row_grid: check([h, 1, 1])?,
+                images,
+                stride,
+            });
+            row_offset += h;
+        }
+        Ok(VifPlan { scales, kernels, sigma, partials, result, total_rows, _mu: mu, _sq: sq, _log2: log2 })
+    }
+
+    /// Records every VIF pass of one frame into `encoder` (no submit, no readback).
+    pub fn encode(&self, _ctx: &GpuContext, encoder: &mut wgpu::CommandEncoder) -> Result<(), GpuError> {
+        for s in 0..self.scales.len() {
+            self.encode_scale(encoder, s);
+        }
+        Ok(())
+    }
+
+    /// The passes of scale `s` (its downsample included). Scales run in order: they
+    /// share the `mu`, `sq` and `sigma` buffers.
+    fn encode_scale(&self, encoder: &mut wgpu::CommandEncoder, s: usize) {
+        let [k_down, k_filter_v, k_sigmas, k_stats, k_reduce] = &self.kernels;
+        let scale = &self.scales[s];
+        if let Some((group, grid)) = &scale.downsample {
+            k_down.dispatch(encoder, group, *grid);
+        }
+        k_filter_v.dispatch(encoder, &scale.filter_v, scale.pixel_grid);
+        k_sigmas.dispatch(encoder, &scale.sigmas, scale.pixel_grid);
+        k_stats.dispatch(encoder, &scale.stats, scale.row_grid);
+        k_reduce.dispatch(encoder, &scale.reduce, [1, 1, 1]);
+    }
+
+    /// The storage buffer (usage includes COPY_SRC) holding the per-frame result
+    /// words, and how many u32: 8 per scale (see [`VifPlan::decode`]).
+    pub fn result(&self) -> (&wgpu::Buffer, usize) {
+        (&self.result, RESULT_WORDS)
+    }
+
+    /// Per-scale (num, den), equal bit for bit to `features::vif::compute_vif_num_den`.
+    /// Scales the plan does not compute (size 0), and words missing from a short
+    /// slice, give (0, 0).
+    pub fn decode(&self, words: &[u32]) -> [(f32, f32); 4] {
+        let mut out = [(0.0, 0.0); 4];
+        for (s, slot) in out.iter_mut().enumerate().take(self.scales.len()) {
+            if let Some(t) = words.get(s * PARTIAL_WORDS..(s + 1) * PARTIAL_WORDS) {
+                *slot = vif_finish(&partial_of(t));
+            }
+        }
+        out
+    }
+}
+
+/// A (lo, hi) pair as the i64 it holds.
+fn pair(lo: u32, hi: u32) -> i64 {
+    ((u64::from(hi) << 32) | u64::from(lo)) as i64
+}
+
+/// One 8-word record (row partial or scale total).
+fn partial_of(t: &[u32]) -> VifPartial {
+    VifPartial {
+        num_log: pair(t[0], t[1]),
+        den_log: pair(t[2], t[3]),
+        num_nonlog: pair(t[4], t[5]),
+        count: pair(t[6], t[7]),
+    }
+}
+
+/// The compared area of two planes and whether both hold it (the CPU's guard).
+fn extent(ref_y: &Plane, dist_y: &Plane) -> Option<(usize, usize)> {
+    let (w, h) = (ref_y.width.min(dist_y.width), ref_y.height.min(dist_y.height));
+    let ok = w > 0 && h > 0 && ref_y.data.len() >= ref_y.width * h && dist_y.data.len() >= dist_y.width * h;
+    ok.then_some((w, h))
+}
+
+/// A plan with its own input buffers, cached per size and option set for the
+/// convenience entry points.
+struct VifRun {
+    reference: wgpu::Buffer,
+    distorted: wgpu::Buffer,
+    staging: wgpu::Buffer,
+    plan: VifPlan,
+}
+
+/// Uploads the `w x h` top-left of `plane` with row pitch `w`.
+fn upload(ctx: &GpuContext, buffer: &wgpu::Buffer, plane: &Plane, (w, h): (usize, usize)) {
+    if plane.width == w {
+        upload_plane(ctx, buffer, plane, h);
+    } else {
+        let mut data = Vec::with_capacity(w * h);
+        for row in plane.data.chunks(plane.width).take(h) {
+            data.extend_from_slice(&row[..w]);
+        }
+        upload_plane(ctx, buffer, &Plane { width: w, height: h, data }, h);
+    }
+}
+
+/// Runs `f` on the cached run for this input, planes uploaded, under its lock.
+fn with_run<T>(
+    ctx: &GpuContext,
+    ref_y: &Plane,
+    dist_y: &Plane,
+    (w, h): (usize, usize),
+    bit_depth: u8,
+    gain_limit: f64,
+    f: impl FnOnce(&VifRun) -> Result<T, GpuError>,
+) -> Result<T, GpuError> {
+    let bit_depth = bit_depth.clamp(8, 16);
+    let dims = [w, h, usize::from(bit_depth), gain_limit.to_bits() as usize];
+    ctx.checked("vif", || {
+        let run = ctx.plan("vif", dims, || {
+            let bytes = plane_bytes(w, h);
+            let reference = storage(ctx, "vif.reference", bytes, usage::INPUT);
+            let distorted = storage(ctx, "vif.distorted", bytes, usage::INPUT);
+            let staging = storage(ctx, "vif.result.readback", (RESULT_WORDS * 4) as u64, usage::READBACK);
+            let plan = VifPlan::build(ctx, w, h, bit_depth, gain_limit, &reference, &distorted)?;
+            Ok(VifRun { reference, distorted, staging, plan })
+        })?;
+        let run: MutexGuard<VifRun> = run.lock().unwrap_or_else(PoisonError::into_inner);
+        upload(ctx, &run.reference, ref_y, (w, h));
+        upload(ctx, &run.distorted, dist_y, (w, h));
+        f(&run)
+    })
+}
+
+fn encoder(ctx: &GpuContext) -> wgpu::CommandEncoder {
+    ctx.device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("vif") })
+}
+
+/// Convenience for tests and the self-test: upload, encode, read back, decode.
+/// Equal bit for bit to `features::vif::compute_vif_num_den`.
+pub fn compute_vif_num_den(
+    ctx: &GpuContext,
+    ref_y: &Plane,
+    dist_y: &Plane,
+    bit_depth: u8,
+    gain_limit: f64,
+) -> Result<[(f32, f32); 4], GpuError> {
+    let Some(extent) = extent(ref_y, dist_y) else {
+        return Ok([(0.0, 0.0); 4]);
+    };
+    with_run(ctx, ref_y, dist_y, extent, bit_depth, gain_limit, |run| {
+        let mut enc = encoder(ctx);
+        run.plan.encode(ctx, &mut enc)?;
+        let (buffer, words) = run.plan.result();
+        let words = read_u32(ctx, enc, buffer, words, &run.staging, "vif.result.readback")?;
+        Ok(run.plan.decode(&words))
+    })
+}
+
+/// The intermediates of one scale as the GPU computed them (pass-level tests; the CPU
+/// side is `features::vif::VifScaleTrace`).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct GpuVifScaleTrace {
+    pub width: usize,
+    pub height: usize,
+    /// `vif_downsample`'s output for scales >= 1 (row-major `width x height`); empty
+    /// for scale 0, whose images are the input planes.
+    pub reference: Vec<u16>,
+    pub distorted: Vec<u16>,
+    /// `vif_sigmas`' output: σ1², σ2², σ12, each row-major `width x height`.
+    pub sigmas: [Vec<i32>; 3],
+    /// `vif_stats`' output, one per row.
+    pub partials: Vec<VifPartial>,
+}
+
+/// Every pass's output of [`compute_vif_num_den`], read back scale by scale (one
+/// submit per scale: slow, for tests), and the decoded result.
+pub fn vif_trace(
+    ctx: &GpuContext,
+    ref_y: &Plane,
+    dist_y: &Plane,
+    bit_depth: u8,
+    gain_limit: f64,
+) -> Result<(Vec<GpuVifScaleTrace>, [(f32, f32); 4]), GpuError> {
+    let Some(extent) = extent(ref_y, dist_y) else {
+        return Ok((Vec::new(), [(0.0, 0.0); 4]));
+    };
+    with_run(ctx, ref_y, dist_y, extent, bit_depth, gain_limit, |run| {
+        let plan = &run.plan;
+        let read = |enc: wgpu::CommandEncoder, buffer: &wgpu::Buffer, words: usize| {
+            let label = "vif.trace.readback";
+            let staging = ctx.buffer(label, (words * 4) as u64, usage::READBACK);
+            read_u32(ctx, enc, buffer, words, &staging, label)
+        };
+        let mut out = Vec::new();
+        for s in 0..plan.scales.len() {
+            // Scales 0..=s again (the sigma buffer is shared between scales).
+            let mut enc = encoder(ctx);
+            for t in 0..=s {
+                plan.encode_scale(&mut enc, t);
+            }
+            let scale = &plan.scales[s];
+            let (w, h) = (scale.width, scale.height);
+            let sig = read(enc, &plan.sigma, 3 * w * h)?;
+            let mut trace = GpuVifScaleTrace { width: w, height: h, ..Default::default() };
+            for (k, plane) in trace.sigmas.iter_mut().enumerate() {
+                *plane = sig.iter().skip(k).step_by(3).map(|&v| v as i32).collect();
+            }
+            if let Some((r, d)) = &scale.images {
+                let words = (scale.stride * h).div_ceil(2);
+                for (buffer, dst) in [(r, &mut trace.reference), (d, &mut trace.distorted)] {
+                    let packed = read(encoder(ctx), buffer, words)?;
+                    let samples: Vec<u16> = packed.iter().flat_map(|&v| [v as u16, (v >> 16) as u16]).collect();
+                    *dst = samples.chunks(scale.stride).take(h).flat_map(|row| row[..w].to_vec()).collect();
+                }
+            }
+            out.push(trace);
+        }
+        // Every scale's row partials, and the result, after one full frame.
+        let mut enc = encoder(ctx);
+        plan.encode(ctx, &mut enc)?;
+        let rows = read(enc, &plan.partials, plan.total_rows * PARTIAL_WORDS)?;
+        let mut records = rows.chunks_exact(PARTIAL_WORDS).map(partial_of);
+        for trace in out.iter_mut() {
+            trace.partials = records.by_ref().take(trace.height).collect();
+        }
+        let (buffer, words) = plan.result();
+        let result = read(encoder(ctx), buffer, words)?;
+        Ok((out, plan.decode(&result)))
+    })
+}
+
+/// `vif_stats` alone on given σ1², σ2², σ12 (`sigmas` interleaved, 3 per pixel,
+/// row-major `width x height`): one partial per row, the GPU twin of
+/// `features::vif::vif_stats` on each row. For testing the soft-f64 arithmetic on
+/// chosen inputs.
+pub fn vif_stats_rows(
+    ctx: &GpuContext,
+    width: usize,
+    height: usize,
+    sigmas: &[i32],
+    gain_limit: f64,
+) -> Result<Vec<VifPartial>, GpuError> {
+    if width == 0 || height == 0 {
+        return Ok(Vec::new());
+    }
+    if sigmas.len() < 3 * width * height {
+        return Err(GpuError::Device {
+            pass: VIF_STATS.name,
+            message: format!("{} sigma values for {width}x{height} pixels", sigmas.len()),
+        });
+    }
+    struct StatsRun {
+        params: wgpu::Buffer,
+        sigma: wgpu::Buffer,
+        partials: wgpu::Buffer,
+        staging: wgpu::Buffer,
+        group: wgpu::BindGroup,
+        grid: [u32; 3],
+        _log2: wgpu::Buffer,
+    }
+    let dims = [width, height, 0, 0];
+    ctx.checked(VIF_STATS.name, || {
+        let run = ctx.plan("vif_stats_rows", dims, || {
+            let bytes = (3 * width * height * 4) as u64;
+            let grid = ctx.grid("vif_stats", (width, height), bytes, [height, 1, 1])?;
+            let params = storage(ctx, "vif.stats.params", size_of::<VifParams>() as u64, usage::UNIFORM);
+            let sigma = storage(ctx, "vif.stats.sigma", bytes, usage::INPUT);
+            let part_bytes = (height * PARTIAL_WORDS * 4) as u64;
+            let partials = storage(ctx, "vif.stats.partials", part_bytes, usage::OUTPUT);
+            let staging = storage(ctx, "vif.stats.readback", part_bytes, usage::READBACK);
+            let log2 = storage(ctx, "vif.log2_table", 65536 * 2, usage::INPUT);
+            ctx.queue.write_buffer(&log2, 0, bytemuck::cast_slice(&vif_log2_table()[..]));
+            let group = ctx.kernel(&VIF_STATS)?.bind(ctx, &[&params, &sigma, &log2, &partials]);
+            Ok(StatsRun { params, sigma, partials, staging, group, grid, _log2: log2 })
+        })?;
+        let run: MutexGuard<StatsRun> = run.lock().unwrap_or_else(PoisonError::into_inner);
+        let gain = GainClamp::new(gain_limit);
+        let params = VifParams {
+            width: width as u32,
+            height: height as u32,
+            stride: width as u32,
+            gain_mode: gain.mode,
+            gain_lo: gain.limit.lo,
+            gain_hi: gain.limit.hi,
+            gain_sq_lo: gain.limit_sq.lo,
+            gain_sq_hi: gain.limit_sq.hi,
+            ..bytemuck::Zeroable::zeroed()
+        };
+        ctx.queue.write_buffer(&run.params, 0, bytemuck::bytes_of(&params));
+        ctx.queue.write_buffer(&run.sigma, 0, bytemuck::cast_slice(&sigmas[..3 * width * height]));
+        let mut enc = encoder(ctx);
+        ctx.kernel(&VIF_STATS)?.dispatch(&mut enc, &run.group, run.grid);
+        let words = read_u32(ctx, enc, &run.partials, height * PARTIAL_WORDS, &run.staging, "vif.stats.readback")?;
+        Ok(words.chunks_exact(PARTIAL_WORDS).map(partial_of).collect())
+    })
+}

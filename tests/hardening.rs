@@ -1,0 +1,216 @@
+//! Refusals of hostile or mistaken inputs, each with its message and exit code
+//! (docs/SECURITY.md): input bounds, the model-directory jail, regular files only;
+//! and memory that stays flat over a long clip streamed through a pipe.
+
+mod common;
+
+use std::io::Write;
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+
+const BIN: &str = env!("CARGO_BIN_EXE_tinyvmaf-gpu");
+
+fn run(args: &[&str], env: &[(&str, &Path)]) -> Output {
+    let mut cmd = Command::new(BIN);
+    cmd.args(args).env_remove("TINYVMAF_MODEL_DIR").env("PATH", "").env_remove("TINYVMAF_COSIGN");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.output().unwrap()
+}
+
+fn assert_refused(out: &Output, code: i32, needles: &[&str]) {
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(code), "{stderr}");
+    for n in needles {
+        assert!(stderr.contains(n), "stderr lacks {n:?}: {stderr}");
+    }
+}
+
+fn p(path: &Path) -> &str {
+    path.to_str().unwrap()
+}
+
+/// One 8-bit 4:2:0 frame of 16x8 is 192 bytes.
+const FRAME: usize = 16 * 8 * 3 / 2;
+
+#[test]
+fn raw_file_not_a_whole_number_of_frames_is_refused_unless_frame_count_says() {
+    let dir = tempfile::tempdir().unwrap();
+    let good = dir.path().join("good.yuv");
+    let odd = dir.path().join("odd.yuv");
+    std::fs::write(&good, vec![100u8; 3 * FRAME]).unwrap();
+    std::fs::write(&odd, vec![90u8; 3 * FRAME - 7]).unwrap();
+    let geometry = ["--width", "16", "--height", "8", "--pixel-format", "yuv420p"];
+    let mut args = vec!["score", "--quiet", "--backend", "cpu", "-r", p(&good), "-d", p(&odd)];
+    args.extend(geometry);
+    assert_refused(&run(&args, &[]), 3, &["odd.yuv", "569 bytes is not a whole number of 16x8 yuv420p frames (192 bytes each)"]);
+    // --frame-count 2 reads only whole frames: accepted.
+    args.extend(["--frame-count", "2"]);
+    let out = run(&args, &[]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+}
+
+#[test]
+fn manifest_line_over_the_limit_is_refused_before_scoring() {
+    let dir = tempfile::tempdir().unwrap();
+    let manifest = dir.path().join("m.csv");
+    let long = "x".repeat(tinyvmaf_gpu::batch::manifest::MAX_LINE_BYTES + 1);
+    std::fs::write(&manifest, format!("reference,distorted\n{long},b.y4m\n")).unwrap();
+    let results = dir.path().join("r.jsonl");
+    let out = run(&["batch", p(&manifest), "-o", p(&results), "--quiet", "--backend", "cpu"], &[]);
+    assert_refused(&out, 51, &["m.csv:2", "line longer than 65536 bytes"]);
+    assert!(!results.exists() || std::fs::read(&results).unwrap().is_empty(), "nothing was scored");
+}
+
+#[test]
+fn registry_over_one_mebibyte_is_refused_without_reading_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let big = dir.path().join("registry.json");
+    let file = std::fs::File::create(&big).unwrap();
+    file.set_len((1 << 20) + 1).unwrap();
+    assert_refused(&run(&["registry", "check", p(&big)], &[]), 4, &["registry.json is 1048577 bytes, over the 1048576-byte limit"]);
+}
+
+/// `<root>/models` (the jail) and `<root>/models-evil` (a sibling whose name starts
+/// with the jail's), each holding a copy of the shipped registry.
+fn jail() -> (tempfile::TempDir, std::path::PathBuf, std::path::PathBuf) {
+    let root = tempfile::tempdir().unwrap();
+    let (models, evil) = (root.path().join("models"), root.path().join("models-evil"));
+    let registry = std::fs::read(common::manifest_dir().join("model/tiny/registry.json")).unwrap();
+    for d in [&models, &evil] {
+        std::fs::create_dir_all(d).unwrap();
+        std::fs::write(d.join("registry.json"), &registry).unwrap();
+    }
+    (root, models, evil)
+}
+
+#[test]
+fn registry_path_must_resolve_inside_the_model_dir() {
+    let (_root, models, evil) = jail();
+    let env = [("TINYVMAF_MODEL_DIR", models.as_path())];
+    let inside = run(&["registry", "check", p(&models.join("registry.json"))], &env);
+    assert!(inside.status.success(), "{}", String::from_utf8_lossy(&inside.stderr));
+    // Sibling-prefix trick.
+    let out = run(&["registry", "check", p(&evil.join("registry.json"))], &env);
+    assert_refused(&out, 4, &["outside TINYVMAF_MODEL_DIR"]);
+    // `..` out of the jail.
+    let dotdot = models.join("../models-evil/registry.json");
+    assert_refused(&run(&["registry", "check", p(&dotdot)], &env), 4, &["outside TINYVMAF_MODEL_DIR"]);
+    // A symlink inside the jail pointing out of it.
+    #[cfg(unix)]
+    {
+        let link = models.join("link.json");
+        std::os::unix::fs::symlink(evil.join("registry.json"), &link).unwrap();
+        assert_refused(&run(&["registry", "check", p(&link)], &env), 4, &["link.json", "outside TINYVMAF_MODEL_DIR"]);
+    }
+}
+
+#[cfg(unix)]
+fn mkfifo(path: &Path) {
+    let status = Command::new("mkfifo").arg(path).status().unwrap();
+    assert!(status.success());
+}
+
+#[cfg(unix)]
+#[test]
+fn registry_and_bundle_must_be_regular_files() {
+    let (_root, models, _evil) = jail();
+    let fifo = models.join("fifo.json");
+    mkfifo(&fifo);
+    // A FIFO would block the read forever: refused from its type, never opened.
+    assert_refused(&run(&["registry", "check", p(&fifo)], &[]), 4, &["fifo.json", "not a regular file (a FIFO)"]);
+    assert_refused(&run(&["registry", "check", p(&models)], &[]), 4, &["not a regular file (a directory)"]);
+    mkfifo(&models.join("vmaf_v0.6.1.onnx.sigstore.json"));
+    let out = run(&["models", "verify", "vmaf_v0.6.1", "--verifier", "builtin", "--model-dir", p(&models)], &[]);
+    assert_refused(&out, 22, &["not a regular file (a FIFO)"]);
+}
+
+#[test]
+fn bundle_and_trusted_root_must_resolve_inside_the_model_dir() {
+    let (_root, models, evil) = jail();
+    let bundle = common::manifest_dir().join("tests/data/sigstore/cosign-v3-blob.sigstore.json");
+    std::fs::copy(&bundle, evil.join("vmaf_v0.6.1.onnx.sigstore.json")).unwrap();
+    let env = [("TINYVMAF_MODEL_DIR", models.as_path())];
+    // --model-dir outside the jail.
+    let out = run(&["models", "verify", "vmaf_v0.6.1", "--verifier", "builtin", "--model-dir", p(&evil)], &env);
+    assert_refused(&out, 28, &["Sigstore bundle", "outside TINYVMAF_MODEL_DIR"]);
+    // A bundle symlinked out of the jail.
+    #[cfg(unix)]
+    {
+        std::os::unix::fs::symlink(evil.join("vmaf_v0.6.1.onnx.sigstore.json"), models.join("vmaf_v0.6.1.onnx.sigstore.json"))
+            .unwrap();
+        let out = run(&["models", "verify", "vmaf_v0.6.1", "--verifier", "builtin", "--model-dir", p(&models)], &env);
+        assert_refused(&out, 28, &["outside TINYVMAF_MODEL_DIR"]);
+        std::fs::remove_file(models.join("vmaf_v0.6.1.onnx.sigstore.json")).unwrap();
+    }
+    // A trusted root outside the jail (the bundle inside it).
+    std::fs::copy(&bundle, models.join("vmaf_v0.6.1.onnx.sigstore.json")).unwrap();
+    let root_file = evil.join("trusted_root.json");
+    std::fs::write(&root_file, "{}").unwrap();
+    let out = run(
+        &["models", "verify", "vmaf_v0.6.1", "--verifier", "builtin", "--model-dir", p(&models), "--trusted-root", p(&root_file)],
+        &env,
+    );
+    assert_refused(&out, 28, &["trusted root", "outside TINYVMAF_MODEL_DIR"]);
+}
+
+/// Peak resident memory (VmHWM, KiB) of a running process.
+#[cfg(target_os = "linux")]
+fn peak_rss_kib(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    let line = status.lines().find(|l| l.starts_with("VmHWM:")).unwrap();
+    line.split_whitespace().nth(1).unwrap().parse().unwrap()
+}
+
+/// A long clip streamed through two pipes (the reference on standard input, the
+/// distorted through a FIFO) is scored with memory that does not grow with the frame
+/// count: the peak after 60 frames and after 600 frames differ by less than 8 MiB
+/// (per-frame results, ~100 bytes a frame, are all that accumulates).
+#[cfg(target_os = "linux")]
+#[test]
+fn memory_stays_flat_over_a_long_piped_clip() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("dist.y4m");
+    mkfifo(&fifo);
+    let (w, h) = (320usize, 180usize);
+    let header = format!("YUV4MPEG2 W{w} H{h} F25:1 Ip A1:1 C420jpeg\n");
+    let frame = |t: usize, offset: u8| {
+        let mut f = b"FRAME\n".to_vec();
+        f.extend((0..w * h).map(|i| ((i % w + i / w + 3 * t) % 200) as u8 + offset));
+        f.extend(std::iter::repeat_n(128u8, 2 * (w / 2) * (h / 2)));
+        f
+    };
+    let mut child = Command::new(BIN)
+        .args(["score", "--quiet", "--backend", "cpu", "--threads", "2", "-r", "-", "-d", p(&fifo), "-o"])
+        .arg(dir.path().join("log.json"))
+        .stdin(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // The scorer opens the reference (reading its header) before the distorted FIFO,
+    // and opening a FIFO for writing waits for its reader: header first.
+    let mut reference = child.stdin.take().unwrap();
+    reference.write_all(header.as_bytes()).unwrap();
+    let mut distorted = std::fs::OpenOptions::new().write(true).open(&fifo).unwrap();
+    distorted.write_all(header.as_bytes()).unwrap();
+    let mut peaks = Vec::new();
+    for t in 0..600 {
+        reference.write_all(&frame(t, 0)).unwrap();
+        distorted.write_all(&frame(t, 5)).unwrap();
+        if t == 59 || t == 599 {
+            // Let the scorer catch up with what was written (pipes hold ~64 KiB).
+            std::thread::sleep(std::time::Duration::from_millis(500));
+            peaks.push(peak_rss_kib(child.id()));
+        }
+    }
+    drop(reference);
+    drop(distorted);
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let log: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(dir.path().join("log.json")).unwrap()).unwrap();
+    assert_eq!(log["frames"].as_array().unwrap().len(), 600);
+    let growth = peaks[1].saturating_sub(peaks[0]);
+    eprintln!("peak RSS after 60 frames {} KiB, after 600 frames {} KiB (+{growth} KiB)", peaks[0], peaks[1]);
+    assert!(growth < 8 * 1024, "peak RSS grew by {growth} KiB between frame 60 and frame 600");
+}
