@@ -11,40 +11,7 @@
 // rounding add is −2^31 (`ADM_S123_FLT_ADD`), and `>> 32` of the i64 is its high
 // word as i32.
 
-struct AdmParams {
-    width: u32,
-    height: u32,
-    src_width: u32,
-    src_height: u32,
-    src_stride: u32,
-    scale: u32,
-    dwt_v_add: u32,
-    dwt_v_shift: u32,
-    dwt_h_add: u32,
-    dwt_h_shift: u32,
-    filt_top: u32,
-    filt_bottom: u32,
-    filt_left: u32,
-    filt_right: u32,
-    score_top: u32,
-    score_bottom: u32,
-    score_left: u32,
-    score_right: u32,
-    gain_limit: i32,
-    rf_h: u32,
-    rf_v: u32,
-    rf_d: u32,
-    den_sq: u32,
-    den_cub: u32,
-    den_row: u32,
-    cm_cub_hv: u32,
-    cm_cub_d: u32,
-    cm_row: u32,
-    result_offset: u32,
-    _pad0: u32,
-    _pad1: u32,
-    _pad2: u32,
-}
+// `AdmParams`: shaders/common.wgsl.
 
 @group(0) @binding(0) var<uniform> params: AdmParams;
 @group(0) @binding(1) var<storage, read> a_in: array<i32>;

@@ -198,3 +198,87 @@ fn half_round_u32(s: u32) -> u32 {
     }
     return 1u << (s - 1u);
 }
+
+// The params structs of the pass families, each the twin of a `#[repr(C)]` struct in
+// src/gpu (`tests/gpu_shaders.rs` checks sizes and offsets). Declared once here,
+// where every pass sees them.
+
+struct MotionParams {
+    width: u32,
+    height: u32,
+    prev_stride: u32,
+    cur_stride: u32,
+    shift: u32,
+    _pad0: u32,
+    _pad1: u32,
+    _pad2: u32,
+}
+
+struct PsnrParams {
+    width: u32,
+    height: u32,
+    a_stride: u32,
+    b_stride: u32,
+}
+
+struct VifParams {
+    width: u32,
+    height: u32,
+    stride: u32,
+    scale: u32,
+    taps_offset: u32,
+    taps_len: u32,
+    shift_mu: u32,
+    shift_sq: u32,
+    narrow: u32,
+    row_offset: u32,
+    out_width: u32,
+    out_height: u32,
+    out_stride: u32,
+    down_taps_offset: u32,
+    down_taps_len: u32,
+    down_shift: u32,
+    gain_mode: u32,
+    gain_lo: u32,
+    gain_hi: u32,
+    gain_sq_lo: u32,
+    gain_sq_hi: u32,
+    _pad0: u32,
+    _pad1: u32,
+    _pad2: u32,
+}
+
+struct AdmParams {
+    width: u32,
+    height: u32,
+    src_width: u32,
+    src_height: u32,
+    src_stride: u32,
+    scale: u32,
+    dwt_v_add: u32,
+    dwt_v_shift: u32,
+    dwt_h_add: u32,
+    dwt_h_shift: u32,
+    filt_top: u32,
+    filt_bottom: u32,
+    filt_left: u32,
+    filt_right: u32,
+    score_top: u32,
+    score_bottom: u32,
+    score_left: u32,
+    score_right: u32,
+    gain_limit: i32,
+    rf_h: u32,
+    rf_v: u32,
+    rf_d: u32,
+    den_sq: u32,
+    den_cub: u32,
+    den_row: u32,
+    cm_cub_hv: u32,
+    cm_cub_d: u32,
+    cm_row: u32,
+    result_offset: u32,
+    _pad0: u32,
+    _pad1: u32,
+    _pad2: u32,
+}

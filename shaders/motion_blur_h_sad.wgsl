@@ -16,16 +16,7 @@
 //   and the sum modulo 2^32 does not depend on the order of additions, so the result
 //   is identical in every case. The u64 frame sum is taken on the CPU.
 
-struct MotionParams {
-    width: u32,
-    height: u32,
-    prev_stride: u32,
-    cur_stride: u32,
-    shift: u32,
-    _pad0: u32,
-    _pad1: u32,
-    _pad2: u32,
-}
+// `MotionParams`: shaders/common.wgsl.
 
 @group(0) @binding(0) var<uniform> params: MotionParams;
 @group(0) @binding(1) var<storage, read> blur_v: array<i32>;

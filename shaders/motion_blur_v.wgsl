@@ -13,16 +13,7 @@
 //   (2^16·H + L + 2^(s-1)) >> s = (H << (16 - s)) + ((L + 2^(s-1)) >> s), exactly
 //   the CPU twin's i64 result.
 
-struct MotionParams {
-    width: u32,
-    height: u32,
-    prev_stride: u32,
-    cur_stride: u32,
-    shift: u32,
-    _pad0: u32,
-    _pad1: u32,
-    _pad2: u32,
-}
+// `MotionParams`: shaders/common.wgsl.
 
 @group(0) @binding(0) var<uniform> params: MotionParams;
 @group(0) @binding(1) var<storage, read> prev: array<u32>;

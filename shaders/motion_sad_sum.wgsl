@@ -5,16 +5,7 @@
 // 32-bit arithmetic: every partial is a (lo, hi) pair added with carry (`add_u64`), exact
 // below 2^64; the true sum is below h · 2^32 ≤ 2^46 for h ≤ 16384.
 
-struct MotionParams {
-    width: u32,
-    height: u32,
-    prev_stride: u32,
-    cur_stride: u32,
-    shift: u32,
-    _pad0: u32,
-    _pad1: u32,
-    _pad2: u32,
-}
+// `MotionParams`: shaders/common.wgsl.
 
 @group(0) @binding(0) var<uniform> params: MotionParams;
 @group(0) @binding(1) var<storage, read> row_sad: array<u32>;

@@ -8,12 +8,7 @@
 // partial is a (lo, hi) pair added with carry (`add_u64`), exact below 2^64, so each
 // row's pair is exactly the CPU twin's u64 row sum.
 
-struct PsnrParams {
-    width: u32,
-    height: u32,
-    a_stride: u32,
-    b_stride: u32,
-}
+// `PsnrParams`: shaders/common.wgsl.
 
 @group(0) @binding(0) var<uniform> params: PsnrParams;
 @group(0) @binding(1) var<storage, read> a: array<u32>;

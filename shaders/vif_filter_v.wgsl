@@ -24,32 +24,7 @@
 //   The CPU folds symmetric taps with wrapping u32 arithmetic; the unfolded sums here
 //   are the same values (both equal the exact sum, which fits).
 
-struct VifParams {
-    width: u32,
-    height: u32,
-    stride: u32,
-    scale: u32,
-    taps_offset: u32,
-    taps_len: u32,
-    shift_mu: u32,
-    shift_sq: u32,
-    narrow: u32,
-    row_offset: u32,
-    out_width: u32,
-    out_height: u32,
-    out_stride: u32,
-    down_taps_offset: u32,
-    down_taps_len: u32,
-    down_shift: u32,
-    gain_mode: u32,
-    gain_lo: u32,
-    gain_hi: u32,
-    gain_sq_lo: u32,
-    gain_sq_hi: u32,
-    _pad0: u32,
-    _pad1: u32,
-    _pad2: u32,
-}
+// `VifParams`: shaders/common.wgsl.
 
 @group(0) @binding(0) var<uniform> params: VifParams;
 @group(0) @binding(1) var<storage, read> ref_img: array<u32>;

@@ -16,3 +16,6 @@ pub mod pooling;
 pub mod score;
 pub mod registry;
 pub mod verify;
+
+#[cfg(test)]
+mod test_rng;

@@ -5,37 +5,16 @@
 //! [`AdmPlan`] interface with caller-owned buffers; and frames of oracle clips.
 //! Without an adapter these tests print why and pass, unless TINYVMAF_REQUIRE_GPU=1.
 
-use std::sync::OnceLock;
 
 use tinyvmaf_gpu::features::{self, adm as cpu};
 use tinyvmaf_gpu::gpu::adm::{self as gpu_adm, AdmPlan, RESULT_WORDS};
 use tinyvmaf_gpu::gpu::wide::ANGLE_BOUNDARY_CASES;
-use tinyvmaf_gpu::gpu::{DeviceOptions, GpuContext, GpuError};
+use tinyvmaf_gpu::gpu::{GpuContext, GpuError};
 use tinyvmaf_gpu::io::{FrameSource, Plane, Y4mReader};
 
 mod common;
 
-fn ctx(what: &str) -> Option<&'static GpuContext> {
-    static CTX: OnceLock<Result<GpuContext, String>> = OnceLock::new();
-    let ctx = CTX.get_or_init(|| GpuContext::new(&DeviceOptions::default()).map_err(|e| e.to_string()));
-    common::or_skip(what, ctx.as_ref())
-}
-
-/// SplitMix64: a fixed-seed generator, no dependency.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-}
+use common::{Rng, shared_ctx as ctx};
 
 #[derive(Clone, Copy, Debug)]
 enum Fill {

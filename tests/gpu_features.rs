@@ -3,7 +3,6 @@
 //! samples above the bit depth); tier 2 the raw motion of every frame of oracle clips.
 //! Without an adapter these tests print why and pass, unless TINYVMAF_REQUIRE_GPU=1.
 
-use std::sync::OnceLock;
 
 use tinyvmaf_gpu::features::{self, motion as cpu};
 use tinyvmaf_gpu::gpu::{self, DeviceOptions, GpuContext};
@@ -11,25 +10,7 @@ use tinyvmaf_gpu::io::{ChromaFormat, Frame, FrameSource, Plane, VideoInfo, Y4mRe
 
 mod common;
 
-/// One context for the whole binary (tests run on several threads and share it).
-fn ctx(what: &str) -> Option<&'static GpuContext> {
-    static CTX: OnceLock<Result<GpuContext, String>> = OnceLock::new();
-    let ctx = CTX.get_or_init(|| GpuContext::new(&DeviceOptions::default()).map_err(|e| e.to_string()));
-    common::or_skip(what, ctx.as_ref())
-}
-
-/// SplitMix64: a fixed-seed generator, no dependency.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-}
+use common::{Rng, shared_ctx as ctx};
 
 #[derive(Clone, Copy, Debug)]
 enum Fill {

@@ -214,3 +214,29 @@ fn memory_stays_flat_over_a_long_piped_clip() {
     eprintln!("peak RSS after 60 frames {} KiB, after 600 frames {} KiB (+{growth} KiB)", peaks[0], peaks[1]);
     assert!(growth < 8 * 1024, "peak RSS grew by {growth} KiB between frame 60 and frame 600");
 }
+
+#[test]
+fn y4m_header_line_over_the_limit_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let long = dir.path().join("long.y4m");
+    // A header that never ends: refused at 4096 bytes, not read to the end.
+    let mut header = b"YUV4MPEG2 W16 H8 C420jpeg X".to_vec();
+    header.extend(std::iter::repeat_n(b'a', 1 << 20));
+    std::fs::write(&long, &header).unwrap();
+    let out = run(&["score", "--quiet", "--backend", "cpu", "-r", p(&long), "-d", p(&long)], &[]);
+    assert_refused(&out, 3, &["long.y4m", "4096"]);
+}
+
+#[test]
+fn onnx_file_over_the_cap_is_refused_from_its_size() {
+    let dir = tempfile::tempdir().unwrap();
+    for entry in std::fs::read_dir(common::manifest_dir().join("model/tiny")).unwrap() {
+        let path = entry.unwrap().path();
+        std::fs::copy(&path, dir.path().join(path.file_name().unwrap())).unwrap();
+    }
+    // A sparse file one byte over 64 MiB: refused from its size, never read or hashed.
+    let onnx = std::fs::OpenOptions::new().write(true).open(dir.path().join("smoke_v0.onnx")).unwrap();
+    onnx.set_len((64 << 20) + 1).unwrap();
+    let out = run(&["registry", "check", "--files", p(&dir.path().join("registry.json"))], &[]);
+    assert_refused(&out, 4, &["smoke_v0.onnx is 67108865 bytes, over the 67108864-byte limit"]);
+}

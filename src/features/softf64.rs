@@ -389,42 +389,7 @@ mod tests {
     use crate::features::tables::{VIF_EPS, VIF_SIGMA_NSQ};
     use crate::features::vif::vif_gain_terms as native_gain_terms;
 
-    /// SplitMix64.
-    struct Rng(u64);
-
-    impl Rng {
-        fn next(&mut self) -> u64 {
-            self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-            let mut z = self.0;
-            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-            z ^ (z >> 31)
-        }
-        fn below(&mut self, n: u64) -> u64 {
-            self.next() % n
-        }
-        /// A positive normal double with a random significand and an exponent in
-        /// `lo..=hi` (unbiased).
-        fn double(&mut self, lo: i32, hi: i32) -> f64 {
-            let e = lo + self.below((hi - lo + 1) as u64) as i32;
-            let m = self.next() & ((1u64 << 52) - 1);
-            // Some significands with few bits set: exact results and ties.
-            let m = match self.below(4) {
-                0 => m & !((1u64 << self.below(52)) - 1),
-                _ => m,
-            };
-            f64::from_bits(((e + 1023) as u64) << 52 | m)
-        }
-        /// An integer of `bits` significant bits.
-        fn int_bits(&mut self, bits: u32) -> u64 {
-            (1u64 << (bits - 1)) | (self.next() & ((1u64 << (bits - 1)) - 1))
-        }
-        /// An integer of `lo..=hi` significant bits.
-        fn int_of(&mut self, lo: u32, hi: u32) -> u64 {
-            let bits = lo + self.below(u64::from(hi - lo + 1)) as u32;
-            self.int_bits(bits)
-        }
-    }
+    use crate::test_rng::Rng;
 
     fn same(op: &str, a: f64, b: f64, soft: W64, native: f64) {
         assert_eq!(

@@ -269,28 +269,7 @@ mod tests {
     use crate::features::adm::adm_angle_flag as native_angle_flag;
     use crate::features::tables::ADM_DIV_LOOKUP;
 
-    /// SplitMix64: fixed seeds, no dependency.
-    struct Rng(u64);
-    impl Rng {
-        fn next(&mut self) -> u64 {
-            self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-            let mut z = self.0;
-            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-            z ^ (z >> 31)
-        }
-        /// A value with a random number of significant bits (so that small, large and
-        /// boundary magnitudes are all common), random sign.
-        fn wide(&mut self) -> u64 {
-            let bits = self.next() % 65;
-            let v = if bits == 64 { self.next() } else { self.next() & ((1u64 << bits) - 1) };
-            match self.next() % 8 {
-                0 => v | (1u64 << 63),
-                1 => u64::MAX - (v & 0xff),
-                _ => v,
-            }
-        }
-    }
+    use crate::test_rng::Rng;
 
     fn w(v: u64) -> W64 {
         [v as u32, (v >> 32) as u32]

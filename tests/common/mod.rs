@@ -63,3 +63,28 @@ pub fn oracle_frames(oracle: &Path, name: &str) -> Vec<serde_json::Map<String, s
     let log: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
     log["frames"].as_array().unwrap().iter().map(|f| f["metrics"].as_object().unwrap().clone()).collect()
 }
+
+/// One GPU context for a whole test binary (tests run on several threads and share
+/// it), or `None` after [`or_skip`]'s message when there is no adapter.
+pub fn shared_ctx(what: &str) -> Option<&'static tinyvmaf_gpu::gpu::GpuContext> {
+    use tinyvmaf_gpu::gpu::{DeviceOptions, GpuContext};
+    static CTX: std::sync::OnceLock<Result<GpuContext, String>> = std::sync::OnceLock::new();
+    let ctx = CTX.get_or_init(|| GpuContext::new(&DeviceOptions::default()).map_err(|e| e.to_string()));
+    or_skip(what, ctx.as_ref())
+}
+
+/// SplitMix64: a fixed-seed generator, no dependency.
+pub struct Rng(pub u64);
+
+impl Rng {
+    pub fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+    pub fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+}
