@@ -30,13 +30,13 @@
 //! model's 1); for others [`AdmPlan::new`] returns [`GpuError::Unsupported`] and the
 //! caller uses the CPU.
 
-use std::sync::{Arc, MutexGuard, PoisonError};
+use std::sync::Arc;
 
 use super::GpuError;
 use super::device::GpuContext;
 use super::pipelines::{
-    ADM_CM, ADM_CM_THR, ADM_CSF, ADM_CSF_DEN, ADM_DECOUPLE, ADM_DWT_S0, ADM_DWT_S123, Kernel, WORKGROUP_SIZE,
-    plane_bytes, upload_plane, usage,
+    self, ADM_CM, ADM_CM_THR, ADM_CSF, ADM_CSF_DEN, ADM_DECOUPLE, ADM_DWT_S0, ADM_DWT_S123, Kernel, WORKGROUP_SIZE,
+    Standalone, plane_bytes, usage,
 };
 use super::readback::read_u32;
 use super::wide::cos_sq_parts;
@@ -44,6 +44,7 @@ use crate::features::adm::{
     self as cpu, AdmTrace, adm_band_sizes, adm_shifts, adm_trace_mask, region_filter, region_score,
 };
 use crate::features::tables::*;
+use crate::features::motion::motion_extent as extent;
 use crate::io::Plane;
 
 /// `AdmParams` in every `shaders/adm_*.wgsl`: one per scale, written once per plan.
@@ -199,17 +200,6 @@ fn params_for(scale: usize, band: (usize, usize), src: (usize, usize), bit_depth
     }
 }
 
-/// A buffer owned by one plan (not pooled: two plans of one size, e.g. two frames in
-/// flight, must not share intermediates).
-fn new_buffer(ctx: &GpuContext, label: &'static str, bytes: u64, usage: wgpu::BufferUsages) -> wgpu::Buffer {
-    ctx.device.create_buffer(&wgpu::BufferDescriptor {
-        label: Some(label),
-        size: bytes.max(4).next_multiple_of(4),
-        usage,
-        mapped_at_creation: false,
-    })
-}
-
 /// Intermediates: storage, readable back by the pass-level tests.
 const SCRATCH: wgpu::BufferUsages = usage::OUTPUT.union(wgpu::BufferUsages::COPY_DST);
 
@@ -248,7 +238,7 @@ impl AdmPlan {
     ) -> Result<AdmPlan, GpuError> {
         let gain = gain_as_i32(gain_limit)?;
         let bit_depth = bit_depth.clamp(8, 16);
-        let totals = new_buffer(ctx, "adm.totals", (RESULT_WORDS * 4) as u64, SCRATCH);
+        let totals = ctx.buffer("adm.totals", (RESULT_WORDS * 4) as u64, SCRATCH);
         let mut plan =
             AdmPlan { bands: None, totals, ref_bands: Vec::new(), dis_bands: Vec::new(), scratch: Vec::new(), dispatches: Vec::new() };
         if width == 0 || height == 0 {
@@ -280,13 +270,13 @@ impl AdmPlan {
         }
         for &(bw, bh) in &sizes {
             let bytes = (bw * bh) as u64 * 16;
-            plan.ref_bands.push(new_buffer(ctx, "adm.ref_bands", bytes, SCRATCH));
-            plan.dis_bands.push(new_buffer(ctx, "adm.dis_bands", bytes, SCRATCH));
+            plan.ref_bands.push(ctx.buffer("adm.ref_bands", bytes, SCRATCH));
+            plan.dis_bands.push(ctx.buffer("adm.dis_bands", bytes, SCRATCH));
         }
         for label in ["adm.r", "adm.a", "adm.csf_a", "adm.csf_f"] {
-            plan.scratch.push(new_buffer(ctx, label, 12 * n0, SCRATCH));
+            plan.scratch.push(ctx.buffer(label, 12 * n0, SCRATCH));
         }
-        plan.scratch.push(new_buffer(ctx, "adm.thr", 4 * n0, SCRATCH));
+        plan.scratch.push(ctx.buffer("adm.thr", 4 * n0, SCRATCH));
         let [r, a, csf_a, csf_f, thr] = [0, 1, 2, 3, 4].map(|i| &plan.scratch[i]);
         let dwt_s0 = ctx.kernel(&ADM_DWT_S0)?;
         let dwt_s123 = ctx.kernel(&ADM_DWT_S123)?;
@@ -297,7 +287,7 @@ impl AdmPlan {
         let cm = ctx.kernel(&ADM_CM)?;
         let mut dispatches = Vec::with_capacity(28);
         for (s, (p, band_grid, filt_grid, score_grid, rows_grid)) in scales.into_iter().enumerate() {
-            let params = new_buffer(ctx, "adm.params", size_of::<AdmParams>() as u64, usage::UNIFORM);
+            let params = ctx.buffer("adm.params", size_of::<AdmParams>() as u64, usage::UNIFORM);
             ctx.queue.write_buffer(&params, 0, bytemuck::bytes_of(&p));
             let (rb, db) = (&plan.ref_bands[s], &plan.dis_bands[s]);
             let mut push = |kernel: &Arc<Kernel>, buffers: &[&wgpu::Buffer], grid: [u32; 3]| {
@@ -372,32 +362,7 @@ impl AdmPlan {
     }
 }
 
-/// A plan with its own input and staging buffers, for [`compute_adm_num_den`].
-struct Standalone {
-    reference: wgpu::Buffer,
-    distorted: wgpu::Buffer,
-    staging: wgpu::Buffer,
-    plan: AdmPlan,
-}
-
-/// The common area of two planes (as the CPU takes it), or `None` where the CPU
-/// returns zeros (an empty area, planes shorter than their size).
-fn extent(ref_y: &Plane, dist_y: &Plane) -> Option<(usize, usize)> {
-    let (w, h) = (ref_y.width.min(dist_y.width), ref_y.height.min(dist_y.height));
-    let short = ref_y.data.len() < ref_y.width * h || dist_y.data.len() < dist_y.width * h;
-    (w > 0 && h > 0 && !short).then_some((w, h))
-}
-
-/// `plane` cropped to `w x h` with pitch `w` (borrowed when it already is).
-fn tight(plane: &Plane, w: usize, h: usize) -> std::borrow::Cow<'_, Plane> {
-    if plane.width == w {
-        return std::borrow::Cow::Borrowed(plane);
-    }
-    let data = (0..h).flat_map(|y| plane.data[y * plane.width..y * plane.width + w].iter().copied()).collect();
-    std::borrow::Cow::Owned(Plane { width: w, height: h, data })
-}
-
-/// Runs `f` on the cached standalone plan of this size and option set, its inputs uploaded.
+/// Runs `f` on the cached plan bound to its own planes, planes uploaded, under its lock.
 fn with_standalone<T>(
     ctx: &GpuContext,
     ref_y: &Plane,
@@ -405,23 +370,13 @@ fn with_standalone<T>(
     (w, h): (usize, usize),
     bit_depth: u8,
     gain_limit: f64,
-    f: impl FnOnce(&Standalone) -> Result<T, GpuError>,
+    f: impl FnOnce(&Standalone<AdmPlan>) -> Result<T, GpuError>,
 ) -> Result<T, GpuError> {
     let bit_depth = bit_depth.clamp(8, 16);
-    let dims = [w, h, usize::from(bit_depth), gain_limit.to_bits() as usize];
-    ctx.checked("adm", || {
-        let cached = ctx.plan("adm", dims, || {
-            let reference = new_buffer(ctx, "adm.reference", plane_bytes(w, h), usage::INPUT);
-            let distorted = new_buffer(ctx, "adm.distorted", plane_bytes(w, h), usage::INPUT);
-            let staging = new_buffer(ctx, "adm.totals.readback", (RESULT_WORDS * 4) as u64, usage::READBACK);
-            let plan = AdmPlan::new(ctx, w, h, bit_depth, gain_limit, &reference, &distorted)?;
-            Ok(Standalone { reference, distorted, staging, plan })
-        })?;
-        let run: MutexGuard<Standalone> = cached.lock().unwrap_or_else(PoisonError::into_inner);
-        upload_plane(ctx, &run.reference, &tight(ref_y, w, h), h);
-        upload_plane(ctx, &run.distorted, &tight(dist_y, w, h), h);
-        f(&run)
-    })
+    let options = [usize::from(bit_depth), gain_limit.to_bits() as usize];
+    pipelines::with_standalone(ctx, "adm", ref_y, dist_y, (w, h), options, RESULT_WORDS, |r, d| {
+        AdmPlan::new(ctx, w, h, bit_depth, gain_limit, r, d)
+    }, f)
 }
 
 /// Convenience for tests and the self-test: upload, encode, read back, decode.
@@ -459,7 +414,7 @@ pub fn compute_adm(
 
 /// Reads the first `words` u32 of `buffer` after everything submitted so far.
 fn read_words(ctx: &GpuContext, buffer: &wgpu::Buffer, words: usize) -> Result<Vec<u32>, GpuError> {
-    let staging = new_buffer(ctx, "adm.trace.readback", (words * 4) as u64, usage::READBACK);
+    let staging = ctx.buffer("adm.trace.readback", (words * 4) as u64, usage::READBACK);
     let encoder = ctx.device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("adm.trace") });
     read_u32(ctx, encoder, buffer, words, &staging, "adm.trace.readback")
 }
@@ -539,18 +494,18 @@ pub fn adm_decouple_bands(
     }
     ctx.checked("adm_decouple", || {
         let p = params_for(scale.min(3), (w, h), (w, h), 8, gain);
-        let params = new_buffer(ctx, "adm.params", size_of::<AdmParams>() as u64, usage::UNIFORM);
+        let params = ctx.buffer("adm.params", size_of::<AdmParams>() as u64, usage::UNIFORM);
         ctx.queue.write_buffer(&params, 0, bytemuck::bytes_of(&p));
         let upload = |hvd: &[Vec<i32>; 3]| {
-            let buffer = new_buffer(ctx, "adm.bands", (16 * n) as u64, SCRATCH);
+            let buffer = ctx.buffer("adm.bands", (16 * n) as u64, SCRATCH);
             for (b, plane) in hvd.iter().enumerate() {
                 ctx.queue.write_buffer(&buffer, (4 * n * (b + 1)) as u64, bytemuck::cast_slice(&plane[..n]));
             }
             buffer
         };
         let (rb, db) = (upload(o), upload(t));
-        let r = new_buffer(ctx, "adm.r", (12 * n) as u64, SCRATCH);
-        let a = new_buffer(ctx, "adm.a", (12 * n) as u64, SCRATCH);
+        let r = ctx.buffer("adm.r", (12 * n) as u64, SCRATCH);
+        let a = ctx.buffer("adm.a", (12 * n) as u64, SCRATCH);
         let wg = WORKGROUP_SIZE as usize;
         let fw = (p.filt_right - p.filt_left) as usize;
         let fh = (p.filt_bottom - p.filt_top) as usize;

@@ -498,3 +498,54 @@ pub(crate) mod usage {
     pub const OUTPUT: U = U::STORAGE.union(U::COPY_SRC);
     pub const READBACK: U = U::MAP_READ.union(U::COPY_DST);
 }
+
+/// A plan with its own two input planes and a readback buffer, cached per frame size
+/// and options: what each feature's one-call functions (tests, spot checks) run on.
+/// The frame engine binds plans to its own planes instead.
+pub(crate) struct Standalone<P> {
+    pub reference: wgpu::Buffer,
+    pub distorted: wgpu::Buffer,
+    pub staging: wgpu::Buffer,
+    pub plan: P,
+}
+
+/// Runs `f` on the cached [`Standalone`] of `group` for the `w x h` area and `options`
+/// (built with `build` on first use, `readback_words` of staging), both planes uploaded
+/// with pitch `w`, under its lock.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn with_standalone<P: Send + 'static, T>(
+    ctx: &GpuContext,
+    group: &'static str,
+    ref_y: &Plane,
+    dist_y: &Plane,
+    (w, h): (usize, usize),
+    options: [usize; 2],
+    readback_words: usize,
+    build: impl FnOnce(&wgpu::Buffer, &wgpu::Buffer) -> Result<P, GpuError>,
+    f: impl FnOnce(&Standalone<P>) -> Result<T, GpuError>,
+) -> Result<T, GpuError> {
+    ctx.checked(group, || {
+        let cached = ctx.plan(group, [w, h, options[0], options[1]], || {
+            let reference = ctx.buffer("standalone.reference", plane_bytes(w, h), usage::INPUT);
+            let distorted = ctx.buffer("standalone.distorted", plane_bytes(w, h), usage::INPUT);
+            let staging = ctx.buffer("standalone.readback", (readback_words * 4) as u64, usage::READBACK);
+            let plan = build(&reference, &distorted)?;
+            Ok(Standalone { reference, distorted, staging, plan })
+        })?;
+        let run = lock(&cached);
+        upload_cropped(ctx, &run.reference, ref_y, (w, h));
+        upload_cropped(ctx, &run.distorted, dist_y, (w, h));
+        f(&run)
+    })
+}
+
+/// Uploads the `w x h` top-left of `plane` with row pitch `w` (copying only when the
+/// plane is wider).
+fn upload_cropped(ctx: &GpuContext, buffer: &wgpu::Buffer, plane: &Plane, (w, h): (usize, usize)) {
+    if plane.width == w {
+        upload_plane(ctx, buffer, plane, h);
+    } else {
+        let data = plane.data.chunks(plane.width).take(h).flat_map(|row| row[..w].iter().copied()).collect();
+        upload_plane(ctx, buffer, &Plane { width: w, height: h, data }, h);
+    }
+}

@@ -21,12 +21,13 @@ use super::GpuError;
 use super::device::GpuContext;
 use super::pipelines::{
     Kernel, VIF_DOWNSAMPLE, VIF_FILTER_V, VIF_REDUCE, VIF_SIGMAS, VIF_STATS, WORKGROUP_SIZE, plane_bytes,
-    upload_plane, usage,
+    Standalone, usage, with_standalone,
 };
 use super::readback::read_u32;
 use crate::features::softf64::GainClamp;
 use crate::features::tables::{vif_log2_table, vif_taps};
 use crate::features::vif::{VifPartial, vif_finish};
+use crate::features::motion::motion_extent as extent;
 use crate::io::Plane;
 
 /// `VifParams` in `shaders/vif_*.wgsl`: one per scale, shared by every VIF pass.
@@ -118,17 +119,6 @@ impl std::fmt::Debug for VifPlan {
     }
 }
 
-fn storage(ctx: &GpuContext, label: &'static str, bytes: u64, usage: wgpu::BufferUsages) -> wgpu::Buffer {
-    // Owned by the plan (not the context's pool): two plans of the same size, e.g.
-    // frames in flight, must not share intermediates or results.
-    ctx.device.create_buffer(&wgpu::BufferDescriptor {
-        label: Some(label),
-        size: bytes.max(4).next_multiple_of(4),
-        usage,
-        mapped_at_creation: false,
-    })
-}
-
 impl VifPlan {
     /// `reference` / `distorted`: luma of `width x height`, packed u16 pairs with row
     /// pitch `width` (what `pipelines::upload_plane` writes for a Plane of that width).
@@ -194,12 +184,12 @@ impl VifPlan {
         ];
         let [k_down, k_filter_v, k_sigmas, k_stats, k_reduce] = &kernels;
         let total_rows: usize = dims.iter().map(|&(_, h)| h).sum();
-        let mu = storage(ctx, "vif.mu", pixels * 4, wgpu::BufferUsages::STORAGE);
-        let sq = storage(ctx, "vif.sq", pixels * 12, wgpu::BufferUsages::STORAGE);
-        let sigma = storage(ctx, "vif.sigma", pixels * 12, usage::OUTPUT);
-        let partials = storage(ctx, "vif.partials", (total_rows * PARTIAL_WORDS * 4) as u64, usage::OUTPUT);
-        let result = storage(ctx, "vif.result", (RESULT_WORDS * 4) as u64, usage::OUTPUT);
-        let log2 = storage(ctx, "vif.log2_table", 65536 * 2, usage::INPUT);
+        let mu = ctx.buffer("vif.mu", pixels * 4, wgpu::BufferUsages::STORAGE);
+        let sq = ctx.buffer("vif.sq", pixels * 12, wgpu::BufferUsages::STORAGE);
+        let sigma = ctx.buffer("vif.sigma", pixels * 12, usage::OUTPUT);
+        let partials = ctx.buffer("vif.partials", (total_rows * PARTIAL_WORDS * 4) as u64, usage::OUTPUT);
+        let result = ctx.buffer("vif.result", (RESULT_WORDS * 4) as u64, usage::OUTPUT);
+        let log2 = ctx.buffer("vif.log2_table", 65536 * 2, usage::INPUT);
         ctx.queue.write_buffer(&log2, 0, bytemuck::cast_slice(&vif_log2_table()[..]));
         let gain = GainClamp::new(gain_limit);
 
@@ -233,11 +223,11 @@ impl VifPlan {
                 gain_sq_hi: gain.limit_sq.hi,
                 ..bytemuck::Zeroable::zeroed()
             };
-            let params_buf = storage(ctx, "vif.params", size_of::<VifParams>() as u64, usage::UNIFORM);
+            let params_buf = ctx.buffer("vif.params", size_of::<VifParams>() as u64, usage::UNIFORM);
             ctx.queue.write_buffer(&params_buf, 0, bytemuck::bytes_of(&params));
             let images = (s > 0).then(|| {
                 let bytes = plane_bytes(stride, h);
-                (storage(ctx, "vif.ref_scaled", bytes, usage::OUTPUT), storage(ctx, "vif.dis_scaled", bytes, usage::OUTPUT))
+                (ctx.buffer("vif.ref_scaled", bytes, usage::OUTPUT), ctx.buffer("vif.dis_scaled", bytes, usage::OUTPUT))
             });
             let downsample = match (s, &images) {
                 (1.., Some((r_out, d_out))) => {
@@ -329,34 +319,8 @@ fn partial_of(t: &[u32]) -> VifPartial {
     }
 }
 
-/// The compared area of two planes and whether both hold it (the CPU's guard).
-fn extent(ref_y: &Plane, dist_y: &Plane) -> Option<(usize, usize)> {
-    let (w, h) = (ref_y.width.min(dist_y.width), ref_y.height.min(dist_y.height));
-    let ok = w > 0 && h > 0 && ref_y.data.len() >= ref_y.width * h && dist_y.data.len() >= dist_y.width * h;
-    ok.then_some((w, h))
-}
-
-/// A plan with its own input buffers, cached per size and option set for the
-/// convenience entry points.
-struct VifRun {
-    reference: wgpu::Buffer,
-    distorted: wgpu::Buffer,
-    staging: wgpu::Buffer,
-    plan: VifPlan,
-}
-
-/// Uploads the `w x h` top-left of `plane` with row pitch `w`.
-fn upload(ctx: &GpuContext, buffer: &wgpu::Buffer, plane: &Plane, (w, h): (usize, usize)) {
-    if plane.width == w {
-        upload_plane(ctx, buffer, plane, h);
-    } else {
-        let mut data = Vec::with_capacity(w * h);
-        for row in plane.data.chunks(plane.width).take(h) {
-            data.extend_from_slice(&row[..w]);
-        }
-        upload_plane(ctx, buffer, &Plane { width: w, height: h, data }, h);
-    }
-}
+/// A plan bound to its own planes, for the one-call functions below.
+type VifRun = Standalone<VifPlan>;
 
 /// Runs `f` on the cached run for this input, planes uploaded, under its lock.
 fn with_run<T>(
@@ -369,21 +333,10 @@ fn with_run<T>(
     f: impl FnOnce(&VifRun) -> Result<T, GpuError>,
 ) -> Result<T, GpuError> {
     let bit_depth = bit_depth.clamp(8, 16);
-    let dims = [w, h, usize::from(bit_depth), gain_limit.to_bits() as usize];
-    ctx.checked("vif", || {
-        let run = ctx.plan("vif", dims, || {
-            let bytes = plane_bytes(w, h);
-            let reference = storage(ctx, "vif.reference", bytes, usage::INPUT);
-            let distorted = storage(ctx, "vif.distorted", bytes, usage::INPUT);
-            let staging = storage(ctx, "vif.result.readback", (RESULT_WORDS * 4) as u64, usage::READBACK);
-            let plan = VifPlan::build(ctx, w, h, bit_depth, gain_limit, &reference, &distorted)?;
-            Ok(VifRun { reference, distorted, staging, plan })
-        })?;
-        let run: MutexGuard<VifRun> = run.lock().unwrap_or_else(PoisonError::into_inner);
-        upload(ctx, &run.reference, ref_y, (w, h));
-        upload(ctx, &run.distorted, dist_y, (w, h));
-        f(&run)
-    })
+    let options = [usize::from(bit_depth), gain_limit.to_bits() as usize];
+    with_standalone(ctx, "vif", ref_y, dist_y, (w, h), options, RESULT_WORDS, |r, d| {
+        VifPlan::build(ctx, w, h, bit_depth, gain_limit, r, d)
+    }, f)
 }
 
 fn encoder(ctx: &GpuContext) -> wgpu::CommandEncoder {
@@ -518,12 +471,12 @@ pub fn vif_stats_rows(
         let run = ctx.plan("vif_stats_rows", dims, || {
             let bytes = (3 * width * height * 4) as u64;
             let grid = ctx.grid("vif_stats", (width, height), bytes, [height, 1, 1])?;
-            let params = storage(ctx, "vif.stats.params", size_of::<VifParams>() as u64, usage::UNIFORM);
-            let sigma = storage(ctx, "vif.stats.sigma", bytes, usage::INPUT);
+            let params = ctx.buffer("vif.stats.params", size_of::<VifParams>() as u64, usage::UNIFORM);
+            let sigma = ctx.buffer("vif.stats.sigma", bytes, usage::INPUT);
             let part_bytes = (height * PARTIAL_WORDS * 4) as u64;
-            let partials = storage(ctx, "vif.stats.partials", part_bytes, usage::OUTPUT);
-            let staging = storage(ctx, "vif.stats.readback", part_bytes, usage::READBACK);
-            let log2 = storage(ctx, "vif.log2_table", 65536 * 2, usage::INPUT);
+            let partials = ctx.buffer("vif.stats.partials", part_bytes, usage::OUTPUT);
+            let staging = ctx.buffer("vif.stats.readback", part_bytes, usage::READBACK);
+            let log2 = ctx.buffer("vif.log2_table", 65536 * 2, usage::INPUT);
             ctx.queue.write_buffer(&log2, 0, bytemuck::cast_slice(&vif_log2_table()[..]));
             let group = ctx.kernel(&VIF_STATS)?.bind(ctx, &[&params, &sigma, &log2, &partials]);
             Ok(StatsRun { params, sigma, partials, staging, group, grid, _log2: log2 })
