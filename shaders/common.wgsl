@@ -282,3 +282,10 @@ struct AdmParams {
     _pad1: u32,
     _pad2: u32,
 }
+
+struct DequantParams {
+    count: u32,
+    zero_point: i32,
+    scale: f32,
+    _pad0: u32,
+}

@@ -13,7 +13,7 @@ use std::path::Path;
 
 use crate::batch::manifest::{self, ManifestFormat};
 use crate::io::{Frame, FrameSource, IoError, MAX_DIMENSION, VideoInfo, Y4mReader, YuvReader};
-use crate::registry::{build_check, onnx_scan, pin};
+use crate::registry::{build_check, onnx_graph, onnx_scan, pin, quant_mlp};
 
 /// `data` is a whole Y4M stream: parse the header, then read frames until the
 /// end of the stream or the first error.
@@ -151,7 +151,8 @@ pub fn registry(data: &[u8]) {
     }
 }
 
-/// The bytes as an ONNX `ModelProto`: the operator scan and the policy on its result.
+/// The bytes as an ONNX `ModelProto`: the operator scan, then the int8 graph
+/// reader and lowering `build.rs` runs on quantized models.
 pub fn onnx_scan(data: &[u8]) {
     match onnx_scan::scan(data) {
         Ok(summary) => {
@@ -161,6 +162,30 @@ pub fn onnx_scan(data: &[u8]) {
             assert!(found <= data.len() && found <= onnx_scan::MAX_ENTRIES, "{found} entries from {} bytes", data.len());
             for violation in summary.violations() {
                 let _ = violation.to_string();
+            }
+        }
+        Err(e) => {
+            let _ = e.to_string();
+        }
+    }
+    // The same bytes as an int8 graph for `build.rs`'s lowering: the reader's
+    // tensors match their shapes and caps, and the lowering answers with tables
+    // whose sizes agree, or an error.
+    if let Ok(graph) = onnx_graph::read(data) {
+        assert!(graph.nodes.len() + graph.initializers.len() <= onnx_graph::MAX_GRAPH_ITEMS);
+        for init in &graph.initializers {
+            let len = match &init.data {
+                onnx_graph::TensorData::Float(v) => v.len(),
+                onnx_graph::TensorData::Int(v) => v.len(),
+            };
+            assert_eq!(len as u64, init.dims.iter().product::<u64>(), "{}", init.name);
+        }
+    }
+    match quant_mlp::lower_bytes(data) {
+        Ok(mlp) => {
+            for layer in &mlp.layers {
+                assert_eq!(layer.packed_weights.len(), (layer.inputs * layer.outputs).div_ceil(4));
+                assert_eq!(layer.bias.len(), layer.outputs);
             }
         }
         Err(e) => {

@@ -17,8 +17,10 @@ pub mod io;
 #[path = "../../src/registry"]
 pub mod registry {
     pub mod build_check;
+    pub mod onnx_graph;
     pub mod onnx_scan;
     pub mod pin;
+    pub mod quant_mlp;
     pub mod schema;
     pub mod types;
 }

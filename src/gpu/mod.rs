@@ -11,9 +11,11 @@
 //! - [`pipelines`]: the pass table, the generated WGSL prelude, pipelines built once
 //!   per pass, buffers and bind groups built once per resolution;
 //! - [`readback`]: the one storage → `MAP_READ` copy;
-//! - [`motion`], [`psnr`]: the features.
+//! - [`motion`], [`psnr`], [`vif`], [`adm`]: the features;
+//! - [`dequant`]: int8 model weights to f32, at model load.
 
 pub mod adm;
+pub mod dequant;
 pub mod device;
 pub mod engine;
 pub mod motion;

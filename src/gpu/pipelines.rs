@@ -17,6 +17,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use super::GpuError;
 use super::adm::AdmParams;
+use super::dequant::DequantParams;
 use super::device::GpuContext;
 use super::motion::MotionParams;
 use super::psnr::PsnrParams;
@@ -140,6 +141,12 @@ pub const ADM_CM: Pass = Pass {
     file: include_str!("../../shaders/adm_cm.wgsl"),
     bindings: &[Binding::Uniform, Binding::Read, Binding::Read, Binding::ReadWrite],
 };
+pub const DEQUANT_INT8: Pass = Pass {
+    name: "dequant_int8",
+    file: include_str!("../../shaders/dequant_int8.wgsl"),
+    bindings: &[Binding::Uniform, Binding::Read, Binding::ReadWrite],
+};
+
 /// The ADM passes, in the order one scale runs them.
 pub const ADM_PASSES: [&Pass; 7] =
     [&ADM_DWT_S0, &ADM_DWT_S123, &ADM_DECOUPLE, &ADM_CSF_DEN, &ADM_CSF, &ADM_CM_THR, &ADM_CM];
@@ -162,6 +169,7 @@ pub const PASSES: &[&Pass] = &[
     &ADM_CSF,
     &ADM_CM_THR,
     &ADM_CM,
+    &DEQUANT_INT8,
 ];
 
 /// Constants generated from `crate::features::tables`, then `shaders/common.wgsl`.
@@ -219,6 +227,7 @@ pub fn shared_structs() -> Vec<SharedStruct> {
             &[MOTION_BLUR_V.name, MOTION_BLUR_H_SAD.name, MOTION_SAD_SUM.name]
         ),
         shared_struct!(PsnrParams { width, height, a_stride, b_stride }, &[PSNR_SSE_ROWS.name]),
+        shared_struct!(DequantParams { count, zero_point, scale, _pad0 }, &[DEQUANT_INT8.name]),
         shared_struct!(
             VifParams {
                 width,

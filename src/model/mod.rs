@@ -4,6 +4,7 @@
 //! so no weight reaches a device before its bytes passed verification.
 
 mod backend;
+pub mod int8;
 
 use burn::tensor::{DType, Tensor, TensorData};
 
@@ -27,8 +28,9 @@ pub struct EmbeddedModel {
     /// The registry pin at build time.
     pub sha256: &'static str,
     pub sidecar_json: &'static str,
-    /// Builds the generated burn module on a device (weights embedded).
-    pub build: fn(&burn::tensor::Device) -> Box<dyn Regressor>,
+    /// Builds the model on a device: the generated burn module (weights embedded), or
+    /// for an int8 graph the int8 runtime, whose weights are dequantized on `Backend`.
+    pub build: fn(&burn::tensor::Device, Backend) -> Result<Box<dyn Regressor>, ModelError>,
 }
 
 impl std::fmt::Debug for EmbeddedModel {
@@ -79,6 +81,8 @@ pub enum ModelError {
     NeedsFloat64 { id: String },
     #[error("model {id}: cannot read its output: {message}")]
     Readback { id: String, message: String },
+    #[error("int8 weights could not be dequantized on the GPU: {0}")]
+    Dequant(#[from] crate::gpu::GpuError),
 }
 
 /// A verified model, built on a device and ready to score feature rows.
@@ -102,7 +106,7 @@ impl LoadedModel {
             return Err(ModelError::NeedsFloat64 { id: model.id.to_owned() });
         }
         let device = backend::device(backend)?;
-        let regressor = (model.build)(&device);
+        let regressor = (model.build)(&device, backend)?;
         Ok(LoadedModel { id: model.id.to_owned(), sidecar, dtype, device, regressor })
     }
 

@@ -5,8 +5,10 @@
 
 pub mod build_check;
 pub mod jail;
+pub mod onnx_graph;
 pub mod onnx_scan;
 pub mod pin;
+pub mod quant_mlp;
 pub mod schema;
 pub mod types;
 
@@ -16,12 +18,24 @@ use std::sync::OnceLock;
 pub use build_check::{BuildCheckError, CheckedModel};
 pub use types::{ModelEntry, Registry, Sidecar};
 
-/// The registry this binary was built from (checked by `build.rs`).
+/// The registry this binary was built from (checked by `build.rs`), with each
+/// quantized entry's int8 graph listed after it as a model of its own
+/// ([`ModelEntry::int8_variant`]), as `build.rs` compiled it in.
 pub fn embedded() -> &'static Registry {
     static REGISTRY: OnceLock<Registry> = OnceLock::new();
     REGISTRY.get_or_init(|| {
-        build_check::parse_registry(Path::new("<embedded registry>"), crate::model::REGISTRY_JSON.as_bytes())
-            .expect("build.rs validated the embedded registry")
+        let mut registry =
+            build_check::parse_registry(Path::new("<embedded registry>"), crate::model::REGISTRY_JSON.as_bytes())
+                .expect("build.rs validated the embedded registry");
+        registry.models = registry
+            .models
+            .into_iter()
+            .flat_map(|entry| {
+                let variant = entry.int8_variant();
+                std::iter::once(entry).chain(variant)
+            })
+            .collect();
+        registry
     })
 }
 

@@ -14,8 +14,9 @@ use std::fmt;
 /// arithmetic on tensors: nothing reads files, the network or the clock, and nothing
 /// branches into subgraphs.
 pub const ALLOWED_OPS: &[&str] = &[
-    "Abs", "Add", "Cast", "Clip", "Concat", "Constant", "DequantizeLinear", "Div", "Exp", "Flatten",
-    "Gather", "Gemm", "Identity", "MatMul", "Max", "Min", "Mul", "Neg", "Pow", "ReduceMean",
+    "Abs", "Add", "Cast", "Clip", "Concat", "Constant", "DequantizeLinear", "Div", "DynamicQuantizeLinear",
+    "Exp", "Flatten", "Gather", "Gemm", "Identity", "MatMul", "MatMulInteger", "Max", "Min", "Mul", "Neg",
+    "Pow", "ReduceMean",
     "ReduceSum", "Relu", "Reshape", "Sigmoid", "Slice", "Sqrt", "Squeeze", "Sub", "Tanh",
     "Transpose", "Unsqueeze",
 ];
@@ -260,24 +261,25 @@ fn first_string(bytes: &[u8], base: usize, number: u64) -> Result<Option<String>
     Ok(None)
 }
 
-fn utf8(bytes: &[u8], at: usize) -> Result<String, ScanError> {
+pub(crate) fn utf8(bytes: &[u8], at: usize) -> Result<String, ScanError> {
     std::str::from_utf8(bytes).map(str::to_owned).map_err(|_| ScanError::NotUtf8 { offset: at })
 }
 
-enum Value<'a> {
+pub(crate) enum Value<'a> {
     Varint(u64),
     /// Length-delimited payload and its absolute offset in the file.
     Bytes(&'a [u8], usize),
     Fixed,
 }
 
-struct Field<'a> {
-    number: u64,
-    value: Value<'a>,
+pub(crate) struct Field<'a> {
+    pub(crate) number: u64,
+    pub(crate) value: Value<'a>,
 }
 
-/// Iterates the top-level fields of one protobuf message.
-struct Fields<'a> {
+/// Iterates the top-level fields of one protobuf message (also used by
+/// `onnx_graph`, which reads the tensors this scan only walks past).
+pub(crate) struct Fields<'a> {
     bytes: &'a [u8],
     pos: usize,
     base: usize,
@@ -285,7 +287,7 @@ struct Fields<'a> {
 }
 
 impl<'a> Fields<'a> {
-    fn new(bytes: &'a [u8], base: usize) -> Self {
+    pub(crate) fn new(bytes: &'a [u8], base: usize) -> Self {
         Fields { bytes, pos: 0, base, failed: false }
     }
 

@@ -62,6 +62,22 @@ impl ModelEntry {
             .map(|_| format!("{}.int8.onnx", self.onnx.strip_suffix(".onnx").unwrap_or(&self.onnx)))
     }
 
+    /// The int8 graph as a model of its own, `<id>_int8`: what `--model <id>_int8`
+    /// loads and verifies. Its pin is `int8_sha256` and its Sigstore bundle
+    /// `<int8 graph>.sigstore.json`, so the int8 bytes are verified like any model's.
+    pub fn int8_variant(&self) -> Option<ModelEntry> {
+        let onnx = self.int8_path()?;
+        Some(ModelEntry {
+            id: format!("{}_int8", self.id),
+            sigstore_bundle: Some(format!("{onnx}.sigstore.json")),
+            sha256: self.int8_sha256.clone()?,
+            description: Some(format!("int8 ({}) variant of {}", self.quant_mode, self.id)),
+            int8_sha256: None,
+            onnx,
+            ..self.clone()
+        })
+    }
+
     /// A Rust identifier for the entry's generated module (`vmaf_v0.6.1` → `vmaf_v0_6_1`).
     pub fn module_name(&self) -> String {
         self.id.chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '_' }).collect()

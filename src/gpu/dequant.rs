@@ -1,0 +1,63 @@
+//! int8 model weights to f32 on the GPU, at model load: the twin of
+//! `crate::model::int8::dequant_int8`, bit for bit (see `shaders/dequant_int8.wgsl`).
+
+use super::GpuError;
+use super::device::GpuContext;
+use super::pipelines::{DEQUANT_INT8, WORKGROUP_SIZE, usage};
+use super::readback::read_u32;
+
+/// `DequantParams` in `shaders/common.wgsl`.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, bytemuck::Pod, bytemuck::Zeroable)]
+pub struct DequantParams {
+    pub count: u32,
+    pub zero_point: i32,
+    pub scale: f32,
+    pub _pad0: u32,
+}
+
+/// `count` weights packed four to a word → `f32(q - zero_point) * scale`.
+///
+/// One call per layer and model load, so the buffers are made here and dropped
+/// (no plan is cached: a model loads once per run).
+pub fn dequant_int8(
+    ctx: &GpuContext,
+    packed: &[u32],
+    count: usize,
+    scale: f32,
+    zero_point: i32,
+) -> Result<Vec<f32>, GpuError> {
+    if count == 0 {
+        return Ok(Vec::new());
+    }
+    if packed.len() < count.div_ceil(4) {
+        return Err(GpuError::Unsupported {
+            what: "int8 dequantization",
+            reason: format!("{} packed words hold fewer than {count} weights", packed.len()),
+        });
+    }
+    let count32 = u32::try_from(count).map_err(|_| GpuError::Unsupported {
+        what: "int8 dequantization",
+        reason: format!("{count} weights in one tensor"),
+    })?;
+    let words = ctx.checked(DEQUANT_INT8.name, || {
+        let groups = count.div_ceil(WORKGROUP_SIZE as usize);
+        let max = ctx.device.limits().max_compute_workgroups_per_dimension as usize;
+        let (gx, gy) = if groups <= max { (groups, 1) } else { (max, groups.div_ceil(max)) };
+        let bytes = (count * 4) as u64;
+        let grid = ctx.grid("int8 weights", (count, 1), bytes, [gx, gy, 1])?;
+        let params = ctx.buffer("dequant.params", size_of::<DequantParams>() as u64, usage::UNIFORM);
+        let input = ctx.buffer("dequant.packed", (packed.len() * 4) as u64, usage::INPUT);
+        let output = ctx.buffer("dequant.weights", bytes, usage::OUTPUT);
+        let staging = ctx.buffer("dequant.readback", bytes, usage::READBACK);
+        let p = DequantParams { count: count32, zero_point, scale, _pad0: 0 };
+        ctx.queue.write_buffer(&params, 0, bytemuck::bytes_of(&p));
+        ctx.queue.write_buffer(&input, 0, bytemuck::cast_slice(packed));
+        let kernel = ctx.kernel(&DEQUANT_INT8)?;
+        let group = kernel.bind(ctx, &[&params, &input, &output]);
+        let mut encoder = ctx.device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("dequant") });
+        kernel.dispatch(&mut encoder, &group, grid);
+        read_u32(ctx, encoder, &output, count, &staging, "dequant.weights.readback")
+    })?;
+    Ok(words.into_iter().map(f32::from_bits).collect())
+}
