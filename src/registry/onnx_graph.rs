@@ -275,3 +275,96 @@ fn packed_varints(bytes: &[u8], base: usize) -> Result<Vec<u64>, GraphError> {
     }
     Ok(out)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn varint(mut v: u64, out: &mut Vec<u8>) {
+        while v >= 0x80 {
+            out.push((v as u8) | 0x80);
+            v >>= 7;
+        }
+        out.push(v as u8);
+    }
+
+    fn bytes_field(number: u64, payload: &[u8]) -> Vec<u8> {
+        let mut out = Vec::new();
+        varint(number << 3 | 2, &mut out);
+        varint(payload.len() as u64, &mut out);
+        out.extend_from_slice(payload);
+        out
+    }
+
+    fn varint_field(number: u64, v: u64) -> Vec<u8> {
+        let mut out = Vec::new();
+        varint(number << 3, &mut out);
+        varint(v, &mut out);
+        out
+    }
+
+    /// A model whose graph holds one initializer named "t".
+    fn model_with_tensor(dims: &[u64], data_type: u64, data: &[u8]) -> Vec<u8> {
+        let mut tensor = Vec::new();
+        for &d in dims {
+            tensor.extend(varint_field(1, d));
+        }
+        tensor.extend(varint_field(2, data_type));
+        tensor.extend(bytes_field(8, b"t"));
+        tensor.extend_from_slice(data);
+        bytes_field(7, &bytes_field(5, &tensor))
+    }
+
+    fn bad_tensor(bytes: &[u8]) -> String {
+        match read(bytes) {
+            Err(GraphError::BadTensor { name, message }) => {
+                assert_eq!(name, "t");
+                message
+            }
+            other => panic!("expected BadTensor, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn reads_raw_and_int32_data() {
+        let raw: Vec<u8> = [1.5f32, -2.0].iter().flat_map(|f| f.to_le_bytes()).collect();
+        let graph = read(&model_with_tensor(&[2], FLOAT as u64, &bytes_field(9, &raw))).unwrap();
+        assert_eq!(graph.initializers[0].data, TensorData::Float(vec![1.5, -2.0]));
+        // int8 values in int32_data, negative ones as 64-bit two's complement varints.
+        let mut packed = Vec::new();
+        varint(5, &mut packed);
+        varint(-3i64 as u64, &mut packed);
+        let graph = read(&model_with_tensor(&[2], INT8 as u64, &bytes_field(5, &packed))).unwrap();
+        assert_eq!(graph.initializers[0].data, TensorData::Int(vec![5, -3]));
+        assert_eq!(graph.initializers[0].dims, vec![2]);
+    }
+
+    #[test]
+    fn refuses_data_that_does_not_match_the_shape() {
+        let m = bad_tensor(&model_with_tensor(&[3], FLOAT as u64, &bytes_field(9, &[0; 8])));
+        assert!(m.contains("8 data bytes for 3 elements"), "{m}");
+        let m = bad_tensor(&model_with_tensor(&[2, 2], INT8 as u64, &bytes_field(5, &[1, 2, 3])));
+        assert!(m.contains("3 int32_data values for 4 elements"), "{m}");
+        let m = bad_tensor(&model_with_tensor(&[4], FLOAT as u64, &[]));
+        assert!(m.contains("0 float_data bytes for 4 elements"), "{m}");
+    }
+
+    #[test]
+    fn refuses_other_types_and_huge_shapes_before_allocating() {
+        let m = bad_tensor(&model_with_tensor(&[1], 11, &bytes_field(9, &[0; 8])));
+        assert!(m.contains("data type 11"), "{m}");
+        // 2^32 x 2^32 elements: refused from the shape alone (the product overflows the cap).
+        let m = bad_tensor(&model_with_tensor(&[1 << 32, 1 << 32], FLOAT as u64, &[]));
+        assert!(m.contains("more than"), "{m}");
+    }
+
+    #[test]
+    fn refuses_a_model_without_a_graph_and_too_many_nodes() {
+        assert_eq!(read(&varint_field(1, 8)), Err(GraphError::NoGraph));
+        let node = bytes_field(1, &bytes_field(4, b"Relu"));
+        let graph: Vec<u8> = std::iter::repeat_n(node, MAX_GRAPH_ITEMS + 1).flatten().collect();
+        assert_eq!(read(&bytes_field(7, &graph)), Err(GraphError::TooManyItems));
+        // A truncated length is the scanner's error, with its offset.
+        assert!(matches!(read(&[0x3a, 0x05, 0x0a]), Err(GraphError::Scan(ScanError::Truncated { .. }))));
+    }
+}
