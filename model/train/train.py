@@ -54,13 +54,15 @@ FEATURES = ["adm2", "motion2", "vif_scale0", "vif_scale1", "vif_scale2", "vif_sc
 SEED = 20261203
 HIDDEN = (64, 64)
 EPOCHS = 250
-QAT_EPOCHS = 60
+QAT_EPOCHS = 12
 BATCH = 512
 LR_MAX = 3e-3
 LR_MIN = 1e-5
-QAT_LR_MAX = 1e-4
-QAT_LR_MIN = 1e-6
-QAT_INT8_WEIGHT = 0.5  # QAT loss: (1 - w) * float-activation MSE + w * int8-activation MSE (x2)
+QAT_LR_MAX = 2e-6
+QAT_LR_MIN = 1e-8
+QAT_FLOAT_WEIGHT = 1.0  # QAT loss: QAT_FLOAT_WEIGHT * MSE(float latent weights, float activations)
+QAT_INT8_WEIGHT = 0.6  #          + QAT_INT8_WEIGHT * MSE(grid weights, per-row uint8 activations)
+QAT_EMA = 0.995  # per-step EMA of the latent weights; the EMA after the last QAT epoch is exported
 ACT_SCALE_GRAD = False  # QAT: also back-propagate through each row's activation step (tried: it hurt)
 FLOAT_CACHE = ""  # experiments only (see train_mlp); empty in the committed pipeline
 W_QMAX = 64  # quantize_dynamic(reduce_range=True): int8 weights in [-64, 64], see QUANTIZE_CALL
@@ -269,10 +271,13 @@ def clipped_loss_grad(out, yb, lo, hi):
 def train_mlp(z, t, lo, hi, log=print):
     """z: standardized inputs, t: scaled targets; MSE of the clipped output (the graph clips to [lo, hi]).
 
-    Phase 1 (EPOCHS): plain float training.  Phase 2 (QAT_EPOCHS): quantization-aware fine-tuning, the
-    weights fake-quantized to the int8 grid of quantize_dynamic and the loss the mean of the float-activation
-    loss and the per-row dynamic-uint8-activation loss.  The exported float32 weights ARE the grid values, so
-    quantize_dynamic reproduces them exactly and the int8 graph differs only by activation rounding.
+    Phase 1 (EPOCHS): plain float training.  Phase 2 (QAT_EPOCHS): quantization-aware fine-tuning of latent
+    float weights (each tensor's grid scale frozen, its max weight pinned, the latents clipped to the grid
+    range): loss = QAT_FLOAT_WEIGHT * float loss of the latent weights + QAT_INT8_WEIGHT * loss of the int8
+    simulation (weights rounded to quantize_dynamic's grid, straight-through; per-row uint8 activations).
+    The exported float32 weights are a per-step EMA of the latents after the last (fixed) epoch: the fp32
+    graph keeps (almost) the float accuracy, and quantize_dynamic rounds them to the trained grid.  No
+    epoch is picked by any loss.
     """
     rng = np.random.default_rng(SEED)
     sizes = [z.shape[1], *HIDDEN, 1]
@@ -303,7 +308,7 @@ def train_mlp(z, t, lo, hi, log=print):
                 if i % 2 == 0:
                     msk.flat[np.argmax(np.abs(p))] = 0.0
                 pins.append(msk)
-            best = (np.inf, -1, None)
+            ema = [p.copy() for p in params]
         elif FLOAT_CACHE and os.path.exists(FLOAT_CACHE):
             continue
         m = [np.zeros_like(p) for p in params]
@@ -321,10 +326,10 @@ def train_mlp(z, t, lo, hi, log=print):
                     grads = backward(params, ins, pre, clipped_loss_grad(out, yb, lo, hi))
                 else:
                     pq = [quant_weight(p, scales[i]) if i % 2 == 0 else p for i, p in enumerate(params)]
-                    ins, pre, out = forward(pq, xb)
-                    grads = backward(pq, ins, pre, 2 * (1 - QAT_INT8_WEIGHT) * clipped_loss_grad(out, yb, lo, hi))
+                    ins, pre, out = forward(params, xb)
+                    grads = backward(params, ins, pre, QAT_FLOAT_WEIGHT * clipped_loss_grad(out, yb, lo, hi))
                     ins, pre, out, qg = forward(pq, xb, act_q=True)
-                    g2 = backward(pq, ins, pre, 2 * QAT_INT8_WEIGHT * clipped_loss_grad(out, yb, lo, hi), qg)
+                    g2 = backward(pq, ins, pre, QAT_INT8_WEIGHT * clipped_loss_grad(out, yb, lo, hi), qg)
                     grads = [(a + b) * pm for a, b, pm in zip(grads, g2, pins)]
                 lr = lr_min + 0.5 * (lr_max - lr_min) * (1 + np.cos(np.pi * step / total))
                 step += 1
@@ -334,23 +339,29 @@ def train_mlp(z, t, lo, hi, log=print):
                     mh = m[i] / (1 - b1 ** step)
                     vh = v[i] / (1 - b2 ** step)
                     p -= lr * mh / (np.sqrt(vh) + eps)
-            if phase == "qat" or ep % 50 == 0 or ep == epochs - 1:
-                pq = ([quant_weight(p, scales[i]) if i % 2 == 0 else p for i, p in enumerate(params)]
+                    if phase == "qat":
+                        if i % 2 == 0:  # stay inside the frozen grid range (the pinned max sets the scale)
+                            np.clip(p, -W_QMAX * scales[i], W_QMAX * scales[i], out=p)
+                        ema[i] = QAT_EMA * ema[i] + (1 - QAT_EMA) * p
+                        if i % 2 == 0:
+                            ema[i] = np.where(pins[i] == 0, p, ema[i])  # pinned weights stay exact
+            if (phase == "qat" and (ep % 4 == 0 or ep == epochs - 1)) or ep % 50 == 0 or ep == epochs - 1:
+                # qat: float = EMA latents with float activations; int8-sim = their grid, per-row uint8 acts
+                pf = ema if phase == "qat" else params
+                pq = ([quant_weight(p, scales[i]) if i % 2 == 0 else p for i, p in enumerate(ema)]
                       if phase == "qat" else params)
-                r32 = np.sqrt(np.mean((np.clip(forward(pq, z)[2], lo, hi) - t) ** 2))
+                r32 = np.sqrt(np.mean((np.clip(forward(pf, z)[2], lo, hi) - t) ** 2))
                 r8 = np.sqrt(np.mean((np.clip(forward(pq, z, act_q=True)[2], lo, hi) - t) ** 2))
-                if phase == "qat" and r32 ** 2 + r8 ** 2 < best[0]:
-                    # STE weights oscillate across rounding boundaries (Nagel et al. 2022), so the grid
-                    # model's loss jumps between epochs: keep the epoch with the lowest TRAIN loss
-                    best = (r32 ** 2 + r8 ** 2, ep, [p.copy() for p in params])
-                if ep % 10 == 0 or ep == epochs - 1:
-                    log(f"  {phase} epoch {ep:4d}  lr {lr:.2e}  train rmse(scaled) float {r32:.5f} "
-                        f"int8-sim {r8:.5f}  [{time.time() - t0:.0f}s]")
+                log(f"  {phase} epoch {ep:4d}  lr {lr:.2e}  train rmse(scaled) float {r32:.5f} "
+                    f"int8-sim {r8:.5f}  [{time.time() - t0:.0f}s]")
     if QAT_EPOCHS == 0:  # diagnostics only: plain float weights, quantize_dynamic then rounds them
         return params
-    log(f"  qat: keeping epoch {best[1]} (train loss {best[0]:.3e})")
-    params = best[2]
-    out = [quant_weight(p, scales[i]) if i % 2 == 0 else p for i, p in enumerate(params)]
+    out = [p.copy() for p in ema]  # the EMA latents after the last QAT epoch (fixed epochs, nothing selected)
+    for i in range(0, len(out), 2):
+        # keep every latent at least 0.01 grid steps away from a rounding tie, so quantize_dynamic's float32
+        # rounding lands on the same grid value as the float64 training simulation (moves a weight by <= 0.01 step)
+        q = np.rint(out[i] / scales[i])
+        out[i] = (q + np.clip(out[i] / scales[i] - q, -0.49, 0.49)) * scales[i]
     for i in range(0, len(out), 2):
         assert weight_scale(out[i]) == scales[i], "the exported grid must give quantize_dynamic the same scale"
     return out
@@ -500,7 +511,8 @@ def train_and_export(data: str, out_tiny: str, out_train: str, log=print) -> dic
     zz = (x32[te] - mean.astype(np.float64)) / std.astype(np.float64)
     w64 = [w.astype(np.float64) for w in weights]
     np_ref = np.clip(forward(w64, zz)[2], 0, 100)
-    np_int8 = np.clip(forward(w64, zz, act_q=True)[2], 0, 100)
+    w64q = [quant_weight(w) if i % 2 == 0 else w for i, w in enumerate(w64)]  # quantize_dynamic's weight grid
+    np_int8 = np.clip(forward(w64q, zz, act_q=True)[2], 0, 100)
     m = {
         "id": MODEL_ID,
         "teacher": "libvmaf vmaf_v0.6.1 (tinyvmaf-gpu score, exact to 1e-11)",
@@ -520,6 +532,9 @@ def train_and_export(data: str, out_tiny: str, out_train: str, log=print) -> dic
         "recipe": {"seed": SEED, "hidden": list(HIDDEN), "epochs": EPOCHS, "batch": BATCH, "optimizer": "Adam",
                    "lr": f"cosine {LR_MAX} -> {LR_MIN}", "loss": "MSE of the clipped output on (vmaf-50)/32",
                    "qat_epochs": QAT_EPOCHS, "qat_lr": f"cosine {QAT_LR_MAX} -> {QAT_LR_MIN}",
+                   "qat_loss": (f"{QAT_FLOAT_WEIGHT} * MSE(latent float weights, float activations) + "
+                                f"{QAT_INT8_WEIGHT} * MSE(grid weights STE, per-row uint8 activations)"),
+                   "qat_export": f"EMA {QAT_EMA} of the latent weights after the last epoch",
                    "weight_grid": f"per-tensor symmetric, |q| <= {W_QMAX}", "training_seconds_one_core": round(train_s, 1),
                    "quantization": QUANTIZE_CALL},
     }

@@ -258,6 +258,16 @@ impl<'g> Walk<'g> {
         if bias.len() != outputs {
             return Err(unsupported(format!("bias of {} for {outputs} outputs", bias.len())));
         }
+        // The int8 runtime computes MatMulInteger's sums in f32, exact while every
+        // partial sum is an integer below 2^24: |x - zx| ≤ 255 for uint8 inputs.
+        let widest = values.iter().map(|&v| (i64::from(v) - i64::from(weight_zero_point)).unsigned_abs()).max();
+        if (inputs as u64).saturating_mul(255).saturating_mul(widest.unwrap_or(0)) >= 1 << 24 {
+            return Err(unsupported(format!(
+                "{wq:?}: {inputs} inputs of up to 255 times weights of up to {} could exceed 2^24, \
+                 beyond exact f32 accumulation",
+                widest.unwrap_or(0)
+            )));
+        }
         let mut packed_weights = vec![0u32; values.len().div_ceil(4)];
         for (i, &v) in values.iter().enumerate() {
             packed_weights[i / 4] |= u32::from(v as i8 as u8) << (8 * (i % 4));
