@@ -99,10 +99,8 @@ impl Graph {
 /// Reads the main graph of a serialized `ModelProto`.
 pub fn read(bytes: &[u8]) -> Result<Graph, GraphError> {
     for field in Fields::new(bytes, 0) {
-        if let (7, Value::Bytes(b, at)) = {
-            let f = field?;
-            (f.number, f.value)
-        } {
+        let field = field?;
+        if let (7, Value::Bytes(b, at)) = (field.number, field.value) {
             return read_graph(b, at);
         }
     }
@@ -130,10 +128,8 @@ fn read_graph(bytes: &[u8], base: usize) -> Result<Graph, GraphError> {
 
 fn first_string(bytes: &[u8], base: usize) -> Result<String, GraphError> {
     for field in Fields::new(bytes, base) {
-        if let (1, Value::Bytes(b, at)) = {
-            let f = field?;
-            (f.number, f.value)
-        } {
+        let field = field?;
+        if let (1, Value::Bytes(b, at)) = (field.number, field.value) {
             return Ok(utf8(b, at)?);
         }
     }

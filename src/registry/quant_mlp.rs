@@ -241,13 +241,12 @@ impl<'g> Walk<'g> {
 
         let scales_mul = self.take(&scales, "Mul")?;
         let dql = self.take(xq, "DynamicQuantizeLinear")?;
-        let [x, xs, xz_out] = dql.outputs.as_slice() else {
+        let [_, xs, xz_out] = dql.outputs.as_slice() else {
             return Err(unsupported("DynamicQuantizeLinear must have three outputs"));
         };
         if xz_out != xz {
             return Err(unsupported("MatMulInteger must use its input's dynamic zero point"));
         }
-        let _ = x;
         let weight_scale = match scales_mul.inputs.as_slice() {
             [a, b] if a == xs => self.scalar(Some(b))?,
             [a, b] if b == xs => self.scalar(Some(a))?,
