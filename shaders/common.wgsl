@@ -200,7 +200,7 @@ fn half_round_u32(s: u32) -> u32 {
 }
 
 // The params structs of the pass families, each the twin of a `#[repr(C)]` struct in
-// src/gpu (`tests/gpu_shaders.rs` checks sizes and offsets). Declared once here,
+// src/features/<name>/gpu.rs (`tests/gpu_shaders.rs` checks sizes and offsets). Declared once here,
 // where every pass sees them.
 
 struct MotionParams {
@@ -212,13 +212,6 @@ struct MotionParams {
     _pad0: u32,
     _pad1: u32,
     _pad2: u32,
-}
-
-struct PsnrParams {
-    width: u32,
-    height: u32,
-    a_stride: u32,
-    b_stride: u32,
 }
 
 struct VifParams {
@@ -281,11 +274,4 @@ struct AdmParams {
     _pad0: u32,
     _pad1: u32,
     _pad2: u32,
-}
-
-struct DequantParams {
-    count: u32,
-    zero_point: i32,
-    scale: f32,
-    _pad0: u32,
 }

@@ -11,7 +11,13 @@
 // One invocation per weight, 2-D grid (x fastest) so that layers of more than
 // 65535 · WG_SIZE weights still fit the per-dimension workgroup limit.
 
-// `DequantParams`: shaders/common.wgsl.
+// `model::int8::gpu::DequantParams`.
+struct DequantParams {
+    count: u32,
+    zero_point: i32,
+    scale: f32,
+    _pad0: u32,
+}
 
 @group(0) @binding(0) var<uniform> params: DequantParams;
 @group(0) @binding(1) var<storage, read> packed: array<u32>;

@@ -3,8 +3,10 @@
 //! verified.
 //!
 //! Data flow: `io` (frames) → `features` (cpu | gpu) → `model` (burn-generated
-//! code from the registry) → pooling → `output`. Beside it: `registry` (pins,
-//! schemas) and `verify` (the gate every model passes before loading).
+//! code from the registry) → `score` (one pair, end to end) → `pooling` → `output`;
+//! `batch` runs `score` over a manifest. Beside it: `gpu` (wgpu, knowing no
+//! feature), `registry` (pins, schemas, the compiled-in bytes) and `verify` (the gate
+//! every model passes before loading). docs/ARCHITECTURE.md has the map.
 
 pub mod batch;
 pub mod features;

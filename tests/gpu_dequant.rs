@@ -5,7 +5,7 @@
 mod common;
 
 use common::Rng;
-use tinyvmaf_gpu::gpu::dequant;
+use tinyvmaf_gpu::model::int8::gpu as dequant;
 use tinyvmaf_gpu::model::int8::dequant_int8;
 
 fn random_case(rng: &mut Rng, count: usize) -> (Vec<u32>, f32, i32) {

@@ -6,7 +6,7 @@
 
 use tinyvmaf_gpu::features::{self, motion as cpu};
 use tinyvmaf_gpu::gpu::{self, DeviceOptions, GpuContext};
-use tinyvmaf_gpu::io::{ChromaFormat, Frame, FrameSource, Plane, VideoInfo, Y4mReader};
+use tinyvmaf_gpu::io::{Frame, FrameSource, Plane, Y4mReader};
 
 mod common;
 
@@ -98,13 +98,13 @@ fn motion_passes_match_cpu_twins() {
                 let (prev, cur) = planes(w, h, strides, depth, fill, seed);
                 let what = format!("{w}x{h} {depth}-bit {fill:?} strides {strides:?}");
                 let (blur, rows, sad) = cpu_passes(&prev, &cur, depth);
-                let gpu_blur = gpu::motion::motion_blur_v(ctx, &prev, &cur, depth).unwrap();
+                let gpu_blur = features::motion::gpu::motion_blur_v(ctx, &prev, &cur, depth).unwrap();
                 assert_eq!(gpu_blur, blur, "motion_blur_v, {what}");
-                let gpu_rows = gpu::motion::motion_row_sads(ctx, &prev, &cur, depth).unwrap();
+                let gpu_rows = features::motion::gpu::motion_row_sads(ctx, &prev, &cur, depth).unwrap();
                 assert_eq!(gpu_rows, rows, "motion_blur_h_sad, {what}");
-                assert_eq!(gpu::motion::motion_sad(ctx, &prev, &cur, depth).unwrap(), sad, "u64 SAD, {what}");
+                assert_eq!(features::motion::gpu::motion_sad(ctx, &prev, &cur, depth).unwrap(), sad, "u64 SAD, {what}");
                 let want = features::compute_motion_sad(&prev, &cur, depth);
-                let got = gpu::motion::compute_motion_sad(ctx, &prev, &cur, depth).unwrap();
+                let got = features::motion::gpu::compute_motion_sad(ctx, &prev, &cur, depth).unwrap();
                 assert_eq!(got.to_bits(), want.to_bits(), "score {got} vs {want}, {what}");
                 cases += 1;
             }
@@ -121,7 +121,7 @@ fn motion_degenerate_planes_score_zero_like_the_cpu() {
     let short = Plane { width: 4, height: 4, data: vec![7; 5] };
     for (a, b) in [(&empty, &one), (&one, &empty), (&short, &one), (&one, &short)] {
         let want = features::compute_motion_sad(a, b, 8);
-        assert_eq!(gpu::motion::compute_motion_sad(ctx, a, b, 8).unwrap().to_bits(), want.to_bits());
+        assert_eq!(features::motion::gpu::compute_motion_sad(ctx, a, b, 8).unwrap().to_bits(), want.to_bits());
     }
 }
 
@@ -138,59 +138,12 @@ fn motion_is_exact_under_concurrent_calls() {
                     let depth = [8, 10, 12, 16][(i % 4) as usize];
                     let (prev, cur) = planes(w, h, (0, 0), depth, Fill::Random, t << 32 | i);
                     let want = features::compute_motion_sad(&prev, &cur, depth);
-                    let got = gpu::motion::compute_motion_sad(ctx, &prev, &cur, depth).unwrap();
+                    let got = features::motion::gpu::compute_motion_sad(ctx, &prev, &cur, depth).unwrap();
                     assert_eq!(got.to_bits(), want.to_bits(), "thread {t} call {i}: {w}x{h} {depth}-bit");
                 }
             });
         }
     });
-}
-
-fn frame(w: usize, h: usize, chroma: ChromaFormat, depth: u8, seed: u64, beyond: bool) -> Frame {
-    let mut rng = Rng(seed);
-    let mut f = Frame::new(VideoInfo::new(w, h, chroma, depth).unwrap());
-    let max = (1u64 << depth) - 1;
-    for p in f.planes.iter_mut() {
-        for v in p.data.iter_mut() {
-            *v = if beyond { rng.next() as u16 } else { (rng.next() % (max + 1)) as u16 };
-        }
-    }
-    f
-}
-
-#[test]
-fn psnr_matches_cpu_twin() {
-    let Some(ctx) = ctx("psnr_matches_cpu_twin") else { return };
-    let chromas = [ChromaFormat::Yuv420, ChromaFormat::Yuv422, ChromaFormat::Yuv444];
-    for (i, &(w, h)) in SIZES.iter().enumerate() {
-        for depth in [8u8, 10, 12, 16] {
-            for beyond in [false, true] {
-                let seed = (i as u64) << 8 | u64::from(depth) | u64::from(beyond) << 20;
-                let a = frame(w, h, chromas[i % 3], depth, seed, beyond);
-                let b = frame(w, h, chromas[i % 3], depth, seed ^ 0xABCD, beyond);
-                for p in 0..3 {
-                    let want = features::psnr::psnr_sse_rows(&a.planes[p], &b.planes[p]);
-                    let got = gpu::psnr::psnr_sse_rows(ctx, &a.planes[p], &b.planes[p]).unwrap();
-                    assert_eq!(got, want, "SSE plane {p}, {w}x{h} {depth}-bit beyond={beyond}");
-                }
-                let want = features::compute_psnr(&a, &b).map(f64::to_bits);
-                let got = gpu::psnr::compute_psnr(ctx, &a, &b).unwrap().map(f64::to_bits);
-                assert_eq!(got, want, "PSNR {w}x{h} {depth}-bit");
-                assert_eq!(gpu::psnr::compute_psnr(ctx, &a, &a).unwrap(), features::compute_psnr(&a, &a));
-            }
-        }
-    }
-}
-
-#[test]
-fn psnr_row_sums_carry_past_32_bits() {
-    let Some(ctx) = ctx("psnr_row_sums_carry_past_32_bits") else { return };
-    // Every error 65535: a row of 4099 sums to ~1.76e13, far past 2^32.
-    let a = Plane { width: 4099, height: 3, data: vec![0; 4099 * 3] };
-    let b = Plane { width: 4099, height: 3, data: vec![u16::MAX; 4099 * 3] };
-    let want = features::psnr::psnr_sse_rows(&a, &b);
-    assert_eq!(want, 3 * 4099 * 65535u64 * 65535);
-    assert_eq!(gpu::psnr::psnr_sse_rows(ctx, &a, &b).unwrap(), want);
 }
 
 /// Tier 2: the raw motion of every frame of a few oracle clips (8, 10, 12, 16 bit).
@@ -215,7 +168,7 @@ fn oracle_clip_motion_matches_cpu() {
             if let Some(p) = &prev {
                 let (a, b) = (&p.planes[0], &cur.planes[0]);
                 let want = features::compute_motion_sad(a, b, depth);
-                let got = gpu::motion::compute_motion_sad(ctx, a, b, depth).unwrap();
+                let got = features::motion::gpu::compute_motion_sad(ctx, a, b, depth).unwrap();
                 assert_eq!(got.to_bits(), want.to_bits(), "{name} frame {frames}: {got} vs {want}");
             }
             prev = Some(cur);

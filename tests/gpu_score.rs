@@ -9,10 +9,11 @@ use std::sync::Arc;
 
 use serde_json::Value;
 use tinyvmaf_gpu::features::{self, FeatureOptions};
-use tinyvmaf_gpu::gpu::engine::{FeatureEngine, IN_FLIGHT};
-use tinyvmaf_gpu::gpu::{self, DeviceOptions, GpuContext};
+use tinyvmaf_gpu::features::engine::{FeatureEngine, IN_FLIGHT};
+use tinyvmaf_gpu::gpu::{DeviceOptions, GpuContext};
 use tinyvmaf_gpu::io::Plane;
-use tinyvmaf_gpu::score::{self, FeatureTable, InputSpec, ScoreOptions};
+use tinyvmaf_gpu::io::InputSpec;
+use tinyvmaf_gpu::score::{self, FeatureTable, ScoreOptions};
 
 const BIN: &str = env!("CARGO_BIN_EXE_tinyvmaf-gpu");
 
@@ -49,7 +50,7 @@ fn every_oracle_pair_on_the_gpu_equals_the_cpu_and_libvmaf() {
     let mut frames = 0;
     for name in common::oracle_pairs(&oracle) {
         let extract = |options: &ScoreOptions| {
-            let open = |kind: &str| score::open(&InputSpec { path: clips.join(format!("{name}.{kind}.y4m")), raw: None }).unwrap();
+            let open = |kind: &str| tinyvmaf_gpu::io::open(&InputSpec { path: clips.join(format!("{name}.{kind}.y4m")), raw: None }).unwrap();
             let (mut r, mut d) = (open("ref"), open("dist"));
             score::extract(&mut r, &mut d, &sets, options, &|_| {}).unwrap()
         };
@@ -127,7 +128,7 @@ fn engine_refuses_a_frame_of_another_size() {
 #[test]
 fn self_test_passes_on_this_adapter() {
     let Some(ctx) = ctx("self_test_passes_on_this_adapter") else { return };
-    gpu::self_test(&ctx).unwrap();
+    score::select::self_test(&ctx).unwrap();
 }
 
 fn sample(kind: &str) -> String {
@@ -216,7 +217,7 @@ impl tinyvmaf_gpu::io::FrameSource for LoseDeviceAt {
 fn a_lost_device_mid_run_continues_on_the_cpu_with_the_same_numbers() {
     let Some(ctx) = ctx("a_lost_device_mid_run_continues_on_the_cpu_with_the_same_numbers") else { return };
     let sets = both_sets();
-    let open = |kind: &str| score::open(&InputSpec { path: sample(kind).into(), raw: None }).unwrap();
+    let open = |kind: &str| tinyvmaf_gpu::io::open(&InputSpec { path: sample(kind).into(), raw: None }).unwrap();
     let cpu = {
         let (mut r, mut d) = (open("ref"), open("dist"));
         score::extract(&mut r, &mut d, &sets, &ScoreOptions::default(), &|_| {}).unwrap()

@@ -6,8 +6,20 @@
 use std::collections::BTreeSet;
 
 use naga::valid::{Capabilities, ValidationFlags, Validator};
-use tinyvmaf_gpu::gpu::pipelines::{COMMON_WGSL, WORKGROUP_SIZE};
-use tinyvmaf_gpu::gpu::{Binding, PASSES, Pass, shared_structs};
+use tinyvmaf_gpu::features::prelude::COMMON_WGSL;
+use tinyvmaf_gpu::gpu::kernel::SharedStruct;
+use tinyvmaf_gpu::gpu::{Binding, Pass, WORKGROUP_SIZE};
+use tinyvmaf_gpu::{features, model};
+
+/// Every pass: the features' and the model's.
+fn passes() -> Vec<&'static Pass> {
+    features::PASSES.iter().chain(&model::int8::gpu::PASSES).copied().collect()
+}
+
+/// Every params struct shared with WGSL.
+fn shared_structs() -> Vec<SharedStruct> {
+    [features::shared_structs(), model::int8::gpu::shared_structs()].concat()
+}
 
 mod common;
 
@@ -25,10 +37,10 @@ fn every_shader_file_is_a_pass_and_every_pass_a_file() {
         .map(|e| e.unwrap().file_name().into_string().unwrap())
         .filter(|n| n.ends_with(".wgsl"))
         .collect();
-    let mut expected: BTreeSet<String> = PASSES.iter().map(|p| format!("{}.wgsl", p.name)).collect();
+    let mut expected: BTreeSet<String> = passes().iter().map(|p| format!("{}.wgsl", p.name)).collect();
     expected.insert("common.wgsl".to_owned());
-    assert_eq!(files, expected, "shaders/ and gpu::PASSES disagree");
-    for pass in PASSES {
+    assert_eq!(files, expected, "shaders/ and the pass tables disagree");
+    for pass in passes() {
         let on_disk = std::fs::read_to_string(dir.join(format!("{}.wgsl", pass.name))).unwrap();
         assert_eq!(on_disk, pass.file, "{}: embedded text is stale", pass.name);
     }
@@ -37,7 +49,7 @@ fn every_shader_file_is_a_pass_and_every_pass_a_file() {
 
 #[test]
 fn every_pass_parses_and_validates() {
-    for pass in PASSES {
+    for pass in passes() {
         let module = parse(pass);
         Validator::new(ValidationFlags::all(), Capabilities::default())
             .validate(&module)
@@ -53,7 +65,7 @@ fn every_pass_parses_and_validates() {
 
 #[test]
 fn bindings_match_the_bind_group_layouts() {
-    for pass in PASSES {
+    for pass in passes() {
         let module = parse(pass);
         let mut found: Vec<(u32, Binding)> = module
             .global_variables
@@ -75,7 +87,7 @@ fn bindings_match_the_bind_group_layouts() {
         found.sort_by_key(|(b, _)| *b);
         let expected: Vec<(u32, Binding)> =
             pass.bindings.iter().enumerate().map(|(i, &b)| (i as u32, b)).collect();
-        assert_eq!(found, expected, "{}: WGSL bindings vs gpu::pipelines", pass.name);
+        assert_eq!(found, expected, "{}: WGSL bindings vs the Pass table", pass.name);
     }
 }
 
@@ -86,7 +98,7 @@ fn shared_structs_match_naga_layout() {
     for s in &structs {
         assert!(!s.passes.is_empty());
         for &name in s.passes {
-            let pass = PASSES.iter().find(|p| p.name == name).unwrap_or_else(|| panic!("no pass {name}"));
+            let pass = passes().into_iter().find(|p| p.name == name).unwrap_or_else(|| panic!("no pass {name}"));
             let module = parse(pass);
             let (members, span) = module
                 .types
@@ -106,7 +118,7 @@ fn shared_structs_match_naga_layout() {
 
 #[test]
 fn prelude_constants_come_from_the_tables() {
-    let module = parse(PASSES[0]);
+    let module = parse(passes()[0]);
     let taps = module
         .constants
         .iter()

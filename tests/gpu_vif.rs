@@ -8,7 +8,7 @@
 
 use tinyvmaf_gpu::features::tables::{VIF_EPS, VIF_SIGMA_NSQ};
 use tinyvmaf_gpu::features::vif as cpu;
-use tinyvmaf_gpu::gpu::vif::{self as gpu_vif, VifPlan};
+use tinyvmaf_gpu::features::vif::gpu::{self as gpu_vif, VifPlan};
 use tinyvmaf_gpu::gpu::{GpuContext, GpuError};
 use tinyvmaf_gpu::io::{FrameSource, Plane, Y4mReader};
 
@@ -326,12 +326,12 @@ fn soft_f64_wgsl_matches_rust_twin() {
     use tinyvmaf_gpu::features::softf64::{self as sf, W64};
     let Some(ctx) = ctx("soft_f64_wgsl_matches_rust_twin") else { return };
     let (_, _, device, queue) = ctx.wgpu_parts();
-    let stats = tinyvmaf_gpu::gpu::pipelines::VIF_STATS.file;
+    let stats = tinyvmaf_gpu::features::vif::gpu::VIF_STATS.file;
     let begin = stats.find("// ---- 64-bit words").expect("start marker");
     let end = stats.find("// ---- the statistic ----").expect("end marker");
     let source = format!(
         "{}\n{}\n{}",
-        tinyvmaf_gpu::gpu::pipelines::wgsl_prelude(),
+        tinyvmaf_gpu::features::prelude::wgsl_prelude(),
         &stats[begin..end],
         r#"
 @group(0) @binding(0) var<storage, read> ops_in: array<u32>;

@@ -8,7 +8,8 @@ mod common;
 use tinyvmaf_gpu::features::FeatureOptions;
 use tinyvmaf_gpu::model::{Backend, LoadedModel};
 use tinyvmaf_gpu::pooling;
-use tinyvmaf_gpu::score::{self, InputSpec, ScoreOptions};
+use tinyvmaf_gpu::io::InputSpec;
+use tinyvmaf_gpu::score::{self, ScoreOptions};
 use tinyvmaf_gpu::verify;
 
 /// Our column name → libvmaf's key, where they differ.
@@ -35,7 +36,7 @@ fn every_oracle_frame_matches_libvmaf() {
     let pairs = common::oracle_pairs(&oracle);
     assert!(pairs.len() >= 22, "oracle lists {} pairs", pairs.len());
     for name in &pairs {
-        let open = |kind: &str| score::open(&InputSpec { path: clips.join(format!("{name}.{kind}.y4m")), raw: None }).unwrap();
+        let open = |kind: &str| tinyvmaf_gpu::io::open(&InputSpec { path: clips.join(format!("{name}.{kind}.y4m")), raw: None }).unwrap();
         let (mut r, mut d) = (open("ref"), open("dist"));
         let table = score::extract(&mut r, &mut d, &sets, &options, &|_| {}).unwrap();
         let scores = score::apply_models(&table, &models).unwrap();

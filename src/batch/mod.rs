@@ -26,13 +26,14 @@ use std::sync::mpsc;
 use std::time::Instant;
 
 pub use manifest::{Manifest, ManifestError, PairSpec};
-pub use pair::{score_inputs, score_pair};
+pub use pair::prefetch;
 pub use results::{PairError, ResultsError, ResultsFile};
 pub use shard::Shard;
 
 use crate::model::LoadedModel;
 use crate::gpu::GpuContext;
-use crate::score::{self, Input, ScoreOptions};
+use crate::io::Input;
+use crate::score::{self, ScoreOptions};
 
 /// Loaded models per distinct model list of a manifest.
 pub type ModelSets = HashMap<Vec<String>, Vec<LoadedModel>>;
@@ -125,10 +126,13 @@ pub fn per_frame_name(id: &str) -> String {
 type Opened = Result<(Input, Input), PairError>;
 
 fn open_both(pair: &PairSpec, options: &RunOptions) -> Opened {
-    let fail = |e: score::ScoreError| PairError { message: e.to_string(), exit_code: e.exit_code() };
+    let fail = |e: crate::io::InputError| {
+        let e = score::ScoreError::from(e);
+        PairError { message: e.to_string(), exit_code: e.exit_code() }
+    };
     let limit = pair.frame_count.map_or(u64::MAX, |n| n.saturating_mul(options.subsample.max(1)));
-    let reference = score::open(&pair.reference_spec()).map_err(fail)?;
-    let distorted = score::open(&pair.distorted_spec()).map_err(fail)?;
+    let reference = crate::io::open(&pair.reference_spec()).map_err(fail)?;
+    let distorted = crate::io::open(&pair.distorted_spec()).map_err(fail)?;
     Ok((
         pair::prefetch(reference, limit.saturating_add(pair.skip_reference), options.prefetch_bytes),
         pair::prefetch(distorted, limit.saturating_add(pair.skip_distorted), options.prefetch_bytes),
@@ -214,7 +218,7 @@ fn score_one(
     let start = Instant::now();
     let (mut reference, mut distorted) = opened?;
     let models = models.get(&pair.models).expect("the caller loaded every model list of the manifest");
-    let log = score_inputs(&mut reference, &mut distorted, models, &options.score_options(pair), &|done| {
+    let log = score::score_inputs(&mut reference, &mut distorted, models, &options.score_options(pair), &|done| {
         observer.frames(done)
     })
     .map_err(|e| PairError { message: e.to_string(), exit_code: e.exit_code() })?;

@@ -4,10 +4,9 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
-use tinyvmaf_gpu::gpu::BackendChoice;
-use tinyvmaf_gpu::model::Backend;
-use tinyvmaf_gpu::output::Format;
 use tinyvmaf_gpu::verify;
+
+use super::values::{BackendChoice, Format, GpuApi, ModelBackend as Backend, VerifierKind};
 
 #[derive(Debug, Parser)]
 #[command(name = "tinyvmaf-gpu", version, about = "libvmaf-exact VMAF on any GPU or the CPU")]
@@ -64,7 +63,7 @@ pub struct BenchArgs {
     pub threads: Option<usize>,
     /// Only this graphics API (default: $WGPU_BACKEND, else all).
     #[arg(long, visible_alias = "gpu-backend", value_enum, value_name = "API")]
-    pub gpu_api: Option<tinyvmaf_gpu::gpu::GpuApi>,
+    pub gpu_api: Option<GpuApi>,
     /// Adapter index, as `tinyvmaf-gpu devices` lists them.
     #[arg(long, value_name = "N")]
     pub adapter: Option<usize>,
@@ -80,7 +79,7 @@ pub struct DevicesArgs {
     pub json: bool,
     /// Only this graphics API (default: $WGPU_BACKEND, else all).
     #[arg(long, visible_alias = "gpu-backend", value_enum, value_name = "API")]
-    pub gpu_api: Option<tinyvmaf_gpu::gpu::GpuApi>,
+    pub gpu_api: Option<GpuApi>,
 }
 
 #[derive(Debug, Args)]
@@ -208,7 +207,7 @@ pub struct BackendArgs {
     pub backend: BackendChoice,
     /// Only this graphics API (default: $WGPU_BACKEND, else all).
     #[arg(long, visible_alias = "gpu-backend", value_enum, value_name = "API")]
-    pub gpu_api: Option<tinyvmaf_gpu::gpu::GpuApi>,
+    pub gpu_api: Option<GpuApi>,
     /// Adapter index, as `tinyvmaf-gpu devices` lists them (default: the high-performance one).
     #[arg(long, value_name = "N")]
     pub adapter: Option<usize>,
@@ -232,8 +231,8 @@ pub struct VerifyArgs {
     #[command(flatten)]
     pub dir: ModelDirArg,
     /// Who checks the Sigstore bundle: `cosign` (external program) or `builtin` (in-process, no cosign needed).
-    #[arg(long, value_enum, default_value_t = verify::VerifierKind::Cosign)]
-    pub verifier: verify::VerifierKind,
+    #[arg(long, value_enum, default_value_t = VerifierKind::Cosign)]
+    pub verifier: VerifierKind,
     /// `trusted_root.json` of a private Sigstore deployment (builtin verifier; default: the embedded public-good root).
     #[arg(long, value_name = "FILE")]
     pub trusted_root: Option<PathBuf>,
@@ -261,7 +260,7 @@ impl VerifyArgs {
             None => self.certificate_identity_regexp.clone(),
         };
         verify::VerifyOptions {
-            verifier: self.verifier,
+            verifier: self.verifier.into(),
             cosign: verify::CosignOptions {
                 cosign: self.cosign.clone(),
                 model_dir: tinyvmaf_gpu::registry::model_dir(self.dir.model_dir.as_deref()),

@@ -3,8 +3,9 @@
 
 use std::sync::Arc;
 
-use tinyvmaf_gpu::gpu::{self, DeviceOptions, GpuContext, Selected};
+use tinyvmaf_gpu::gpu::{DeviceOptions, GpuContext};
 use tinyvmaf_gpu::model;
+use tinyvmaf_gpu::score::select::{Selected, select};
 
 use super::Failure;
 use super::args::BackendArgs;
@@ -21,9 +22,15 @@ pub struct Resolved {
 /// the one asked for, when it is not: a failed self-test always, a skipped software
 /// adapter unless `quiet`.
 pub fn resolve(args: &BackendArgs, quiet: bool) -> Result<Resolved, Failure> {
-    let options = DeviceOptions { api: args.gpu_api, adapter: args.adapter };
-    match gpu::select(args.backend, &options)? {
-        Selected::Gpu(ctx) => Ok(Resolved { gpu: Some(Arc::new(ctx)), models: model::Backend::Gpu }),
+    let options = DeviceOptions { api: args.gpu_api.map(Into::into), adapter: args.adapter };
+    match select(args.backend.into(), &options)? {
+        Selected::Gpu(ctx) => {
+            // One device per process: the models (burn, the int8 dequantization) run on
+            // the context the features run on.
+            let ctx = Arc::new(ctx);
+            model::share_gpu(Arc::clone(&ctx)).map_err(model::ModelError::from)?;
+            Ok(Resolved { gpu: Some(ctx), models: model::Backend::Gpu })
+        }
         Selected::Cpu { note } => {
             let warning = note.as_deref().is_some_and(|n| n.starts_with("warning"));
             if let Some(note) = note.filter(|_| warning || !quiet) {

@@ -9,11 +9,12 @@ use std::time::Instant;
 use anyhow::Context;
 use serde::Serialize;
 use tinyvmaf_gpu::features::FeatureOptions;
-use tinyvmaf_gpu::gpu::engine::FeatureEngine;
+use tinyvmaf_gpu::features::engine::FeatureEngine;
 use tinyvmaf_gpu::gpu::{DeviceOptions, GpuContext};
 use tinyvmaf_gpu::io::synthetic::{SyntheticSource, synthetic_pair};
 use tinyvmaf_gpu::io::{ChromaFormat, VideoInfo};
-use tinyvmaf_gpu::score::{self, Input, ScoreOptions};
+use tinyvmaf_gpu::io::Input;
+use tinyvmaf_gpu::score::{self, ScoreOptions};
 
 use super::CliResult;
 use super::args::BenchArgs;
@@ -61,7 +62,7 @@ pub fn run(args: BenchArgs) -> CliResult {
     let gpu = if args.cpu_only {
         None
     } else {
-        let ctx = GpuContext::new(&DeviceOptions { api: args.gpu_api, adapter: args.adapter })?;
+        let ctx = GpuContext::new(&DeviceOptions { api: args.gpu_api.map(Into::into), adapter: args.adapter })?;
         Some(Arc::new(ctx))
     };
     let mut rows = Vec::new();

@@ -8,7 +8,7 @@ use super::CliResult;
 use super::args::DevicesArgs;
 
 pub fn run(args: DevicesArgs) -> CliResult {
-    let options = DeviceOptions { api: args.gpu_api, adapter: None };
+    let options = DeviceOptions { api: args.gpu_api.map(Into::into), adapter: None };
     let adapters = gpu::list_adapters(&options);
     if args.json {
         let doc = serde_json::json!({ "adapters": adapters });

@@ -7,6 +7,7 @@ mod bench;
 mod devices;
 mod models;
 mod score;
+mod values;
 
 use std::process::ExitCode;
 

@@ -20,7 +20,7 @@ pub fn run_models(cmd: ModelsCommand) -> CliResult {
         ModelsCommand::Verify { id, all, json, verify } => verify_models(id, all, json, &verify),
         ModelsCommand::Eval { id, features, backend, load: load_args } => {
             let rows = read_rows(&features)?;
-            let model = load(&id, &load_args, backend)?;
+            let model = load(&id, &load_args, backend.into())?;
             let scores = model.predict(&rows)?;
             println!("{}", serde_json::to_string(&scores)?);
             Ok(())

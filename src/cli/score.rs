@@ -3,9 +3,9 @@
 
 use std::io::IsTerminal;
 
-use tinyvmaf_gpu::batch;
+use tinyvmaf_gpu::io::{InputSpec, RawFormat};
 use tinyvmaf_gpu::output::{self, Format};
-use tinyvmaf_gpu::score::{self, InputSpec, RawFormat, ScoreOptions};
+use tinyvmaf_gpu::score::{self, ScoreOptions};
 
 use super::args::ScoreArgs;
 use super::{backend, models, CliResult};
@@ -20,8 +20,8 @@ pub fn run(args: ScoreArgs) -> CliResult {
         }
         _ => None,
     };
-    let mut reference = score::open(&InputSpec { path: args.reference.clone(), raw: raw.clone() })?;
-    let mut distorted = score::open(&InputSpec { path: args.distorted.clone(), raw })?;
+    let mut reference = tinyvmaf_gpu::io::open(&InputSpec { path: args.reference.clone(), raw: raw.clone() })?;
+    let mut distorted = tinyvmaf_gpu::io::open(&InputSpec { path: args.distorted.clone(), raw })?;
 
     let resolved = backend::resolve(&args.backend, args.quiet)?;
     // Verified before any weight reaches a device; float64 graphs run on the CPU.
@@ -51,7 +51,7 @@ pub fn run(args: ScoreArgs) -> CliResult {
         bar
     });
     // The same per-pair pipeline as `batch` (src/batch/pair.rs).
-    let log = batch::score_inputs(&mut reference, &mut distorted, &models, &options, &|done| {
+    let log = score::score_inputs(&mut reference, &mut distorted, &models, &options, &|done| {
         if let Some(bar) = &bar {
             bar.set_position(done);
         }
@@ -63,13 +63,13 @@ pub fn run(args: ScoreArgs) -> CliResult {
 
     match &args.output {
         Some(path) => {
-            let format = args.format.unwrap_or_else(|| format_from_extension(path));
+            let format = args.format.map_or_else(|| format_from_extension(path), Into::into);
             output::write_atomic(path, output::render(&log, format).as_bytes())?;
             if !args.quiet {
                 eprint!("{}", output::render(&log, Format::Text));
             }
         }
-        None => print!("{}", output::render(&log, args.format.unwrap_or(Format::Text))),
+        None => print!("{}", output::render(&log, args.format.map_or(Format::Text, Into::into))),
     }
     Ok(())
 }

@@ -1,18 +1,45 @@
 //! libvmaf integer features: VIF (4 scales), ADM (adm2 + 4 scales), motion,
-//! PSNR. All functions are pure functions of their input planes, so frames can be
-//! computed in any order on any thread (see `crate::score`).
+//! PSNR. Each feature is a folder: `cpu.rs` the scalar reference, one function per
+//! pass, and `gpu.rs` the same passes as WGSL (`shaders/<feature>_<pass>.wgsl`),
+//! bit-exact with it. The CPU functions are pure functions of their input planes, so
+//! frames can be computed in any order on any thread (see `crate::score`);
+//! [`engine`] runs every GPU pass of a frame in one submission.
+//!
+//! Beside them: [`tables`] (every numeric constant, in one home), [`prelude`] (the
+//! WGSL generated from it), [`wide`] (the CPU twin of `shaders/common.wgsl`'s
+//! 64-bit helpers) and [`softf64`] (VIF's soft binary64).
 
 pub mod adm;
+pub mod engine;
 pub mod motion;
+pub mod prelude;
 pub mod psnr;
 pub mod softf64;
 pub mod tables;
 pub mod vif;
+pub mod wide;
+
+use crate::gpu::Pass;
+use crate::gpu::kernel::SharedStruct;
 
 pub use adm::{AdmScratch, compute_adm, compute_adm_with};
 pub use motion::{compute_motion_sad, motion2, motion_sad};
 pub use psnr::compute_psnr;
 pub use vif::{VifScratch, compute_vif, compute_vif_with};
+
+/// Every feature pass; with `model::int8::gpu::PASSES`, every `shaders/*.wgsl`
+/// except `common.wgsl`.
+pub const PASSES: [&Pass; 15] = {
+    let [m0, m1, m2] = motion::gpu::PASSES;
+    let [v0, v1, v2, v3, v4] = vif::gpu::PASSES;
+    let [a0, a1, a2, a3, a4, a5, a6] = adm::gpu::PASSES;
+    [m0, m1, m2, v0, v1, v2, v3, v4, a0, a1, a2, a3, a4, a5, a6]
+};
+
+/// Every params struct the feature passes share with WGSL.
+pub fn shared_structs() -> Vec<SharedStruct> {
+    [motion::gpu::shared_structs(), vif::gpu::shared_structs(), adm::gpu::shared_structs()].concat()
+}
 
 /// Feature parameters (libvmaf defaults: both gain limits 100.0; the NEG
 /// model's `*_egl_1` features use 1.0).

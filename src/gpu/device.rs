@@ -6,11 +6,11 @@
 use std::sync::{Arc, Mutex};
 
 use super::GpuError;
-use super::pipelines::{KernelCache, PlanCache};
+use super::kernel::KernelCache;
 
-/// A graphics API the user can pin (`--gpu-api`); `None` in [`DeviceOptions`] means
+/// A graphics API the user can pin; `None` in [`DeviceOptions`] means
 /// `WGPU_BACKEND` when set, else every API wgpu was built with.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum GpuApi {
     Vulkan,
     Metal,
@@ -100,8 +100,8 @@ pub fn list_adapters(options: &DeviceOptions) -> Vec<AdapterSummary> {
     adapters.iter().enumerate().map(|(i, a)| AdapterSummary::new(i, &a.get_info())).collect()
 }
 
-/// An open device and everything built on it: pipelines (once per pass), buffers and
-/// bind groups (once per pass group and resolution). Share one per process; it is
+/// An open device and the pipelines built on it (once per pass). One per process,
+/// shared by the feature passes, burn's wgpu runtime and the int8 dequantization; it is
 /// `Send + Sync`, and calls that use the same per-resolution buffers take turns.
 pub struct GpuContext {
     instance: wgpu::Instance,
@@ -110,7 +110,6 @@ pub struct GpuContext {
     pub(crate) queue: wgpu::Queue,
     summary: AdapterSummary,
     pub(crate) kernels: KernelCache,
-    pub(crate) plans: PlanCache,
     /// Errors no error scope caught (wgpu's default handler would panic on them).
     uncaptured: Arc<Mutex<Vec<String>>>,
 }
@@ -185,7 +184,6 @@ impl GpuContext {
             queue,
             summary,
             kernels: KernelCache::default(),
-            plans: PlanCache::default(),
             uncaptured,
         })
     }

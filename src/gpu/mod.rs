@@ -1,42 +1,35 @@
 //! The GPU side (wgpu): getting a device, building pipelines and buffers, reading
-//! results back, and the feature passes that run on it. This is the only module that
-//! knows wgpu's API (pinned at 30.0.2), so an upgrade touches these files alone.
+//! results back. This is the only module that knows wgpu's API (pinned at 30.0.2), so
+//! an upgrade touches these files alone, and it knows no feature: a feature declares
+//! its passes ([`Pass`]: WGSL text, the prelude it needs, its bindings) and records
+//! them with the kernels, buffers and readbacks built here.
 //!
-//! Every compute pass is one `shaders/<name>.wgsl` file, one CPU twin of the same
-//! name in `crate::features`, and one pipeline labelled `<name>`; the buffers are
-//! bound in the order the CPU twin takes its arguments. Integer passes are exact: the
-//! tests compare every pass with its twin bit for bit (`tests/gpu_*.rs`).
-//!
-//! - [`device`]: adapter choice ([`GpuContext::new`], [`list_adapters`]);
-//! - [`pipelines`]: the pass table, the generated WGSL prelude, pipelines built once
-//!   per pass, buffers and bind groups built once per resolution;
-//! - [`readback`]: the one storage → `MAP_READ` copy;
-//! - [`motion`], [`psnr`], [`vif`], [`adm`]: the features;
-//! - [`dequant`]: int8 model weights to f32, at model load.
+//! - [`device`]: adapter choice and the one [`GpuContext`] of a process
+//!   ([`GpuContext::new`], [`list_adapters`]);
+//! - [`kernel`]: a pass's bind-group layout and pipeline, built once per context;
+//! - [`buffers`]: buffers made once per plan, limits checked, planes uploaded;
+//! - [`readback`]: the one storage → `MAP_READ` copy, immediate or deferred;
+//! - [`oneshot`]: one-call runs for tests and spot checks.
 
-pub mod adm;
-pub mod dequant;
+pub mod buffers;
 pub mod device;
-pub mod engine;
-pub mod motion;
-pub mod pipelines;
-pub mod psnr;
+pub mod kernel;
+pub mod oneshot;
 pub mod readback;
-pub mod select;
-pub mod vif;
-pub mod wide;
 
 pub use device::{AdapterSummary, DeviceOptions, GpuApi, GpuContext, list_adapters};
-pub use pipelines::{Binding, PASSES, Pass, SharedStruct, shared_structs};
-pub use select::{BackendChoice, Selected, select, self_test};
+pub use kernel::{Binding, Pass, WORKGROUP_SIZE};
+/// The wgpu types a feature's plan holds and records into (re-exported so that the
+/// crate names wgpu only here).
+pub use wgpu::{BindGroup, Buffer, CommandEncoder};
 
 /// Everything that can go wrong on the GPU path. Library code returns these and never
-/// panics on a missing adapter or bad input; the CLI decides whether to fall back.
+/// panics on a missing adapter or bad input; the caller decides whether to fall back.
 #[derive(Debug, thiserror::Error)]
 pub enum GpuError {
     #[error("no GPU adapter found (backends: {backends}){}", .reason.as_ref().map(|r| format!(": {r}")).unwrap_or_default())]
     NoAdapter { backends: String, reason: Option<String> },
-    #[error("adapter index {index} does not exist: {count} adapter(s) found (see `tinyvmaf-gpu devices`)")]
+    #[error("adapter index {index} does not exist: {count} adapter(s) found")]
     AdapterIndex { index: usize, count: usize },
     #[error("the adapter {adapter:?} refused to create a device")]
     RequestDevice {

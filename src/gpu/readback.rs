@@ -1,45 +1,94 @@
-//! The one way results come back from the GPU: copy a storage buffer into a
-//! `MAP_READ` staging buffer at the end of the caller's command encoder, submit, wait,
-//! and return the words. One submit and one wait per call.
+//! The one way results come back from the GPU: copy storage words into a `MAP_READ`
+//! staging buffer at the end of the caller's command encoder, submit, ask for the map
+//! ([`submit_and_map`]), and later wait for that submission and take the words
+//! ([`Pending::wait`]). The feature engine keeps several frames between the two steps;
+//! [`read_u32`] does both at once.
 
 use std::sync::mpsc;
 
 use super::GpuError;
 use super::device::GpuContext;
 
+/// A submitted command buffer whose staging buffer is being mapped.
+#[derive(Debug)]
+pub(crate) struct Pending {
+    submission: wgpu::SubmissionIndex,
+    mapped: mpsc::Receiver<Result<(), wgpu::BufferAsyncError>>,
+    words: usize,
+    label: &'static str,
+}
+
+/// Submits `encoder` and asks for the first `words` u32 of `staging` (a
+/// `MAP_READ | COPY_DST` buffer the caller owns and has copied its results into) to be
+/// mapped once the GPU is done.
+pub(crate) fn submit_and_map(
+    ctx: &GpuContext,
+    encoder: wgpu::CommandEncoder,
+    staging: &wgpu::Buffer,
+    words: usize,
+    label: &'static str,
+) -> Pending {
+    let submission = ctx.queue.submit([encoder.finish()]);
+    let (tx, mapped) = mpsc::channel();
+    if words > 0 {
+        staging.slice(..(words * 4) as u64).map_async(wgpu::MapMode::Read, move |r| {
+            // The receiver lives in `Pending` until it is waited for; a failed send
+            // only means it is gone.
+            let _ = tx.send(r);
+        });
+    } else {
+        let _ = tx.send(Ok(()));
+    }
+    Pending { submission, mapped, words, label }
+}
+
+impl Pending {
+    /// Waits for the submission and returns the mapped words (unmapping `staging`, the
+    /// buffer given to [`submit_and_map`]).
+    pub(crate) fn wait(self, ctx: &GpuContext, staging: &wgpu::Buffer) -> Result<Vec<u32>, GpuError> {
+        let failed = |message: String| GpuError::Readback { label: self.label, message };
+        ctx.device
+            .poll(wgpu::PollType::Wait { submission_index: Some(self.submission), timeout: None })
+            .map_err(|e| failed(e.to_string()))?;
+        self.mapped
+            .recv()
+            .map_err(|_| failed("the map callback never ran".to_owned()))?
+            .map_err(|e| failed(e.to_string()))?;
+        if self.words == 0 {
+            return Ok(Vec::new());
+        }
+        let slice = staging.slice(..(self.words * 4) as u64);
+        let out = {
+            let view = slice.get_mapped_range().map_err(|e| failed(e.to_string()))?;
+            view.chunks_exact(4).map(|w| u32::from_le_bytes([w[0], w[1], w[2], w[3]])).collect()
+        };
+        staging.unmap();
+        Ok(out)
+    }
+}
+
 /// Submits `encoder` after appending a copy of the first `words` u32 of `src` into
-/// `staging` (a `MAP_READ | COPY_DST` buffer of the caller's plan, whose lock the
-/// caller holds), waits for the GPU and returns the words.
+/// `staging` (a `MAP_READ | COPY_DST` buffer the caller owns), waits for the GPU and
+/// returns the words. One submit and one wait per call.
 pub(crate) fn read_u32(
     ctx: &GpuContext,
     mut encoder: wgpu::CommandEncoder,
     src: &wgpu::Buffer,
     words: usize,
-    staging_buffer: &wgpu::Buffer,
+    staging: &wgpu::Buffer,
     label: &'static str,
 ) -> Result<Vec<u32>, GpuError> {
-    let bytes = (words * 4) as u64;
-    let failed = |message: String| GpuError::Readback { label, message };
-    if words == 0 {
-        ctx.queue.submit([encoder.finish()]);
-        return Ok(Vec::new());
+    if words > 0 {
+        encoder.copy_buffer_to_buffer(src, 0, staging, 0, (words * 4) as u64);
     }
-    encoder.copy_buffer_to_buffer(src, 0, staging_buffer, 0, bytes);
-    ctx.queue.submit([encoder.finish()]);
-    let slice = staging_buffer.slice(..bytes);
-    let (tx, rx) = mpsc::channel();
-    slice.map_async(wgpu::MapMode::Read, move |r| {
-        // The receiver outlives the poll below; a failed send only means it is gone.
-        let _ = tx.send(r);
-    });
-    ctx.device.poll(wgpu::PollType::wait_indefinitely()).map_err(|e| failed(e.to_string()))?;
-    rx.recv()
-        .map_err(|_| failed("the map callback never ran".to_owned()))?
-        .map_err(|e| failed(e.to_string()))?;
-    let out = {
-        let view = slice.get_mapped_range().map_err(|e| failed(e.to_string()))?;
-        view.chunks_exact(4).map(|w| u32::from_le_bytes([w[0], w[1], w[2], w[3]])).collect()
-    };
-    staging_buffer.unmap();
-    Ok(out)
+    submit_and_map(ctx, encoder, staging, words, label).wait(ctx, staging)
+}
+
+/// Submits `encoder` and waits until the GPU has run it (for timing single passes).
+pub(crate) fn submit_and_wait(ctx: &GpuContext, encoder: wgpu::CommandEncoder, label: &'static str) -> Result<(), GpuError> {
+    let submission = ctx.queue.submit([encoder.finish()]);
+    ctx.device
+        .poll(wgpu::PollType::Wait { submission_index: Some(submission), timeout: None })
+        .map(|_| ())
+        .map_err(|e| GpuError::Device { pass: label, message: e.to_string() })
 }

@@ -3,10 +3,12 @@
 use std::io::Read;
 use std::path::PathBuf;
 
+pub mod open;
 pub mod synthetic;
 pub mod y4m;
 pub mod yuv;
 
+pub use open::{Input, InputError, open};
 pub use y4m::Y4mReader;
 pub use yuv::YuvReader;
 

@@ -1,72 +1,17 @@
-//! Models: the burn code `build.rs` generated from each registry ONNX graph, the
-//! ONNX bytes embedded beside it, and inference on burn's ndarray (CPU) or wgpu
-//! backend. A model is only ever built from a [`crate::verify::Verified`] value,
-//! so no weight reaches a device before its bytes passed verification.
+//! Models: a verified registry model built on a device and run over feature rows.
+//! burn (the generated code, the devices, the tensors) is behind [`backend`]; the
+//! int8 weights' dequantization twins are in [`int8`]. A model is only ever built
+//! from a [`crate::verify::Verified`] value, so no weight reaches a device before its
+//! bytes passed verification.
 
-mod backend;
+pub mod backend;
 pub mod int8;
 
-use burn::tensor::{DType, Tensor, TensorData};
-
-pub use backend::{device as device_probe, Backend, BackendError};
+pub use backend::{Backend, BackendError, BuildFn, device as device_probe, share_gpu};
+pub use crate::registry::compiled::{EmbeddedModel, find as embedded};
 
 use crate::registry::Sidecar;
 use crate::verify::Verified;
-
-#[allow(missing_docs)]
-mod generated {
-    include!(concat!(env!("OUT_DIR"), "/models.rs"));
-}
-
-pub use generated::{EMBEDDED, REGISTRY_JSON};
-
-/// One model compiled into the binary.
-pub struct EmbeddedModel {
-    pub id: &'static str,
-    /// The exact ONNX bytes `build.rs` hashed and generated code from.
-    pub onnx: &'static [u8],
-    /// The registry pin at build time.
-    pub sha256: &'static str,
-    pub sidecar_json: &'static str,
-    /// Builds the model on a device: the generated burn module (weights embedded), or
-    /// for an int8 graph the int8 runtime, whose weights are dequantized on `Backend`.
-    pub build: fn(&burn::tensor::Device, Backend) -> Result<Box<dyn Regressor>, ModelError>,
-}
-
-impl std::fmt::Debug for EmbeddedModel {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("EmbeddedModel").field("id", &self.id).field("sha256", &self.sha256).finish()
-    }
-}
-
-impl EmbeddedModel {
-    pub fn sidecar(&self) -> Sidecar {
-        serde_json::from_str(self.sidecar_json).expect("build.rs serialized a valid sidecar")
-    }
-
-    /// The dtype the graph computes in, from its sidecar's first input.
-    fn dtype(&self) -> DType {
-        match self.sidecar().inputs.first().map(|i| i.dtype.as_str()) {
-            Some("float64") => DType::F64,
-            _ => DType::F32,
-        }
-    }
-
-    /// Whether the graph computes in float64 (and so runs only on the CPU backend).
-    pub fn is_float64(&self) -> bool {
-        self.dtype() == DType::F64
-    }
-}
-
-/// Finds a compiled-in model by registry id.
-pub fn embedded(id: &str) -> Option<&'static EmbeddedModel> {
-    EMBEDDED.iter().find(|m| m.id == id)
-}
-
-/// The generated `Model::forward`, flattened to one score per row.
-pub trait Regressor: Send {
-    fn forward_scores(&self, features: Tensor<2>) -> Tensor<1>;
-}
 
 #[derive(Debug, thiserror::Error)]
 pub enum ModelError {
@@ -75,10 +20,12 @@ pub enum ModelError {
     #[error("model {id}: expected {expected} features per row, got {got}")]
     FeatureCount { id: String, expected: usize, got: usize },
     #[error(
-        "model {id} is a float64 graph and burn's wgpu backend has no f64 (WGSL); run it with --backend cpu \
+        "model {id} is a float64 graph and burn's wgpu backend has no f64 (WGSL); run it on the CPU backend \
          (microseconds per frame) or use its float32 twin"
     )]
     NeedsFloat64 { id: String },
+    #[error("model {id}: no generated code was compiled in for it")]
+    NotCompiled { id: String },
     #[error("model {id}: cannot read its output: {message}")]
     Readback { id: String, message: String },
     #[error("int8 weights could not be dequantized on the GPU: {0}")]
@@ -89,9 +36,7 @@ pub enum ModelError {
 pub struct LoadedModel {
     pub id: String,
     pub sidecar: Sidecar,
-    dtype: DType,
-    device: burn::tensor::Device,
-    regressor: Box<dyn Regressor>,
+    network: backend::Network,
 }
 
 impl LoadedModel {
@@ -100,14 +45,14 @@ impl LoadedModel {
     /// of the types rather than of the call order.
     pub fn load(verified: Verified, backend: Backend) -> Result<Self, ModelError> {
         let model = verified.model();
-        let sidecar = model.sidecar();
-        let dtype = model.dtype();
-        if dtype == DType::F64 && backend != Backend::Cpu {
-            return Err(ModelError::NeedsFloat64 { id: model.id.to_owned() });
+        let id = model.id.to_owned();
+        let float64 = model.is_float64();
+        if float64 && backend != Backend::Cpu {
+            return Err(ModelError::NeedsFloat64 { id });
         }
-        let device = backend::device(backend)?;
-        let regressor = (model.build)(&device, backend)?;
-        Ok(LoadedModel { id: model.id.to_owned(), sidecar, dtype, device, regressor })
+        let network = backend::Network::build(&id, float64, backend)
+            .ok_or_else(|| ModelError::NotCompiled { id: id.clone() })??;
+        Ok(LoadedModel { id, sidecar: model.sidecar(), network })
     }
 
     /// Feature names in the order each row must hold them.
@@ -125,19 +70,8 @@ impl LoadedModel {
             return Ok(Vec::new());
         }
         let flat: Vec<f64> = rows.iter().flatten().copied().collect();
-        let data = match self.dtype {
-            DType::F64 => TensorData::new(flat, [rows.len(), width]),
-            _ => TensorData::new(flat.iter().map(|&v| v as f32).collect::<Vec<f32>>(), [rows.len(), width]),
-        };
-        let input = Tensor::<2>::from_data(
-            data,
-            burn::tensor::TensorCreationOptions::new(self.device.clone()).with_dtype(self.dtype),
-        );
-        let out = self.regressor.forward_scores(input);
-        let data = out
-            .try_into_data_dtype(DType::F64)
-            .map_err(|e| ModelError::Readback { id: self.id.clone(), message: format!("{e:?}") })?;
-        data.try_to_vec::<f64>()
-            .map_err(|e| ModelError::Readback { id: self.id.clone(), message: format!("{e:?}") })
+        self.network
+            .predict(flat, rows.len(), width)
+            .map_err(|message| ModelError::Readback { id: self.id.clone(), message })
     }
 }

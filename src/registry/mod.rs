@@ -4,6 +4,7 @@
 //! compiled into the binary or one given on the command line.
 
 pub mod build_check;
+pub mod compiled;
 pub mod jail;
 pub mod onnx_graph;
 pub mod onnx_scan;
@@ -25,7 +26,7 @@ pub fn embedded() -> &'static Registry {
     static REGISTRY: OnceLock<Registry> = OnceLock::new();
     REGISTRY.get_or_init(|| {
         let mut registry =
-            build_check::parse_registry(Path::new("<embedded registry>"), crate::model::REGISTRY_JSON.as_bytes())
+            build_check::parse_registry(Path::new("<embedded registry>"), compiled::REGISTRY_JSON.as_bytes())
                 .expect("build.rs validated the embedded registry");
         registry.models = registry
             .models

@@ -16,8 +16,8 @@ use std::time::Duration;
 
 pub use cosign::{find_cosign, run_cosign, CosignRun};
 
-use crate::model::EmbeddedModel;
 use crate::registry::jail::JailError;
+use crate::registry::compiled::EmbeddedModel;
 use crate::registry::{self, ModelEntry};
 
 /// Default certificate identity: the project's release workflow on a version tag.
@@ -163,8 +163,8 @@ impl Default for CosignOptions {
     }
 }
 
-/// Which program judges the Sigstore bundle (`--verifier`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+/// Which program judges the Sigstore bundle.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum VerifierKind {
     /// `cosign verify-blob`, on a private copy of the bytes.
     #[default]
@@ -210,7 +210,7 @@ pub fn anchor_regexp(re: &str) -> String {
 fn lookup(id: &str) -> Result<(&'static ModelEntry, &'static EmbeddedModel), VerifyError> {
     let unknown = || VerifyError::UnknownModel { id: id.to_owned() };
     let entry = registry::find(registry::embedded(), id).ok_or_else(unknown)?;
-    let model = crate::model::embedded(id).ok_or_else(unknown)?;
+    let model = registry::compiled::find(id).ok_or_else(unknown)?;
     Ok((entry, model))
 }
 

@@ -18,7 +18,7 @@
 //! horizontal inputs are < 2^16 in magnitude, so i32 sums are exact. Row sums
 //! (< w * 2^16) fit u32; the frame sum is a (lo, hi) u32 pair with carry.
 
-use super::tables::{MOTION_MAX, MOTION_TAPS, reflect101};
+use crate::features::tables::{MOTION_MAX, MOTION_TAPS, reflect101};
 use crate::io::Plane;
 
 /// Pass 1: vertical blur of the signed difference for image row `row`.

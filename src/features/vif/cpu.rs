@@ -23,7 +23,7 @@
 //! already the 32-bit-only algorithm a WGSL shader runs. [`vif_trace`] records
 //! every pass's output for the GPU's pass-level tests.
 
-use super::tables::{
+use crate::features::tables::{
     VIF_EPS, VIF_SIGMA_NSQ, VIF_TAPS_S0, VIF_TAPS_S1, VIF_TAPS_S2, VIF_TAPS_S3, log2_q11_u32,
     log2_q11_u64, reflect101, vif_log2_table,
 };

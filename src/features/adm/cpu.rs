@@ -3,7 +3,7 @@
 //! distance at 1080 lines, noise weight 1/32).
 //!
 //! Passes per scale, each with a GPU twin of the same name (`shaders/adm_*.wgsl`,
-//! `crate::gpu::adm`):
+//! `crate::features::adm::gpu`):
 //! 1. [`adm_dwt_s0`] / [`adm_dwt_s123`] – db2 analysis, vertical then horizontal
 //!    (scale 0 on pixels, i32 sums / i16 results; scales 1..3 on the previous
 //!    approximation band, i64 sums / i32 results), once per image;
@@ -21,7 +21,7 @@
 //! scale 0 are truncated with `as i16` at exactly the points libvmaf stores
 //! them.
 
-use super::tables::*;
+use crate::features::tables::*;
 use crate::io::Plane;
 
 /// The four sub-bands of one DWT level. `hvd[0]` = h (high-pass vertical,
@@ -787,9 +787,9 @@ fn run_scales(
     let (mut cw, mut ch) = (w, h);
     for scale in 0..4 {
         if scale == 0 {
-            let rp = super::vif::packed(ref_y, w, h, pack_r);
+            let rp = crate::features::vif::cpu::packed(ref_y, w, h, pack_r);
             adm_dwt_s0(rp, cw, ch, bit_depth, ref_b, lo, hi, pad_lo, pad_hi);
-            let dp = super::vif::packed(dist_y, w, h, pack_d);
+            let dp = crate::features::vif::cpu::packed(dist_y, w, h, pack_d);
             adm_dwt_s0(dp, cw, ch, bit_depth, dis_b, lo, hi, pad_lo, pad_hi);
         } else {
             adm_dwt_s123(prev_ref, cw, ch, scale, ref_b, lo, hi, pad_lo, pad_hi);

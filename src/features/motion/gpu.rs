@@ -6,15 +6,13 @@
 //!
 //! [`MotionPlan`] binds to planes already on the GPU (the engine keeps the previous
 //! reference there, so it is uploaded once); the functions below it upload two planes
-//! themselves, for tests and one-off calls.
+//! themselves (`gpu::oneshot`), for tests and one-off calls.
 
-use std::sync::{MutexGuard, PoisonError};
-
-use super::GpuError;
-use super::device::GpuContext;
-use super::pipelines::{MOTION_BLUR_H_SAD, MOTION_BLUR_V, MOTION_SAD_SUM, WORKGROUP_SIZE, plane_bytes, upload_plane, usage};
-use super::readback::read_u32;
-use crate::features::motion::{motion_extent, motion_score};
+use super::cpu::{motion_extent, motion_score};
+use crate::features::prelude::wgsl_prelude;
+use crate::gpu::buffers::{plane_bytes, usage};
+use crate::gpu::kernel::{SharedStruct, shared_struct};
+use crate::gpu::{BindGroup, Binding, Buffer, CommandEncoder, GpuContext, GpuError, Pass, WORKGROUP_SIZE, oneshot};
 use crate::io::Plane;
 
 /// `MotionParams` in `shaders/motion_blur_v.wgsl` and `shaders/motion_blur_h_sad.wgsl`.
@@ -37,14 +35,14 @@ pub struct MotionParams {
 /// The passes of one frame size, bound to a previous and a current plane that the
 /// caller owns and fills.
 pub struct MotionPlan {
-    params: MotionParams,
-    params_buf: wgpu::Buffer,
-    blur_v: wgpu::Buffer,
-    row_sad: wgpu::Buffer,
-    sad: wgpu::Buffer,
-    blur_v_group: wgpu::BindGroup,
-    blur_h_sad_group: wgpu::BindGroup,
-    sad_sum_group: wgpu::BindGroup,
+    // Only the bind groups use it; held for clarity about what the plan owns.
+    _params: Buffer,
+    blur_v: Buffer,
+    row_sad: Buffer,
+    sad: Buffer,
+    blur_v_group: BindGroup,
+    blur_h_sad_group: BindGroup,
+    sad_sum_group: BindGroup,
     blur_v_grid: [u32; 3],
     blur_h_sad_grid: [u32; 3],
     height: usize,
@@ -58,8 +56,8 @@ impl MotionPlan {
         (w, h): (usize, usize),
         (prev_stride, cur_stride): (usize, usize),
         bit_depth: u8,
-        prev: &wgpu::Buffer,
-        cur: &wgpu::Buffer,
+        prev: &Buffer,
+        cur: &Buffer,
     ) -> Result<MotionPlan, GpuError> {
         let wg = WORKGROUP_SIZE as usize;
         let blur_bytes = (w * h * 4) as u64;
@@ -75,7 +73,7 @@ impl MotionPlan {
             ..bytemuck::Zeroable::zeroed()
         };
         let params_buf = ctx.buffer("motion.params", size_of::<MotionParams>() as u64, usage::UNIFORM);
-        ctx.queue.write_buffer(&params_buf, 0, bytemuck::bytes_of(&params));
+        ctx.write(&params_buf, 0, bytemuck::bytes_of(&params));
         let blur_v = ctx.buffer("motion.blur_v", blur_bytes, usage::OUTPUT);
         let row_sad = ctx.buffer("motion.row_sad", (h * 4) as u64, usage::OUTPUT);
         let sad = ctx.buffer("motion.sad", 8, usage::OUTPUT);
@@ -83,8 +81,7 @@ impl MotionPlan {
             blur_v_group: ctx.kernel(&MOTION_BLUR_V)?.bind(ctx, &[&params_buf, prev, cur, &blur_v]),
             blur_h_sad_group: ctx.kernel(&MOTION_BLUR_H_SAD)?.bind(ctx, &[&params_buf, &blur_v, &row_sad]),
             sad_sum_group: ctx.kernel(&MOTION_SAD_SUM)?.bind(ctx, &[&params_buf, &row_sad, &sad]),
-            params,
-            params_buf,
+            _params: params_buf,
             blur_v,
             row_sad,
             sad,
@@ -94,15 +91,8 @@ impl MotionPlan {
         })
     }
 
-    /// Changes the bit depth the next frames are read with (it takes effect at the next
-    /// submission).
-    pub fn set_bit_depth(&mut self, ctx: &GpuContext, bit_depth: u8) {
-        self.params.shift = motion_shift(bit_depth);
-        ctx.queue.write_buffer(&self.params_buf, 0, bytemuck::bytes_of(&self.params));
-    }
-
     /// Records the three passes of one frame.
-    pub fn encode(&self, ctx: &GpuContext, encoder: &mut wgpu::CommandEncoder) -> Result<(), GpuError> {
+    pub fn encode(&self, ctx: &GpuContext, encoder: &mut CommandEncoder) -> Result<(), GpuError> {
         ctx.kernel(&MOTION_BLUR_V)?.dispatch(encoder, &self.blur_v_group, self.blur_v_grid);
         ctx.kernel(&MOTION_BLUR_H_SAD)?.dispatch(encoder, &self.blur_h_sad_group, self.blur_h_sad_grid);
         ctx.kernel(&MOTION_SAD_SUM)?.dispatch(encoder, &self.sad_sum_group, [1, 1, 1]);
@@ -110,7 +100,7 @@ impl MotionPlan {
     }
 
     /// The buffer holding the frame's SAD (two words) after [`MotionPlan::encode`].
-    pub fn result(&self) -> (&wgpu::Buffer, usize) {
+    pub fn result(&self) -> (&Buffer, usize) {
         (&self.sad, 2)
     }
 
@@ -118,14 +108,6 @@ impl MotionPlan {
     pub fn decode(words: &[u32]) -> u64 {
         u64::from(words[0]) | (u64::from(words[1]) << 32)
     }
-}
-
-/// A plan with its own two input planes, for the one-call functions below.
-struct Standalone {
-    prev: wgpu::Buffer,
-    cur: wgpu::Buffer,
-    plan: MotionPlan,
-    readback: wgpu::Buffer,
 }
 
 /// Which buffer a run reads back.
@@ -148,23 +130,12 @@ fn run(
     bit_depth: u8,
     output: Output,
 ) -> Result<Vec<u32>, GpuError> {
-    let dims = [w, h, prev.width, cur.width];
-    ctx.checked("motion", || {
-        let plan = ctx.plan("motion", dims, || {
-            let prev_buf = ctx.buffer("motion.prev", plane_bytes(prev.width, h), usage::INPUT);
-            let cur_buf = ctx.buffer("motion.cur", plane_bytes(cur.width, h), usage::INPUT);
-            let plan = MotionPlan::new(ctx, (w, h), (prev.width, cur.width), 8, &prev_buf, &cur_buf)?;
-            // Large enough for the largest output: the blurred area, the row sums or the SAD pair.
-            let readback = ctx.buffer("motion.readback", ((w * h).max(h).max(2) * 4) as u64, usage::READBACK);
-            Ok(Standalone { prev: prev_buf, cur: cur_buf, plan, readback })
-        })?;
-        let mut s: MutexGuard<Standalone> = plan.lock().unwrap_or_else(PoisonError::into_inner);
-        s.plan.set_bit_depth(ctx, bit_depth);
-        upload_plane(ctx, &s.prev, prev, h);
-        upload_plane(ctx, &s.cur, cur, h);
-        let mut encoder = ctx.device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("motion") });
+    let build = |planes: &oneshot::Planes| {
+        MotionPlan::new(ctx, (w, h), (w, w), bit_depth, &planes.reference, &planes.distorted)
+    };
+    oneshot::with_planes(ctx, "motion", (prev, cur), (w, h), build, |p| {
+        let mut encoder = ctx.encoder("motion");
         let kernel = |pass| ctx.kernel(pass);
-        let p = &s.plan;
         let (src, words) = match output {
             Output::BlurV => {
                 kernel(&MOTION_BLUR_V)?.dispatch(&mut encoder, &p.blur_v_group, p.blur_v_grid);
@@ -180,7 +151,7 @@ fn run(
                 p.result()
             }
         };
-        read_u32(ctx, encoder, src, words, &s.readback, "motion.readback")
+        oneshot::read(ctx, encoder, src, words, "motion.readback")
     })
 }
 
@@ -225,4 +196,36 @@ pub fn motion_blur_v(ctx: &GpuContext, prev: &Plane, cur: &Plane, bit_depth: u8)
     };
     let words = run(ctx, prev, cur, extent, bit_depth, Output::BlurV)?;
     Ok(words.into_iter().map(|w| w as i32).collect())
+}
+
+// ---- the passes (the WGSL files, their bindings in order) ----
+
+pub const MOTION_BLUR_V: Pass = Pass {
+    name: "motion_blur_v",
+    file: include_str!("../../../shaders/motion_blur_v.wgsl"),
+    bindings: &[Binding::Uniform, Binding::Read, Binding::Read, Binding::ReadWrite],
+    prelude: wgsl_prelude,
+};
+pub const MOTION_BLUR_H_SAD: Pass = Pass {
+    name: "motion_blur_h_sad",
+    file: include_str!("../../../shaders/motion_blur_h_sad.wgsl"),
+    bindings: &[Binding::Uniform, Binding::Read, Binding::ReadWrite],
+    prelude: wgsl_prelude,
+};
+pub const MOTION_SAD_SUM: Pass = Pass {
+    name: "motion_sad_sum",
+    file: include_str!("../../../shaders/motion_sad_sum.wgsl"),
+    bindings: &[Binding::Uniform, Binding::Read, Binding::ReadWrite],
+    prelude: wgsl_prelude,
+};
+
+/// The motion passes, in the order they run.
+pub const PASSES: [&Pass; 3] = [&MOTION_BLUR_V, &MOTION_BLUR_H_SAD, &MOTION_SAD_SUM];
+
+/// `MotionParams` as Rust lays it out, for the layout test against the WGSL.
+pub fn shared_structs() -> Vec<SharedStruct> {
+    vec![shared_struct!(
+        MotionParams { width, height, prev_stride, cur_stride, shift, _pad0, _pad1, _pad2 },
+        &[MOTION_BLUR_V.name, MOTION_BLUR_H_SAD.name, MOTION_SAD_SUM.name]
+    )]
 }

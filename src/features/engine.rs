@@ -15,15 +15,13 @@
 //! submission) only after the submissions that read them, including the next frame's
 //! motion, which reads them as its previous reference.
 
-use std::sync::mpsc;
-
-use super::GpuError;
-use super::adm::AdmPlan;
-use super::device::GpuContext;
-use super::motion::MotionPlan;
-use super::pipelines::{plane_bytes, upload_plane, usage};
-use super::vif::VifPlan;
-use crate::features::{FeatureOptions, FrameFeatures};
+use super::adm::gpu::AdmPlan;
+use super::motion::gpu::MotionPlan;
+use super::vif::gpu::VifPlan;
+use super::{FeatureOptions, FrameFeatures};
+use crate::gpu::buffers::{plane_bytes, upload_plane, usage};
+use crate::gpu::readback::{Pending, submit_and_map, submit_and_wait};
+use crate::gpu::{Buffer, CommandEncoder, GpuContext, GpuError};
 use crate::io::Plane;
 
 /// Frames in flight. Two let the CPU prepare frame n+1 while the GPU runs frame n; a
@@ -34,16 +32,16 @@ pub const IN_FLIGHT: usize = 3;
 /// passes, name the buffer of its result words, and turn those words into the
 /// per-scale `(num, den)` the CPU twin returns.
 trait ScalePlan: Send {
-    fn encode(&self, ctx: &GpuContext, encoder: &mut wgpu::CommandEncoder) -> Result<(), GpuError>;
-    fn result(&self) -> (&wgpu::Buffer, usize);
+    fn encode(&self, ctx: &GpuContext, encoder: &mut CommandEncoder) -> Result<(), GpuError>;
+    fn result(&self) -> (&Buffer, usize);
     fn decode(&self, words: &[u32]) -> [(f32, f32); 4];
 }
 
 impl ScalePlan for VifPlan {
-    fn encode(&self, ctx: &GpuContext, encoder: &mut wgpu::CommandEncoder) -> Result<(), GpuError> {
+    fn encode(&self, ctx: &GpuContext, encoder: &mut CommandEncoder) -> Result<(), GpuError> {
         VifPlan::encode(self, ctx, encoder)
     }
-    fn result(&self) -> (&wgpu::Buffer, usize) {
+    fn result(&self) -> (&Buffer, usize) {
         VifPlan::result(self)
     }
     fn decode(&self, words: &[u32]) -> [(f32, f32); 4] {
@@ -52,10 +50,10 @@ impl ScalePlan for VifPlan {
 }
 
 impl ScalePlan for AdmPlan {
-    fn encode(&self, ctx: &GpuContext, encoder: &mut wgpu::CommandEncoder) -> Result<(), GpuError> {
+    fn encode(&self, ctx: &GpuContext, encoder: &mut CommandEncoder) -> Result<(), GpuError> {
         AdmPlan::encode(self, ctx, encoder)
     }
-    fn result(&self) -> (&wgpu::Buffer, usize) {
+    fn result(&self) -> (&Buffer, usize) {
         AdmPlan::result(self)
     }
     fn decode(&self, words: &[u32]) -> [(f32, f32); 4] {
@@ -65,19 +63,18 @@ impl ScalePlan for AdmPlan {
 
 /// A submitted frame whose results are not back yet.
 struct InFlight {
-    submission: wgpu::SubmissionIndex,
-    mapped: mpsc::Receiver<Result<(), wgpu::BufferAsyncError>>,
+    pending: Pending,
     has_motion: bool,
 }
 
 struct Slot {
-    reference: wgpu::Buffer,
-    distorted: wgpu::Buffer,
+    reference: Buffer,
+    distorted: Buffer,
     vif: Vec<Box<dyn ScalePlan>>,
     adm: Vec<Box<dyn ScalePlan>>,
     /// Bound to the previous slot's reference; `None` until that slot exists.
     motion: Option<MotionPlan>,
-    staging: wgpu::Buffer,
+    staging: Buffer,
     words: usize,
     in_flight: Option<InFlight>,
 }
@@ -166,7 +163,7 @@ impl<'c> FeatureEngine<'c> {
         ctx.checked("engine", || {
             upload_plane(ctx, &slot.reference, ref_y, h);
             upload_plane(ctx, &slot.distorted, dist_y, h);
-            let mut encoder = ctx.device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("frame") });
+            let mut encoder = ctx.encoder("frame");
             let mut offset = 0u64;
             for plan in slot.vif.iter().chain(&slot.adm) {
                 plan.encode(ctx, &mut encoder)?;
@@ -180,13 +177,8 @@ impl<'c> FeatureEngine<'c> {
                 let (buffer, words) = motion.result();
                 encoder.copy_buffer_to_buffer(buffer, 0, &slot.staging, offset, (words * 4) as u64);
             }
-            let submission = ctx.queue.submit([encoder.finish()]);
-            let (tx, mapped) = mpsc::channel();
-            slot.staging.slice(..).map_async(wgpu::MapMode::Read, move |r| {
-                // The receiver lives in the slot until the frame is collected.
-                let _ = tx.send(r);
-            });
-            slot.in_flight = Some(InFlight { submission, mapped, has_motion });
+            let pending = submit_and_map(ctx, encoder, &slot.staging, slot.words, "engine.staging");
+            slot.in_flight = Some(InFlight { pending, has_motion });
             Ok(())
         })?;
         self.pushed += 1;
@@ -214,16 +206,13 @@ impl<'c> FeatureEngine<'c> {
         let ctx = self.ctx;
         let h = self.height;
         let slot = &self.slots[0];
-        let run = |label: &str, f: &dyn Fn(&mut wgpu::CommandEncoder) -> Result<(), GpuError>| {
+        let run = |label: &str, f: &dyn Fn(&mut CommandEncoder) -> Result<(), GpuError>| {
             let mut times = Vec::with_capacity(reps);
             for rep in 0..=reps {
                 let start = std::time::Instant::now();
-                let mut encoder = ctx.device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("timing") });
+                let mut encoder = ctx.encoder("timing");
                 f(&mut encoder)?;
-                let submission = ctx.queue.submit([encoder.finish()]);
-                ctx.device
-                    .poll(wgpu::PollType::Wait { submission_index: Some(submission), timeout: None })
-                    .map_err(|e| GpuError::Device { pass: "engine", message: e.to_string() })?;
+                submit_and_wait(ctx, encoder, "engine")?;
                 if rep > 0 {
                     times.push(start.elapsed().as_secs_f64());
                 }
@@ -252,20 +241,7 @@ impl<'c> FeatureEngine<'c> {
         let ctx = self.ctx;
         let slot = &mut self.slots[index];
         let flight = slot.in_flight.take().expect("collect is called on a slot in flight");
-        let failed = |message: String| GpuError::Readback { label: "engine.staging", message };
-        ctx.device
-            .poll(wgpu::PollType::Wait { submission_index: Some(flight.submission), timeout: None })
-            .map_err(|e| failed(e.to_string()))?;
-        flight
-            .mapped
-            .recv()
-            .map_err(|_| failed("the map callback never ran".to_owned()))?
-            .map_err(|e| failed(e.to_string()))?;
-        let words: Vec<u32> = {
-            let view = slot.staging.slice(..).get_mapped_range().map_err(|e| failed(e.to_string()))?;
-            view[..slot.words * 4].chunks_exact(4).map(|w| u32::from_le_bytes([w[0], w[1], w[2], w[3]])).collect()
-        };
-        slot.staging.unmap();
+        let words = flight.pending.wait(ctx, &slot.staging)?;
         let mut rest = &words[..];
         let mut take = |plan: &dyn ScalePlan| {
             let (head, tail) = rest.split_at(plan.result().1);

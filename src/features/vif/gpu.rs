@@ -15,19 +15,16 @@
 //! the per-scale (num, den) with the CPU's own final step (`features::vif::vif_finish`).
 //! The 32-bit / exactness argument of each pass is at the top of its shader.
 
-use std::sync::{Arc, MutexGuard, PoisonError};
+use std::sync::Arc;
 
-use super::GpuError;
-use super::device::GpuContext;
-use super::pipelines::{
-    Kernel, VIF_DOWNSAMPLE, VIF_FILTER_V, VIF_REDUCE, VIF_SIGMAS, VIF_STATS, WORKGROUP_SIZE, plane_bytes,
-    Standalone, usage, with_standalone,
-};
-use super::readback::read_u32;
+use super::cpu::{VifPartial, vif_finish};
+use crate::features::motion::cpu::motion_extent as extent;
+use crate::features::prelude::wgsl_prelude;
 use crate::features::softf64::GainClamp;
 use crate::features::tables::{vif_log2_table, vif_taps};
-use crate::features::vif::{VifPartial, vif_finish};
-use crate::features::motion::motion_extent as extent;
+use crate::gpu::buffers::{plane_bytes, usage};
+use crate::gpu::kernel::{Kernel, SharedStruct, shared_struct};
+use crate::gpu::{BindGroup, Binding, Buffer, CommandEncoder, GpuContext, GpuError, Pass, WORKGROUP_SIZE, oneshot};
 use crate::io::Plane;
 
 /// `VifParams` in `shaders/vif_*.wgsl`: one per scale, shared by every VIF pass.
@@ -83,17 +80,17 @@ fn taps_offset(s: usize) -> u32 {
 struct Scale {
     width: usize,
     height: usize,
-    params: wgpu::Buffer,
+    params: Buffer,
     /// `vif_downsample` from the previous scale into this one's images (s >= 1).
-    downsample: Option<(wgpu::BindGroup, [u32; 3])>,
-    filter_v: wgpu::BindGroup,
-    sigmas: wgpu::BindGroup,
-    stats: wgpu::BindGroup,
-    reduce: wgpu::BindGroup,
+    downsample: Option<(BindGroup, [u32; 3])>,
+    filter_v: BindGroup,
+    sigmas: BindGroup,
+    stats: BindGroup,
+    reduce: BindGroup,
     pixel_grid: [u32; 3],
     row_grid: [u32; 3],
     /// Packed images of scales >= 1 (row pitch `stride`); scale 0 reads the caller's.
-    images: Option<(wgpu::Buffer, wgpu::Buffer)>,
+    images: Option<(Buffer, Buffer)>,
     stride: usize,
 }
 
@@ -102,14 +99,14 @@ struct Scale {
 pub struct VifPlan {
     scales: Vec<Scale>,
     kernels: [Arc<Kernel>; 5],
-    sigma: wgpu::Buffer,
-    partials: wgpu::Buffer,
-    result: wgpu::Buffer,
+    sigma: Buffer,
+    partials: Buffer,
+    result: Buffer,
     total_rows: usize,
     // Only the bind groups use these; held for clarity about what the plan owns.
-    _mu: wgpu::Buffer,
-    _sq: wgpu::Buffer,
-    _log2: wgpu::Buffer,
+    _mu: Buffer,
+    _sq: Buffer,
+    _log2: Buffer,
 }
 
 impl std::fmt::Debug for VifPlan {
@@ -121,7 +118,7 @@ impl std::fmt::Debug for VifPlan {
 
 impl VifPlan {
     /// `reference` / `distorted`: luma of `width x height`, packed u16 pairs with row
-    /// pitch `width` (what `pipelines::upload_plane` writes for a Plane of that width).
+    /// pitch `width` (what `gpu::buffers::upload_plane` writes for a Plane of that width).
     /// Built once per clip; the parameters and the log2 table are queued for upload
     /// here and land with the next submit.
     pub fn new(
@@ -130,8 +127,8 @@ impl VifPlan {
         height: usize,
         bit_depth: u8,
         gain_limit: f64,
-        reference: &wgpu::Buffer,
-        distorted: &wgpu::Buffer,
+        reference: &Buffer,
+        distorted: &Buffer,
     ) -> Result<VifPlan, GpuError> {
         ctx.checked("vif", || Self::build(ctx, width, height, bit_depth, gain_limit, reference, distorted))
     }
@@ -142,8 +139,8 @@ impl VifPlan {
         height: usize,
         bit_depth: u8,
         gain_limit: f64,
-        reference: &wgpu::Buffer,
-        distorted: &wgpu::Buffer,
+        reference: &Buffer,
+        distorted: &Buffer,
     ) -> Result<VifPlan, GpuError> {
         let bit_depth = bit_depth.clamp(8, 16);
         // Scale sizes: halved until a side reaches 0 (then that scale and the rest are
@@ -184,13 +181,13 @@ impl VifPlan {
         ];
         let [k_down, k_filter_v, k_sigmas, k_stats, k_reduce] = &kernels;
         let total_rows: usize = dims.iter().map(|&(_, h)| h).sum();
-        let mu = ctx.buffer("vif.mu", pixels * 4, wgpu::BufferUsages::STORAGE);
-        let sq = ctx.buffer("vif.sq", pixels * 12, wgpu::BufferUsages::STORAGE);
+        let mu = ctx.buffer("vif.mu", pixels * 4, usage::SCRATCH);
+        let sq = ctx.buffer("vif.sq", pixels * 12, usage::SCRATCH);
         let sigma = ctx.buffer("vif.sigma", pixels * 12, usage::OUTPUT);
         let partials = ctx.buffer("vif.partials", (total_rows * PARTIAL_WORDS * 4) as u64, usage::OUTPUT);
         let result = ctx.buffer("vif.result", (RESULT_WORDS * 4) as u64, usage::OUTPUT);
         let log2 = ctx.buffer("vif.log2_table", 65536 * 2, usage::INPUT);
-        ctx.queue.write_buffer(&log2, 0, bytemuck::cast_slice(&vif_log2_table()[..]));
+        ctx.write(&log2, 0, bytemuck::cast_slice(&vif_log2_table()[..]));
         let gain = GainClamp::new(gain_limit);
 
         let mut scales: Vec<Scale> = Vec::with_capacity(dims.len());
@@ -224,7 +221,7 @@ impl VifPlan {
                 ..bytemuck::Zeroable::zeroed()
             };
             let params_buf = ctx.buffer("vif.params", size_of::<VifParams>() as u64, usage::UNIFORM);
-            ctx.queue.write_buffer(&params_buf, 0, bytemuck::bytes_of(&params));
+            ctx.write(&params_buf, 0, bytemuck::bytes_of(&params));
             let images = (s > 0).then(|| {
                 let bytes = plane_bytes(stride, h);
                 (ctx.buffer("vif.ref_scaled", bytes, usage::OUTPUT), ctx.buffer("vif.dis_scaled", bytes, usage::OUTPUT))
@@ -263,7 +260,7 @@ impl VifPlan {
     }
 
     /// Records every VIF pass of one frame into `encoder` (no submit, no readback).
-    pub fn encode(&self, _ctx: &GpuContext, encoder: &mut wgpu::CommandEncoder) -> Result<(), GpuError> {
+    pub fn encode(&self, _ctx: &GpuContext, encoder: &mut CommandEncoder) -> Result<(), GpuError> {
         for s in 0..self.scales.len() {
             self.encode_scale(encoder, s);
         }
@@ -272,7 +269,7 @@ impl VifPlan {
 
     /// The passes of scale `s` (its downsample included). Scales run in order: they
     /// share the `mu`, `sq` and `sigma` buffers.
-    fn encode_scale(&self, encoder: &mut wgpu::CommandEncoder, s: usize) {
+    fn encode_scale(&self, encoder: &mut CommandEncoder, s: usize) {
         let [k_down, k_filter_v, k_sigmas, k_stats, k_reduce] = &self.kernels;
         let scale = &self.scales[s];
         if let Some((group, grid)) = &scale.downsample {
@@ -286,7 +283,7 @@ impl VifPlan {
 
     /// The storage buffer (usage includes COPY_SRC) holding the per-frame result
     /// words, and how many u32: 8 per scale (see [`VifPlan::decode`]).
-    pub fn result(&self) -> (&wgpu::Buffer, usize) {
+    pub fn result(&self) -> (&Buffer, usize) {
         (&self.result, RESULT_WORDS)
     }
 
@@ -319,10 +316,7 @@ fn partial_of(t: &[u32]) -> VifPartial {
     }
 }
 
-/// A plan bound to its own planes, for the one-call functions below.
-type VifRun = Standalone<VifPlan>;
-
-/// Runs `f` on the cached run for this input, planes uploaded, under its lock.
+/// Runs `f` on a plan over this input's planes, uploaded (`gpu::oneshot`).
 fn with_run<T>(
     ctx: &GpuContext,
     ref_y: &Plane,
@@ -330,17 +324,11 @@ fn with_run<T>(
     (w, h): (usize, usize),
     bit_depth: u8,
     gain_limit: f64,
-    f: impl FnOnce(&VifRun) -> Result<T, GpuError>,
+    f: impl FnOnce(&VifPlan) -> Result<T, GpuError>,
 ) -> Result<T, GpuError> {
     let bit_depth = bit_depth.clamp(8, 16);
-    let options = [usize::from(bit_depth), gain_limit.to_bits() as usize];
-    with_standalone(ctx, "vif", ref_y, dist_y, (w, h), options, RESULT_WORDS, |r, d| {
-        VifPlan::build(ctx, w, h, bit_depth, gain_limit, r, d)
-    }, f)
-}
-
-fn encoder(ctx: &GpuContext) -> wgpu::CommandEncoder {
-    ctx.device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("vif") })
+    let build = |p: &oneshot::Planes| VifPlan::build(ctx, w, h, bit_depth, gain_limit, &p.reference, &p.distorted);
+    oneshot::with_planes(ctx, "vif", (ref_y, dist_y), (w, h), build, f)
 }
 
 /// Convenience for tests and the self-test: upload, encode, read back, decode.
@@ -355,12 +343,12 @@ pub fn compute_vif_num_den(
     let Some(extent) = extent(ref_y, dist_y) else {
         return Ok([(0.0, 0.0); 4]);
     };
-    with_run(ctx, ref_y, dist_y, extent, bit_depth, gain_limit, |run| {
-        let mut enc = encoder(ctx);
-        run.plan.encode(ctx, &mut enc)?;
-        let (buffer, words) = run.plan.result();
-        let words = read_u32(ctx, enc, buffer, words, &run.staging, "vif.result.readback")?;
-        Ok(run.plan.decode(&words))
+    with_run(ctx, ref_y, dist_y, extent, bit_depth, gain_limit, |plan| {
+        let mut enc = ctx.encoder("vif");
+        plan.encode(ctx, &mut enc)?;
+        let (buffer, words) = plan.result();
+        let words = oneshot::read(ctx, enc, buffer, words, "vif.result.readback")?;
+        Ok(plan.decode(&words))
     })
 }
 
@@ -392,17 +380,14 @@ pub fn vif_trace(
     let Some(extent) = extent(ref_y, dist_y) else {
         return Ok((Vec::new(), [(0.0, 0.0); 4]));
     };
-    with_run(ctx, ref_y, dist_y, extent, bit_depth, gain_limit, |run| {
-        let plan = &run.plan;
-        let read = |enc: wgpu::CommandEncoder, buffer: &wgpu::Buffer, words: usize| {
-            let label = "vif.trace.readback";
-            let staging = ctx.buffer(label, (words * 4) as u64, usage::READBACK);
-            read_u32(ctx, enc, buffer, words, &staging, label)
+    with_run(ctx, ref_y, dist_y, extent, bit_depth, gain_limit, |plan| {
+        let read = |enc: CommandEncoder, buffer: &Buffer, words: usize| {
+            oneshot::read(ctx, enc, buffer, words, "vif.trace.readback")
         };
         let mut out = Vec::new();
         for s in 0..plan.scales.len() {
             // Scales 0..=s again (the sigma buffer is shared between scales).
-            let mut enc = encoder(ctx);
+            let mut enc = ctx.encoder("vif");
             for t in 0..=s {
                 plan.encode_scale(&mut enc, t);
             }
@@ -416,7 +401,7 @@ pub fn vif_trace(
             if let Some((r, d)) = &scale.images {
                 let words = (scale.stride * h).div_ceil(2);
                 for (buffer, dst) in [(r, &mut trace.reference), (d, &mut trace.distorted)] {
-                    let packed = read(encoder(ctx), buffer, words)?;
+                    let packed = read(ctx.encoder("vif"), buffer, words)?;
                     let samples: Vec<u16> = packed.iter().flat_map(|&v| [v as u16, (v >> 16) as u16]).collect();
                     *dst = samples.chunks(scale.stride).take(h).flat_map(|row| row[..w].to_vec()).collect();
                 }
@@ -424,7 +409,7 @@ pub fn vif_trace(
             out.push(trace);
         }
         // Every scale's row partials, and the result, after one full frame.
-        let mut enc = encoder(ctx);
+        let mut enc = ctx.encoder("vif");
         plan.encode(ctx, &mut enc)?;
         let rows = read(enc, &plan.partials, plan.total_rows * PARTIAL_WORDS)?;
         let mut records = rows.chunks_exact(PARTIAL_WORDS).map(partial_of);
@@ -432,7 +417,7 @@ pub fn vif_trace(
             trace.partials = records.by_ref().take(trace.height).collect();
         }
         let (buffer, words) = plan.result();
-        let result = read(encoder(ctx), buffer, words)?;
+        let result = read(ctx.encoder("vif"), buffer, words)?;
         Ok((out, plan.decode(&result)))
     })
 }
@@ -457,33 +442,17 @@ pub fn vif_stats_rows(
             message: format!("{} sigma values for {width}x{height} pixels", sigmas.len()),
         });
     }
-    struct StatsRun {
-        params: wgpu::Buffer,
-        sigma: wgpu::Buffer,
-        partials: wgpu::Buffer,
-        staging: wgpu::Buffer,
-        group: wgpu::BindGroup,
-        grid: [u32; 3],
-        _log2: wgpu::Buffer,
-    }
-    let dims = [width, height, 0, 0];
     ctx.checked(VIF_STATS.name, || {
-        let run = ctx.plan("vif_stats_rows", dims, || {
-            let bytes = (3 * width * height * 4) as u64;
-            let grid = ctx.grid("vif_stats", (width, height), bytes, [height, 1, 1])?;
-            let params = ctx.buffer("vif.stats.params", size_of::<VifParams>() as u64, usage::UNIFORM);
-            let sigma = ctx.buffer("vif.stats.sigma", bytes, usage::INPUT);
-            let part_bytes = (height * PARTIAL_WORDS * 4) as u64;
-            let partials = ctx.buffer("vif.stats.partials", part_bytes, usage::OUTPUT);
-            let staging = ctx.buffer("vif.stats.readback", part_bytes, usage::READBACK);
-            let log2 = ctx.buffer("vif.log2_table", 65536 * 2, usage::INPUT);
-            ctx.queue.write_buffer(&log2, 0, bytemuck::cast_slice(&vif_log2_table()[..]));
-            let group = ctx.kernel(&VIF_STATS)?.bind(ctx, &[&params, &sigma, &log2, &partials]);
-            Ok(StatsRun { params, sigma, partials, staging, group, grid, _log2: log2 })
-        })?;
-        let run: MutexGuard<StatsRun> = run.lock().unwrap_or_else(PoisonError::into_inner);
+        let bytes = (3 * width * height * 4) as u64;
+        let grid = ctx.grid("vif_stats", (width, height), bytes, [height, 1, 1])?;
+        let params = ctx.buffer("vif.stats.params", size_of::<VifParams>() as u64, usage::UNIFORM);
+        let sigma = ctx.buffer("vif.stats.sigma", bytes, usage::INPUT);
+        let partials = ctx.buffer("vif.stats.partials", (height * PARTIAL_WORDS * 4) as u64, usage::OUTPUT);
+        let log2 = ctx.buffer("vif.log2_table", 65536 * 2, usage::INPUT);
+        ctx.write(&log2, 0, bytemuck::cast_slice(&vif_log2_table()[..]));
+        let group = ctx.kernel(&VIF_STATS)?.bind(ctx, &[&params, &sigma, &log2, &partials]);
         let gain = GainClamp::new(gain_limit);
-        let params = VifParams {
+        let values = VifParams {
             width: width as u32,
             height: height as u32,
             stride: width as u32,
@@ -494,11 +463,80 @@ pub fn vif_stats_rows(
             gain_sq_hi: gain.limit_sq.hi,
             ..bytemuck::Zeroable::zeroed()
         };
-        ctx.queue.write_buffer(&run.params, 0, bytemuck::bytes_of(&params));
-        ctx.queue.write_buffer(&run.sigma, 0, bytemuck::cast_slice(&sigmas[..3 * width * height]));
-        let mut enc = encoder(ctx);
-        ctx.kernel(&VIF_STATS)?.dispatch(&mut enc, &run.group, run.grid);
-        let words = read_u32(ctx, enc, &run.partials, height * PARTIAL_WORDS, &run.staging, "vif.stats.readback")?;
+        ctx.write(&params, 0, bytemuck::bytes_of(&values));
+        ctx.write(&sigma, 0, bytemuck::cast_slice(&sigmas[..3 * width * height]));
+        let mut enc = ctx.encoder("vif");
+        ctx.kernel(&VIF_STATS)?.dispatch(&mut enc, &group, grid);
+        let words = oneshot::read(ctx, enc, &partials, height * PARTIAL_WORDS, "vif.stats.readback")?;
         Ok(words.chunks_exact(PARTIAL_WORDS).map(partial_of).collect())
     })
+}
+
+// ---- the passes (the WGSL files, their bindings in order) ----
+
+pub const VIF_FILTER_V: Pass = Pass {
+    name: "vif_filter_v",
+    file: include_str!("../../../shaders/vif_filter_v.wgsl"),
+    bindings: &[Binding::Uniform, Binding::Read, Binding::Read, Binding::ReadWrite, Binding::ReadWrite],
+    prelude: wgsl_prelude,
+};
+pub const VIF_SIGMAS: Pass = Pass {
+    name: "vif_sigmas",
+    file: include_str!("../../../shaders/vif_sigmas.wgsl"),
+    bindings: &[Binding::Uniform, Binding::Read, Binding::Read, Binding::ReadWrite],
+    prelude: wgsl_prelude,
+};
+pub const VIF_STATS: Pass = Pass {
+    name: "vif_stats",
+    file: include_str!("../../../shaders/vif_stats.wgsl"),
+    bindings: &[Binding::Uniform, Binding::Read, Binding::Read, Binding::ReadWrite],
+    prelude: wgsl_prelude,
+};
+pub const VIF_REDUCE: Pass = Pass {
+    name: "vif_reduce",
+    file: include_str!("../../../shaders/vif_reduce.wgsl"),
+    bindings: &[Binding::Uniform, Binding::Read, Binding::ReadWrite],
+    prelude: wgsl_prelude,
+};
+pub const VIF_DOWNSAMPLE: Pass = Pass {
+    name: "vif_downsample",
+    file: include_str!("../../../shaders/vif_downsample.wgsl"),
+    bindings: &[Binding::Uniform, Binding::Read, Binding::Read, Binding::ReadWrite, Binding::ReadWrite],
+    prelude: wgsl_prelude,
+};
+
+/// The vif passes, in the order they run.
+pub const PASSES: [&Pass; 5] = [&VIF_FILTER_V, &VIF_SIGMAS, &VIF_STATS, &VIF_REDUCE, &VIF_DOWNSAMPLE];
+
+/// `VifParams` as Rust lays it out, for the layout test against the WGSL.
+pub fn shared_structs() -> Vec<SharedStruct> {
+    vec![shared_struct!(
+        VifParams {
+            width,
+            height,
+            stride,
+            scale,
+            taps_offset,
+            taps_len,
+            shift_mu,
+            shift_sq,
+            narrow,
+            row_offset,
+            out_width,
+            out_height,
+            out_stride,
+            down_taps_offset,
+            down_taps_len,
+            down_shift,
+            gain_mode,
+            gain_lo,
+            gain_hi,
+            gain_sq_lo,
+            gain_sq_hi,
+            _pad0,
+            _pad1,
+            _pad2,
+        },
+        &[VIF_FILTER_V.name, VIF_SIGMAS.name, VIF_STATS.name, VIF_REDUCE.name, VIF_DOWNSAMPLE.name]
+    )]
 }

@@ -1,10 +1,10 @@
-//! int8 models: the tables `build.rs` lowered from an ONNX Runtime dynamically
+//! The int8 runtime: the tables `build.rs` lowered from an ONNX Runtime dynamically
 //! quantized graph (`crate::registry::quant_mlp`), run with burn tensor ops on the
 //! same backends as every other model.
 //!
 //! At load the int8 weights become f32 once: on the GPU backend by
-//! `shaders/dequant_int8.wgsl` (`crate::gpu::dequant`), on the CPU by its twin
-//! [`dequant_int8`]; both give the same bits. Each layer's input is then quantized
+//! `shaders/dequant_int8.wgsl` (`crate::model::int8::gpu`), on the CPU by its twin
+//! `model::int8::cpu::dequant_int8`; both give the same bits. Each layer's input is then quantized
 //! the way ONNX's `DynamicQuantizeLinear` does it (uint8, scale and zero point from
 //! the tensor's min and max) but **per row**, i.e. per frame: a frame's score never
 //! depends on which other frames share its batch, and equals ONNX Runtime's for that
@@ -21,21 +21,10 @@
 
 use burn::tensor::{Device, Tensor, TensorData};
 
-use super::{Backend, ModelError, Regressor};
-pub use crate::registry::quant_mlp::{QuantLayer, QuantMlp};
-
-/// `count` int8 weights packed four to a word → `f32(q - zero_point) * scale`.
-/// The CPU twin of `shaders/dequant_int8.wgsl`, invocation for invocation.
-pub fn dequant_int8(packed: &[u32], count: usize, scale: f32, zero_point: i32) -> Vec<f32> {
-    (0..count)
-        .map(|i| {
-            let byte = (packed[i >> 2] >> (8 * (i & 3))) & 0xff;
-            // Sign-extend the low byte, as the shader's shift pair does.
-            let q = ((byte << 24) as i32) >> 24;
-            (q - zero_point) as f32 * scale
-        })
-        .collect()
-}
+use super::{Backend, Regressor, shared_gpu};
+use crate::model::ModelError;
+use crate::model::int8::{cpu, gpu};
+use crate::registry::quant_mlp::QuantMlp;
 
 /// One layer on the device.
 struct Layer {
@@ -57,8 +46,9 @@ pub struct Int8Regressor {
 impl Int8Regressor {
     /// Dequantizes `tables`' weights on `backend` and puts the model on `device`.
     pub fn build(tables: QuantMlp, device: &Device, backend: Backend) -> Result<Box<dyn Regressor>, ModelError> {
+        // The process's one GPU context, the one burn runs on.
         let gpu = match backend {
-            Backend::Gpu => Some(crate::gpu::GpuContext::new(&crate::gpu::DeviceOptions::default())?),
+            Backend::Gpu => Some(shared_gpu()?),
             Backend::Cpu => None,
         };
         let row = |v: &[f32]| Tensor::<2>::from_data(TensorData::new(v.to_vec(), [1, v.len()]), device);
@@ -68,8 +58,8 @@ impl Int8Regressor {
             let count = l.inputs * l.outputs;
             // Scale 1: the integers `q - zero_point` (see the module comment).
             let weights = match &gpu {
-                Some(ctx) => crate::gpu::dequant::dequant_int8(ctx, &l.packed_weights, count, 1.0, l.weight_zero_point)?,
-                None => dequant_int8(&l.packed_weights, count, 1.0, l.weight_zero_point),
+                Some(ctx) => gpu::dequant_int8(ctx, &l.packed_weights, count, 1.0, l.weight_zero_point)?,
+                None => cpu::dequant_int8(&l.packed_weights, count, 1.0, l.weight_zero_point),
             };
             layers.push(Layer {
                 weights: Tensor::<2>::from_data(TensorData::new(weights, [l.inputs, l.outputs]), device),
@@ -164,13 +154,5 @@ mod tests {
         // Ties went to even: 0.5 → 0, 1.5 → 2, 2.5 → 2, 100.5 → 100, 254.5 → 254.
         let tie_row = &got_q[got_q.len() - width..];
         assert_eq!(tie_row, &[255.0, 0.0, 2.0, 2.0, 100.0, 0.0, 7.0, 4.0, 254.0]);
-    }
-
-    #[test]
-    fn dequant_twin_sign_extends_each_byte() {
-        // Bytes 0x80 (-128), 0x7f (127), 0xff (-1), 0x01 (1), little-endian in one word.
-        let packed = [0x01ff_7f80_u32];
-        assert_eq!(dequant_int8(&packed, 4, 0.5, -1), vec![-63.5, 64.0, 0.0, 1.0]);
-        assert_eq!(dequant_int8(&packed, 3, 1.0, 0), vec![-128.0, 127.0, -1.0]);
     }
 }

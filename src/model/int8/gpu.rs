@@ -1,12 +1,29 @@
 //! int8 model weights to f32 on the GPU, at model load: the twin of
-//! `crate::model::int8::dequant_int8`, bit for bit (see `shaders/dequant_int8.wgsl`).
+//! `crate::model::int8::cpu::dequant_int8`, bit for bit (see `shaders/dequant_int8.wgsl`).
 
-use super::GpuError;
-use super::device::GpuContext;
-use super::pipelines::{DEQUANT_INT8, WORKGROUP_SIZE, usage};
-use super::readback::read_u32;
+use crate::gpu::buffers::usage;
+use crate::gpu::kernel::{SharedStruct, shared_struct, wgsl_header};
+use crate::gpu::{Binding, GpuContext, GpuError, Pass, WORKGROUP_SIZE, oneshot};
 
-/// `DequantParams` in `shaders/common.wgsl`.
+/// `shaders/dequant_int8.wgsl`, which declares its own params struct and needs only
+/// the workgroup size.
+pub const DEQUANT_INT8: Pass = Pass {
+    name: "dequant_int8",
+    file: include_str!("../../../shaders/dequant_int8.wgsl"),
+    bindings: &[Binding::Uniform, Binding::Read, Binding::ReadWrite],
+    prelude: wgsl_header,
+};
+
+/// The model passes; with `features::PASSES`, every `shaders/*.wgsl` except
+/// `common.wgsl`.
+pub const PASSES: [&Pass; 1] = [&DEQUANT_INT8];
+
+/// `DequantParams` as Rust lays it out, for the layout test against the WGSL.
+pub fn shared_structs() -> Vec<SharedStruct> {
+    vec![shared_struct!(DequantParams { count, zero_point, scale, _pad0 }, &[DEQUANT_INT8.name])]
+}
+
+/// `DequantParams` in `shaders/dequant_int8.wgsl`.
 #[repr(C)]
 #[derive(Debug, Clone, Copy, PartialEq, bytemuck::Pod, bytemuck::Zeroable)]
 pub struct DequantParams {
@@ -42,22 +59,21 @@ pub fn dequant_int8(
     })?;
     let words = ctx.checked(DEQUANT_INT8.name, || {
         let groups = count.div_ceil(WORKGROUP_SIZE as usize);
-        let max = ctx.device.limits().max_compute_workgroups_per_dimension as usize;
+        let max = ctx.max_workgroups();
         let (gx, gy) = if groups <= max { (groups, 1) } else { (max, groups.div_ceil(max)) };
         let bytes = (count * 4) as u64;
         let grid = ctx.grid("int8 weights", (count, 1), bytes, [gx, gy, 1])?;
         let params = ctx.buffer("dequant.params", size_of::<DequantParams>() as u64, usage::UNIFORM);
         let input = ctx.buffer("dequant.packed", (packed.len() * 4) as u64, usage::INPUT);
         let output = ctx.buffer("dequant.weights", bytes, usage::OUTPUT);
-        let staging = ctx.buffer("dequant.readback", bytes, usage::READBACK);
         let p = DequantParams { count: count32, zero_point, scale, _pad0: 0 };
-        ctx.queue.write_buffer(&params, 0, bytemuck::bytes_of(&p));
-        ctx.queue.write_buffer(&input, 0, bytemuck::cast_slice(packed));
+        ctx.write(&params, 0, bytemuck::bytes_of(&p));
+        ctx.write(&input, 0, bytemuck::cast_slice(packed));
         let kernel = ctx.kernel(&DEQUANT_INT8)?;
         let group = kernel.bind(ctx, &[&params, &input, &output]);
-        let mut encoder = ctx.device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("dequant") });
+        let mut encoder = ctx.encoder("dequant");
         kernel.dispatch(&mut encoder, &group, grid);
-        read_u32(ctx, encoder, &output, count, &staging, "dequant.weights.readback")
+        oneshot::read(ctx, encoder, &output, count, "dequant.weights.readback")
     })?;
     Ok(words.into_iter().map(f32::from_bits).collect())
 }

@@ -30,21 +30,15 @@
 //! model's 1); for others [`AdmPlan::new`] returns [`GpuError::Unsupported`] and the
 //! caller uses the CPU.
 
+use super::cpu::{self as cpu, AdmTrace, adm_band_sizes, adm_shifts, adm_trace_mask, region_filter, region_score};
+use crate::features::motion::cpu::motion_extent as extent;
+use crate::features::prelude::wgsl_prelude;
+use crate::features::tables::*;
+use crate::gpu::buffers::{self, plane_bytes, usage};
 use std::sync::Arc;
 
-use super::GpuError;
-use super::device::GpuContext;
-use super::pipelines::{
-    self, ADM_CM, ADM_CM_THR, ADM_CSF, ADM_CSF_DEN, ADM_DECOUPLE, ADM_DWT_S0, ADM_DWT_S123, Kernel, WORKGROUP_SIZE,
-    Standalone, plane_bytes, usage,
-};
-use super::readback::read_u32;
-use super::wide::cos_sq_parts;
-use crate::features::adm::{
-    self as cpu, AdmTrace, adm_band_sizes, adm_shifts, adm_trace_mask, region_filter, region_score,
-};
-use crate::features::tables::*;
-use crate::features::motion::motion_extent as extent;
+use crate::gpu::kernel::{Dispatch, Kernel, SharedStruct, record, shared_struct};
+use crate::gpu::{Binding, Buffer, CommandEncoder, GpuContext, GpuError, Pass, WORKGROUP_SIZE, oneshot};
 use crate::io::Plane;
 
 /// `AdmParams` in every `shaders/adm_*.wgsl`: one per scale, written once per plan.
@@ -98,42 +92,6 @@ pub struct AdmParams {
 /// u32 words of one frame's result: 4 scales × (3 den + 3 num) × (lo, hi).
 pub const RESULT_WORDS: usize = 48;
 const SCALE_WORDS: usize = 12;
-
-/// The ADM constants of the WGSL prelude, from `features::tables` (their one home).
-pub fn wgsl_constants() -> String {
-    let ints = |v: &[i32]| v.iter().map(|t| format!("{t}i")).collect::<Vec<_>>().join(", ");
-    let uints = |v: &[u32]| v.iter().map(|t| format!("{t}u")).collect::<Vec<_>>().join(", ");
-    let (cos_mant, cos_exp) = cos_sq_parts();
-    format!(
-        "const ADM_DWT_LO = array<i32, 4>({});\n\
-         const ADM_DWT_HI = array<i32, 4>({});\n\
-         const ADM_DWT_LO_SUM: i32 = {ADM_DWT_LO_SUM}i;\n\
-         const ADM_S0_RFACTOR = array<i32, 3>({});\n\
-         const ADM_S0_CSF_SHIFT = array<u32, 3>({});\n\
-         const ADM_S0_CSF_ADD = array<i32, 3>({});\n\
-         const ADM_S0_ONE_BY_30: i32 = {ADM_S0_ONE_BY_30}i;\n\
-         const ADM_S0_ONE_BY_15: i32 = {ADM_S0_ONE_BY_15}i;\n\
-         const ADM_S123_ONE_BY_30: u32 = {}u;\n\
-         const ADM_S123_ONE_BY_15: u32 = {}u;\n\
-         // -ADM_S123_FLT_ADD: libvmaf's \"rounding\" add of the scale 1..3 /15 and /30 filters is -2^31\n\
-         const ADM_S123_FLT_SUB: u32 = {}u;\n\
-         const ADM_S0_CM_THR_SHIFT = array<u32, 3>({});\n\
-         const ADM_S0_CM_SQ_SHIFT = array<u32, 3>({});\n\
-         // cos²(1°) as f32 = ADM_COS_SQ_MANT · 2^ADM_COS_SQ_EXP\n\
-         const ADM_COS_SQ_MANT: u32 = {cos_mant}u;\n\
-         const ADM_COS_SQ_EXP: i32 = {cos_exp}i;\n",
-        ints(&ADM_DWT_LO),
-        ints(&ADM_DWT_HI),
-        ints(&ADM_S0_RFACTOR),
-        uints(&ADM_S0_CSF_SHIFT),
-        ints(&ADM_S0_CSF_ADD),
-        ADM_S123_ONE_BY_30 as u32,
-        ADM_S123_ONE_BY_15 as u32,
-        (-ADM_S123_FLT_ADD) as u32,
-        uints(&ADM_S0_CM_THR_SHIFT),
-        uints(&ADM_S0_CM_SQ_SHIFT),
-    )
-}
 
 /// The gain limit as the integer the shader multiplies by, or why it cannot be one.
 fn gain_as_i32(gain_limit: f64) -> Result<i32, GpuError> {
@@ -201,40 +159,34 @@ fn params_for(scale: usize, band: (usize, usize), src: (usize, usize), bit_depth
 }
 
 /// Intermediates: storage, readable back by the pass-level tests.
-const SCRATCH: wgpu::BufferUsages = usage::OUTPUT.union(wgpu::BufferUsages::COPY_DST);
-
-struct Dispatch {
-    kernel: Arc<Kernel>,
-    group: wgpu::BindGroup,
-    grid: [u32; 3],
-}
+const SCRATCH: usage::Usage = usage::ACCUMULATOR;
 
 /// Everything ADM needs for one frame size and option set: buffers, bind groups and
 /// grids, built once; [`AdmPlan::encode`] only records dispatches.
 pub struct AdmPlan {
     /// Band size per scale; `None` for an empty frame (every result is 0).
     bands: Option<[(usize, usize); 4]>,
-    totals: wgpu::Buffer,
+    totals: Buffer,
     /// Per scale: the bands (a, h, v, d) of the reference and the distorted image.
-    ref_bands: Vec<wgpu::Buffer>,
-    dis_bands: Vec<wgpu::Buffer>,
+    ref_bands: Vec<Buffer>,
+    dis_bands: Vec<Buffer>,
     /// Shared by the scales (sized for scale 0): r, a, csf_a, csf_f (h, v, d each), thr.
-    scratch: Vec<wgpu::Buffer>,
+    scratch: Vec<Buffer>,
     /// Seven per scale, in [`features::adm`](crate::features::adm)'s order.
     dispatches: Vec<Dispatch>,
 }
 
 impl AdmPlan {
     /// `reference` / `distorted`: luma of `width x height`, packed u16 pairs with row pitch `width`
-    /// (what `pipelines::upload_plane` writes for a Plane of that width). Built once per clip.
+    /// (what `gpu::buffers::upload_plane` writes for a Plane of that width). Built once per clip.
     pub fn new(
         ctx: &GpuContext,
         width: usize,
         height: usize,
         bit_depth: u8,
         gain_limit: f64,
-        reference: &wgpu::Buffer,
-        distorted: &wgpu::Buffer,
+        reference: &Buffer,
+        distorted: &Buffer,
     ) -> Result<AdmPlan, GpuError> {
         let gain = gain_as_i32(gain_limit)?;
         let bit_depth = bit_depth.clamp(8, 16);
@@ -288,9 +240,9 @@ impl AdmPlan {
         let mut dispatches = Vec::with_capacity(28);
         for (s, (p, band_grid, filt_grid, score_grid, rows_grid)) in scales.into_iter().enumerate() {
             let params = ctx.buffer("adm.params", size_of::<AdmParams>() as u64, usage::UNIFORM);
-            ctx.queue.write_buffer(&params, 0, bytemuck::bytes_of(&p));
+            ctx.write(&params, 0, bytemuck::bytes_of(&p));
             let (rb, db) = (&plan.ref_bands[s], &plan.dis_bands[s]);
-            let mut push = |kernel: &Arc<Kernel>, buffers: &[&wgpu::Buffer], grid: [u32; 3]| {
+            let mut push = |kernel: &Arc<Kernel>, buffers: &[&Buffer], grid: [u32; 3]| {
                 let group = kernel.bind(ctx, buffers);
                 dispatches.push(Dispatch { kernel: Arc::clone(kernel), group, grid });
             };
@@ -313,32 +265,20 @@ impl AdmPlan {
     }
 
     /// Records every ADM pass of one frame into `encoder` (no submit, no readback).
-    pub fn encode(&self, _ctx: &GpuContext, encoder: &mut wgpu::CommandEncoder) -> Result<(), GpuError> {
+    pub fn encode(&self, _ctx: &GpuContext, encoder: &mut CommandEncoder) -> Result<(), GpuError> {
         self.encode_first(encoder, self.dispatches.len());
         Ok(())
     }
 
     /// Clears the totals and records the first `count` dispatches, in one compute pass
     /// (wgpu orders the storage writes and reads of consecutive dispatches).
-    fn encode_first(&self, encoder: &mut wgpu::CommandEncoder, count: usize) {
-        encoder.clear_buffer(&self.totals, 0, None);
-        if count == 0 {
-            return;
-        }
-        let mut pass =
-            encoder.begin_compute_pass(&wgpu::ComputePassDescriptor { label: Some("adm"), timestamp_writes: None });
-        for d in &self.dispatches[..count] {
-            if d.grid.contains(&0) {
-                continue;
-            }
-            pass.set_pipeline(&d.kernel.pipeline);
-            pass.set_bind_group(0, &d.group, &[]);
-            pass.dispatch_workgroups(d.grid[0], d.grid[1], d.grid[2]);
-        }
+    fn encode_first(&self, encoder: &mut CommandEncoder, count: usize) {
+        buffers::clear(encoder, &self.totals);
+        record(encoder, "adm", &self.dispatches[..count]);
     }
 
     /// The storage buffer (usage includes COPY_SRC) holding the per-frame result words, and how many u32.
-    pub fn result(&self) -> (&wgpu::Buffer, usize) {
+    pub fn result(&self) -> (&Buffer, usize) {
         (&self.totals, RESULT_WORDS)
     }
 
@@ -362,21 +302,19 @@ impl AdmPlan {
     }
 }
 
-/// Runs `f` on the cached plan bound to its own planes, planes uploaded, under its lock.
-fn with_standalone<T>(
+/// Runs `f` on a plan over this input's planes, uploaded (`gpu::oneshot`).
+fn with_run<T>(
     ctx: &GpuContext,
     ref_y: &Plane,
     dist_y: &Plane,
     (w, h): (usize, usize),
     bit_depth: u8,
     gain_limit: f64,
-    f: impl FnOnce(&Standalone<AdmPlan>) -> Result<T, GpuError>,
+    f: impl FnOnce(&AdmPlan) -> Result<T, GpuError>,
 ) -> Result<T, GpuError> {
     let bit_depth = bit_depth.clamp(8, 16);
-    let options = [usize::from(bit_depth), gain_limit.to_bits() as usize];
-    pipelines::with_standalone(ctx, "adm", ref_y, dist_y, (w, h), options, RESULT_WORDS, |r, d| {
-        AdmPlan::new(ctx, w, h, bit_depth, gain_limit, r, d)
-    }, f)
+    let build = |p: &oneshot::Planes| AdmPlan::new(ctx, w, h, bit_depth, gain_limit, &p.reference, &p.distorted);
+    oneshot::with_planes(ctx, "adm", (ref_y, dist_y), (w, h), build, f)
 }
 
 /// Convenience for tests and the self-test: upload, encode, read back, decode.
@@ -391,12 +329,12 @@ pub fn compute_adm_num_den(
     let Some(extent) = extent(ref_y, dist_y) else {
         return Ok([(0.0, 0.0); 4]);
     };
-    with_standalone(ctx, ref_y, dist_y, extent, bit_depth, gain_limit, |run| {
-        let mut encoder = ctx.device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("adm") });
-        run.plan.encode(ctx, &mut encoder)?;
-        let (totals, words) = run.plan.result();
-        let words = read_u32(ctx, encoder, totals, words, &run.staging, "adm.totals.readback")?;
-        Ok(run.plan.decode(&words))
+    with_run(ctx, ref_y, dist_y, extent, bit_depth, gain_limit, |plan| {
+        let mut encoder = ctx.encoder("adm");
+        plan.encode(ctx, &mut encoder)?;
+        let (totals, words) = plan.result();
+        let words = oneshot::read(ctx, encoder, totals, words, "adm.totals.readback")?;
+        Ok(plan.decode(&words))
     })
 }
 
@@ -413,10 +351,8 @@ pub fn compute_adm(
 }
 
 /// Reads the first `words` u32 of `buffer` after everything submitted so far.
-fn read_words(ctx: &GpuContext, buffer: &wgpu::Buffer, words: usize) -> Result<Vec<u32>, GpuError> {
-    let staging = ctx.buffer("adm.trace.readback", (words * 4) as u64, usage::READBACK);
-    let encoder = ctx.device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("adm.trace") });
-    read_u32(ctx, encoder, buffer, words, &staging, "adm.trace.readback")
+fn read_words(ctx: &GpuContext, buffer: &Buffer, words: usize) -> Result<Vec<u32>, GpuError> {
+    oneshot::read(ctx, ctx.encoder("adm.trace"), buffer, words, "adm.trace.readback")
 }
 
 fn planes<const N: usize>(words: &[u32], n: usize) -> [Vec<i32>; N] {
@@ -437,17 +373,16 @@ pub fn compute_adm_trace(
     let Some(extent) = extent(ref_y, dist_y) else {
         return Ok(Vec::new());
     };
-    with_standalone(ctx, ref_y, dist_y, extent, bit_depth, gain_limit, |run| {
-        let plan = &run.plan;
+    with_run(ctx, ref_y, dist_y, extent, bit_depth, gain_limit, |plan| {
         let Some(sizes) = plan.bands else {
             return Ok(Vec::new());
         };
         let mut out = Vec::new();
         for (s, &(bw, bh)) in sizes.iter().enumerate() {
             // r, a, csf_a, csf_f and thr are shared by the scales: stop after this one.
-            let mut encoder = ctx.device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("adm") });
+            let mut encoder = ctx.encoder("adm");
             plan.encode_first(&mut encoder, 7 * (s + 1));
-            ctx.queue.submit([encoder.finish()]);
+            ctx.submit(encoder);
             let n = bw * bh;
             let three = |i: usize| -> Result<[Vec<i32>; 3], GpuError> {
                 let p: [Vec<i32>; 3] = planes(&read_words(ctx, &plan.scratch[i], 3 * n)?, n);
@@ -495,11 +430,11 @@ pub fn adm_decouple_bands(
     ctx.checked("adm_decouple", || {
         let p = params_for(scale.min(3), (w, h), (w, h), 8, gain);
         let params = ctx.buffer("adm.params", size_of::<AdmParams>() as u64, usage::UNIFORM);
-        ctx.queue.write_buffer(&params, 0, bytemuck::bytes_of(&p));
+        ctx.write(&params, 0, bytemuck::bytes_of(&p));
         let upload = |hvd: &[Vec<i32>; 3]| {
             let buffer = ctx.buffer("adm.bands", (16 * n) as u64, SCRATCH);
             for (b, plane) in hvd.iter().enumerate() {
-                ctx.queue.write_buffer(&buffer, (4 * n * (b + 1)) as u64, bytemuck::cast_slice(&plane[..n]));
+                ctx.write(&buffer, (4 * n * (b + 1)) as u64, bytemuck::cast_slice(&plane[..n]));
             }
             buffer
         };
@@ -512,10 +447,108 @@ pub fn adm_decouple_bands(
         let grid = ctx.grid("ADM bands", (w, h), (16 * n) as u64, [fw.div_ceil(wg), fh, 1])?;
         let kernel = ctx.kernel(&ADM_DECOUPLE)?;
         let group = kernel.bind(ctx, &[&params, &rb, &db, &r, &a]);
-        let mut encoder = ctx.device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: Some("adm") });
+        let mut encoder = ctx.encoder("adm");
         kernel.dispatch(&mut encoder, &group, grid);
-        ctx.queue.submit([encoder.finish()]);
+        ctx.submit(encoder);
         let mask = |words: Vec<u32>| planes::<3>(&words, n).map(|v| adm_trace_mask(&v, w, h, false));
         Ok((mask(read_words(ctx, &r, 3 * n)?), mask(read_words(ctx, &a, 3 * n)?)))
     })
+}
+
+// ---- the passes (the WGSL files, their bindings in order) ----
+
+pub const ADM_DWT_S0: Pass = Pass {
+    name: "adm_dwt_s0",
+    file: include_str!("../../../shaders/adm_dwt_s0.wgsl"),
+    bindings: &[Binding::Uniform, Binding::Read, Binding::ReadWrite],
+    prelude: wgsl_prelude,
+};
+pub const ADM_DWT_S123: Pass = Pass {
+    name: "adm_dwt_s123",
+    file: include_str!("../../../shaders/adm_dwt_s123.wgsl"),
+    bindings: &[Binding::Uniform, Binding::Read, Binding::ReadWrite],
+    prelude: wgsl_prelude,
+};
+pub const ADM_DECOUPLE: Pass = Pass {
+    name: "adm_decouple",
+    file: include_str!("../../../shaders/adm_decouple.wgsl"),
+    bindings: &[Binding::Uniform, Binding::Read, Binding::Read, Binding::ReadWrite, Binding::ReadWrite],
+    prelude: wgsl_prelude,
+};
+pub const ADM_CSF_DEN: Pass = Pass {
+    name: "adm_csf_den",
+    file: include_str!("../../../shaders/adm_csf_den.wgsl"),
+    bindings: &[Binding::Uniform, Binding::Read, Binding::ReadWrite],
+    prelude: wgsl_prelude,
+};
+pub const ADM_CSF: Pass = Pass {
+    name: "adm_csf",
+    file: include_str!("../../../shaders/adm_csf.wgsl"),
+    bindings: &[Binding::Uniform, Binding::Read, Binding::ReadWrite, Binding::ReadWrite],
+    prelude: wgsl_prelude,
+};
+pub const ADM_CM_THR: Pass = Pass {
+    name: "adm_cm_thr",
+    file: include_str!("../../../shaders/adm_cm_thr.wgsl"),
+    bindings: &[Binding::Uniform, Binding::Read, Binding::Read, Binding::ReadWrite],
+    prelude: wgsl_prelude,
+};
+pub const ADM_CM: Pass = Pass {
+    name: "adm_cm",
+    file: include_str!("../../../shaders/adm_cm.wgsl"),
+    bindings: &[Binding::Uniform, Binding::Read, Binding::Read, Binding::ReadWrite],
+    prelude: wgsl_prelude,
+};
+
+/// The ADM passes, in the order one scale runs them.
+pub const PASSES: [&Pass; 7] =
+    [&ADM_DWT_S0, &ADM_DWT_S123, &ADM_DECOUPLE, &ADM_CSF_DEN, &ADM_CSF, &ADM_CM_THR, &ADM_CM];
+
+/// `AdmParams` as Rust lays it out, for the layout test against the WGSL.
+pub fn shared_structs() -> Vec<SharedStruct> {
+    vec![shared_struct!(
+        AdmParams {
+            width,
+            height,
+            src_width,
+            src_height,
+            src_stride,
+            scale,
+            dwt_v_add,
+            dwt_v_shift,
+            dwt_h_add,
+            dwt_h_shift,
+            filt_top,
+            filt_bottom,
+            filt_left,
+            filt_right,
+            score_top,
+            score_bottom,
+            score_left,
+            score_right,
+            gain_limit,
+            rf_h,
+            rf_v,
+            rf_d,
+            den_sq,
+            den_cub,
+            den_row,
+            cm_cub_hv,
+            cm_cub_d,
+            cm_row,
+            result_offset,
+            _pad0,
+            _pad1,
+            _pad2,
+        },
+        &[
+            ADM_DWT_S0.name,
+            ADM_DWT_S123.name,
+            ADM_DECOUPLE.name,
+            ADM_CSF_DEN.name,
+            ADM_CSF.name,
+            ADM_CM_THR.name,
+            ADM_CM.name,
+        ]
+    )]
 }

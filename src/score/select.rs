@@ -1,4 +1,4 @@
-//! Which backend computes the features (`--backend auto|gpu|cpu`), and the start-up
+//! Which backend computes the features (auto, gpu or cpu), and the start-up
 //! self-test that decides whether a GPU may be trusted.
 //!
 //! - `cpu`: the CPU path.
@@ -11,14 +11,14 @@
 //! GPU engine and the CPU twin. Drivers have been seen to miscompile integer kernels;
 //! any difference (or any GPU error) and the run goes on on the CPU, with a warning.
 
-use super::engine::FeatureEngine;
-use super::{DeviceOptions, GpuContext, GpuError};
+use crate::features::engine::FeatureEngine;
 use crate::features::{self, FeatureOptions, FrameFeatures};
+use crate::gpu::{DeviceOptions, GpuContext, GpuError};
 use crate::io::synthetic::synthetic_pair;
 use crate::io::{ChromaFormat, Plane, VideoInfo};
 
-/// `--backend`.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
+/// Which backend the user asked for.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum BackendChoice {
     /// A hardware GPU when there is one, else the CPU.
     #[default]
@@ -46,7 +46,7 @@ pub fn select(choice: BackendChoice, options: &DeviceOptions) -> Result<Selected
         BackendChoice::Auto => match GpuContext::new(options) {
             Ok(ctx) if ctx.adapter_summary().device_type == "cpu" => {
                 let name = &ctx.adapter_summary().name;
-                let note = format!("{name} is a software adapter, slower than the CPU path: using the CPU (--backend gpu uses it)");
+                let note = format!("{name} is a software adapter, slower than the CPU path: using the CPU (the gpu backend uses it)");
                 return Ok(Selected::Cpu { note: Some(note) });
             }
             Ok(ctx) => ctx,

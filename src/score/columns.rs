@@ -1,0 +1,132 @@
+//! libvmaf's column names and the float steps after the integer features, shared by
+//! both backends: feature columns, the feature sets the models ask for, each model's
+//! per-frame score, and the log.
+
+use super::{Extracted, ScoreError};
+use crate::features::motion::motion_score;
+use crate::features::{self, FeatureOptions};
+use crate::model::LoadedModel;
+use crate::output::{RunContext, ScoreLog};
+
+/// Every feature column of a run, before any model.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct FeatureTable {
+    pub frame_numbers: Vec<u64>,
+    pub columns: Vec<(String, Vec<f64>)>,
+    /// What the reader of the log should know about how it was computed (a GPU that
+    /// failed mid-run and the frame the CPU took over from).
+    pub notes: Vec<String>,
+}
+
+impl FeatureTable {
+    pub fn column(&self, name: &str) -> Option<&[f64]> {
+        self.columns.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_slice())
+    }
+}
+
+/// libvmaf's suffix for a feature set computed with non-default options
+/// (`_egl_1` for enhancement-gain limit 1.0).
+pub fn set_suffix(options: &FeatureOptions) -> String {
+    let default = FeatureOptions::default();
+    if options == &default {
+        String::new()
+    } else if options.vif_enhn_gain_limit == options.adm_enhn_gain_limit {
+        format!("_egl_{}", options.vif_enhn_gain_limit)
+    } else {
+        format!("_vegl_{}_aegl_{}", options.vif_enhn_gain_limit, options.adm_enhn_gain_limit)
+    }
+}
+
+/// libvmaf's feature columns from the integer features of every frame: the float
+/// steps shared by both backends.
+pub(super) fn columns(extracted: Extracted, (w, h): (usize, usize), sets: &[FeatureOptions]) -> FeatureTable {
+    let Extracted { frame_numbers, features: frames, psnr } = extracted;
+    let mut columns = Vec::new();
+    for (s, set) in sets.iter().enumerate() {
+        let suffix = set_suffix(set);
+        let adm: Vec<(f64, [f64; 4])> = frames.iter().map(|f| features::adm::adm_scores(&f.adm[s], w, h)).collect();
+        let vif: Vec<[f64; 4]> = frames.iter().map(|f| features::vif::vif_scores(&f.vif[s])).collect();
+        columns.push((format!("integer_adm2{suffix}"), adm.iter().map(|a| a.0).collect()));
+        for k in 0..4 {
+            columns.push((format!("integer_adm_scale{k}{suffix}"), adm.iter().map(|a| a.1[k]).collect()));
+        }
+        for k in 0..4 {
+            columns.push((format!("integer_vif_scale{k}{suffix}"), vif.iter().map(|v| v[k]).collect()));
+        }
+    }
+    let raw: Vec<f64> = frames.iter().map(|f| f.motion_sad.map_or(0.0, |sad| motion_score(sad, w, h))).collect();
+    columns.push(("integer_motion2".to_owned(), features::motion2(&raw)));
+    columns.push(("integer_motion".to_owned(), raw));
+    if psnr.len() == frames.len() {
+        for (k, name) in ["psnr_y", "psnr_cb", "psnr_cr"].iter().enumerate() {
+            columns.push(((*name).to_owned(), psnr.iter().map(|p| p[k]).collect()));
+        }
+    }
+    FeatureTable { frame_numbers, columns, notes: Vec::new() }
+}
+
+/// The output name of a model's score: libvmaf's names for libvmaf's models, so
+/// existing log parsers find `vmaf` and `vmaf_neg`; the registry id otherwise.
+pub fn score_name(model_id: &str) -> String {
+    match model_id {
+        "vmaf_v0.6.1" => "vmaf".to_owned(),
+        "vmaf_v0.6.1neg" => "vmaf_neg".to_owned(),
+        other => other.to_owned(),
+    }
+}
+
+/// The feature options a model's sidecar asks for (defaults where it is silent).
+pub fn model_feature_options(model: &LoadedModel) -> FeatureOptions {
+    let spec = &model.sidecar.feature_options;
+    let default = FeatureOptions::default();
+    FeatureOptions {
+        vif_enhn_gain_limit: spec.vif_enhn_gain_limit.unwrap_or(default.vif_enhn_gain_limit),
+        adm_enhn_gain_limit: spec.adm_enhn_gain_limit.unwrap_or(default.adm_enhn_gain_limit),
+    }
+}
+
+/// The distinct feature sets the models need, default first.
+pub fn feature_sets(models: &[LoadedModel]) -> Vec<FeatureOptions> {
+    let mut sets = vec![FeatureOptions::default()];
+    for m in models {
+        let o = model_feature_options(m);
+        if !sets.contains(&o) {
+            sets.push(o);
+        }
+    }
+    sets
+}
+
+/// Runs each model over the feature table, all frames in one batch per model.
+pub fn apply_models(table: &FeatureTable, models: &[LoadedModel]) -> Result<Vec<(String, Vec<f64>)>, ScoreError> {
+    let mut out = Vec::new();
+    for model in models {
+        let suffix = set_suffix(&model_feature_options(model));
+        let columns: Vec<&[f64]> = model
+            .features()
+            .iter()
+            .map(|f| {
+                let name = if f.starts_with("motion") { format!("integer_{f}") } else { format!("integer_{f}{suffix}") };
+                table.column(&name).ok_or_else(|| ScoreError::MissingFeature { model: model.id.clone(), column: name })
+            })
+            .collect::<Result<_, _>>()?;
+        let rows: Vec<Vec<f64>> =
+            (0..table.frame_numbers.len()).map(|i| columns.iter().map(|c| c[i]).collect()).collect();
+        out.push((score_name(&model.id), model.predict(&rows)?));
+    }
+    Ok(out)
+}
+
+/// Features and scores as one log, in libvmaf's column order (features, then scores).
+pub fn to_log(table: FeatureTable, scores: Vec<(String, Vec<f64>)>, fps: f64, context: RunContext) -> ScoreLog {
+    let all: Vec<(String, Vec<f64>)> = table.columns.into_iter().chain(scores).collect();
+    let n = table.frame_numbers.len();
+    ScoreLog {
+        version: env!("CARGO_PKG_VERSION").to_owned(),
+        fps,
+        metrics: all.iter().map(|(n, _)| n.clone()).collect(),
+        frames: (0..n).map(|i| all.iter().map(|(_, c)| c[i]).collect()).collect(),
+        frame_numbers: table.frame_numbers,
+        context,
+    }
+}

@@ -1,0 +1,104 @@
+//! Frame selection, one iterator for both backends: the skips, the frame count, the
+//! subsample step and the end-of-input rules, applied in one place.
+
+use super::{ScoreError, ScoreOptions};
+use crate::io::open::Input;
+use crate::io::{Frame, VideoInfo};
+
+pub(crate) fn check_same_format(reference: &VideoInfo, distorted: &VideoInfo) -> Result<(), ScoreError> {
+    let mismatch = |what, r: String, d: String| Err(ScoreError::Mismatch { what, reference: r, distorted: d });
+    if (reference.width, reference.height) != (distorted.width, distorted.height) {
+        return mismatch(
+            "geometry",
+            format!("{}x{}", reference.width, reference.height),
+            format!("{}x{}", distorted.width, distorted.height),
+        );
+    }
+    if reference.bit_depth != distorted.bit_depth {
+        return mismatch("bit depth", reference.bit_depth.to_string(), distorted.bit_depth.to_string());
+    }
+    if reference.chroma != distorted.chroma {
+        return mismatch("chroma format", format!("{:?}", reference.chroma), format!("{:?}", distorted.chroma));
+    }
+    Ok(())
+}
+
+fn skip(input: &mut Input, n: u64) -> Result<u64, ScoreError> {
+    for i in 0..n {
+        if input.next()?.is_none() {
+            return Ok(i);
+        }
+    }
+    Ok(n)
+}
+
+fn count_rest(input: &mut Input) -> Result<u64, ScoreError> {
+    let mut n = 0;
+    while input.next()?.is_some() {
+        n += 1;
+    }
+    Ok(n)
+}
+
+/// The frame pairs to score, in order: skips, `--frame-count`, `--subsample` and the
+/// end-of-input rules applied. Both backends read through this one iterator.
+pub(crate) struct FramePairs<'a> {
+    reference: &'a mut Input,
+    distorted: &'a mut Input,
+    frame_count: Option<u64>,
+    subsample: u64,
+    shortest: bool,
+    /// Frames read so far (scored or not) and frames handed out.
+    index: u64,
+    kept: u64,
+}
+
+impl<'a> FramePairs<'a> {
+    /// Applies the skips of `options` to both inputs (reading and dropping frames),
+    /// then iterates the rest.
+    pub(crate) fn new(reference: &'a mut Input, distorted: &'a mut Input, options: &ScoreOptions) -> Result<Self, ScoreError> {
+        skip(reference, options.skip_reference)?;
+        skip(distorted, options.skip_distorted)?;
+        Ok(FramePairs {
+            reference,
+            distorted,
+            frame_count: options.frame_count,
+            subsample: options.subsample,
+            shortest: options.shortest,
+            index: 0,
+            kept: 0,
+        })
+    }
+
+    /// The next scored pair and its frame number, `None` at the end.
+    pub(crate) fn next(&mut self) -> Result<Option<(u64, Frame, Frame)>, ScoreError> {
+        loop {
+            if self.frame_count.is_some_and(|n| self.kept >= n) {
+                return Ok(None);
+            }
+            let (r, d) = (self.reference.next()?, self.distorted.next()?);
+            let (r, d) = match (r, d) {
+                (Some(r), Some(d)) => (r, d),
+                (None, None) => return Ok(None),
+                _ if self.shortest => return Ok(None),
+                // One input ended first: count what the other still holds, for the message.
+                (r, _) => {
+                    let index = self.index;
+                    let (rc, dc) = if r.is_some() {
+                        (index + 1 + count_rest(self.reference)?, index)
+                    } else {
+                        (index, index + 1 + count_rest(self.distorted)?)
+                    };
+                    return Err(ScoreError::FrameCount { reference: rc, distorted: dc });
+                }
+            };
+            let index = self.index;
+            self.index += 1;
+            if index % self.subsample == 0 {
+                self.kept += 1;
+                return Ok(Some((index, r, d)));
+            }
+        }
+    }
+}
+

@@ -1,0 +1,178 @@
+//! Scoring one pair: two inputs → frame pairs ([`frames`]) → per-frame integer
+//! features on the CPU ([`cpu`]) or the GPU ([`gpu`]) → libvmaf's feature columns and
+//! each model's per-frame score ([`columns`]) → a [`ScoreLog`] ready for pooling and
+//! output. [`score_pair`] is the only copy of that sequence: the `score` command runs
+//! it once, `batch` once per manifest row. [`select`] decides which backend runs.
+
+pub mod columns;
+mod cpu;
+pub mod frames;
+mod gpu;
+pub mod select;
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use crate::features::FeatureOptions;
+use crate::gpu::{GpuContext, GpuError};
+use crate::io::open::{Input, InputError};
+use crate::io::InputSpec;
+use crate::model::{LoadedModel, ModelError};
+use crate::output::{RunContext, ScoreLog};
+
+pub use columns::{FeatureTable, apply_models, feature_sets, model_feature_options, score_name, set_suffix, to_log};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ScoreError {
+    #[error(transparent)]
+    Input(#[from] InputError),
+    #[error("reference and distorted differ in {what}: reference {reference}, distorted {distorted}")]
+    Mismatch { what: &'static str, reference: String, distorted: String },
+    #[error(
+        "reference has {reference} frames but distorted has {distorted} (after skips); \
+         score only the frames both have to go on"
+    )]
+    FrameCount { reference: u64, distorted: u64 },
+    #[error("no frames to score (inputs empty, or everything skipped)")]
+    NoFrames,
+    #[error("the subsample step must be at least 1")]
+    BadSubsample,
+    #[error(transparent)]
+    Model(#[from] ModelError),
+    #[error("model {model} needs the feature column {column}, which was not computed")]
+    MissingFeature { model: String, column: String },
+    #[error("cannot start the worker threads: {0}")]
+    ThreadPool(String),
+    #[error("GPU: {0}")]
+    Gpu(#[from] GpuError),
+    #[error("GPU check: frame {frame}: {what} differs: GPU {gpu}, CPU {cpu}")]
+    GpuMismatch { frame: u64, what: String, gpu: String, cpu: String },
+}
+
+impl ScoreError {
+    /// Exit code: 3 for bad input video, 30 for a model failure (README.md).
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            ScoreError::Model(_) | ScoreError::MissingFeature { .. } => 30,
+            ScoreError::ThreadPool(_) => 1,
+            ScoreError::Gpu(_) => 31,
+            ScoreError::GpuMismatch { .. } => 32,
+            _ => 3,
+        }
+    }
+}
+
+/// Frame selection and parallelism.
+#[derive(Debug, Clone)]
+pub struct ScoreOptions {
+    pub threads: usize,
+    pub frame_count: Option<u64>,
+    pub skip_reference: u64,
+    pub skip_distorted: u64,
+    /// Score every N-th frame (1: all). Motion is computed between scored frames.
+    pub subsample: u64,
+    pub shortest: bool,
+    pub psnr: bool,
+    /// Compute the features on this GPU instead of the CPU.
+    pub gpu: Option<Arc<GpuContext>>,
+    /// With `gpu`: also compute every frame on the CPU and fail at the first difference.
+    pub check_gpu: bool,
+}
+
+impl Default for ScoreOptions {
+    fn default() -> Self {
+        ScoreOptions {
+            threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
+            frame_count: None,
+            skip_reference: 0,
+            skip_distorted: 0,
+            subsample: 1,
+            shortest: false,
+            psnr: false,
+            gpu: None,
+            check_gpu: false,
+        }
+    }
+}
+
+/// What extraction gathers per scored frame, whichever backend ran.
+pub(crate) struct Extracted {
+    pub(crate) frame_numbers: Vec<u64>,
+    pub(crate) features: Vec<crate::features::FrameFeatures>,
+    pub(crate) psnr: Vec<[f64; 3]>,
+}
+
+impl Extracted {
+    fn push(&mut self, frame: u64, features: crate::features::FrameFeatures, psnr: Option<[f64; 3]>) {
+        self.frame_numbers.push(frame);
+        self.features.push(features);
+        self.psnr.extend(psnr);
+    }
+}
+
+/// Computes every feature column for the frames of two inputs. `sets` lists the
+/// VIF/ADM option sets to compute (the default set first). `progress` is told the
+/// number of frames done as they finish.
+pub fn extract(
+    reference: &mut Input,
+    distorted: &mut Input,
+    sets: &[FeatureOptions],
+    options: &ScoreOptions,
+    progress: &dyn Fn(u64),
+) -> Result<FeatureTable, ScoreError> {
+    frames::check_same_format(reference.info(), distorted.info())?;
+    if options.subsample == 0 {
+        return Err(ScoreError::BadSubsample);
+    }
+    let info = *reference.info();
+    let pairs = frames::FramePairs::new(reference, distorted, options)?;
+    let (extracted, notes) = match &options.gpu {
+        Some(ctx) => gpu::extract(pairs, ctx, &info, sets, options, progress)?,
+        None => (cpu::extract(pairs, sets, options, progress)?, Vec::new()),
+    };
+    if extracted.features.is_empty() {
+        return Err(ScoreError::NoFrames);
+    }
+    Ok(FeatureTable { notes, ..columns::columns(extracted, (info.width, info.height), sets) })
+}
+
+/// Scores two opened inputs with `models` (all sharing one feature pass). `fps` in
+/// the log counts feature extraction and the models, not opening the inputs.
+pub fn score_inputs(
+    reference: &mut Input,
+    distorted: &mut Input,
+    models: &[LoadedModel],
+    options: &ScoreOptions,
+    progress: &dyn Fn(u64),
+) -> Result<ScoreLog, ScoreError> {
+    let sets = feature_sets(models);
+    let start = Instant::now();
+    let (width, height) = (reference.info().width, reference.info().height);
+    let table = extract(reference, distorted, &sets, options, progress)?;
+    let scores = apply_models(&table, models)?;
+    let fps = table.frame_numbers.len() as f64 / start.elapsed().as_secs_f64().max(1e-9);
+    let context = RunContext {
+        backend: if options.gpu.is_some() { "gpu" } else { "cpu" }.to_owned(),
+        adapter: options.gpu.as_ref().map(|ctx| ctx.adapter_summary().name.clone()),
+        models: models.iter().map(|m| m.id.clone()).collect(),
+        reference: reference.name.clone(),
+        distorted: distorted.name.clone(),
+        width,
+        height,
+        notes: table.notes.clone(),
+    };
+    Ok(to_log(table, scores, fps, context))
+}
+
+/// Opens both inputs and scores them: [`crate::io::open`] twice, then [`score_inputs`].
+pub fn score_pair(
+    reference: &InputSpec,
+    distorted: &InputSpec,
+    models: &[LoadedModel],
+    options: &ScoreOptions,
+    progress: &dyn Fn(u64),
+) -> Result<ScoreLog, ScoreError> {
+    let mut reference = crate::io::open(reference)?;
+    let mut distorted = crate::io::open(distorted)?;
+    score_inputs(&mut reference, &mut distorted, models, options, progress)
+}
