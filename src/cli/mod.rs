@@ -20,6 +20,8 @@ pub mod exit {
     pub const OK: u8 = 0;
     /// Anything not listed below.
     pub const FAILURE: u8 = 1;
+    /// Bad input video (unreadable, malformed, mismatched).
+    pub const INPUT: u8 = 3;
     /// A registry document failed its schema or a file check.
     pub const REGISTRY_INVALID: u8 = 4;
     /// A model failed to load or run.
@@ -42,6 +44,8 @@ impl<E: Into<anyhow::Error>> From<E> for Failure {
             v.exit_code()
         } else if let Some(s) = error.downcast_ref::<tinyvmaf_gpu::score::ScoreError>() {
             s.exit_code()
+        } else if error.downcast_ref::<tinyvmaf_gpu::io::InputError>().is_some() {
+            exit::INPUT
         } else if error.downcast_ref::<tinyvmaf_gpu::registry::BuildCheckError>().is_some() {
             exit::REGISTRY_INVALID
         } else if error.downcast_ref::<tinyvmaf_gpu::model::ModelError>().is_some() {

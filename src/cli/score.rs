@@ -3,7 +3,7 @@
 
 use std::io::IsTerminal;
 
-use tinyvmaf_gpu::io::{InputSpec, RawFormat};
+use tinyvmaf_gpu::io::{Input, InputError, InputSpec, RawFormat};
 use tinyvmaf_gpu::output::{self, Format};
 use tinyvmaf_gpu::score::{self, ScoreOptions};
 
@@ -20,8 +20,8 @@ pub fn run(args: ScoreArgs) -> CliResult {
         }
         _ => None,
     };
-    let mut reference = tinyvmaf_gpu::io::open(&InputSpec { path: args.reference.clone(), raw: raw.clone() })?;
-    let mut distorted = tinyvmaf_gpu::io::open(&InputSpec { path: args.distorted.clone(), raw })?;
+    let mut reference = open(InputSpec { path: args.reference.clone(), raw: raw.clone() })?;
+    let mut distorted = open(InputSpec { path: args.distorted.clone(), raw })?;
 
     let resolved = backend::resolve(&args.backend, args.quiet)?;
     // Verified before any weight reaches a device; float64 graphs run on the CPU.
@@ -80,5 +80,16 @@ fn format_from_extension(path: &std::path::Path) -> Format {
         Some("csv") => Format::Csv,
         Some("txt") => Format::Text,
         _ => Format::Json,
+    }
+}
+
+/// Opens an input, naming the flags a raw file needs when it lacks them.
+fn open(spec: InputSpec) -> anyhow::Result<Input> {
+    use anyhow::Context;
+    match tinyvmaf_gpu::io::open(&spec) {
+        Err(e @ InputError::RawNeedsGeometry { .. }) => {
+            Err(e).context("raw YUV input needs --width, --height and --pixel-format")
+        }
+        other => Ok(other?),
     }
 }

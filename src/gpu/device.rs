@@ -3,10 +3,48 @@
 //! wgpu's high-performance pick), and the [`GpuContext`] the passes run on. A machine
 //! without an adapter yields [`GpuError::NoAdapter`], never a panic.
 
-use std::sync::{Arc, Mutex};
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use super::GpuError;
-use super::kernel::KernelCache;
+use super::kernel::{Kernel, Pass};
+
+/// Pipelines, built once per pass and context.
+#[derive(Default)]
+pub(crate) struct KernelCache(Mutex<HashMap<&'static str, Arc<Kernel>>>);
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    // The guarded map stays consistent even if a holder panicked.
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+impl GpuContext {
+    /// The pipeline of `pass`, built on first use.
+    pub(crate) fn kernel(&self, pass: &'static Pass) -> Result<Arc<Kernel>, GpuError> {
+        if let Some(k) = lock(&self.kernels.0).get(pass.name) {
+            return Ok(Arc::clone(k));
+        }
+        // Built outside the lock: two threads may both build it once; one wins.
+        let built = Arc::new(Kernel::build(&self.device, pass)?);
+        Ok(Arc::clone(lock(&self.kernels.0).entry(pass.name).or_insert(built)))
+    }
+}
+
+/// Devices this process has opened (successful [`GpuContext::new`] calls): 1 in a
+/// GPU run, whatever scores and models it computes.
+static DEVICES_OPENED: AtomicUsize = AtomicUsize::new(0);
+
+/// How many GPU devices this process has opened.
+pub fn devices_opened() -> usize {
+    DEVICES_OPENED.load(Ordering::Relaxed)
+}
+
+impl AsRef<wgpu::Device> for GpuContext {
+    fn as_ref(&self) -> &wgpu::Device {
+        &self.device
+    }
+}
 
 /// A graphics API the user can pin; `None` in [`DeviceOptions`] means
 /// `WGPU_BACKEND` when set, else every API wgpu was built with.
@@ -170,6 +208,7 @@ impl GpuContext {
             ..Default::default()
         }))
         .map_err(|source| GpuError::RequestDevice { adapter: info.name.clone(), source })?;
+        DEVICES_OPENED.fetch_add(1, Ordering::Relaxed);
         let uncaptured = Arc::new(Mutex::new(Vec::new()));
         let sink = Arc::clone(&uncaptured);
         device.on_uncaptured_error(Arc::new(move |e: wgpu::Error| {

@@ -5,11 +5,9 @@
 //! feature hands it WGSL text and the prelude that text needs.
 
 use std::borrow::Cow;
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::Arc;
 
 use super::GpuError;
-use super::device::GpuContext;
 
 /// Invocations per workgroup of every pass (`WG_SIZE` in WGSL; a power of two).
 pub const WORKGROUP_SIZE: u32 = 64;
@@ -49,11 +47,6 @@ pub fn wgsl_header() -> String {
     format!("const WG_SIZE: u32 = {WORKGROUP_SIZE}u;\n")
 }
 
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    // The guarded maps stay consistent even if a holder panicked.
-    m.lock().unwrap_or_else(PoisonError::into_inner)
-}
-
 /// A built pass: its bind-group layout and pipeline.
 pub(crate) struct Kernel {
     pub pass: &'static Pass,
@@ -62,8 +55,8 @@ pub(crate) struct Kernel {
 }
 
 impl Kernel {
-    fn build(ctx: &GpuContext, pass: &'static Pass) -> Result<Kernel, GpuError> {
-        let device = &ctx.device;
+    /// Builds `pass` on `device` (`GpuContext::kernel` caches the result).
+    pub(crate) fn build(device: &wgpu::Device, pass: &'static Pass) -> Result<Kernel, GpuError> {
         let entries: Vec<wgpu::BindGroupLayoutEntry> = pass
             .bindings
             .iter()
@@ -115,13 +108,13 @@ impl Kernel {
     }
 
     /// A bind group over `buffers`, in binding order.
-    pub fn bind(&self, ctx: &GpuContext, buffers: &[&wgpu::Buffer]) -> wgpu::BindGroup {
+    pub fn bind(&self, ctx: &impl AsRef<wgpu::Device>, buffers: &[&wgpu::Buffer]) -> wgpu::BindGroup {
         let entries: Vec<wgpu::BindGroupEntry> = buffers
             .iter()
             .enumerate()
             .map(|(i, b)| wgpu::BindGroupEntry { binding: i as u32, resource: b.as_entire_binding() })
             .collect();
-        ctx.device.create_bind_group(&wgpu::BindGroupDescriptor {
+        ctx.as_ref().create_bind_group(&wgpu::BindGroupDescriptor {
             label: Some(self.pass.name),
             layout: &self.layout,
             entries: &entries,
@@ -139,22 +132,6 @@ impl Kernel {
         pass.dispatch_workgroups(workgroups[0], workgroups[1], workgroups[2]);
     }
 }
-
-/// Pipelines, built once per pass and context.
-#[derive(Default)]
-pub(crate) struct KernelCache(Mutex<HashMap<&'static str, Arc<Kernel>>>);
-
-impl GpuContext {
-    pub(crate) fn kernel(&self, pass: &'static Pass) -> Result<Arc<Kernel>, GpuError> {
-        if let Some(k) = lock(&self.kernels.0).get(pass.name) {
-            return Ok(Arc::clone(k));
-        }
-        // Built outside the lock: two threads may both build it once; one wins.
-        let built = Arc::new(Kernel::build(self, pass)?);
-        Ok(Arc::clone(lock(&self.kernels.0).entry(pass.name).or_insert(built)))
-    }
-}
-
 
 /// A `#[repr(C)]` struct that WGSL declares under the same name: its Rust size and
 /// member offsets, which the tier-0 test compares with naga's layout of the WGSL.
