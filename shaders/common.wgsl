@@ -1,5 +1,5 @@
 // Helpers shared by every pass. Prepended (after the generated constants) to each
-// pass by `gpu::pipelines::pass_source`; it holds no bindings and no entry point.
+// pass by `features::prelude::wgsl_prelude`; it holds no bindings and no entry point.
 
 // Whole-sample reflection ("reflect-101"): -k -> k, n-1+k -> n-1-k, clamped into
 // range for degenerate sizes. CPU twin: `features::tables::reflect101`.

@@ -10,7 +10,7 @@ impl GpuContext {
     /// A new buffer of at least `bytes` bytes, rounded up to a multiple of 4 (at least
     /// 4), as wgpu requires for copies and bindings. Plans make their buffers once, when
     /// they are built, and own them: two plans of the same size (the frames in flight of
-    /// `gpu::engine`) must never share one.
+    /// `features::engine`) must never share one.
     pub(crate) fn buffer(&self, label: &'static str, bytes: u64, usage: wgpu::BufferUsages) -> wgpu::Buffer {
         self.device.create_buffer(&wgpu::BufferDescriptor {
             label: Some(label),
