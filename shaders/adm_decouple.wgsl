@@ -12,7 +12,7 @@
 // - k (scale 0) = (D[o]·t + 2^14) >> 15 with |D| ≤ 2^30, |t| ≤ 2^15: |D·t| ≤ 2^45.
 // - k (scales 1..3) = (D[m]·t·sign(o) + 2^(14+sh)) >> (15+sh), |D·t| ≤ 2^61, sh ≤ 17.
 //   The reciprocal D[32768 ± i] = ±floor(2^30 / i) is an exact u32 division
-//   (`adm_div_lookup`; `gpu::wide` tests it against the table, every entry).
+//   (`adm_div_lookup`; `features::wide` tests it against the table, every entry).
 //   k is clamped to [0, 32768] from the full pair.
 // - r = (k·o + 2^14) >> 15: scale 0 in i32 as on the CPU (|k·o| ≤ 2^30); scales 1..3
 //   |k·o| ≤ 2^46 as a pair.
@@ -33,7 +33,7 @@
 @group(0) @binding(3) var<storage, read_write> r_out: array<i32>;
 @group(0) @binding(4) var<storage, read_write> a_out: array<i32>;
 
-// ---- the 1° angle test with integers only (CPU twin: `gpu::wide`) ----
+// ---- the 1° angle test with integers only (CPU twin: `features::wide`) ----
 // libvmaf: dp ≥ 0 && dp² ≥ c·(|o|²/4096)·(|t|²/4096), dp = ot_dp/4096, every i64
 // converted to f32 first, c = cos²(1°) as f32, the rest in double. f32(x) of an i64
 // is ±RNE24(|x|); c·f32(O) is a 48-bit product, exact in double; times f32(T) it is a

@@ -46,6 +46,12 @@ fn add_u64(a: vec2<u32>, b: vec2<u32>) -> vec2<u32> {
     return vec2<u32>(lo, a.y + b.y + select(0u, 1u, lo < a.x));
 }
 
+// The difference modulo 2^64.
+fn sub_u64(a: vec2<u32>, b: vec2<u32>) -> vec2<u32> {
+    let borrow = select(0u, 1u, a.x < b.x);
+    return vec2<u32>(a.x - b.x, a.y - b.y - borrow);
+}
+
 // Sum of (lo, hi) pairs modulo 2^64 (see `workgroup_sum_u32`).
 fn workgroup_sum_u64(lid: u32, v: vec2<u32>) -> vec2<u32> {
     wg_lo[lid] = v.x;
@@ -66,7 +72,7 @@ fn workgroup_sum_u64(lid: u32, v: vec2<u32>) -> vec2<u32> {
 // Core WGSL has no 64-bit integers. A vec2<u32> (x = low word, y = high word) holds
 // the two's-complement bits of an i64 or a u64; `add_u64` above adds either
 // (addition modulo 2^64 is the same operation for both). CPU twins, property-tested
-// against native i64/u64 arithmetic: `gpu::wide`.
+// against native i64/u64 arithmetic: `features::wide`.
 
 // The i64 value of an i32 (sign extension).
 fn i64_from_i32(a: i32) -> vec2<u32> {
@@ -119,7 +125,7 @@ fn mul_u32_i32_wide(a: u32, b: i32) -> vec2<u32> {
     return p;
 }
 
-// Logical right shift by s < 64 (WGSL shifts only take amounts below 32).
+// Logical right shift; 0 for s >= 64 (WGSL shifts only take amounts below 32).
 fn shr_u64(a: vec2<u32>, s: u32) -> vec2<u32> {
     if (s == 0u) {
         return a;
@@ -127,7 +133,10 @@ fn shr_u64(a: vec2<u32>, s: u32) -> vec2<u32> {
     if (s < 32u) {
         return vec2<u32>((a.x >> s) | (a.y << (32u - s)), a.y >> s);
     }
-    return vec2<u32>(a.y >> (s - 32u), 0u);
+    if (s < 64u) {
+        return vec2<u32>(a.y >> (s - 32u), 0u);
+    }
+    return vec2<u32>(0u, 0u);
 }
 
 // Arithmetic right shift of an i64 by s < 64 (Rust's `>>` on i64).
@@ -142,7 +151,7 @@ fn shr_i64(a: vec2<u32>, s: u32) -> vec2<u32> {
     return vec2<u32>(u32(hi >> (s - 32u)), u32(hi >> 31u));
 }
 
-// Left shift by s < 64, modulo 2^64.
+// Left shift modulo 2^64; 0 for s >= 64.
 fn shl_u64(a: vec2<u32>, s: u32) -> vec2<u32> {
     if (s == 0u) {
         return a;
@@ -150,7 +159,10 @@ fn shl_u64(a: vec2<u32>, s: u32) -> vec2<u32> {
     if (s < 32u) {
         return vec2<u32>(a.x << s, (a.y << s) | (a.x >> (32u - s)));
     }
-    return vec2<u32>(0u, a.x << (s - 32u));
+    if (s < 64u) {
+        return vec2<u32>(0u, a.x << (s - 32u));
+    }
+    return vec2<u32>(0u, 0u);
 }
 
 fn lt_u64(a: vec2<u32>, b: vec2<u32>) -> bool {

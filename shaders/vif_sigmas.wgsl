@@ -14,9 +14,9 @@
 // - mu1, mu2 (the 16-bit halves of `mu`) and the 16-bit halves of xx, yy, xy are
 //   <= 2^16 - 1 and the taps sum to 2^16, so every Σc·v <= 2^32 - 2^16, and adding
 //   the rounding constant 2^15 stays below 2^32: no sum wraps;
-// - `mul_q32` forms the 64-bit product of two u32 from 16-bit halves (each partial
-//   product < 2^32, carries propagated explicitly), adds 2^31 with carry and keeps
-//   the high word: exactly `((a as u64 * b as u64 + 2^31) >> 32) as u32`;
+// - `mul_q32` forms the exact 64-bit product of two u32 (`mul_u32_wide`,
+//   shaders/common.wgsl), adds 2^31 with carry and keeps the high word: exactly
+//   `((a as u64 * b as u64 + 2^31) >> 32) as u32`;
 // - the subtractions wrap mod 2^32 like the CPU's `wrapping_sub`, and i32(u32)
 //   reinterprets the bits like Rust's `as i32`.
 
@@ -29,16 +29,7 @@
 
 // `(a * b + 2^31) >> 32` of the 64-bit product. CPU twin: `features::vif::mul_q32`.
 fn mul_q32(a: u32, b: u32) -> u32 {
-    let a0 = a & 0xffffu;
-    let a1 = a >> 16u;
-    let b0 = b & 0xffffu;
-    let b1 = b >> 16u;
-    let m1 = a0 * b1;
-    let m2 = a1 * b0;
-    var p = add_u64(vec2<u32>(a0 * b0, a1 * b1), vec2<u32>(m1 << 16u, m1 >> 16u));
-    p = add_u64(p, vec2<u32>(m2 << 16u, m2 >> 16u));
-    p = add_u64(p, vec2<u32>(0x80000000u, 0u));
-    return p.y;
+    return add_u64(mul_u32_wide(a, b), vec2<u32>(0x80000000u, 0u)).y;
 }
 
 // `((hi << 16) + lo + 2^15) >> 16` mod 2^32: `combine_split(hi, lo, 16)`.

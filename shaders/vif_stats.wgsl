@@ -29,53 +29,20 @@
 @group(0) @binding(2) var<storage, read> log2_table: array<u32>;
 @group(0) @binding(3) var<storage, read_write> partials: array<u32>;
 
-// ---- 64-bit words (x = low, y = high): twins of `features::softf64::w64_*` ----
-// Every u32 shift amount is kept below 32 (WGSL takes it modulo 32).
-
-fn w64_sub(a: vec2<u32>, b: vec2<u32>) -> vec2<u32> {
-    let borrow = select(0u, 1u, a.x < b.x);
-    return vec2<u32>(a.x - b.x, a.y - b.y - borrow);
-}
-
-fn w64_lt(a: vec2<u32>, b: vec2<u32>) -> bool {
-    return a.y < b.y || (a.y == b.y && a.x < b.x);
-}
+// ---- 64-bit words (x = low, y = high) ----
+// `add_u64`, `sub_u64`, `lt_u64`, `shl_u64`, `shr_u64`, `mul_u32_wide` are in
+// shaders/common.wgsl (twins: `features::wide`); the three below only the soft
+// double needs (twins: `features::softf64::w64_*`).
 
 fn w64_is_zero(a: vec2<u32>) -> bool {
     return (a.x | a.y) == 0u;
 }
 
-fn w64_shl(a: vec2<u32>, n: u32) -> vec2<u32> {
-    if (n == 0u) {
-        return a;
-    }
-    if (n < 32u) {
-        return vec2<u32>(a.x << n, (a.y << n) | (a.x >> (32u - n)));
-    }
-    if (n < 64u) {
-        return vec2<u32>(0u, a.x << (n - 32u));
-    }
-    return vec2<u32>(0u, 0u);
-}
-
-fn w64_shr(a: vec2<u32>, n: u32) -> vec2<u32> {
-    if (n == 0u) {
-        return a;
-    }
-    if (n < 32u) {
-        return vec2<u32>((a.x >> n) | (a.y << (32u - n)), a.y >> n);
-    }
-    if (n < 64u) {
-        return vec2<u32>(a.y >> (n - 32u), 0u);
-    }
-    return vec2<u32>(0u, 0u);
-}
-
 fn w64_shr_jam(a: vec2<u32>, n: u32) -> vec2<u32> {
-    var r = w64_shr(a, n);
+    var r = shr_u64(a, n);
     var lost = a;
     if (n < 64u) {
-        lost = w64_sub(a, w64_shl(r, n));
+        lost = sub_u64(a, shl_u64(r, n));
     }
     if (!w64_is_zero(lost)) {
         r.x |= 1u;
@@ -88,17 +55,6 @@ fn w64_clz(a: vec2<u32>) -> u32 {
         return countLeadingZeros(a.y);
     }
     return 32u + countLeadingZeros(a.x);
-}
-
-fn w64_mul_u32(a: u32, b: u32) -> vec2<u32> {
-    let a0 = a & 0xffffu;
-    let a1 = a >> 16u;
-    let b0 = b & 0xffffu;
-    let b1 = b >> 16u;
-    let m1 = a0 * b1;
-    let m2 = a1 * b0;
-    let r = add_u64(vec2<u32>(a0 * b0, a1 * b1), vec2<u32>(m1 << 16u, m1 >> 16u));
-    return add_u64(r, vec2<u32>(m2 << 16u, m2 >> 16u));
 }
 
 // ---- binary64 as (low, high) bit words: twins of `features::softf64::f64_*` ----
@@ -130,12 +86,12 @@ fn f64_signed_inf(sign: u32) -> vec2<u32> {
 // `sig · 2^(e - 62)` rounded to nearest-even (leading one at bit 62, sticky bit 0).
 fn round_pack(sign: u32, e_in: i32, sig: vec2<u32>) -> vec2<u32> {
     let round_bits = sig.x & 0x3ffu;
-    var m = w64_shr(sig, 10u);
+    var m = shr_u64(sig, 10u);
     var e = e_in;
     if (round_bits > 0x200u || (round_bits == 0x200u && (m.x & 1u) == 1u)) {
         m = add_u64(m, vec2<u32>(1u, 0u));
         if (m.y == HI_2POW53) {
-            m = w64_shr(m, 1u);
+            m = shr_u64(m, 1u);
             e += 1;
         }
     }
@@ -154,7 +110,7 @@ fn f64_from_u32(n: u32) -> vec2<u32> {
         return vec2<u32>(0u, 0u);
     }
     let e = 31u - countLeadingZeros(n);
-    return round_pack(0u, i32(e), w64_shl(vec2<u32>(n, 0u), 62u - e));
+    return round_pack(0u, i32(e), shl_u64(vec2<u32>(n, 0u), 62u - e));
 }
 
 // a + b for non-negative a, b.
@@ -170,14 +126,14 @@ fn f64_add(a_in: vec2<u32>, b_in: vec2<u32>) -> vec2<u32> {
     if (eb == 0u) {
         return a;
     }
-    let sa = w64_shl(f64_sig(a), 9u);
-    let sb = w64_shr_jam(w64_shl(f64_sig(b), 9u), ea - eb);
+    let sa = shl_u64(f64_sig(a), 9u);
+    let sb = w64_shr_jam(shl_u64(f64_sig(b), 9u), ea - eb);
     let s = add_u64(sa, sb);
     let e = i32(ea) - 1023;
     if ((s.y & 0x40000000u) != 0u) {
         return round_pack(0u, e + 1, s);
     }
-    return round_pack(0u, e, w64_shl(s, 1u));
+    return round_pack(0u, e, shl_u64(s, 1u));
 }
 
 // a - b for non-negative a, b.
@@ -188,7 +144,7 @@ fn f64_sub(a_in: vec2<u32>, b_in: vec2<u32>) -> vec2<u32> {
     var a = a_in;
     var b = b_in;
     var sign = 0u;
-    if (w64_lt(a_in, b_in)) {
+    if (lt_u64(a_in, b_in)) {
         a = b_in;
         b = a_in;
         sign = 1u;
@@ -198,11 +154,11 @@ fn f64_sub(a_in: vec2<u32>, b_in: vec2<u32>) -> vec2<u32> {
     if (eb == 0u) {
         return vec2<u32>(a.x, a.y | (sign << 31u));
     }
-    let sa = w64_shl(f64_sig(a), 9u);
-    let sb = w64_shr_jam(w64_shl(f64_sig(b), 9u), ea - eb);
-    let d = w64_sub(sa, sb);
+    let sa = shl_u64(f64_sig(a), 9u);
+    let sb = w64_shr_jam(shl_u64(f64_sig(b), 9u), ea - eb);
+    let d = sub_u64(sa, sb);
     let shift = w64_clz(d) - 1u;
-    return round_pack(sign, i32(ea) - 1023 + 1 - i32(shift), w64_shl(d, shift));
+    return round_pack(sign, i32(ea) - 1023 + 1 - i32(shift), shl_u64(d, shift));
 }
 
 fn f64_mul(a: vec2<u32>, b: vec2<u32>) -> vec2<u32> {
@@ -217,11 +173,11 @@ fn f64_mul(a: vec2<u32>, b: vec2<u32>) -> vec2<u32> {
     }
     let ma = f64_sig(a);
     let mb = f64_sig(b);
-    let ll = w64_mul_u32(ma.x, mb.x);
-    let mid = add_u64(w64_mul_u32(ma.x, mb.y), w64_mul_u32(ma.y, mb.x));
-    let hh = w64_mul_u32(ma.y, mb.y);
+    let ll = mul_u32_wide(ma.x, mb.x);
+    let mid = add_u64(mul_u32_wide(ma.x, mb.y), mul_u32_wide(ma.y, mb.x));
+    let hh = mul_u32_wide(ma.y, mb.y);
     let lo = add_u64(ll, vec2<u32>(0u, mid.x));
-    let carry = select(0u, 1u, w64_lt(lo, ll));
+    let carry = select(0u, 1u, lt_u64(lo, ll));
     let hi = add_u64(hh, vec2<u32>(mid.y + carry, 0u));
     var e = (i32(ea) - 1023) + (i32(eb) - 1023);
     var shift = 42u;
@@ -229,7 +185,7 @@ fn f64_mul(a: vec2<u32>, b: vec2<u32>) -> vec2<u32> {
         shift = 43u;
         e += 1;
     }
-    var sig = w64_shl(hi, 64u - shift);
+    var sig = shl_u64(hi, 64u - shift);
     sig.x |= lo.y >> (shift - 32u);
     if (lo.x != 0u || (lo.y & ((1u << (shift - 32u)) - 1u)) != 0u) {
         sig.x |= 1u;
@@ -247,21 +203,21 @@ fn f64_div(a: vec2<u32>, b: vec2<u32>) -> vec2<u32> {
     var ma = f64_sig(a);
     let mb = f64_sig(b);
     var e = i32(ea) - i32(eb);
-    if (w64_lt(ma, mb)) {
-        ma = w64_shl(ma, 1u);
+    if (lt_u64(ma, mb)) {
+        ma = shl_u64(ma, 1u);
         e -= 1;
     }
     var r = ma;
     var q = vec2<u32>(0u, 0u);
     for (var i = 0u; i < 55u; i++) {
-        q = w64_shl(q, 1u);
-        if (!w64_lt(r, mb)) {
-            r = w64_sub(r, mb);
+        q = shl_u64(q, 1u);
+        if (!lt_u64(r, mb)) {
+            r = sub_u64(r, mb);
             q.x |= 1u;
         }
-        r = w64_shl(r, 1u);
+        r = shl_u64(r, 1u);
     }
-    var sig = w64_shl(q, 8u);
+    var sig = shl_u64(q, 8u);
     if (!w64_is_zero(r)) {
         sig.x |= 1u;
     }
@@ -269,7 +225,7 @@ fn f64_div(a: vec2<u32>, b: vec2<u32>) -> vec2<u32> {
 }
 
 fn f64_ge_pos(a: vec2<u32>, b: vec2<u32>) -> bool {
-    return !w64_lt(a, b);
+    return !lt_u64(a, b);
 }
 
 fn f64_is_nan(a: vec2<u32>) -> bool {
@@ -286,7 +242,7 @@ fn f64_trunc_i32(a: vec2<u32>) -> i32 {
     if (e >= 31u) {
         return select(2147483647i, i32(0x80000000u), sign == 1u);
     }
-    let m = i32(w64_shr(f64_sig(a), 52u - e).x);
+    let m = i32(shr_u64(f64_sig(a), 52u - e).x);
     return select(m, -m, sign == 1u);
 }
 
@@ -302,11 +258,11 @@ fn f64_trunc_i64(a: vec2<u32>) -> vec2<u32> {
     }
     var m: vec2<u32>;
     if (e >= 52u) {
-        m = w64_shl(f64_sig(a), e - 52u);
+        m = shl_u64(f64_sig(a), e - 52u);
     } else {
-        m = w64_shr(f64_sig(a), 52u - e);
+        m = shr_u64(f64_sig(a), 52u - e);
     }
-    return select(m, w64_sub(vec2<u32>(0u, 0u), m), sign == 1u);
+    return select(m, sub_u64(vec2<u32>(0u, 0u), m), sign == 1u);
 }
 
 // ---- the statistic ----
@@ -343,7 +299,7 @@ fn log2_entry(i: u32) -> i32 {
 // CPU twin: `features::tables::log2_q11_u64` (and `log2_q11_u32` for v < 2^32).
 fn log2_q11(v: vec2<u32>) -> i32 {
     let k = max(48i - i32(w64_clz(v)), 0i);
-    let idx = w64_shr(v, u32(k)).x & 0xffffu;
+    let idx = shr_u64(v, u32(k)).x & 0xffffu;
     return log2_entry(idx) + 2048i * k;
 }
 

@@ -9,6 +9,7 @@
 //! every model passes before loading). docs/ARCHITECTURE.md has the map.
 
 pub mod batch;
+pub mod exit;
 pub mod features;
 pub mod gpu;
 pub mod io;

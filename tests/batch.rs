@@ -14,7 +14,8 @@ use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
-use tinyvmaf_gpu::batch::{self, exit_codes, Shard};
+use tinyvmaf_gpu::batch::{self, Shard};
+use tinyvmaf_gpu::exit;
 
 const BIN: &str = env!("CARGO_BIN_EXE_tinyvmaf-gpu");
 
@@ -121,7 +122,7 @@ fn every_pair_gets_a_record_and_bad_pairs_their_reason() {
     let rel: Vec<_> = rows.iter().map(|(i, r, d)| (i.clone(), format!("../{r}"), format!("../{d}"))).collect();
     ws.write("sub/manifest.csv", csv(&rel));
     let out = ws.run(&["batch", "sub/manifest.csv", "--output", "results.jsonl", "--per-frame-dir", "frames", "--quiet"]);
-    assert_eq!(out.status.code(), Some(exit_codes::PAIRS_FAILED.into()), "{}", stderr(&out));
+    assert_eq!(out.status.code(), Some(exit::PAIRS_FAILED.into()), "{}", stderr(&out));
     assert!(stderr(&out).contains("3 of 23 pairs failed"), "{}", stderr(&out));
 
     let recs = ws.records("results.jsonl");
@@ -167,14 +168,14 @@ fn every_pair_gets_a_record_and_bad_pairs_their_reason() {
     // Rerun: everything is recorded (errors too), nothing is redone.
     let before = std::fs::read(ws.path("results.jsonl")).unwrap();
     let out = ws.run(&["batch", "sub/manifest.csv", "--output", "results.jsonl"]);
-    assert_eq!(out.status.code(), Some(exit_codes::PAIRS_FAILED.into()), "{}", stderr(&out));
+    assert_eq!(out.status.code(), Some(exit::PAIRS_FAILED.into()), "{}", stderr(&out));
     assert!(stderr(&out).contains("0 to score, 23 already in"), "{}", stderr(&out));
     assert_eq!(std::fs::read(ws.path("results.jsonl")).unwrap(), before);
 
     // --retry-failed replaces the error records: fix one pair, and it is the only new ok.
     std::fs::copy(ws.path("odd_67x45_8b_420.dist.y4m"), ws.path("no-such-clip.y4m")).unwrap();
     let out = ws.run(&["batch", "sub/manifest.csv", "--output", "results.jsonl", "--retry-failed", "--quiet"]);
-    assert_eq!(out.status.code(), Some(exit_codes::PAIRS_FAILED.into()), "{}", stderr(&out));
+    assert_eq!(out.status.code(), Some(exit::PAIRS_FAILED.into()), "{}", stderr(&out));
     let recs = by_id(&ws.records("results.jsonl"));
     assert_eq!(recs.len(), 23);
     assert_eq!(recs["missing"]["status"], "ok");
@@ -238,13 +239,13 @@ fn manifest_errors_stop_before_any_pair() {
     rows.push(rows[0].clone());
     ws.write("dup.csv", csv(&rows));
     let out = ws.run(&["batch", "dup.csv", "-o", "r.jsonl"]);
-    assert_eq!(out.status.code(), Some(exit_codes::MANIFEST.into()), "{}", stderr(&out));
+    assert_eq!(out.status.code(), Some(exit::MANIFEST.into()), "{}", stderr(&out));
     assert!(stderr(&out).contains("dup.csv:5: duplicate id \"odd_67x45_8b_420-0\" (first on line 2)"), "{}", stderr(&out));
     assert!(!ws.path("r.jsonl").exists(), "nothing is started");
 
     ws.write("typo.csv", "reference,distored\na.y4m,b.y4m\n");
     let out = ws.run(&["batch", "typo.csv", "-o", "r.jsonl"]);
-    assert_eq!(out.status.code(), Some(exit_codes::MANIFEST.into()));
+    assert_eq!(out.status.code(), Some(exit::MANIFEST.into()));
     assert!(stderr(&out).contains("typo.csv:1: unknown column \"distored\""), "{}", stderr(&out));
 
     ws.write("model.csv", csv(&good_rows()[..1]));
@@ -414,7 +415,7 @@ fn a_torn_last_line_is_cut_off_and_its_pair_redone() {
     // A bad line that is not the last is not guessed at.
     ws.write("r.jsonl", format!("{}\nnot json\n{}\n", lines[0], lines[1]));
     let out = ws.run(&["batch", "m.csv", "-o", "r.jsonl"]);
-    assert_eq!(out.status.code(), Some(exit_codes::RESULTS.into()), "{}", stderr(&out));
+    assert_eq!(out.status.code(), Some(exit::RESULTS.into()), "{}", stderr(&out));
     assert!(stderr(&out).contains("r.jsonl:2: not a result record"), "{}", stderr(&out));
 }
 
@@ -425,7 +426,7 @@ fn a_second_writer_is_refused_while_the_first_holds_the_lock() {
     // The test holds the lock, as a running batch would.
     let held = batch::lock::lock(&ws.path("r.jsonl")).unwrap();
     let out = ws.run(&["batch", "m.csv", "-o", "r.jsonl"]);
-    assert_eq!(out.status.code(), Some(exit_codes::LOCKED.into()), "{}", stderr(&out));
+    assert_eq!(out.status.code(), Some(exit::LOCKED.into()), "{}", stderr(&out));
     assert!(stderr(&out).contains("is in use by another tinyvmaf-gpu process"), "{}", stderr(&out));
     drop(held);
     let out = ws.run(&["batch", "m.csv", "-o", "r.jsonl", "--quiet"]);
@@ -443,7 +444,7 @@ fn a_second_writer_is_refused_while_the_first_holds_the_lock() {
     let first_done = first.try_wait().unwrap().is_some();
     first.wait().unwrap();
     if !first_done {
-        assert_eq!(second.status.code(), Some(exit_codes::LOCKED.into()), "{}", stderr(&second));
+        assert_eq!(second.status.code(), Some(exit::LOCKED.into()), "{}", stderr(&second));
     }
     assert_eq!(by_id(&big.records("r.jsonl")).len(), 4);
 }
@@ -463,7 +464,7 @@ fn ctrl_c_finishes_the_current_pair_and_leaves_a_valid_file() {
     let whole = std::fs::read_to_string(ws.path("r.jsonl")).unwrap();
     assert!(whole.ends_with('\n'), "no torn line after Ctrl-C");
     if n < 10 {
-        assert_eq!(out.status.code(), Some(exit_codes::INTERRUPTED.into()), "{}", stderr(&out));
+        assert_eq!(out.status.code(), Some(exit::INTERRUPTED.into()), "{}", stderr(&out));
         assert!(stderr(&out).contains("run the same command again to resume"), "{}", stderr(&out));
     }
     let out = spawn_batch(&ws, "r.jsonl").wait_with_output().unwrap();
@@ -540,7 +541,7 @@ fn shard_runs_cover_the_manifest_once_and_merge_finds_missing_and_duplicated_pai
     third += &format!("{doubled_line}\n");
     ws.write(&files[2], third);
     let out = ws.run(&args);
-    assert_eq!(out.status.code(), Some(exit_codes::MERGE_INCOMPLETE.into()), "{}", stderr(&out));
+    assert_eq!(out.status.code(), Some(exit::MERGE_INCOMPLETE.into()), "{}", stderr(&out));
     let err = stderr(&out);
     let (lost, doubled) = (lost["id"].as_str().unwrap(), doubled["id"].as_str().unwrap());
     assert!(err.contains("1 pairs of the manifest are in no file") && err.contains(lost), "{err}");
@@ -548,7 +549,7 @@ fn shard_runs_cover_the_manifest_once_and_merge_finds_missing_and_duplicated_pai
     assert!(err.contains(&format!("{}:1", files[1])), "{err}");
     // The same id twice in one file is a duplicate too.
     let out = ws.run(&["merge", &files[1], &files[1]]);
-    assert_eq!(out.status.code(), Some(exit_codes::MERGE_INCOMPLETE.into()), "{}", stderr(&out));
+    assert_eq!(out.status.code(), Some(exit::MERGE_INCOMPLETE.into()), "{}", stderr(&out));
 }
 
 #[test]

@@ -323,7 +323,8 @@ fn oracle_clip_vif_matches_cpu() {
 /// rarely survives the truncations and the 16-bit log table.
 #[test]
 fn soft_f64_wgsl_matches_rust_twin() {
-    use tinyvmaf_gpu::features::softf64::{self as sf, W64};
+    use tinyvmaf_gpu::features::softf64::{self as sf, f64_bits};
+    use tinyvmaf_gpu::features::wide;
     let Some(ctx) = ctx("soft_f64_wgsl_matches_rust_twin") else { return };
     let (_, _, device, queue) = ctx.wgpu_parts();
     let stats = tinyvmaf_gpu::features::vif::gpu::VIF_STATS.file;
@@ -353,7 +354,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
         vec2<u32>(u32(f64_trunc_i32(a)), select(0u, 1u, f64_ge_pos(a, b))),
         f64_trunc_i64(a),
         f64_from_u32(a.x),
-        w64_shr_jam(w64_mul_u32(a.x, b.y), b.x & 127u),
+        w64_shr_jam(mul_u32_wide(a.x, b.y), b.x & 127u),
     );
     for (var k = 0u; k < 8u; k++) {
         ops_out[16u * i + 2u * k] = r[k].x;
@@ -406,8 +407,8 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     let input: Vec<u32> = pairs
         .iter()
         .flat_map(|&(a, b)| {
-            let (a, b) = (W64::from_f64(a), W64::from_f64(b));
-            [a.lo, a.hi, b.lo, b.hi]
+            let (a, b) = (f64_bits(a), f64_bits(b));
+            [a[0], a[1], b[0], b[1]]
         })
         .collect();
     let module = device.create_shader_module(wgpu::ShaderModuleDescriptor {
@@ -456,20 +457,20 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     let out: Vec<u32> =
         staging.slice(..).get_mapped_range().unwrap().chunks_exact(4).map(|b| u32::from_le_bytes(b.try_into().unwrap())).collect();
     for (i, &(a, b)) in pairs.iter().enumerate() {
-        let (wa, wb) = (W64::from_f64(a), W64::from_f64(b));
+        let (wa, wb) = (f64_bits(a), f64_bits(b));
         let want = [
             sf::f64_add(wa, wb),
             sf::f64_sub(wa, wb),
             sf::f64_mul(wa, wb),
             sf::f64_div(wa, wb),
-            W64 { lo: sf::f64_trunc_i32(wa) as u32, hi: u32::from(sf::f64_ge_pos(wa, wb)) },
+            [sf::f64_trunc_i32(wa) as u32, u32::from(sf::f64_ge_pos(wa, wb))],
             sf::f64_trunc_i64(wa),
-            sf::f64_from_u32(wa.lo),
-            sf::w64_shr_jam(sf::w64_mul_u32(wa.lo, wb.hi), wb.lo & 127),
+            sf::f64_from_u32(wa[0]),
+            sf::w64_shr_jam(wide::mul_u32_wide(wa[0], wb[1]), wb[0] & 127),
         ];
         let names = ["add", "sub", "mul", "div", "trunc_i32/ge", "trunc_i64", "from_u32", "mul_u32/shr_jam"];
         for (k, w) in want.iter().enumerate() {
-            let got = W64 { lo: out[16 * i + 2 * k], hi: out[16 * i + 2 * k + 1] };
+            let got = [out[16 * i + 2 * k], out[16 * i + 2 * k + 1]];
             assert_eq!(got, *w, "{}({a:e} [{:#x}], {b:e} [{:#x}])", names[k], a.to_bits(), b.to_bits());
         }
     }

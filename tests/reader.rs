@@ -291,7 +291,7 @@ fn features_never_panic_on_small_or_odd_sizes() {
         for h in [1usize, 2, 3, 4, 5, 7, 8, 9, 16, 17, 33] {
             for bpc in [8u8, 10, 16] {
                 // include out-of-range samples for the depth
-                let max = if rng.next() % 4 == 0 {
+                let max = if rng.next().is_multiple_of(4) {
                     65535
                 } else {
                     (1u32 << bpc) - 1

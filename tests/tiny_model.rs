@@ -120,7 +120,7 @@ fn graphs_outside_the_int8_pattern_are_refused() {
     // libvmaf's SVR graph is not an MLP at all (and holds float64 tensors, which the
     // reader refuses before the pattern is even tried).
     let svr = quant_mlp::lower_bytes(&std::fs::read(dir.join("vmaf_v0.6.1.onnx")).unwrap());
-    println!("SVR graph refused: {}", svr.as_ref().err().expect("refused"));
+    println!("SVR graph refused: {}", svr.as_ref().expect_err("refused"));
     // Truncations and byte flips of the int8 graph: an error or tables, never a panic.
     let int8 = std::fs::read(dir.join("vmaf_tiny_v1.int8.onnx")).unwrap();
     for cut in (0..int8.len()).step_by(97) {

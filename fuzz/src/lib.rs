@@ -25,9 +25,11 @@ pub mod registry {
     pub mod types;
 }
 
+#[path = "../../src/exit.rs"]
+pub mod exit;
+
 #[path = "../../src/batch"]
 pub mod batch {
-    pub mod exit_codes;
     pub mod manifest;
 }
 

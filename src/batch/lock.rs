@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 pub enum LockError {
     #[error(
         "{} is in use by another tinyvmaf-gpu process (lock {} is held); \
-         wait for it to finish, or give this run its own --output (e.g. one per --shard)",
+         wait for it to finish, or give this run its own results file (e.g. one per shard)",
         results.display(), lock.display()
     )]
     Held { results: PathBuf, lock: PathBuf },
@@ -23,8 +23,8 @@ pub enum LockError {
 impl LockError {
     pub fn exit_code(&self) -> u8 {
         match self {
-            LockError::Held { .. } => super::exit_codes::LOCKED,
-            LockError::Io { .. } => super::exit_codes::RESULTS,
+            LockError::Held { .. } => crate::exit::LOCKED,
+            LockError::Io { .. } => crate::exit::RESULTS,
         }
     }
 }

@@ -70,7 +70,7 @@ pub enum ManifestError {
 
 impl ManifestError {
     pub fn exit_code(&self) -> u8 {
-        super::exit_codes::MANIFEST
+        crate::exit::MANIFEST
     }
 }
 

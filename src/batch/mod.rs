@@ -10,7 +10,6 @@
 //!   the current one computes (on all cores, inside `score::extract`).
 //! - [`merge`] joins shard outputs and reports missing and duplicated pairs.
 
-pub mod exit_codes;
 pub mod lock;
 pub mod manifest;
 pub mod merge;

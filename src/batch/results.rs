@@ -41,7 +41,7 @@ impl ResultsError {
     pub fn exit_code(&self) -> u8 {
         match self {
             ResultsError::Lock(e) => e.exit_code(),
-            _ => super::exit_codes::RESULTS,
+            _ => crate::exit::RESULTS,
         }
     }
 }

@@ -9,7 +9,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Instant;
 
-use tinyvmaf_gpu::batch::{self, exit_codes, ModelSets, Observer, Outcome, PairSpec, ResultsError, ResultsFile};
+use tinyvmaf_gpu::exit;
+use tinyvmaf_gpu::batch::{self, ModelSets, Observer, Outcome, PairSpec, ResultsError, ResultsFile};
 
 use super::args::{BatchArgs, MergeArgs};
 use super::{backend, models, CliResult, Failure};
@@ -110,7 +111,7 @@ pub fn run(args: BatchArgs) -> CliResult {
     if summary.interrupted {
         let left = todo.len() - summary.scored - summary.failed;
         return Err(Failure {
-            code: exit_codes::INTERRUPTED,
+            code: exit::INTERRUPTED,
             error: anyhow::anyhow!(
                 "interrupted with {left} pairs left; {} holds every finished pair — run the same command again to resume",
                 args.output.display()
@@ -119,7 +120,7 @@ pub fn run(args: BatchArgs) -> CliResult {
     }
     if failed > 0 {
         return Err(Failure {
-            code: exit_codes::PAIRS_FAILED,
+            code: exit::PAIRS_FAILED,
             error: anyhow::anyhow!(
                 "{failed} of {} pairs failed (their error records are in {}; --retry-failed scores them again)",
                 selected.len(),
@@ -145,7 +146,7 @@ fn stop_on_signal(quiet: bool) -> Arc<AtomicBool> {
             }
         } else {
             eprintln!("\nabandoned the current pair; the results file is valid — run the same command again to resume");
-            std::process::exit(exit_codes::INTERRUPTED.into());
+            std::process::exit(exit::INTERRUPTED.into());
         }
     });
     if let Err(e) = installed {
@@ -282,7 +283,7 @@ pub fn merge(args: MergeArgs) -> CliResult {
     );
     if !report.complete() {
         return Err(Failure {
-            code: exit_codes::MERGE_INCOMPLETE,
+            code: exit::MERGE_INCOMPLETE,
             error: anyhow::anyhow!(
                 "the results are incomplete: {} missing, {} duplicated",
                 report.missing.len(),
@@ -292,7 +293,7 @@ pub fn merge(args: MergeArgs) -> CliResult {
     }
     if !report.failed.is_empty() {
         return Err(Failure {
-            code: exit_codes::PAIRS_FAILED,
+            code: exit::PAIRS_FAILED,
             error: anyhow::anyhow!(
                 "{} pairs have error records:\n  {}",
                 report.failed.len(),

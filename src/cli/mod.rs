@@ -12,23 +12,9 @@ mod values;
 use std::process::ExitCode;
 
 use clap::Parser;
+use tinyvmaf_gpu::exit;
 
 use args::{Cli, Command};
-
-/// Exit codes shared by every command (README.md lists them).
-pub mod exit {
-    pub const OK: u8 = 0;
-    /// Anything not listed below.
-    pub const FAILURE: u8 = 1;
-    /// Bad input video (unreadable, malformed, mismatched).
-    pub const INPUT: u8 = 3;
-    /// A registry document failed its schema or a file check.
-    pub const REGISTRY_INVALID: u8 = 4;
-    /// A model failed to load or run.
-    pub const MODEL: u8 = 30;
-    /// `--backend gpu` found no usable adapter, or the GPU failed during the run.
-    pub const GPU: u8 = 31;
-}
 
 /// An error with the exit code it should end the process with.
 #[derive(Debug)]
@@ -41,6 +27,14 @@ impl<E: Into<anyhow::Error>> From<E> for Failure {
     fn from(e: E) -> Self {
         let error: anyhow::Error = e.into();
         let code = if let Some(v) = error.downcast_ref::<tinyvmaf_gpu::verify::VerifyError>() {
+            if matches!(v, tinyvmaf_gpu::verify::VerifyError::CosignMissing { .. }) {
+                // The library cannot know our flags; name them here.
+                let code = v.exit_code();
+                let error = anyhow::anyhow!(
+                    "{error:#}\nhint: pass --cosign PATH, set TINYVMAF_COSIGN, or use `--verifier builtin` (no cosign needed)"
+                );
+                return Failure { code, error };
+            }
             v.exit_code()
         } else if let Some(s) = error.downcast_ref::<tinyvmaf_gpu::score::ScoreError>() {
             s.exit_code()

@@ -169,7 +169,7 @@ fn list(json: bool, dir: &std::path::Path) -> CliResult {
         println!("{}", serde_json::to_string_pretty(&rows)?);
         return Ok(());
     }
-    println!("{:<20} {:<6} {:<8} {:<22} {}", "ID", "KIND", "QUANT", "LICENSE", "BUNDLE");
+    println!("{:<20} {:<6} {:<8} {:<22} BUNDLE", "ID", "KIND", "QUANT", "LICENSE");
     for m in &reg.models {
         println!(
             "{:<20} {:<6} {:<8} {:<22} {}",

@@ -3,8 +3,9 @@
 //!
 //! This is the Rust twin of the `w64_*` / `f64_*` functions in `shaders/vif_stats.wgsl`
 //! (core WGSL has neither 64-bit integers nor f64): every function here has a WGSL
-//! function of the same name and the same steps, with [`W64`] for `vec2<u32>`
-//! (`x` = low word, `y` = high word). The unit tests prove the functions equal to native
+//! function of the same name and the same steps. It builds on [`super::wide`], the twin
+//! of the 64-bit words in `shaders/common.wgsl` (a [`W64`] is `[lo, hi]`, WGSL's
+//! `vec2<u32>`). The unit tests prove the functions equal to native
 //! `f64` bit for bit over the operands VIF produces and well beyond; the GPU tests
 //! prove the WGSL equal to these.
 //!
@@ -19,110 +20,38 @@
 //! to zero: only [`f64_mul`] can meet one (the host-computed `gain_limit²`, tiny), and
 //! there its product is truncated to an integer, which is 0 either way.
 
-/// A 64-bit unsigned integer as two 32-bit words, the way WGSL holds one.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct W64 {
-    pub lo: u32,
-    pub hi: u32,
+use super::wide::{W64, add_u64, lt_u64, mul_u32_wide, shl_u64, shr_u64, sub_u64, u64_of, w64};
+
+/// The bits of a native double as a [`W64`] (for the host side and the tests).
+pub fn f64_bits(v: f64) -> W64 {
+    w64(v.to_bits())
 }
 
-impl W64 {
-    pub const ZERO: W64 = W64 { lo: 0, hi: 0 };
-
-    pub fn from_u64(v: u64) -> W64 {
-        W64 { lo: v as u32, hi: (v >> 32) as u32 }
-    }
-
-    pub fn to_u64(self) -> u64 {
-        (u64::from(self.hi) << 32) | u64::from(self.lo)
-    }
-
-    /// The bits of a native double (for the host side and the tests).
-    pub fn from_f64(v: f64) -> W64 {
-        W64::from_u64(v.to_bits())
-    }
-
-    pub fn to_f64(self) -> f64 {
-        f64::from_bits(self.to_u64())
-    }
+/// The native double a [`W64`] holds.
+pub fn f64_of(a: W64) -> f64 {
+    f64::from_bits(u64_of(a))
 }
 
-// ------------------------------------------------------- 64-bit words -----
-// Shift amounts are kept below 32 in every u32 shift: WGSL takes a runtime shift
-// amount modulo 32, Rust would panic.
-
-/// `a + b` mod 2^64 (`add_u64` in `shaders/common.wgsl`).
-pub fn w64_add(a: W64, b: W64) -> W64 {
-    let lo = a.lo.wrapping_add(b.lo);
-    let carry = u32::from(lo < a.lo);
-    W64 { lo, hi: a.hi.wrapping_add(b.hi).wrapping_add(carry) }
-}
-
-/// `a - b` mod 2^64.
-pub fn w64_sub(a: W64, b: W64) -> W64 {
-    let borrow = u32::from(a.lo < b.lo);
-    W64 { lo: a.lo.wrapping_sub(b.lo), hi: a.hi.wrapping_sub(b.hi).wrapping_sub(borrow) }
-}
-
-pub fn w64_lt(a: W64, b: W64) -> bool {
-    a.hi < b.hi || (a.hi == b.hi && a.lo < b.lo)
-}
+// ------------------------------------- 64-bit words only the double needs -----
 
 pub fn w64_is_zero(a: W64) -> bool {
-    (a.lo | a.hi) == 0
-}
-
-/// `a << n`, 0 for n >= 64.
-pub fn w64_shl(a: W64, n: u32) -> W64 {
-    if n == 0 {
-        a
-    } else if n < 32 {
-        W64 { lo: a.lo << n, hi: (a.hi << n) | (a.lo >> (32 - n)) }
-    } else if n < 64 {
-        W64 { lo: 0, hi: a.lo << (n - 32) }
-    } else {
-        W64::ZERO
-    }
-}
-
-/// `a >> n`, 0 for n >= 64.
-pub fn w64_shr(a: W64, n: u32) -> W64 {
-    if n == 0 {
-        a
-    } else if n < 32 {
-        W64 { lo: (a.lo >> n) | (a.hi << (32 - n)), hi: a.hi >> n }
-    } else if n < 64 {
-        W64 { lo: a.hi >> (n - 32), hi: 0 }
-    } else {
-        W64::ZERO
-    }
+    (a[0] | a[1]) == 0
 }
 
 /// `a >> n` with every shifted-out bit ORed into bit 0 ("sticky"), so that rounding
 /// still sees whether anything nonzero was lost.
 pub fn w64_shr_jam(a: W64, n: u32) -> W64 {
-    let mut r = w64_shr(a, n);
-    let lost = if n < 64 { w64_sub(a, w64_shl(r, n)) } else { a };
+    let mut r = shr_u64(a, n);
+    let lost = if n < 64 { sub_u64(a, shl_u64(r, n)) } else { a };
     if !w64_is_zero(lost) {
-        r.lo |= 1;
+        r[0] |= 1;
     }
     r
 }
 
 /// Leading zero bits (64 for 0).
 pub fn w64_clz(a: W64) -> u32 {
-    if a.hi != 0 { a.hi.leading_zeros() } else { 32 + a.lo.leading_zeros() }
-}
-
-/// The full 64-bit product of two u32, from 16-bit halves (each partial product is
-/// below 2^32, so nothing wraps).
-pub fn w64_mul_u32(a: u32, b: u32) -> W64 {
-    let (a0, a1) = (a & 0xffff, a >> 16);
-    let (b0, b1) = (b & 0xffff, b >> 16);
-    let (m1, m2) = (a0 * b1, a1 * b0);
-    let mut r = W64 { lo: a0 * b0, hi: a1 * b1 };
-    r = w64_add(r, W64 { lo: m1 << 16, hi: m1 >> 16 });
-    w64_add(r, W64 { lo: m2 << 16, hi: m2 >> 16 })
+    if a[1] != 0 { a[1].leading_zeros() } else { 32 + a[0].leading_zeros() }
 }
 
 // ------------------------------------------------------------ doubles -----
@@ -133,24 +62,24 @@ const HI_INF: u32 = 0x7ff0_0000;
 const HI_2POW53: u32 = 0x0020_0000;
 
 fn f64_exp(a: W64) -> u32 {
-    (a.hi >> 20) & 0x7ff
+    (a[1] >> 20) & 0x7ff
 }
 
 fn f64_sign(a: W64) -> u32 {
-    a.hi >> 31
+    a[1] >> 31
 }
 
 /// The 53-bit significand of a normal number, implicit one included.
 fn f64_sig(a: W64) -> W64 {
-    W64 { lo: a.lo, hi: (a.hi & 0x000f_ffff) | 0x0010_0000 }
+    [a[0], (a[1] & 0x000f_ffff) | 0x0010_0000]
 }
 
 fn f64_signed_zero(sign: u32) -> W64 {
-    W64 { lo: 0, hi: sign << 31 }
+    [0, sign << 31]
 }
 
 fn f64_signed_inf(sign: u32) -> W64 {
-    W64 { lo: 0, hi: (sign << 31) | HI_INF }
+    [0, (sign << 31) | HI_INF]
 }
 
 /// Rounds `sig · 2^(e - 62)` to nearest-even and packs it. `sig` has its leading one
@@ -158,13 +87,13 @@ fn f64_signed_inf(sign: u32) -> W64 {
 /// discarded earlier (so bits 9..0 compare with half (0x200) exactly as the exact
 /// value would). Overflow gives infinity; underflow (outside the domain) zero.
 pub fn round_pack(sign: u32, e: i32, sig: W64) -> W64 {
-    let round_bits = sig.lo & 0x3ff;
-    let mut m = w64_shr(sig, 10);
+    let round_bits = sig[0] & 0x3ff;
+    let mut m = shr_u64(sig, 10);
     let mut e = e;
-    if round_bits > 0x200 || (round_bits == 0x200 && (m.lo & 1) == 1) {
-        m = w64_add(m, W64 { lo: 1, hi: 0 });
-        if m.hi == HI_2POW53 {
-            m = w64_shr(m, 1);
+    if round_bits > 0x200 || (round_bits == 0x200 && (m[0] & 1) == 1) {
+        m = add_u64(m, [1, 0]);
+        if m[1] == HI_2POW53 {
+            m = shr_u64(m, 1);
             e += 1;
         }
     }
@@ -175,16 +104,16 @@ pub fn round_pack(sign: u32, e: i32, sig: W64) -> W64 {
     if biased <= 0 {
         return f64_signed_zero(sign);
     }
-    W64 { lo: m.lo, hi: (sign << 31) | ((biased as u32) << 20) | (m.hi & 0x000f_ffff) }
+    [m[0], (sign << 31) | ((biased as u32) << 20) | (m[1] & 0x000f_ffff)]
 }
 
 /// `n as f64` (exact).
 pub fn f64_from_u32(n: u32) -> W64 {
     if n == 0 {
-        return W64::ZERO;
+        return [0, 0];
     }
     let e = 31 - n.leading_zeros();
-    round_pack(0, e as i32, w64_shl(W64 { lo: n, hi: 0 }, 62 - e))
+    round_pack(0, e as i32, shl_u64([n, 0], 62 - e))
 }
 
 /// `a + b` for non-negative `a`, `b`.
@@ -199,36 +128,36 @@ pub fn f64_add(a: W64, b: W64) -> W64 {
     }
     // Leading ones at bit 61, 9 clean bits below the kept 53: the aligned b keeps
     // its sticky bit well under the rounding half.
-    let sa = w64_shl(f64_sig(a), 9);
-    let sb = w64_shr_jam(w64_shl(f64_sig(b), 9), ea - eb);
-    let s = w64_add(sa, sb);
+    let sa = shl_u64(f64_sig(a), 9);
+    let sb = w64_shr_jam(shl_u64(f64_sig(b), 9), ea - eb);
+    let s = add_u64(sa, sb);
     let e = ea as i32 - 1023;
-    if (s.hi & 0x4000_0000) != 0 { round_pack(0, e + 1, s) } else { round_pack(0, e, w64_shl(s, 1)) }
+    if (s[1] & 0x4000_0000) != 0 { round_pack(0, e + 1, s) } else { round_pack(0, e, shl_u64(s, 1)) }
 }
 
 /// `a - b` for non-negative `a`, `b` (the result may be negative).
 pub fn f64_sub(a: W64, b: W64) -> W64 {
     if a == b {
-        return W64::ZERO;
+        return [0, 0];
     }
     // Non-negative doubles order like their bit patterns.
     let (mut a, mut b, mut sign) = (a, b, 0u32);
-    if w64_lt(a, b) {
+    if lt_u64(a, b) {
         std::mem::swap(&mut a, &mut b);
         sign = 1;
     }
     let (ea, eb) = (f64_exp(a), f64_exp(b));
     if eb == 0 {
-        return W64 { lo: a.lo, hi: a.hi | (sign << 31) }; // b is zero
+        return [a[0], a[1] | (sign << 31)]; // b is zero
     }
-    let sa = w64_shl(f64_sig(a), 9);
-    let sb = w64_shr_jam(w64_shl(f64_sig(b), 9), ea - eb);
+    let sa = shl_u64(f64_sig(a), 9);
+    let sb = w64_shr_jam(shl_u64(f64_sig(b), 9), ea - eb);
     // A sticky bit only appears when ea - eb >= 10, and then d > 2^60: the
     // normalisation below moves it by at most 2 bits. When the operands are close
     // (large cancellation) the alignment shift is <= 1 and d is exact.
-    let d = w64_sub(sa, sb);
+    let d = sub_u64(sa, sb);
     let shift = w64_clz(d) - 1;
-    round_pack(sign, ea as i32 - 1023 + 1 - shift as i32, w64_shl(d, shift))
+    round_pack(sign, ea as i32 - 1023 + 1 - shift as i32, shl_u64(d, shift))
 }
 
 /// `a * b`.
@@ -243,25 +172,25 @@ pub fn f64_mul(a: W64, b: W64) -> W64 {
     }
     let (ma, mb) = (f64_sig(a), f64_sig(b));
     // The 106-bit product as hi·2^64 + lo, from four 32x32 products:
-    // ma.hi, mb.hi < 2^21, so lh, hl < 2^53, their sum < 2^54 and hh < 2^42.
-    let ll = w64_mul_u32(ma.lo, mb.lo);
-    let mid = w64_add(w64_mul_u32(ma.lo, mb.hi), w64_mul_u32(ma.hi, mb.lo));
-    let hh = w64_mul_u32(ma.hi, mb.hi);
-    let lo = w64_add(ll, W64 { lo: 0, hi: mid.lo });
-    let carry = u32::from(w64_lt(lo, ll));
-    let hi = w64_add(hh, W64 { lo: mid.hi + carry, hi: 0 });
+    // ma[1], mb[1] < 2^21, so lh, hl < 2^53, their sum < 2^54 and hh < 2^42.
+    let ll = mul_u32_wide(ma[0], mb[0]);
+    let mid = add_u64(mul_u32_wide(ma[0], mb[1]), mul_u32_wide(ma[1], mb[0]));
+    let hh = mul_u32_wide(ma[1], mb[1]);
+    let lo = add_u64(ll, [0, mid[0]]);
+    let carry = u32::from(lt_u64(lo, ll));
+    let hi = add_u64(hh, [mid[1] + carry, 0]);
     // product in [2^104, 2^106): bring its leading one to bit 62 of the result.
     let mut e = (ea as i32 - 1023) + (eb as i32 - 1023);
     let mut shift = 42u32;
-    if (hi.hi & 0x200) != 0 {
+    if (hi[1] & 0x200) != 0 {
         shift = 43;
         e += 1;
     }
     // hi << (64 - shift) stays below 2^63; lo >> shift (shift >= 32) below 2^(64 - shift).
-    let mut sig = w64_shl(hi, 64 - shift);
-    sig.lo |= lo.hi >> (shift - 32);
-    if lo.lo != 0 || (lo.hi & ((1u32 << (shift - 32)) - 1)) != 0 {
-        sig.lo |= 1;
+    let mut sig = shl_u64(hi, 64 - shift);
+    sig[0] |= lo[1] >> (shift - 32);
+    if lo[0] != 0 || (lo[1] & ((1u32 << (shift - 32)) - 1)) != 0 {
+        sig[0] |= 1;
     }
     round_pack(sign, e, sig)
 }
@@ -275,38 +204,38 @@ pub fn f64_div(a: W64, b: W64) -> W64 {
     }
     let (mut ma, mb) = (f64_sig(a), f64_sig(b));
     let mut e = ea as i32 - eb as i32;
-    if w64_lt(ma, mb) {
-        ma = w64_shl(ma, 1);
+    if lt_u64(ma, mb) {
+        ma = shl_u64(ma, 1);
         e -= 1;
     }
     // Restoring division, one quotient bit per step: after 55 steps
     // q = floor(ma · 2^54 / mb) in [2^54, 2^55) and r = 2 · remainder (r < 2^54).
     let mut r = ma;
-    let mut q = W64::ZERO;
+    let mut q = [0, 0];
     for _ in 0..55 {
-        q = w64_shl(q, 1);
-        if !w64_lt(r, mb) {
-            r = w64_sub(r, mb);
-            q.lo |= 1;
+        q = shl_u64(q, 1);
+        if !lt_u64(r, mb) {
+            r = sub_u64(r, mb);
+            q[0] |= 1;
         }
-        r = w64_shl(r, 1);
+        r = shl_u64(r, 1);
     }
-    let mut sig = w64_shl(q, 8);
+    let mut sig = shl_u64(q, 8);
     if !w64_is_zero(r) {
-        sig.lo |= 1;
+        sig[0] |= 1;
     }
     round_pack(sign, e, sig)
 }
 
 /// `a >= b` for non-negative, non-NaN `a`, `b`.
 pub fn f64_ge_pos(a: W64, b: W64) -> bool {
-    !w64_lt(a, b)
+    !lt_u64(a, b)
 }
 
 /// `a as i32`: truncation toward zero, saturating, NaN to 0 (Rust's `as`).
 pub fn f64_trunc_i32(a: W64) -> i32 {
     let (exp, sign) = (f64_exp(a), f64_sign(a));
-    if exp == EXP_INF && (a.lo != 0 || (a.hi & 0x000f_ffff) != 0) {
+    if exp == EXP_INF && (a[0] != 0 || (a[1] & 0x000f_ffff) != 0) {
         return 0; // NaN
     }
     if exp < 1023 {
@@ -316,25 +245,25 @@ pub fn f64_trunc_i32(a: W64) -> i32 {
     if e >= 31 {
         return if sign == 1 { i32::MIN } else { i32::MAX };
     }
-    let m = w64_shr(f64_sig(a), 52 - e).lo as i32;
+    let m = shr_u64(f64_sig(a), 52 - e)[0] as i32;
     if sign == 1 { -m } else { m }
 }
 
 /// `a as i64` (truncation, saturating, NaN to 0) as two's-complement words.
 pub fn f64_trunc_i64(a: W64) -> W64 {
     let (exp, sign) = (f64_exp(a), f64_sign(a));
-    if exp == EXP_INF && (a.lo != 0 || (a.hi & 0x000f_ffff) != 0) {
-        return W64::ZERO;
+    if exp == EXP_INF && (a[0] != 0 || (a[1] & 0x000f_ffff) != 0) {
+        return [0, 0];
     }
     if exp < 1023 {
-        return W64::ZERO;
+        return [0, 0];
     }
     let e = exp - 1023;
     if e >= 63 {
-        return if sign == 1 { W64 { lo: 0, hi: 0x8000_0000 } } else { W64 { lo: 0xffff_ffff, hi: 0x7fff_ffff } };
+        return if sign == 1 { [0, 0x8000_0000] } else { [0xffff_ffff, 0x7fff_ffff] };
     }
-    let m = if e >= 52 { w64_shl(f64_sig(a), e - 52) } else { w64_shr(f64_sig(a), 52 - e) };
-    if sign == 1 { w64_sub(W64::ZERO, m) } else { m }
+    let m = if e >= 52 { shl_u64(f64_sig(a), e - 52) } else { shr_u64(f64_sig(a), 52 - e) };
+    if sign == 1 { sub_u64([0, 0], m) } else { m }
 }
 
 // ------------------------------------------------------------ VIF use -----
@@ -365,7 +294,7 @@ impl GainClamp {
         } else {
             GAIN_COMPARE
         };
-        GainClamp { mode, limit: W64::from_f64(gain_limit), limit_sq: W64::from_f64(gain_limit * gain_limit) }
+        GainClamp { mode, limit: f64_bits(gain_limit), limit_sq: f64_bits(gain_limit * gain_limit) }
     }
 }
 
@@ -393,12 +322,12 @@ mod tests {
 
     fn same(op: &str, a: f64, b: f64, soft: W64, native: f64) {
         assert_eq!(
-            soft.to_u64(),
+            u64_of(soft),
             native.to_bits(),
             "{op}({a:e} [{:#x}], {b:e} [{:#x}]) = {:e} soft vs {native:e} native",
             a.to_bits(),
             b.to_bits(),
-            soft.to_f64()
+            f64_of(soft)
         );
     }
 
@@ -407,21 +336,21 @@ mod tests {
         let mut rng = Rng(1);
         for i in 0..200_000 {
             let (a, b) = (rng.next() >> rng.below(64), rng.next() >> rng.below(64));
-            let (wa, wb) = (W64::from_u64(a), W64::from_u64(b));
+            let (wa, wb) = (w64(a), w64(b));
             let n = (i % 70) as u32;
-            assert_eq!(w64_add(wa, wb).to_u64(), a.wrapping_add(b));
-            assert_eq!(w64_sub(wa, wb).to_u64(), a.wrapping_sub(b));
-            assert_eq!(w64_lt(wa, wb), a < b);
-            assert_eq!(w64_shl(wa, n).to_u64(), a.checked_shl(n).unwrap_or(0));
-            assert_eq!(w64_shr(wa, n).to_u64(), a.checked_shr(n).unwrap_or(0));
+            assert_eq!(u64_of(add_u64(wa, wb)), a.wrapping_add(b));
+            assert_eq!(u64_of(sub_u64(wa, wb)), a.wrapping_sub(b));
+            assert_eq!(lt_u64(wa, wb), a < b);
+            assert_eq!(u64_of(shl_u64(wa, n)), a.checked_shl(n).unwrap_or(0));
+            assert_eq!(u64_of(shr_u64(wa, n)), a.checked_shr(n).unwrap_or(0));
             let jam = a.checked_shr(n).unwrap_or(0) | u64::from(n > 0 && a & (1u64.checked_shl(n).unwrap_or(0).wrapping_sub(1)) != 0);
-            assert_eq!(w64_shr_jam(wa, n).to_u64(), jam, "jam {a:#x} >> {n}");
+            assert_eq!(u64_of(w64_shr_jam(wa, n)), jam, "jam {a:#x} >> {n}");
             assert_eq!(w64_clz(wa), a.leading_zeros());
             let (x, y) = (a as u32, (b >> 32) as u32);
-            assert_eq!(w64_mul_u32(x, y).to_u64(), u64::from(x) * u64::from(y));
+            assert_eq!(u64_of(mul_u32_wide(x, y)), u64::from(x) * u64::from(y));
         }
-        assert_eq!(w64_mul_u32(u32::MAX, u32::MAX).to_u64(), u64::from(u32::MAX) * u64::from(u32::MAX));
-        assert_eq!(w64_clz(W64::ZERO), 64);
+        assert_eq!(u64_of(mul_u32_wide(u32::MAX, u32::MAX)), u64::from(u32::MAX) * u64::from(u32::MAX));
+        assert_eq!(w64_clz([0, 0]), 64);
     }
 
     #[test]
@@ -430,7 +359,7 @@ mod tests {
         let mut ints: Vec<u32> = vec![0, 1, 2, 3, 1 << 17, (1 << 17) + 1, u32::MAX, i32::MAX as u32, 1 << 31];
         ints.extend((0..100_000).map(|_| (rng.next() as u32) >> rng.below(32)));
         for n in ints {
-            assert_eq!(f64_from_u32(n).to_u64(), (n as f64).to_bits(), "{n}");
+            assert_eq!(u64_of(f64_from_u32(n)), (n as f64).to_bits(), "{n}");
         }
         let mut vals = vec![
             0.0, -0.0, 0.5, -0.5, 0.999999, 1.0, -1.0, 1.5, -1.5, 2147483647.0, 2147483647.9, 2147483648.0,
@@ -443,9 +372,9 @@ mod tests {
             if rng.below(2) == 0 { -v } else { v }
         }));
         for v in vals {
-            let w = W64::from_f64(v);
+            let w = f64_bits(v);
             assert_eq!(f64_trunc_i32(w), v as i32, "i32 of {v:e}");
-            assert_eq!(f64_trunc_i64(w).to_u64() as i64, v as i64, "i64 of {v:e}");
+            assert_eq!(u64_of(f64_trunc_i64(w)) as i64, v as i64, "i64 of {v:e}");
         }
     }
 
@@ -480,7 +409,7 @@ mod tests {
             pairs.push((a, b));
         }
         for (a, b) in pairs {
-            let (wa, wb) = (W64::from_f64(a), W64::from_f64(b));
+            let (wa, wb) = (f64_bits(a), f64_bits(b));
             same("add", a, b, f64_add(wa, wb), a + b);
             same("sub", a, b, f64_sub(wa, wb), a - b);
             same("sub", b, a, f64_sub(wb, wa), b - a);
@@ -525,7 +454,7 @@ mod tests {
             pairs.push((a, b));
         }
         for (a, b) in pairs {
-            let (wa, wb) = (W64::from_f64(a), W64::from_f64(b));
+            let (wa, wb) = (f64_bits(a), f64_bits(b));
             let native_mul = if a != 0.0 && a.is_subnormal() { 0.0 } else { a * b };
             same("mul", a, b, f64_mul(wa, wb), native_mul);
             same("mul", b, a, f64_mul(wb, wa), if a.is_subnormal() { 0.0 } else { b * a });
@@ -544,7 +473,7 @@ mod tests {
     /// (the `>=` boundary), and degenerate ones.
     #[test]
     fn vif_gain_terms_match_native() {
-        let eps = W64::from_f64(VIF_EPS);
+        let eps = f64_bits(VIF_EPS);
         let mut rng = Rng(5);
         let mut limits = vec![100.0, 1.0, 3.7, 0.0, -0.0, -2.5, f64::INFINITY, f64::NEG_INFINITY, f64::NAN, 1e-170, 1e200];
         let mut cases = 0usize;
@@ -576,7 +505,7 @@ mod tests {
             let (sv, p) = vif_gain_terms(s1, s2, s12, &clamp, eps);
             let (sv_n, p_n) = native_gain_terms(s1, s2, s12, gl);
             assert_eq!(
-                (sv, p.to_u64() as i64),
+                (sv, u64_of(p) as i64),
                 (sv_n, p_n),
                 "s1 {s1} s2 {s2} s12 {s12} gain limit {gl:e}"
             );
@@ -590,7 +519,7 @@ mod tests {
             let g = f64::from(s12) / (f64::from(s1) + VIF_EPS);
             for gl in [g, f64::from_bits(g.to_bits() + 1), f64::from_bits(g.to_bits() - 1)] {
                 let (sv, p) = vif_gain_terms(s1, s2, s12, &GainClamp::new(gl), eps);
-                assert_eq!((sv, p.to_u64() as i64), native_gain_terms(s1, s2, s12, gl), "{s1} {s2} {s12} {gl:e}");
+                assert_eq!((sv, u64_of(p) as i64), native_gain_terms(s1, s2, s12, gl), "{s1} {s2} {s12} {gl:e}");
                 cases += 1;
             }
         }

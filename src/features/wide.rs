@@ -13,10 +13,26 @@ use crate::features::tables::adm_cos_1deg_sq;
 pub type W64 = [u32; 2];
 pub type W96 = [u32; 3];
 
+/// `v` as words (host side and tests).
+pub fn w64(v: u64) -> W64 {
+    [v as u32, (v >> 32) as u32]
+}
+
+/// The u64 that words `a` hold.
+pub fn u64_of(a: W64) -> u64 {
+    u64::from(a[0]) | u64::from(a[1]) << 32
+}
+
 /// `add_u64`: sum modulo 2^64 (u64 or i64 bits alike).
 pub fn add_u64(a: W64, b: W64) -> W64 {
     let lo = a[0].wrapping_add(b[0]);
     [lo, a[1].wrapping_add(b[1]).wrapping_add((lo < a[0]) as u32)]
+}
+
+/// `sub_u64`: difference modulo 2^64.
+pub fn sub_u64(a: W64, b: W64) -> W64 {
+    let borrow = u32::from(a[0] < b[0]);
+    [a[0].wrapping_sub(b[0]), a[1].wrapping_sub(b[1]).wrapping_sub(borrow)]
 }
 
 pub fn i64_from_i32(a: i32) -> W64 {
@@ -60,13 +76,17 @@ pub fn mul_u32_i32_wide(a: u32, b: i32) -> W64 {
     p
 }
 
+/// `a >> s`, 0 for s >= 64. Every u32 shift amount stays below 32: WGSL takes a
+/// runtime shift amount modulo 32, Rust would panic.
 pub fn shr_u64(a: W64, s: u32) -> W64 {
     if s == 0 {
         a
     } else if s < 32 {
         [(a[0] >> s) | (a[1] << (32 - s)), a[1] >> s]
-    } else {
+    } else if s < 64 {
         [a[1] >> (s - 32), 0]
+    } else {
+        [0, 0]
     }
 }
 
@@ -81,13 +101,16 @@ pub fn shr_i64(a: W64, s: u32) -> W64 {
     }
 }
 
+/// `a << s`, 0 for s >= 64.
 pub fn shl_u64(a: W64, s: u32) -> W64 {
     if s == 0 {
         a
     } else if s < 32 {
         [a[0] << s, (a[1] << s) | (a[0] >> (32 - s))]
-    } else {
+    } else if s < 64 {
         [0, a[0] << (s - 32)]
+    } else {
+        [0, 0]
     }
 }
 
@@ -271,12 +294,7 @@ mod tests {
 
     use crate::test_rng::Rng;
 
-    fn w(v: u64) -> W64 {
-        [v as u32, (v >> 32) as u32]
-    }
-    fn u(a: W64) -> u64 {
-        a[0] as u64 | (a[1] as u64) << 32
-    }
+    use super::{u64_of as u, w64 as w};
 
     #[test]
     fn i64_helpers_match_native() {
@@ -349,7 +367,7 @@ mod tests {
                     let phi = (rng.next() % 1_000_000) as f64 * 1e-6 * std::f64::consts::TAU;
                     let (oh, ov) = ((mag * phi.cos()).round(), (mag * phi.sin()).round());
                     let theta = (1.0 + ((rng.next() % 4001) as f64 - 2000.0) * 1e-6).to_radians();
-                    let sign = if rng.next() % 2 == 0 { 1.0 } else { -1.0 };
+                    let sign = if rng.next().is_multiple_of(2) { 1.0 } else { -1.0 };
                     let s = (0.25 + (rng.next() % 1000) as f64 * 1e-3) * sign;
                     let (c, sn) = (theta.cos(), theta.sin());
                     let th = (s * (c * oh - sn * ov)).round().clamp(-2147483648.0, 2147483647.0);
@@ -384,7 +402,7 @@ mod tests {
             assert_eq!(adm_angle_flag(w(dp as u64), w(om as u64), w(tm as u64)), want, "{oh} {th} {tv}");
             // exact: f32(dp)² vs c·f32(O)·f32(T), all three in the same binade here
             let sig = |v: i64| (v as f32).to_bits() as u128 & 0x7f_ffff | 0x80_0000;
-            let exact = sig(dp) * sig(dp) << 24 >= cos_mant as u128 * sig(om) * sig(tm);
+            let exact = (sig(dp) * sig(dp)) << 24 >= cos_mant as u128 * sig(om) * sig(tm);
             flips += (exact != want) as usize;
         }
         assert_eq!(flips, 12);

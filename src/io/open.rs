@@ -35,7 +35,7 @@ impl Input {
         self.source.info()
     }
 
-    pub fn next(&mut self) -> Result<Option<Frame>, InputError> {
+    pub fn read_frame(&mut self) -> Result<Option<Frame>, InputError> {
         self.source.next_frame().map_err(|source| InputError::Read { path: self.name.clone(), source })
     }
 }

@@ -110,11 +110,11 @@ pub fn read_limited(path: &Path, limit: u64) -> Result<Vec<u8>, BuildCheckError>
 pub fn parse_registry(path: &Path, bytes: &[u8]) -> Result<Registry, BuildCheckError> {
     let value = parse_json(path, bytes)?;
     // Say "unsupported version" plainly rather than as a schema enum failure.
-    if let Some(v) = value.get("schema_version").and_then(|v| v.as_u64()) {
-        if v > 1 {
-            // The full u64: `as u32` made 2^32 read "schema_version 0 is not supported".
-            return Err(BuildCheckError::UnsupportedVersion { path: path.to_path_buf(), version: v });
-        }
+    if let Some(v) = value.get("schema_version").and_then(|v| v.as_u64())
+        && v > 1
+    {
+        // The full u64: `as u32` made 2^32 read "schema_version 0 is not supported".
+        return Err(BuildCheckError::UnsupportedVersion { path: path.to_path_buf(), version: v });
     }
     let violations = schema::violations(schema::REGISTRY_SCHEMA, &value);
     if !violations.is_empty() {

@@ -252,10 +252,10 @@ fn scan_tensor(bytes: &[u8], base: usize, out: &mut OnnxSummary) -> Result<(), S
 fn first_string(bytes: &[u8], base: usize, number: u64) -> Result<Option<String>, ScanError> {
     for field in Fields::new(bytes, base) {
         let field = field?;
-        if let (n, Value::Bytes(b, at)) = (field.number, field.value) {
-            if n == number {
-                return Ok(Some(utf8(b, at)?));
-            }
+        if let (n, Value::Bytes(b, at)) = (field.number, field.value)
+            && n == number
+        {
+            return Ok(Some(utf8(b, at)?));
         }
     }
     Ok(None)

@@ -25,7 +25,7 @@ pub(crate) fn check_same_format(reference: &VideoInfo, distorted: &VideoInfo) ->
 
 fn skip(input: &mut Input, n: u64) -> Result<u64, ScoreError> {
     for i in 0..n {
-        if input.next()?.is_none() {
+        if input.read_frame()?.is_none() {
             return Ok(i);
         }
     }
@@ -34,7 +34,7 @@ fn skip(input: &mut Input, n: u64) -> Result<u64, ScoreError> {
 
 fn count_rest(input: &mut Input) -> Result<u64, ScoreError> {
     let mut n = 0;
-    while input.next()?.is_some() {
+    while input.read_frame()?.is_some() {
         n += 1;
     }
     Ok(n)
@@ -76,7 +76,7 @@ impl<'a> FramePairs<'a> {
             if self.frame_count.is_some_and(|n| self.kept >= n) {
                 return Ok(None);
             }
-            let (r, d) = (self.reference.next()?, self.distorted.next()?);
+            let (r, d) = (self.reference.read_frame()?, self.distorted.read_frame()?);
             let (r, d) = match (r, d) {
                 (Some(r), Some(d)) => (r, d),
                 (None, None) => return Ok(None),
@@ -94,7 +94,7 @@ impl<'a> FramePairs<'a> {
             };
             let index = self.index;
             self.index += 1;
-            if index % self.subsample == 0 {
+            if index.is_multiple_of(self.subsample) {
                 self.kept += 1;
                 return Ok(Some((index, r, d)));
             }

@@ -17,6 +17,7 @@ use crate::features::FeatureOptions;
 use crate::gpu::{GpuContext, GpuError};
 use crate::io::open::{Input, InputError};
 use crate::io::InputSpec;
+use crate::exit;
 use crate::model::{LoadedModel, ModelError};
 use crate::output::{RunContext, ScoreLog};
 
@@ -50,14 +51,18 @@ pub enum ScoreError {
 }
 
 impl ScoreError {
-    /// Exit code: 3 for bad input video, 30 for a model failure (README.md).
+    /// The process exit code (`crate::exit`).
     pub fn exit_code(&self) -> u8 {
         match self {
-            ScoreError::Model(_) | ScoreError::MissingFeature { .. } => 30,
-            ScoreError::ThreadPool(_) => 1,
-            ScoreError::Gpu(_) => 31,
-            ScoreError::GpuMismatch { .. } => 32,
-            _ => 3,
+            ScoreError::Model(_) | ScoreError::MissingFeature { .. } => exit::MODEL,
+            ScoreError::ThreadPool(_) => exit::FAILURE,
+            ScoreError::Gpu(_) => exit::GPU,
+            ScoreError::GpuMismatch { .. } => exit::GPU_MISMATCH,
+            ScoreError::Input(_)
+            | ScoreError::Mismatch { .. }
+            | ScoreError::FrameCount { .. }
+            | ScoreError::NoFrames
+            | ScoreError::BadSubsample => exit::INPUT,
         }
     }
 }

@@ -29,7 +29,7 @@ pub fn find_cosign(explicit: Option<&Path>) -> Result<PathBuf, VerifyError> {
         return if is_executable(path) {
             Ok(path.to_path_buf())
         } else {
-            Err(missing(format!("--cosign {} is not an executable file", path.display())))
+            Err(missing(format!("the cosign path given, {}, is not an executable file", path.display())))
         };
     }
     if let Some(path) = std::env::var_os("TINYVMAF_COSIGN") {

@@ -41,7 +41,7 @@ pub enum VerifyError {
     BundleMissing { id: String, path: PathBuf, reason: String },
     #[error(
         "cosign not found ({searched}); install it (https://docs.sigstore.dev/cosign/system_config/installation/), \
-         or pass --cosign PATH or set TINYVMAF_COSIGN, or use `--verifier builtin` (no cosign needed)"
+         or verify in-process without it"
     )]
     CosignMissing { searched: String },
     #[error("model {id:?}: cosign rejected the signature (exit {code}):\n{stderr}")]
@@ -76,26 +76,27 @@ pub enum VerifyError {
 }
 
 impl VerifyError {
-    /// The process exit code for this refusal (documented in README.md).
+    /// The process exit code for this refusal (`crate::exit`).
     pub fn exit_code(&self) -> u8 {
+        use crate::exit;
         match self {
-            VerifyError::UnknownModel { .. } => 20,
-            VerifyError::PinMismatch { .. } => 21,
-            VerifyError::BundleMissing { .. } => 22,
-            VerifyError::CosignMissing { .. } => 23,
-            VerifyError::CosignRejected { .. } => 24,
-            VerifyError::CosignTimeout { .. } => 25,
-            VerifyError::BytesChanged { .. } => 26,
-            VerifyError::Io { .. } => 27,
-            VerifyError::BundleDigestMismatch { .. } => 40,
-            VerifyError::IdentityMismatch { .. } => 41,
-            VerifyError::IssuerMismatch { .. } => 42,
-            VerifyError::CertificateUntrusted { .. } => 43,
-            VerifyError::LogProofInvalid { .. } => 44,
-            VerifyError::BundleMalformed { .. } => 45,
-            VerifyError::SignatureInvalid { .. } => 46,
-            VerifyError::TrustRootInvalid { .. } => 47,
-            VerifyError::OutsideModelDir(_) => 28,
+            VerifyError::UnknownModel { .. } => exit::UNKNOWN_MODEL,
+            VerifyError::PinMismatch { .. } => exit::PIN_MISMATCH,
+            VerifyError::BundleMissing { .. } => exit::BUNDLE_MISSING,
+            VerifyError::CosignMissing { .. } => exit::COSIGN_MISSING,
+            VerifyError::CosignRejected { .. } => exit::COSIGN_REJECTED,
+            VerifyError::CosignTimeout { .. } => exit::COSIGN_TIMEOUT,
+            VerifyError::BytesChanged { .. } => exit::BYTES_CHANGED,
+            VerifyError::Io { .. } => exit::VERIFY_IO,
+            VerifyError::BundleDigestMismatch { .. } => exit::BUNDLE_DIGEST_MISMATCH,
+            VerifyError::IdentityMismatch { .. } => exit::IDENTITY_MISMATCH,
+            VerifyError::IssuerMismatch { .. } => exit::ISSUER_MISMATCH,
+            VerifyError::CertificateUntrusted { .. } => exit::CERTIFICATE_UNTRUSTED,
+            VerifyError::LogProofInvalid { .. } => exit::LOG_PROOF_INVALID,
+            VerifyError::BundleMalformed { .. } => exit::BUNDLE_MALFORMED,
+            VerifyError::SignatureInvalid { .. } => exit::SIGNATURE_INVALID,
+            VerifyError::TrustRootInvalid { .. } => exit::TRUST_ROOT_INVALID,
+            VerifyError::OutsideModelDir(_) => exit::OUTSIDE_MODEL_DIR,
         }
     }
 }

@@ -1,6 +1,6 @@
 //! Helpers shared by the integration tests.
 
-#![allow(dead_code)]
+#![allow(dead_code, reason = "each test binary uses its own part of these helpers")]
 
 use std::path::{Path, PathBuf};
 

@@ -350,7 +350,7 @@ fn adm_dwt_s123(
 
 /// The 1° angle test of [`adm_decouple`], in float/double exactly like libvmaf:
 /// `dp ≥ 0 && dp² ≥ cos²(1°)·(|o|²/4096)·(|t|²/4096)` with `dp = ot_dp/4096`, each
-/// i64 converted to f32 first, the rest in double. `gpu::wide::adm_angle_flag` is
+/// i64 converted to f32 first, the rest in double. `features::wide::adm_angle_flag` is
 /// its integer-only twin (what the shader runs).
 pub fn adm_angle_flag(ot_dp: i64, o_mag_sq: i64, t_mag_sq: i64) -> bool {
     let cos_sq = adm_cos_1deg_sq() as f64;
@@ -439,6 +439,9 @@ fn adm_decouple(
     }
 }
 
+/// Three detail bands (h, v, d), row-major.
+pub type Hvd = [Vec<i32>; 3];
+
 /// [`adm_decouple`] of given detail bands (h, v, d) of a `w x h` band, for
 /// pass-level tests with values no image produces: (r, a), each masked to the
 /// filter region (see [`adm_trace_mask`]).
@@ -450,7 +453,7 @@ pub fn adm_decouple_bands(
     h: usize,
     scale: usize,
     gain_limit: f64,
-) -> ([Vec<i32>; 3], [Vec<i32>; 3]) {
+) -> (Hvd, Hvd) {
     let bands = |hvd: &[Vec<i32>; 3]| Bands { w, h, a: Vec::new(), hvd: hvd.clone() };
     let (mut r, mut a) = (Default::default(), Default::default());
     adm_decouple(&bands(o), &bands(t), scale, gain_limit, &mut r, &mut a);

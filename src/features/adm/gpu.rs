@@ -30,7 +30,7 @@
 //! model's 1); for others [`AdmPlan::new`] returns [`GpuError::Unsupported`] and the
 //! caller uses the CPU.
 
-use super::cpu::{self as cpu, AdmTrace, adm_band_sizes, adm_shifts, adm_trace_mask, region_filter, region_score};
+use super::cpu::{self as cpu, AdmTrace, Hvd, adm_band_sizes, adm_shifts, adm_trace_mask, region_filter, region_score};
 use crate::features::motion::cpu::motion_extent as extent;
 use crate::features::prelude::wgsl_prelude;
 use crate::features::tables::*;
@@ -421,7 +421,7 @@ pub fn adm_decouple_bands(
     (w, h): (usize, usize),
     scale: usize,
     gain_limit: f64,
-) -> Result<([Vec<i32>; 3], [Vec<i32>; 3]), GpuError> {
+) -> Result<(Hvd, Hvd), GpuError> {
     let gain = gain_as_i32(gain_limit)?;
     let n = w * h;
     if n == 0 || [o, t].iter().any(|hvd| hvd.iter().any(|p| p.len() < n)) {

@@ -331,8 +331,8 @@ fn vif_filter_h<const N: usize>(w: usize, taps: &[u16; N], sc: &mut VifScratch) 
     }
 }
 
-/// `(a * b + 2^31) >> 32` – the Q32 product libvmaf uses for mu². A 32-bit
-/// GPU forms it from 16-bit limbs (mulhi with a carry-in of 2^31).
+/// `(a * b + 2^31) >> 32` – the Q32 product libvmaf uses for mu². The shader forms
+/// it from `mul_u32_wide` (shaders/common.wgsl) with a carry-in of 2^31.
 #[inline(always)]
 fn mul_q32(a: u32, b: u32) -> u32 {
     ((a as u64 * b as u64 + (1u64 << 31)) >> 32) as u32

@@ -214,10 +214,10 @@ impl VifPlan {
                 down_taps_len: vif_taps((s + 1).min(3)).len() as u32,
                 down_shift: if s == 0 { u32::from(bit_depth) } else { 16 },
                 gain_mode: gain.mode,
-                gain_lo: gain.limit.lo,
-                gain_hi: gain.limit.hi,
-                gain_sq_lo: gain.limit_sq.lo,
-                gain_sq_hi: gain.limit_sq.hi,
+                gain_lo: gain.limit[0],
+                gain_hi: gain.limit[1],
+                gain_sq_lo: gain.limit_sq[0],
+                gain_sq_hi: gain.limit_sq[1],
                 ..bytemuck::Zeroable::zeroed()
             };
             let params_buf = ctx.buffer("vif.params", size_of::<VifParams>() as u64, usage::UNIFORM);
@@ -352,6 +352,9 @@ pub fn compute_vif_num_den(
     })
 }
 
+/// Every scale's intermediates, and the final per-scale (num, den).
+pub type GpuVifTrace = (Vec<GpuVifScaleTrace>, [(f32, f32); 4]);
+
 /// The intermediates of one scale as the GPU computed them (pass-level tests; the CPU
 /// side is `features::vif::VifScaleTrace`).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -376,7 +379,7 @@ pub fn vif_trace(
     dist_y: &Plane,
     bit_depth: u8,
     gain_limit: f64,
-) -> Result<(Vec<GpuVifScaleTrace>, [(f32, f32); 4]), GpuError> {
+) -> Result<GpuVifTrace, GpuError> {
     let Some(extent) = extent(ref_y, dist_y) else {
         return Ok((Vec::new(), [(0.0, 0.0); 4]));
     };
@@ -457,10 +460,10 @@ pub fn vif_stats_rows(
             height: height as u32,
             stride: width as u32,
             gain_mode: gain.mode,
-            gain_lo: gain.limit.lo,
-            gain_hi: gain.limit.hi,
-            gain_sq_lo: gain.limit_sq.lo,
-            gain_sq_hi: gain.limit_sq.hi,
+            gain_lo: gain.limit[0],
+            gain_hi: gain.limit[1],
+            gain_sq_lo: gain.limit_sq[0],
+            gain_sq_hi: gain.limit_sq[1],
             ..bytemuck::Zeroable::zeroed()
         };
         ctx.write(&params, 0, bytemuck::bytes_of(&values));

@@ -126,7 +126,7 @@ mod tests {
 
     #[test]
     fn quantize_rows_is_dynamic_quantize_linear_per_row_on_ndarray() {
-        #[allow(deprecated)]
+        #[expect(deprecated, reason = "ndarray is the CPU backend until flex is evaluated")]
         let device = Device::ndarray();
         let mut state = 0x1234_5678_u64;
         let mut next = move || {

@@ -44,7 +44,6 @@ pub trait Regressor: Send {
 /// graph the int8 runtime, whose weights are dequantized on `Backend`.
 pub type BuildFn = fn(&Device, Backend) -> Result<Box<dyn Regressor>, ModelError>;
 
-#[allow(missing_docs)]
 mod generated {
     include!(concat!(env!("OUT_DIR"), "/models.rs"));
 }
@@ -55,8 +54,11 @@ struct SharedGpu {
     device: Device,
 }
 
-fn gpu_slot() -> &'static Mutex<Option<Result<Arc<SharedGpu>, BackendError>>> {
-    static GPU: OnceLock<Mutex<Option<Result<Arc<SharedGpu>, BackendError>>>> = OnceLock::new();
+/// The process's GPU for models: opened on first use, and the error kept if it failed.
+type GpuSlot = Mutex<Option<Result<Arc<SharedGpu>, BackendError>>>;
+
+fn gpu_slot() -> &'static GpuSlot {
+    static GPU: OnceLock<GpuSlot> = OnceLock::new();
     GPU.get_or_init(|| Mutex::new(None))
 }
 
