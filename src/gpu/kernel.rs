@@ -158,6 +158,21 @@ macro_rules! shared_struct {
 }
 pub(crate) use shared_struct;
 
+/// `pass!("name", [Uniform, Read, ReadWrite], prelude)`: the [`Pass`](super::Pass) whose
+/// WGSL is `shaders/name.wgsl` (one name for file, pipeline label and CPU twin), with
+/// its bindings in order.
+macro_rules! pass {
+    ($name:literal, [$($binding:ident),* $(,)?], $prelude:expr) => {
+        $crate::gpu::Pass {
+            name: $name,
+            file: include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/shaders/", $name, ".wgsl")),
+            bindings: &[$($crate::gpu::Binding::$binding),*],
+            prelude: $prelude,
+        }
+    };
+}
+pub(crate) use pass;
+
 /// One dispatch, ready to record: a kernel, its bind group and its grid.
 pub(crate) struct Dispatch {
     pub kernel: Arc<Kernel>,

@@ -31,14 +31,14 @@
 //! caller uses the CPU.
 
 use super::cpu::{self as cpu, AdmTrace, Hvd, adm_band_sizes, adm_shifts, adm_trace_mask, region_filter, region_score};
-use crate::features::motion::cpu::motion_extent as extent;
+use crate::features::engine::{num_den_once, with_plan};
 use crate::features::prelude::wgsl_prelude;
 use crate::features::tables::*;
 use crate::gpu::buffers::{self, plane_bytes, usage};
 use std::sync::Arc;
 
-use crate::gpu::kernel::{Dispatch, Kernel, SharedStruct, record, shared_struct};
-use crate::gpu::{Binding, Buffer, CommandEncoder, GpuContext, GpuError, Pass, WORKGROUP_SIZE, oneshot};
+use crate::gpu::kernel::{Dispatch, Kernel, SharedStruct, record, shared_struct, pass};
+use crate::gpu::{Buffer, CommandEncoder, GpuContext, GpuError, Pass, WORKGROUP_SIZE, oneshot};
 use crate::io::Plane;
 
 /// `AdmParams` in every `shaders/adm_*.wgsl`: one per scale, written once per plan.
@@ -302,19 +302,12 @@ impl AdmPlan {
     }
 }
 
-/// Runs `f` on a plan over this input's planes, uploaded (`gpu::oneshot`).
-fn with_run<T>(
+/// A plan over a one-shot run's planes (`engine::with_plan`).
+fn builder(
     ctx: &GpuContext,
-    ref_y: &Plane,
-    dist_y: &Plane,
-    (w, h): (usize, usize),
-    bit_depth: u8,
     gain_limit: f64,
-    f: impl FnOnce(&AdmPlan) -> Result<T, GpuError>,
-) -> Result<T, GpuError> {
-    let bit_depth = bit_depth.clamp(8, 16);
-    let build = |p: &oneshot::Planes| AdmPlan::new(ctx, w, h, bit_depth, gain_limit, &p.reference, &p.distorted);
-    oneshot::with_planes(ctx, "adm", (ref_y, dist_y), (w, h), build, f)
+) -> impl FnOnce((usize, usize), u8, &oneshot::Planes) -> Result<AdmPlan, GpuError> + '_ {
+    move |(w, h), depth, p| AdmPlan::new(ctx, w, h, depth, gain_limit, &p.reference, &p.distorted)
 }
 
 /// Convenience for tests and the self-test: upload, encode, read back, decode.
@@ -326,16 +319,7 @@ pub fn compute_adm_num_den(
     gain_limit: f64,
 ) -> Result<[(f32, f32); 4], GpuError> {
     gain_as_i32(gain_limit)?;
-    let Some(extent) = extent(ref_y, dist_y) else {
-        return Ok([(0.0, 0.0); 4]);
-    };
-    with_run(ctx, ref_y, dist_y, extent, bit_depth, gain_limit, |plan| {
-        let mut encoder = ctx.encoder("adm");
-        plan.encode(ctx, &mut encoder)?;
-        let (totals, words) = plan.result();
-        let words = oneshot::read(ctx, encoder, totals, words, "adm.totals.readback")?;
-        Ok(plan.decode(&words))
-    })
+    num_den_once(ctx, "adm", (ref_y, dist_y), bit_depth, builder(ctx, gain_limit))
 }
 
 /// adm2 and adm_scale0..3 on the GPU: the twin of `features::compute_adm`.
@@ -370,10 +354,7 @@ pub fn compute_adm_trace(
     gain_limit: f64,
 ) -> Result<Vec<AdmTrace>, GpuError> {
     gain_as_i32(gain_limit)?;
-    let Some(extent) = extent(ref_y, dist_y) else {
-        return Ok(Vec::new());
-    };
-    with_run(ctx, ref_y, dist_y, extent, bit_depth, gain_limit, |plan| {
+    let trace = with_plan(ctx, "adm", (ref_y, dist_y), bit_depth, builder(ctx, gain_limit), |plan| {
         let Some(sizes) = plan.bands else {
             return Ok(Vec::new());
         };
@@ -407,7 +388,8 @@ pub fn compute_adm_trace(
             });
         }
         Ok(out)
-    })
+    })?;
+    Ok(trace.unwrap_or_default())
 }
 
 /// `adm_decouple` alone on given detail bands (h, v, d) of a `w x h` band at `scale`:
@@ -457,48 +439,13 @@ pub fn adm_decouple_bands(
 
 // ---- the passes (the WGSL files, their bindings in order) ----
 
-pub const ADM_DWT_S0: Pass = Pass {
-    name: "adm_dwt_s0",
-    file: include_str!("../../../shaders/adm_dwt_s0.wgsl"),
-    bindings: &[Binding::Uniform, Binding::Read, Binding::ReadWrite],
-    prelude: wgsl_prelude,
-};
-pub const ADM_DWT_S123: Pass = Pass {
-    name: "adm_dwt_s123",
-    file: include_str!("../../../shaders/adm_dwt_s123.wgsl"),
-    bindings: &[Binding::Uniform, Binding::Read, Binding::ReadWrite],
-    prelude: wgsl_prelude,
-};
-pub const ADM_DECOUPLE: Pass = Pass {
-    name: "adm_decouple",
-    file: include_str!("../../../shaders/adm_decouple.wgsl"),
-    bindings: &[Binding::Uniform, Binding::Read, Binding::Read, Binding::ReadWrite, Binding::ReadWrite],
-    prelude: wgsl_prelude,
-};
-pub const ADM_CSF_DEN: Pass = Pass {
-    name: "adm_csf_den",
-    file: include_str!("../../../shaders/adm_csf_den.wgsl"),
-    bindings: &[Binding::Uniform, Binding::Read, Binding::ReadWrite],
-    prelude: wgsl_prelude,
-};
-pub const ADM_CSF: Pass = Pass {
-    name: "adm_csf",
-    file: include_str!("../../../shaders/adm_csf.wgsl"),
-    bindings: &[Binding::Uniform, Binding::Read, Binding::ReadWrite, Binding::ReadWrite],
-    prelude: wgsl_prelude,
-};
-pub const ADM_CM_THR: Pass = Pass {
-    name: "adm_cm_thr",
-    file: include_str!("../../../shaders/adm_cm_thr.wgsl"),
-    bindings: &[Binding::Uniform, Binding::Read, Binding::Read, Binding::ReadWrite],
-    prelude: wgsl_prelude,
-};
-pub const ADM_CM: Pass = Pass {
-    name: "adm_cm",
-    file: include_str!("../../../shaders/adm_cm.wgsl"),
-    bindings: &[Binding::Uniform, Binding::Read, Binding::Read, Binding::ReadWrite],
-    prelude: wgsl_prelude,
-};
+pub const ADM_DWT_S0: Pass = pass!("adm_dwt_s0", [Uniform, Read, ReadWrite], wgsl_prelude);
+pub const ADM_DWT_S123: Pass = pass!("adm_dwt_s123", [Uniform, Read, ReadWrite], wgsl_prelude);
+pub const ADM_DECOUPLE: Pass = pass!("adm_decouple", [Uniform, Read, Read, ReadWrite, ReadWrite], wgsl_prelude);
+pub const ADM_CSF_DEN: Pass = pass!("adm_csf_den", [Uniform, Read, ReadWrite], wgsl_prelude);
+pub const ADM_CSF: Pass = pass!("adm_csf", [Uniform, Read, ReadWrite, ReadWrite], wgsl_prelude);
+pub const ADM_CM_THR: Pass = pass!("adm_cm_thr", [Uniform, Read, Read, ReadWrite], wgsl_prelude);
+pub const ADM_CM: Pass = pass!("adm_cm", [Uniform, Read, Read, ReadWrite], wgsl_prelude);
 
 /// The ADM passes, in the order one scale runs them.
 pub const PASSES: [&Pass; 7] =

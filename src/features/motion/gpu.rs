@@ -11,8 +11,8 @@
 use super::cpu::{motion_extent, motion_score};
 use crate::features::prelude::wgsl_prelude;
 use crate::gpu::buffers::{plane_bytes, usage};
-use crate::gpu::kernel::{SharedStruct, shared_struct};
-use crate::gpu::{BindGroup, Binding, Buffer, CommandEncoder, GpuContext, GpuError, Pass, WORKGROUP_SIZE, oneshot};
+use crate::gpu::kernel::{SharedStruct, shared_struct, pass};
+use crate::gpu::{BindGroup, Buffer, CommandEncoder, GpuContext, GpuError, Pass, WORKGROUP_SIZE, oneshot};
 use crate::io::Plane;
 
 /// `MotionParams` in `shaders/motion_blur_v.wgsl` and `shaders/motion_blur_h_sad.wgsl`.
@@ -200,24 +200,9 @@ pub fn motion_blur_v(ctx: &GpuContext, prev: &Plane, cur: &Plane, bit_depth: u8)
 
 // ---- the passes (the WGSL files, their bindings in order) ----
 
-pub const MOTION_BLUR_V: Pass = Pass {
-    name: "motion_blur_v",
-    file: include_str!("../../../shaders/motion_blur_v.wgsl"),
-    bindings: &[Binding::Uniform, Binding::Read, Binding::Read, Binding::ReadWrite],
-    prelude: wgsl_prelude,
-};
-pub const MOTION_BLUR_H_SAD: Pass = Pass {
-    name: "motion_blur_h_sad",
-    file: include_str!("../../../shaders/motion_blur_h_sad.wgsl"),
-    bindings: &[Binding::Uniform, Binding::Read, Binding::ReadWrite],
-    prelude: wgsl_prelude,
-};
-pub const MOTION_SAD_SUM: Pass = Pass {
-    name: "motion_sad_sum",
-    file: include_str!("../../../shaders/motion_sad_sum.wgsl"),
-    bindings: &[Binding::Uniform, Binding::Read, Binding::ReadWrite],
-    prelude: wgsl_prelude,
-};
+pub const MOTION_BLUR_V: Pass = pass!("motion_blur_v", [Uniform, Read, Read, ReadWrite], wgsl_prelude);
+pub const MOTION_BLUR_H_SAD: Pass = pass!("motion_blur_h_sad", [Uniform, Read, ReadWrite], wgsl_prelude);
+pub const MOTION_SAD_SUM: Pass = pass!("motion_sad_sum", [Uniform, Read, ReadWrite], wgsl_prelude);
 
 /// The motion passes, in the order they run.
 pub const PASSES: [&Pass; 3] = [&MOTION_BLUR_V, &MOTION_BLUR_H_SAD, &MOTION_SAD_SUM];

@@ -18,13 +18,13 @@
 use std::sync::Arc;
 
 use super::cpu::{VifPartial, vif_finish};
-use crate::features::motion::cpu::motion_extent as extent;
+use crate::features::engine::{num_den_once, with_plan};
 use crate::features::prelude::wgsl_prelude;
 use crate::features::softf64::GainClamp;
 use crate::features::tables::{vif_log2_table, vif_taps};
 use crate::gpu::buffers::{plane_bytes, usage};
-use crate::gpu::kernel::{Kernel, SharedStruct, shared_struct};
-use crate::gpu::{BindGroup, Binding, Buffer, CommandEncoder, GpuContext, GpuError, Pass, WORKGROUP_SIZE, oneshot};
+use crate::gpu::kernel::{Kernel, SharedStruct, shared_struct, pass};
+use crate::gpu::{BindGroup, Buffer, CommandEncoder, GpuContext, GpuError, Pass, WORKGROUP_SIZE, oneshot};
 use crate::io::Plane;
 
 /// `VifParams` in `shaders/vif_*.wgsl`: one per scale, shared by every VIF pass.
@@ -316,19 +316,12 @@ fn partial_of(t: &[u32]) -> VifPartial {
     }
 }
 
-/// Runs `f` on a plan over this input's planes, uploaded (`gpu::oneshot`).
-fn with_run<T>(
+/// A plan over a one-shot run's planes (`engine::with_plan`).
+fn builder(
     ctx: &GpuContext,
-    ref_y: &Plane,
-    dist_y: &Plane,
-    (w, h): (usize, usize),
-    bit_depth: u8,
     gain_limit: f64,
-    f: impl FnOnce(&VifPlan) -> Result<T, GpuError>,
-) -> Result<T, GpuError> {
-    let bit_depth = bit_depth.clamp(8, 16);
-    let build = |p: &oneshot::Planes| VifPlan::build(ctx, w, h, bit_depth, gain_limit, &p.reference, &p.distorted);
-    oneshot::with_planes(ctx, "vif", (ref_y, dist_y), (w, h), build, f)
+) -> impl FnOnce((usize, usize), u8, &oneshot::Planes) -> Result<VifPlan, GpuError> + '_ {
+    move |(w, h), depth, p| VifPlan::build(ctx, w, h, depth, gain_limit, &p.reference, &p.distorted)
 }
 
 /// Convenience for tests and the self-test: upload, encode, read back, decode.
@@ -340,16 +333,7 @@ pub fn compute_vif_num_den(
     bit_depth: u8,
     gain_limit: f64,
 ) -> Result<[(f32, f32); 4], GpuError> {
-    let Some(extent) = extent(ref_y, dist_y) else {
-        return Ok([(0.0, 0.0); 4]);
-    };
-    with_run(ctx, ref_y, dist_y, extent, bit_depth, gain_limit, |plan| {
-        let mut enc = ctx.encoder("vif");
-        plan.encode(ctx, &mut enc)?;
-        let (buffer, words) = plan.result();
-        let words = oneshot::read(ctx, enc, buffer, words, "vif.result.readback")?;
-        Ok(plan.decode(&words))
-    })
+    num_den_once(ctx, "vif", (ref_y, dist_y), bit_depth, builder(ctx, gain_limit))
 }
 
 /// Every scale's intermediates, and the final per-scale (num, den).
@@ -380,10 +364,7 @@ pub fn vif_trace(
     bit_depth: u8,
     gain_limit: f64,
 ) -> Result<GpuVifTrace, GpuError> {
-    let Some(extent) = extent(ref_y, dist_y) else {
-        return Ok((Vec::new(), [(0.0, 0.0); 4]));
-    };
-    with_run(ctx, ref_y, dist_y, extent, bit_depth, gain_limit, |plan| {
+    let trace = with_plan(ctx, "vif", (ref_y, dist_y), bit_depth, builder(ctx, gain_limit), |plan| {
         let read = |enc: CommandEncoder, buffer: &Buffer, words: usize| {
             oneshot::read(ctx, enc, buffer, words, "vif.trace.readback")
         };
@@ -422,7 +403,8 @@ pub fn vif_trace(
         let (buffer, words) = plan.result();
         let result = read(ctx.encoder("vif"), buffer, words)?;
         Ok((out, plan.decode(&result)))
-    })
+    })?;
+    Ok(trace.unwrap_or_default())
 }
 
 /// `vif_stats` alone on given σ1², σ2², σ12 (`sigmas` interleaved, 3 per pixel,
@@ -477,36 +459,11 @@ pub fn vif_stats_rows(
 
 // ---- the passes (the WGSL files, their bindings in order) ----
 
-pub const VIF_FILTER_V: Pass = Pass {
-    name: "vif_filter_v",
-    file: include_str!("../../../shaders/vif_filter_v.wgsl"),
-    bindings: &[Binding::Uniform, Binding::Read, Binding::Read, Binding::ReadWrite, Binding::ReadWrite],
-    prelude: wgsl_prelude,
-};
-pub const VIF_SIGMAS: Pass = Pass {
-    name: "vif_sigmas",
-    file: include_str!("../../../shaders/vif_sigmas.wgsl"),
-    bindings: &[Binding::Uniform, Binding::Read, Binding::Read, Binding::ReadWrite],
-    prelude: wgsl_prelude,
-};
-pub const VIF_STATS: Pass = Pass {
-    name: "vif_stats",
-    file: include_str!("../../../shaders/vif_stats.wgsl"),
-    bindings: &[Binding::Uniform, Binding::Read, Binding::Read, Binding::ReadWrite],
-    prelude: wgsl_prelude,
-};
-pub const VIF_REDUCE: Pass = Pass {
-    name: "vif_reduce",
-    file: include_str!("../../../shaders/vif_reduce.wgsl"),
-    bindings: &[Binding::Uniform, Binding::Read, Binding::ReadWrite],
-    prelude: wgsl_prelude,
-};
-pub const VIF_DOWNSAMPLE: Pass = Pass {
-    name: "vif_downsample",
-    file: include_str!("../../../shaders/vif_downsample.wgsl"),
-    bindings: &[Binding::Uniform, Binding::Read, Binding::Read, Binding::ReadWrite, Binding::ReadWrite],
-    prelude: wgsl_prelude,
-};
+pub const VIF_FILTER_V: Pass = pass!("vif_filter_v", [Uniform, Read, Read, ReadWrite, ReadWrite], wgsl_prelude);
+pub const VIF_SIGMAS: Pass = pass!("vif_sigmas", [Uniform, Read, Read, ReadWrite], wgsl_prelude);
+pub const VIF_STATS: Pass = pass!("vif_stats", [Uniform, Read, Read, ReadWrite], wgsl_prelude);
+pub const VIF_REDUCE: Pass = pass!("vif_reduce", [Uniform, Read, ReadWrite], wgsl_prelude);
+pub const VIF_DOWNSAMPLE: Pass = pass!("vif_downsample", [Uniform, Read, Read, ReadWrite, ReadWrite], wgsl_prelude);
 
 /// The vif passes, in the order they run.
 pub const PASSES: [&Pass; 5] = [&VIF_FILTER_V, &VIF_SIGMAS, &VIF_STATS, &VIF_REDUCE, &VIF_DOWNSAMPLE];

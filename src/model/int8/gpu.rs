@@ -2,17 +2,12 @@
 //! `crate::model::int8::cpu::dequant_int8`, bit for bit (see `shaders/dequant_int8.wgsl`).
 
 use crate::gpu::buffers::usage;
-use crate::gpu::kernel::{SharedStruct, shared_struct, wgsl_header};
-use crate::gpu::{Binding, GpuContext, GpuError, Pass, WORKGROUP_SIZE, oneshot};
+use crate::gpu::kernel::{SharedStruct, shared_struct, wgsl_header, pass};
+use crate::gpu::{GpuContext, GpuError, Pass, WORKGROUP_SIZE, oneshot};
 
 /// `shaders/dequant_int8.wgsl`, which declares its own params struct and needs only
 /// the workgroup size.
-pub const DEQUANT_INT8: Pass = Pass {
-    name: "dequant_int8",
-    file: include_str!("../../../shaders/dequant_int8.wgsl"),
-    bindings: &[Binding::Uniform, Binding::Read, Binding::ReadWrite],
-    prelude: wgsl_header,
-};
+pub const DEQUANT_INT8: Pass = pass!("dequant_int8", [Uniform, Read, ReadWrite], wgsl_header);
 
 /// The model passes; with `features::PASSES`, every `shaders/*.wgsl` except
 /// `common.wgsl`.
