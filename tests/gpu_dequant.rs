@@ -6,7 +6,7 @@ mod common;
 
 use common::Rng;
 use tinyvmaf_gpu::model::int8::gpu as dequant;
-use tinyvmaf_gpu::model::int8::dequant_int8;
+use tinyvmaf_gpu::model::int8::dequant_weights;
 
 fn random_case(rng: &mut Rng, count: usize) -> (Vec<u32>, f32, i32) {
     let packed: Vec<u32> = (0..count.div_ceil(4)).map(|_| rng.next() as u32).collect();
@@ -23,7 +23,7 @@ fn cpu_twin_is_onnx_dequantize_linear() {
         let (packed, scale, zp) = random_case(&mut rng, count);
         let bytes: Vec<u8> = packed.iter().flat_map(|w| w.to_le_bytes()).collect();
         let expected: Vec<f32> = bytes[..count].iter().map(|&b| (i32::from(b as i8) - zp) as f32 * scale).collect();
-        assert_eq!(dequant_int8(&packed, count, scale, zp), expected, "count {count}");
+        assert_eq!(dequant_weights(&packed, count, scale, zp), expected, "count {count}");
     }
 }
 
@@ -44,8 +44,8 @@ fn dequant_int8_shader_equals_its_cpu_twin() {
     cases.push((vec![0x8080_8080; 2], 8, f32::MAX, -128));
     cases.push((vec![0x01ff_7f80; 3], 12, f32::MIN_POSITIVE, 0));
     for (packed, count, scale, zp) in &cases {
-        let gpu = dequant::dequant_int8(ctx, packed, *count, *scale, *zp).unwrap();
-        let cpu = dequant_int8(packed, *count, *scale, *zp);
+        let gpu = dequant::dequant_weights(ctx, packed, *count, *scale, *zp).unwrap();
+        let cpu = dequant_weights(packed, *count, *scale, *zp);
         let gpu_bits: Vec<u32> = gpu.iter().map(|v| v.to_bits()).collect();
         let cpu_bits: Vec<u32> = cpu.iter().map(|v| v.to_bits()).collect();
         assert_eq!(gpu_bits, cpu_bits, "count {count} scale {scale:e} zero point {zp}");
@@ -56,6 +56,6 @@ fn dequant_int8_shader_equals_its_cpu_twin() {
 #[test]
 fn too_few_packed_words_is_an_error_not_a_panic() {
     let Some(ctx) = common::shared_ctx("dequant_int8") else { return };
-    let err = dequant::dequant_int8(ctx, &[0u32; 2], 9, 1.0, 0).unwrap_err();
+    let err = dequant::dequant_weights(ctx, &[0u32; 2], 9, 1.0, 0).unwrap_err();
     assert!(err.to_string().contains("fewer than 9 weights"), "{err}");
 }

@@ -65,8 +65,8 @@ fn cpu_passes(prev: &Plane, cur: &Plane, depth: u8) -> (Vec<i32>, Vec<u32>, u64)
     let mut padded = Vec::new();
     for y in 0..h {
         let row = &mut blur[y * w..(y + 1) * w];
-        cpu::motion_blur_v(prev, cur, w, h, y, depth.clamp(8, 16), row);
-        rows.push(cpu::motion_blur_h_sad(w, row, &mut padded) as u32);
+        cpu::blur_v_row(prev, cur, w, h, y, depth.clamp(8, 16), row);
+        rows.push(cpu::blur_h_sad_row(w, row, &mut padded) as u32);
     }
     let sad = rows.iter().map(|&r| u64::from(r)).sum();
     (blur, rows, sad)

@@ -18,50 +18,16 @@
 use super::adm::gpu::AdmPlan;
 use super::motion::gpu::MotionPlan;
 use super::vif::gpu::VifPlan;
+use super::oneshot::ScalePlan;
 use super::{FeatureOptions, FrameFeatures};
 use crate::gpu::buffers::{plane_bytes, upload_plane, usage};
 use crate::gpu::readback::{Pending, submit_and_map, submit_and_wait};
 use crate::gpu::{Buffer, CommandEncoder, GpuContext, GpuError};
-use crate::gpu::oneshot;
 use crate::io::Plane;
-use super::motion::cpu::motion_extent;
 
 /// Frames in flight. Two let the CPU prepare frame n+1 while the GPU runs frame n; a
 /// third absorbs jitter in reading and decoding without stalling the GPU.
 pub const IN_FLIGHT: usize = 3;
-
-/// What the engine needs of a per-scale feature plan (VIF, ADM): record one frame's
-/// passes, name the buffer of its result words, and turn those words into the
-/// per-scale `(num, den)` the CPU twin returns.
-pub(crate) trait ScalePlan: Send {
-    fn encode(&self, ctx: &GpuContext, encoder: &mut CommandEncoder) -> Result<(), GpuError>;
-    fn result(&self) -> (&Buffer, usize);
-    fn decode(&self, words: &[u32]) -> [(f32, f32); 4];
-}
-
-impl ScalePlan for VifPlan {
-    fn encode(&self, ctx: &GpuContext, encoder: &mut CommandEncoder) -> Result<(), GpuError> {
-        VifPlan::encode(self, ctx, encoder)
-    }
-    fn result(&self) -> (&Buffer, usize) {
-        VifPlan::result(self)
-    }
-    fn decode(&self, words: &[u32]) -> [(f32, f32); 4] {
-        VifPlan::decode(self, words)
-    }
-}
-
-impl ScalePlan for AdmPlan {
-    fn encode(&self, ctx: &GpuContext, encoder: &mut CommandEncoder) -> Result<(), GpuError> {
-        AdmPlan::encode(self, ctx, encoder)
-    }
-    fn result(&self) -> (&Buffer, usize) {
-        AdmPlan::result(self)
-    }
-    fn decode(&self, words: &[u32]) -> [(f32, f32); 4] {
-        AdmPlan::decode(self, words)
-    }
-}
 
 /// A submitted frame whose results are not back yet.
 struct InFlight {
@@ -256,42 +222,4 @@ impl<'c> FeatureEngine<'c> {
         self.returned += 1;
         Ok(FrameFeatures { vif, adm, motion_sad })
     }
-}
-
-/// Runs `f` on a fresh plan over the common extent of two planes, uploaded for this
-/// call (`gpu::oneshot`; tests and spot checks, not the throughput path). `build`
-/// gets the extent, the bit depth clamped to 8..=16 and the uploaded planes. `None`
-/// when the planes share no pixel (every feature scores such a pair 0).
-pub(crate) fn with_plan<P, T>(
-    ctx: &GpuContext,
-    label: &'static str,
-    (ref_y, dist_y): (&Plane, &Plane),
-    bit_depth: u8,
-    build: impl FnOnce((usize, usize), u8, &oneshot::Planes) -> Result<P, GpuError>,
-    f: impl FnOnce(&P) -> Result<T, GpuError>,
-) -> Result<Option<T>, GpuError> {
-    let Some(extent) = motion_extent(ref_y, dist_y) else {
-        return Ok(None);
-    };
-    let bit_depth = bit_depth.clamp(8, 16);
-    oneshot::with_planes(ctx, label, (ref_y, dist_y), extent, |p| build(extent, bit_depth, p), f).map(Some)
-}
-
-/// One frame through a fresh per-scale plan ([`with_plan`]): record, read the result
-/// words back, decode. Zeros when the planes share no pixel.
-pub(crate) fn num_den_once<P: ScalePlan>(
-    ctx: &GpuContext,
-    label: &'static str,
-    planes: (&Plane, &Plane),
-    bit_depth: u8,
-    build: impl FnOnce((usize, usize), u8, &oneshot::Planes) -> Result<P, GpuError>,
-) -> Result<[(f32, f32); 4], GpuError> {
-    let nd = with_plan(ctx, label, planes, bit_depth, build, |plan| {
-        let mut encoder = ctx.encoder(label);
-        plan.encode(ctx, &mut encoder)?;
-        let (buffer, words) = plan.result();
-        let words = oneshot::read(ctx, encoder, buffer, words, "oneshot.result.readback")?;
-        Ok(plan.decode(&words))
-    })?;
-    Ok(nd.unwrap_or([(0.0, 0.0); 4]))
 }

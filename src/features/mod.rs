@@ -12,10 +12,12 @@
 pub mod adm;
 pub mod engine;
 pub mod motion;
+pub mod oneshot;
 pub mod prelude;
 pub mod psnr;
 pub mod softf64;
 pub mod tables;
+pub mod twin;
 pub mod vif;
 pub mod wide;
 

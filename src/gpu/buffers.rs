@@ -87,19 +87,22 @@ pub(crate) fn upload_plane(ctx: &GpuContext, buffer: &wgpu::Buffer, plane: &Plan
     }
 }
 
-/// The usages of the buffers the passes use.
+/// The usages of the buffers the passes use. Every buffer a pass binds can also be
+/// copied out and written: `gpu::oneshot::run_swapped` reads a pass's bindings and
+/// writes its twin's outputs back (copy usages change nothing about the passes).
 pub(crate) mod usage {
     use wgpu::BufferUsages as U;
     /// How a buffer may be used.
     pub type Usage = U;
-    pub const UNIFORM: U = U::UNIFORM.union(U::COPY_DST);
-    pub const INPUT: U = U::STORAGE.union(U::COPY_DST);
-    pub const OUTPUT: U = U::STORAGE.union(U::COPY_SRC);
+    const COPY: U = U::COPY_SRC.union(U::COPY_DST);
+    pub const UNIFORM: U = U::UNIFORM.union(COPY);
+    pub const INPUT: U = U::STORAGE.union(COPY);
+    pub const OUTPUT: U = U::STORAGE.union(COPY);
     pub const READBACK: U = U::MAP_READ.union(U::COPY_DST);
     /// Intermediates that only passes read and write.
-    pub const SCRATCH: U = U::STORAGE;
+    pub const SCRATCH: U = U::STORAGE.union(COPY);
     /// An output the encoder clears before the passes add into it.
-    pub const ACCUMULATOR: U = OUTPUT.union(U::COPY_DST);
+    pub const ACCUMULATOR: U = OUTPUT;
 }
 
 

@@ -23,6 +23,12 @@ pub enum Binding {
     ReadWrite,
 }
 
+/// A pass's CPU twin, over the same bindings in the same order: binding 0 the params
+/// struct as u32 words, then every storage buffer as u32 words. It reads the `Read`
+/// bindings and writes the `ReadWrite` ones exactly as the shader does (accumulating
+/// where the shader accumulates), so it can stand in for the pass in any chain.
+pub type CpuTwin = fn(&mut [Vec<u32>]);
+
 /// One compute pass: the WGSL file `shaders/{name}.wgsl` with entry point `main`,
 /// its CPU twin of the same name, and its bindings (group 0, in order).
 #[derive(Debug)]
@@ -33,6 +39,8 @@ pub struct Pass {
     pub bindings: &'static [Binding],
     /// Generates what the file needs declared before it (constants, shared helpers).
     pub prelude: fn() -> String,
+    /// The CPU function of the same name (see [`CpuTwin`]).
+    pub twin: CpuTwin,
 }
 
 impl Pass {
@@ -158,26 +166,42 @@ macro_rules! shared_struct {
 }
 pub(crate) use shared_struct;
 
-/// `pass!("name", [Uniform, Read, ReadWrite], prelude)`: the [`Pass`](super::Pass) whose
-/// WGSL is `shaders/name.wgsl` (one name for file, pipeline label and CPU twin), with
-/// its bindings in order.
+/// `pass!("name", [Uniform, Read, ReadWrite], prelude, cpu::name)`: the
+/// [`Pass`](super::Pass) whose WGSL is `shaders/name.wgsl` (one name for file, pipeline
+/// label and CPU twin), with its bindings in order and its CPU twin.
 macro_rules! pass {
-    ($name:literal, [$($binding:ident),* $(,)?], $prelude:expr) => {
+    ($name:literal, [$($binding:ident),* $(,)?], $prelude:expr, $twin:expr) => {
         $crate::gpu::Pass {
             name: $name,
             file: include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/shaders/", $name, ".wgsl")),
             bindings: &[$($crate::gpu::Binding::$binding),*],
             prelude: $prelude,
+            twin: $twin,
         }
     };
 }
 pub(crate) use pass;
 
-/// One dispatch, ready to record: a kernel, its bind group and its grid.
-pub(crate) struct Dispatch {
-    pub kernel: Arc<Kernel>,
-    pub group: wgpu::BindGroup,
-    pub grid: [u32; 3],
+/// One dispatch, ready to record: a kernel, its bind group and its grid, and the
+/// group's buffers in binding order (so that the pass's CPU twin can run in its
+/// place, `gpu::oneshot::run_swapped`).
+pub struct Dispatch {
+    pub(crate) kernel: Arc<Kernel>,
+    pub(crate) group: wgpu::BindGroup,
+    pub(crate) grid: [u32; 3],
+    pub(crate) buffers: Vec<wgpu::Buffer>,
+}
+
+impl Dispatch {
+    /// `kernel` over `buffers` (binding order), `grid` workgroups.
+    pub(crate) fn new(ctx: &impl AsRef<wgpu::Device>, kernel: &Arc<Kernel>, buffers: &[&wgpu::Buffer], grid: [u32; 3]) -> Self {
+        let group = kernel.bind(ctx, buffers);
+        Dispatch { kernel: Arc::clone(kernel), group, grid, buffers: buffers.iter().map(|&b| b.clone()).collect() }
+    }
+
+    pub fn pass(&self) -> &'static Pass {
+        self.kernel.pass
+    }
 }
 
 /// Records `dispatches` in order in one compute pass (wgpu orders the storage writes

@@ -9,10 +9,10 @@
 //!    approximation band, i64 sums / i32 results), once per image;
 //! 2. [`adm_decouple`] – split the distorted detail bands into restored `r`
 //!    and additive impairment `a`;
-//! 3. [`adm_csf_den`] – cube-sum of the weighted reference bands: integer totals,
+//! 3. [`csf_den`] – cube-sum of the weighted reference bands: integer totals,
 //!    turned into the denominator by [`adm_den_finish`];
 //! 4. [`adm_csf`] – contrast sensitivity weighting of `a` and its /30 filter;
-//! 5. [`adm_cm_thr`] + [`adm_cm`] – contrast-masking threshold and the cube-sum
+//! 5. [`adm_cm_thr`] + [`cm`] – contrast-masking threshold and the cube-sum
 //!    of the masked restored bands: integer totals, turned into the numerator by
 //!    [`adm_cm_finish`];
 //! 6. [`adm_scores`]: adm2 and the per-scale scores.
@@ -22,6 +22,8 @@
 //! them.
 
 use crate::features::tables::*;
+use super::params::AdmParams;
+use crate::features::twin;
 use crate::io::Plane;
 
 /// The four sub-bands of one DWT level. `hvd[0]` = h (high-pass vertical,
@@ -297,7 +299,7 @@ fn adm_dwt_h(
 }
 
 /// Scale-0 DWT of a pixel plane into `out`.
-fn adm_dwt_s0(
+fn dwt_s0(
     src: &[u16],
     w: usize,
     h: usize,
@@ -321,7 +323,7 @@ fn adm_dwt_s0(
 }
 
 /// Scale 1..3 DWT of the previous approximation band.
-fn adm_dwt_s123(
+fn dwt_s123(
     src: &[i32],
     w: usize,
     h: usize,
@@ -364,7 +366,7 @@ pub fn adm_angle_flag(ot_dp: i64, o_mag_sq: i64, t_mag_sq: i64) -> bool {
 /// k = clamp(t / o, 0, 1) in Q15 via the reciprocal table, r = k·o, with
 /// the enhancement-gain rule when the (h, v) angle between ref and dis is
 /// under 1°, and a = t - r.
-fn adm_decouple(
+fn decouple(
     refb: &Bands,
     disb: &Bands,
     scale: usize,
@@ -442,7 +444,7 @@ fn adm_decouple(
 /// Three detail bands (h, v, d), row-major.
 pub type Hvd = [Vec<i32>; 3];
 
-/// [`adm_decouple`] of given detail bands (h, v, d) of a `w x h` band, for
+/// [`decouple`] of given detail bands (h, v, d) of a `w x h` band, for
 /// pass-level tests with values no image produces: (r, a), each masked to the
 /// filter region (see [`adm_trace_mask`]).
 #[doc(hidden)]
@@ -456,7 +458,7 @@ pub fn adm_decouple_bands(
 ) -> (Hvd, Hvd) {
     let bands = |hvd: &[Vec<i32>; 3]| Bands { w, h, a: Vec::new(), hvd: hvd.clone() };
     let (mut r, mut a) = (Default::default(), Default::default());
-    adm_decouple(&bands(o), &bands(t), scale, gain_limit, &mut r, &mut a);
+    decouple(&bands(o), &bands(t), scale, gain_limit, &mut r, &mut a);
     let mask = |v: [Vec<i32>; 3]| v.map(|p| adm_trace_mask(&p, w, h, false));
     (mask(r), mask(a))
 }
@@ -467,7 +469,7 @@ pub fn adm_decouple_bands(
 /// to i16; scales 1..3: Q32 factors, `rnd(·, 28)`), and the masking input
 /// `csf_f = |csf_a| / 30` (scale 0: `(4369·|x| + 2048) >> 12`; scales 1..3:
 /// `(143165577·|x| - 2^31) >> 32`).
-fn adm_csf(
+fn csf(
     a: &[Vec<i32>; 3],
     w: usize,
     h: usize,
@@ -510,7 +512,7 @@ fn adm_csf(
 /// Per band, Σ|o|³ over each row (u64, wrapping), each row rounded by
 /// `den_row`, rows summed (u64, wrapping). Scales 1..3 round `o²` and the cube
 /// on the way (see [`AdmShifts`]).
-fn adm_csf_den(refb: &Bands, scale: usize) -> [u64; 3] {
+fn csf_den(refb: &Bands, scale: usize) -> [u64; 3] {
     let (w, h) = (refb.w, refb.h);
     let reg = region_score(w, h);
     let sh = adm_shifts(w, h, scale);
@@ -540,7 +542,7 @@ fn adm_csf_den(refb: &Bands, scale: usize) -> [u64; 3] {
     acc
 }
 
-/// libvmaf's `den_scale` float from [`adm_csf_den`]'s totals of a `w x h` band
+/// libvmaf's `den_scale` float from [`csf_den`]'s totals of a `w x h` band
 /// (shared by the CPU and the GPU path, which reduces the same totals).
 pub fn adm_den_finish(acc: [u64; 3], w: usize, h: usize, scale: usize) -> f32 {
     let reg = region_score(w, h);
@@ -565,7 +567,7 @@ pub fn adm_den_finish(acc: [u64; 3], w: usize, h: usize, scale: usize) -> f32 {
 /// Pass 5a: masking threshold over the score region:
 /// `thr = Σ_bands (Σ_3x3 csf_f − csf_f[centre] + |csf_a[centre]|/15)`, with
 /// neighbour rows/cols mirrored as -1 -> 1 and n -> n-1.
-fn adm_cm_thr(
+fn cm_thr(
     csf_a: &[Vec<i32>; 3],
     csf_f: &[Vec<i32>; 3],
     w: usize,
@@ -613,7 +615,7 @@ fn adm_cm_thr(
 /// Per pixel and band: x = r·rfactor, x = max(|x| − thr, 0), then
 /// `rnd(rnd(x², s2)·x, s3)` summed per row (i64, wrapping), each row rounded by
 /// `ceil(log2 h)`, rows summed (i64, wrapping).
-fn adm_cm(r: &[Vec<i32>; 3], thr: &[i32], w: usize, h: usize, scale: usize) -> [i64; 3] {
+fn cm(r: &[Vec<i32>; 3], thr: &[i32], w: usize, h: usize, scale: usize) -> [i64; 3] {
     let reg = region_score(w, h);
     let sh = adm_shifts(w, h, scale);
     let add_inner = half_round_u(sh.cm_row) as i64;
@@ -656,7 +658,7 @@ fn adm_cm(r: &[Vec<i32>; 3], thr: &[i32], w: usize, h: usize, scale: usize) -> [
     acc
 }
 
-/// libvmaf's `num_scale` float from [`adm_cm`]'s totals of a `w x h` band
+/// libvmaf's `num_scale` float from [`cm`]'s totals of a `w x h` band
 /// (shared by the CPU and the GPU path).
 pub fn adm_cm_finish(acc: [i64; 3], w: usize, h: usize, scale: usize) -> f32 {
     let reg = region_score(w, h);
@@ -791,19 +793,19 @@ fn run_scales(
     for scale in 0..4 {
         if scale == 0 {
             let rp = crate::features::vif::cpu::packed(ref_y, w, h, pack_r);
-            adm_dwt_s0(rp, cw, ch, bit_depth, ref_b, lo, hi, pad_lo, pad_hi);
+            dwt_s0(rp, cw, ch, bit_depth, ref_b, lo, hi, pad_lo, pad_hi);
             let dp = crate::features::vif::cpu::packed(dist_y, w, h, pack_d);
-            adm_dwt_s0(dp, cw, ch, bit_depth, dis_b, lo, hi, pad_lo, pad_hi);
+            dwt_s0(dp, cw, ch, bit_depth, dis_b, lo, hi, pad_lo, pad_hi);
         } else {
-            adm_dwt_s123(prev_ref, cw, ch, scale, ref_b, lo, hi, pad_lo, pad_hi);
-            adm_dwt_s123(prev_dis, cw, ch, scale, dis_b, lo, hi, pad_lo, pad_hi);
+            dwt_s123(prev_ref, cw, ch, scale, ref_b, lo, hi, pad_lo, pad_hi);
+            dwt_s123(prev_dis, cw, ch, scale, dis_b, lo, hi, pad_lo, pad_hi);
         }
         let (bw, bh) = (ref_b.w, ref_b.h);
-        adm_decouple(ref_b, dis_b, scale, gain_limit, r, a);
-        let den_acc = adm_csf_den(ref_b, scale);
-        adm_csf(a, bw, bh, scale, csf_a, csf_f);
-        adm_cm_thr(csf_a, csf_f, bw, bh, scale, thr);
-        let num_acc = adm_cm(r, thr, bw, bh, scale);
+        decouple(ref_b, dis_b, scale, gain_limit, r, a);
+        let den_acc = csf_den(ref_b, scale);
+        csf(a, bw, bh, scale, csf_a, csf_f);
+        cm_thr(csf_a, csf_f, bw, bh, scale, thr);
+        let num_acc = cm(r, thr, bw, bh, scale);
         out[scale] = (adm_cm_finish(num_acc, bw, bh, scale), adm_den_finish(den_acc, bw, bh, scale));
         if let Some(t) = trace.as_deref_mut() {
             let n = bw * bh;
@@ -881,4 +883,137 @@ pub fn adm_scores(nd: &[(f32, f32); 4], w: usize, h: usize) -> (f64, [f64; 4]) {
     }
     let adm2 = if den == 0.0 { 1.0 } else { num / den };
     (adm2, nd.map(|(n, d)| n as f64 / d as f64))
+}
+
+// ---- the passes over their shaders' bindings, in order (`gpu::kernel::CpuTwin`) ----
+// Band buffers hold a, h, v, d planes of `width x height` back to back; r, a, csf_a
+// and csf_f the h, v, d planes; each pass writes the region its shader writes.
+
+/// Plane `b` (of `width x height` samples) of a band-layout buffer.
+fn plane_of(words: &[u32], b: usize, n: usize) -> Vec<i32> {
+    twin::as_i32(words)[b * n..(b + 1) * n].to_vec()
+}
+
+fn bands_of(words: &[u32], w: usize, h: usize) -> Bands {
+    let n = w * h;
+    Bands { w, h, a: plane_of(words, 0, n), hvd: [1, 2, 3].map(|b| plane_of(words, b, n)) }
+}
+
+fn hvd_of(words: &[u32], n: usize) -> Hvd {
+    [0, 1, 2].map(|b| plane_of(words, b, n))
+}
+
+/// Writes `planes[b]` into plane `b` of `words` inside `reg` only.
+fn put_region(words: &mut [u32], planes: &[Vec<i32>], w: usize, h: usize, reg: Region) {
+    let out = twin::as_i32_mut(words);
+    for (b, plane) in planes.iter().enumerate() {
+        for i in reg.top..reg.bottom {
+            let (from, to) = (i * w + reg.left, i * w + reg.right);
+            out[b * w * h + from..b * w * h + to].copy_from_slice(&plane[from..to]);
+        }
+    }
+}
+
+/// Adds 64-bit totals into (lo, hi) word pairs from `at`, modulo 2^64 (the shaders'
+/// two-atomic add).
+fn add_totals(words: &mut [u32], at: usize, totals: [u64; 3]) {
+    for (b, v) in totals.into_iter().enumerate() {
+        let i = at + 2 * b;
+        let sum = (u64::from(words[i]) | u64::from(words[i + 1]) << 32).wrapping_add(v);
+        words[i..i + 2].copy_from_slice(&[sum as u32, (sum >> 32) as u32]);
+    }
+}
+
+/// Scratch rows of the DWT, fresh for one twin call.
+fn dwt_rows() -> [Vec<i32>; 4] {
+    Default::default()
+}
+
+/// `shaders/adm_dwt_s0.wgsl`: params, src (packed u16, row pitch `src_stride`), bands.
+pub fn adm_dwt_s0(b: &mut [Vec<u32>]) {
+    let [params, src, bands] = b else { panic!("adm_dwt_s0 binds 3 buffers") };
+    let p: AdmParams = twin::params(params);
+    let (sw, sh, stride) = (p.src_width as usize, p.src_height as usize, p.src_stride as usize);
+    let all = twin::samples(src, stride * sh);
+    let img: Vec<u16> = all.chunks(stride.max(1)).take(sh).flat_map(|row| row[..sw].iter().copied()).collect();
+    let mut out = Bands::default();
+    let [lo, hi, pl, ph] = &mut dwt_rows();
+    // The vertical shift is 8 for 8-bit input, else the bit depth: as a depth it selects the same.
+    dwt_s0(&img, sw, sh, p.dwt_v_shift as u8, &mut out, lo, hi, pl, ph);
+    put_bands(bands, &out);
+}
+
+/// `shaders/adm_dwt_s123.wgsl`: params, src (the previous scale's bands; its a plane,
+/// row pitch `src_stride`), bands.
+pub fn adm_dwt_s123(b: &mut [Vec<u32>]) {
+    let [params, src, bands] = b else { panic!("adm_dwt_s123 binds 3 buffers") };
+    let p: AdmParams = twin::params(params);
+    let (sw, sh, stride) = (p.src_width as usize, p.src_height as usize, p.src_stride as usize);
+    let all = twin::as_i32(src);
+    let a: Vec<i32> = (0..sh).flat_map(|y| all[y * stride..y * stride + sw].iter().copied()).collect();
+    let mut out = Bands::default();
+    let [lo, hi, pl, ph] = &mut dwt_rows();
+    dwt_s123(&a, sw, sh, p.scale as usize, &mut out, lo, hi, pl, ph);
+    put_bands(bands, &out);
+}
+
+fn put_bands(words: &mut [u32], bands: &Bands) {
+    let n = bands.w * bands.h;
+    let out = twin::as_i32_mut(words);
+    for (b, plane) in std::iter::once(&bands.a).chain(&bands.hvd).enumerate() {
+        out[b * n..(b + 1) * n].copy_from_slice(&plane[..n]);
+    }
+}
+
+/// `shaders/adm_decouple.wgsl`: params, ref_bands, dis_bands, r_out, a_out (over the
+/// filter region).
+pub fn adm_decouple(b: &mut [Vec<u32>]) {
+    let [params, ref_bands, dis_bands, r_out, a_out] = b else { panic!("adm_decouple binds 5 buffers") };
+    let p: AdmParams = twin::params(params);
+    let (w, h) = (p.width as usize, p.height as usize);
+    let (mut r, mut a) = (Hvd::default(), Hvd::default());
+    let (refb, disb) = (bands_of(ref_bands, w, h), bands_of(dis_bands, w, h));
+    decouple(&refb, &disb, p.scale as usize, f64::from(p.gain_limit), &mut r, &mut a);
+    put_region(r_out, &r, w, h, region_filter(w, h));
+    put_region(a_out, &a, w, h, region_filter(w, h));
+}
+
+/// `shaders/adm_csf_den.wgsl`: params, ref_bands, totals (adds the three denominator
+/// totals at `result_offset`).
+pub fn adm_csf_den(b: &mut [Vec<u32>]) {
+    let [params, ref_bands, totals] = b else { panic!("adm_csf_den binds 3 buffers") };
+    let p: AdmParams = twin::params(params);
+    let refb = bands_of(ref_bands, p.width as usize, p.height as usize);
+    add_totals(totals, p.result_offset as usize, csf_den(&refb, p.scale as usize));
+}
+
+/// `shaders/adm_csf.wgsl`: params, a_in, csf_a, csf_f (over the filter region).
+pub fn adm_csf(b: &mut [Vec<u32>]) {
+    let [params, a_in, csf_a, csf_f] = b else { panic!("adm_csf binds 4 buffers") };
+    let p: AdmParams = twin::params(params);
+    let (w, h) = (p.width as usize, p.height as usize);
+    let (mut ca, mut cf) = (Hvd::default(), Hvd::default());
+    csf(&hvd_of(a_in, w * h), w, h, p.scale as usize, &mut ca, &mut cf);
+    put_region(csf_a, &ca, w, h, region_filter(w, h));
+    put_region(csf_f, &cf, w, h, region_filter(w, h));
+}
+
+/// `shaders/adm_cm_thr.wgsl`: params, csf_a, csf_f, thr (over the score region).
+pub fn adm_cm_thr(b: &mut [Vec<u32>]) {
+    let [params, csf_a, csf_f, thr] = b else { panic!("adm_cm_thr binds 4 buffers") };
+    let p: AdmParams = twin::params(params);
+    let (w, h) = (p.width as usize, p.height as usize);
+    let mut t = Vec::new();
+    cm_thr(&hvd_of(csf_a, w * h), &hvd_of(csf_f, w * h), w, h, p.scale as usize, &mut t);
+    put_region(thr, std::slice::from_ref(&t), w, h, region_score(w, h));
+}
+
+/// `shaders/adm_cm.wgsl`: params, r_in, thr, totals (adds the three numerator totals
+/// at `result_offset + 6`).
+pub fn adm_cm(b: &mut [Vec<u32>]) {
+    let [params, r_in, thr, totals] = b else { panic!("adm_cm binds 4 buffers") };
+    let p: AdmParams = twin::params(params);
+    let (w, h) = (p.width as usize, p.height as usize);
+    let num = cm(&hvd_of(r_in, w * h), &plane_of(thr, 0, w * h), w, h, p.scale as usize);
+    add_totals(totals, p.result_offset as usize + 6, num.map(|v| v as u64));
 }

@@ -30,8 +30,9 @@
 //! model's 1); for others [`AdmPlan::new`] returns [`GpuError::Unsupported`] and the
 //! caller uses the CPU.
 
+pub use super::params::AdmParams;
 use super::cpu::{self as cpu, AdmTrace, Hvd, adm_band_sizes, adm_shifts, adm_trace_mask, region_filter, region_score};
-use crate::features::engine::{num_den_once, with_plan};
+use crate::features::oneshot::{ScalePlan, num_den_once, result_words_by_twin, with_plan};
 use crate::features::prelude::wgsl_prelude;
 use crate::features::tables::*;
 use crate::gpu::buffers::{self, plane_bytes, usage};
@@ -40,54 +41,6 @@ use std::sync::Arc;
 use crate::gpu::kernel::{Dispatch, Kernel, SharedStruct, record, shared_struct, pass};
 use crate::gpu::{Buffer, CommandEncoder, GpuContext, GpuError, Pass, WORKGROUP_SIZE, oneshot};
 use crate::io::Plane;
-
-/// `AdmParams` in every `shaders/adm_*.wgsl`: one per scale, written once per plan.
-#[repr(C)]
-#[derive(Debug, Clone, Copy, PartialEq, Eq, bytemuck::Pod, bytemuck::Zeroable)]
-pub struct AdmParams {
-    /// Band size of this scale (the DWT's output).
-    pub width: u32,
-    pub height: u32,
-    /// The DWT's input: the pixel plane (scale 0) or the previous scale's band a.
-    pub src_width: u32,
-    pub src_height: u32,
-    /// Row pitch of the DWT's input, in samples.
-    pub src_stride: u32,
-    pub scale: u32,
-    /// DWT rounding: vertical add and shift, horizontal add and shift.
-    pub dwt_v_add: u32,
-    pub dwt_v_shift: u32,
-    pub dwt_h_add: u32,
-    pub dwt_h_shift: u32,
-    /// `features::adm::region_filter` (decouple, CSF), `[top, bottom) x [left, right)`.
-    pub filt_top: u32,
-    pub filt_bottom: u32,
-    pub filt_left: u32,
-    pub filt_right: u32,
-    /// `features::adm::region_score` (threshold and both sums).
-    pub score_top: u32,
-    pub score_bottom: u32,
-    pub score_left: u32,
-    pub score_right: u32,
-    /// The enhancement gain limit, an integer (see [`AdmPlan::new`]).
-    pub gain_limit: i32,
-    /// Scales 1..3: the CSF factors in Q32 (h, v, d), as the CPU rounds them.
-    pub rf_h: u32,
-    pub rf_v: u32,
-    pub rf_d: u32,
-    /// `features::adm::AdmShifts` of this band.
-    pub den_sq: u32,
-    pub den_cub: u32,
-    pub den_row: u32,
-    pub cm_cub_hv: u32,
-    pub cm_cub_d: u32,
-    pub cm_row: u32,
-    /// First word of this scale's totals in the result buffer.
-    pub result_offset: u32,
-    pub _pad0: u32,
-    pub _pad1: u32,
-    pub _pad2: u32,
-}
 
 /// u32 words of one frame's result: 4 scales × (3 den + 3 num) × (lo, hi).
 pub const RESULT_WORDS: usize = 48;
@@ -243,8 +196,7 @@ impl AdmPlan {
             ctx.write(&params, 0, bytemuck::bytes_of(&p));
             let (rb, db) = (&plan.ref_bands[s], &plan.dis_bands[s]);
             let mut push = |kernel: &Arc<Kernel>, buffers: &[&Buffer], grid: [u32; 3]| {
-                let group = kernel.bind(ctx, buffers);
-                dispatches.push(Dispatch { kernel: Arc::clone(kernel), group, grid });
+                dispatches.push(Dispatch::new(ctx, kernel, buffers, grid));
             };
             if s == 0 {
                 push(&dwt_s0, &[&params, reference, rb], band_grid);
@@ -273,8 +225,18 @@ impl AdmPlan {
     /// Clears the totals and records the first `count` dispatches, in one compute pass
     /// (wgpu orders the storage writes and reads of consecutive dispatches).
     fn encode_first(&self, encoder: &mut CommandEncoder, count: usize) {
-        buffers::clear(encoder, &self.totals);
+        self.clear(encoder);
         record(encoder, "adm", &self.dispatches[..count]);
+    }
+
+    /// Zeroes the totals the passes add into (before every frame).
+    pub fn clear(&self, encoder: &mut CommandEncoder) {
+        buffers::clear(encoder, &self.totals);
+    }
+
+    /// Every pass of one frame, in run order (what `encode` records after `clear`).
+    pub fn dispatches(&self) -> &[Dispatch] {
+        &self.dispatches
     }
 
     /// The storage buffer (usage includes COPY_SRC) holding the per-frame result words, and how many u32.
@@ -302,7 +264,25 @@ impl AdmPlan {
     }
 }
 
-/// A plan over a one-shot run's planes (`engine::with_plan`).
+impl ScalePlan for AdmPlan {
+    fn encode(&self, ctx: &GpuContext, encoder: &mut CommandEncoder) -> Result<(), GpuError> {
+        AdmPlan::encode(self, ctx, encoder)
+    }
+    fn result(&self) -> (&Buffer, usize) {
+        AdmPlan::result(self)
+    }
+    fn decode(&self, words: &[u32]) -> [(f32, f32); 4] {
+        AdmPlan::decode(self, words)
+    }
+    fn dispatches(&self) -> &[Dispatch] {
+        AdmPlan::dispatches(self)
+    }
+    fn clear(&self, encoder: &mut CommandEncoder) {
+        AdmPlan::clear(self, encoder)
+    }
+}
+
+/// A plan over a one-shot run's planes (`features::oneshot::with_plan`).
 fn builder(
     ctx: &GpuContext,
     gain_limit: f64,
@@ -320,6 +300,21 @@ pub fn compute_adm_num_den(
 ) -> Result<[(f32, f32); 4], GpuError> {
     gain_as_i32(gain_limit)?;
     num_den_once(ctx, "adm", (ref_y, dist_y), bit_depth, builder(ctx, gain_limit))
+}
+
+/// The raw result words of one frame with the pass named `swap` run by its CPU twin
+/// in the GPU chain (`None`: all on the GPU), and what the swap saw (the swap test).
+#[doc(hidden)]
+pub fn adm_result_words_by_twin(
+    ctx: &GpuContext,
+    ref_y: &Plane,
+    dist_y: &Plane,
+    bit_depth: u8,
+    gain_limit: f64,
+    swap: Option<&str>,
+) -> Result<(Vec<u32>, oneshot::Swapped), GpuError> {
+    gain_as_i32(gain_limit)?;
+    result_words_by_twin(ctx, "adm", (ref_y, dist_y), bit_depth, builder(ctx, gain_limit), swap)
 }
 
 /// adm2 and adm_scale0..3 on the GPU: the twin of `features::compute_adm`.
@@ -439,13 +434,13 @@ pub fn adm_decouple_bands(
 
 // ---- the passes (the WGSL files, their bindings in order) ----
 
-pub const ADM_DWT_S0: Pass = pass!("adm_dwt_s0", [Uniform, Read, ReadWrite], wgsl_prelude);
-pub const ADM_DWT_S123: Pass = pass!("adm_dwt_s123", [Uniform, Read, ReadWrite], wgsl_prelude);
-pub const ADM_DECOUPLE: Pass = pass!("adm_decouple", [Uniform, Read, Read, ReadWrite, ReadWrite], wgsl_prelude);
-pub const ADM_CSF_DEN: Pass = pass!("adm_csf_den", [Uniform, Read, ReadWrite], wgsl_prelude);
-pub const ADM_CSF: Pass = pass!("adm_csf", [Uniform, Read, ReadWrite, ReadWrite], wgsl_prelude);
-pub const ADM_CM_THR: Pass = pass!("adm_cm_thr", [Uniform, Read, Read, ReadWrite], wgsl_prelude);
-pub const ADM_CM: Pass = pass!("adm_cm", [Uniform, Read, Read, ReadWrite], wgsl_prelude);
+pub const ADM_DWT_S0: Pass = pass!("adm_dwt_s0", [Uniform, Read, ReadWrite], wgsl_prelude, cpu::adm_dwt_s0);
+pub const ADM_DWT_S123: Pass = pass!("adm_dwt_s123", [Uniform, Read, ReadWrite], wgsl_prelude, cpu::adm_dwt_s123);
+pub const ADM_DECOUPLE: Pass = pass!("adm_decouple", [Uniform, Read, Read, ReadWrite, ReadWrite], wgsl_prelude, cpu::adm_decouple);
+pub const ADM_CSF_DEN: Pass = pass!("adm_csf_den", [Uniform, Read, ReadWrite], wgsl_prelude, cpu::adm_csf_den);
+pub const ADM_CSF: Pass = pass!("adm_csf", [Uniform, Read, ReadWrite, ReadWrite], wgsl_prelude, cpu::adm_csf);
+pub const ADM_CM_THR: Pass = pass!("adm_cm_thr", [Uniform, Read, Read, ReadWrite], wgsl_prelude, cpu::adm_cm_thr);
+pub const ADM_CM: Pass = pass!("adm_cm", [Uniform, Read, Read, ReadWrite], wgsl_prelude, cpu::adm_cm);
 
 /// The ADM passes, in the order one scale runs them.
 pub const PASSES: [&Pass; 7] =

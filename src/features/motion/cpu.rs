@@ -2,11 +2,11 @@
 //! *difference* of consecutive reference luma frames, and motion2.
 //!
 //! Passes per frame pair (row tiles):
-//! 1. [`motion_blur_v`] – vertical 5-tap filter of `prev - cur` (signed),
+//! 1. [`motion_blur_v`] ([`blur_v_row`] per row) – vertical 5-tap filter of `prev - cur` (signed),
 //!    `(Σ + 2^(s-1)) >> s` arithmetic shift, s = 8 for 8-bit else bit depth;
-//! 2. [`motion_blur_h_sad`] – horizontal 5-tap filter,
+//! 2. [`motion_blur_h_sad`] ([`blur_h_sad_row`]) – horizontal 5-tap filter,
 //!    `(Σ + 2^15) >> 16`, absolute value, row sum;
-//! 3. [`motion_sad_sum`] – reduction of the row sums (u64), then
+//! 3. [`motion_sad_sum`] ([`sad_sum`]) – reduction of the row sums (u64), then
 //!    [`motion_score`] – `sad / 256 / (w*h)`.
 //!
 //! Mirroring is reflect-101 on all four sides (master's edge fix).
@@ -18,14 +18,16 @@
 //! horizontal inputs are < 2^16 in magnitude, so i32 sums are exact. Row sums
 //! (< w * 2^16) fit u32; the frame sum is a (lo, hi) u32 pair with carry.
 
+use super::params::MotionParams;
 use crate::features::tables::{MOTION_MAX, MOTION_TAPS, reflect101};
+use crate::features::twin;
 use crate::io::Plane;
 
-/// Pass 1: vertical blur of the signed difference for image row `row`.
+/// Pass 1, one row: vertical blur of the signed difference for image row `row`.
 ///
 /// The CPU sums in i32 for 8-bit input (|Σ| < 2^16 · 2^8) and in i64 above.
 /// GPU twin: `shaders/motion_blur_v.wgsl`.
-pub fn motion_blur_v(
+pub fn blur_v_row(
     prev: &Plane,
     cur: &Plane,
     w: usize,
@@ -60,9 +62,9 @@ pub fn motion_blur_v(
     }
 }
 
-/// Pass 2: horizontal blur, absolute value and row sum.
+/// Pass 2, one row: horizontal blur, absolute value and row sum.
 /// GPU twin: `shaders/motion_blur_h_sad.wgsl`.
-pub fn motion_blur_h_sad(w: usize, vrow: &[i32], padded: &mut Vec<i32>) -> u64 {
+pub fn blur_h_sad_row(w: usize, vrow: &[i32], padded: &mut Vec<i32>) -> u64 {
     padded.clear();
     padded.resize(w + 4, 0);
     padded[2..2 + w].copy_from_slice(&vrow[..w]);
@@ -101,17 +103,52 @@ pub fn motion_sad(prev: &Plane, cur: &Plane, bit_depth: u8) -> Option<u64> {
     let mut padded = Vec::with_capacity(w + 4);
     let mut rows = vec![0u32; h];
     for (row, sad) in rows.iter_mut().enumerate() {
-        motion_blur_v(prev, cur, w, h, row, bit_depth, &mut vrow);
+        blur_v_row(prev, cur, w, h, row, bit_depth, &mut vrow);
         if vrow.iter().any(|&v| v != 0) {
-            *sad = motion_blur_h_sad(w, &vrow, &mut padded) as u32;
+            *sad = blur_h_sad_row(w, &vrow, &mut padded) as u32;
         }
     }
-    Some(motion_sad_sum(&rows))
+    Some(sad_sum(&rows))
 }
 
-/// Pass 3: the u64 sum of the per-row u32 SADs. GPU twin: `shaders/motion_sad_sum.wgsl`.
-pub fn motion_sad_sum(rows: &[u32]) -> u64 {
+/// Pass 3: the u64 sum of the per-row u32 SADs.
+pub fn sad_sum(rows: &[u32]) -> u64 {
     rows.iter().map(|&r| u64::from(r)).sum()
+}
+
+// ---- the passes over their shaders' bindings, in order (`gpu::kernel::CpuTwin`) ----
+
+/// `shaders/motion_blur_v.wgsl`: params, prev and cur (packed u16, row pitches
+/// `prev_stride` / `cur_stride`), blur_v (i32, `width x height`).
+pub fn motion_blur_v(b: &mut [Vec<u32>]) {
+    let [params, prev, cur, blur_v] = b else { panic!("motion_blur_v binds 4 buffers") };
+    let p: MotionParams = twin::params(params);
+    let (w, h) = (p.width as usize, p.height as usize);
+    let prev = twin::plane(prev, p.prev_stride as usize, h);
+    let cur = twin::plane(cur, p.cur_stride as usize, h);
+    // `shift` is 8 for 8-bit input, else the bit depth: as a depth it selects the same.
+    for (y, row) in twin::as_i32_mut(blur_v).chunks_exact_mut(w).take(h).enumerate() {
+        blur_v_row(&prev, &cur, w, h, y, p.shift as u8, row);
+    }
+}
+
+/// `shaders/motion_blur_h_sad.wgsl`: params, blur_v, row_sad (one u32 per row).
+pub fn motion_blur_h_sad(b: &mut [Vec<u32>]) {
+    let [params, blur_v, row_sad] = b else { panic!("motion_blur_h_sad binds 3 buffers") };
+    let p: MotionParams = twin::params(params);
+    let (w, h) = (p.width as usize, p.height as usize);
+    let mut padded = Vec::with_capacity(w + 4);
+    for (row, sad) in twin::as_i32(blur_v).chunks_exact(w).zip(row_sad.iter_mut()).take(h) {
+        *sad = blur_h_sad_row(w, row, &mut padded) as u32;
+    }
+}
+
+/// `shaders/motion_sad_sum.wgsl`: params, row_sad, sad (the u64 sum as lo, hi).
+pub fn motion_sad_sum(b: &mut [Vec<u32>]) {
+    let [params, row_sad, sad] = b else { panic!("motion_sad_sum binds 3 buffers") };
+    let p: MotionParams = twin::params(params);
+    let total = sad_sum(&row_sad[..p.height as usize]);
+    sad[..2].copy_from_slice(&[total as u32, (total >> 32) as u32]);
 }
 
 /// The `w x h` area motion compares (the smaller plane's), or `None` when it is empty

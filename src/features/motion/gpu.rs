@@ -8,43 +8,22 @@
 //! reference there, so it is uploaded once); the functions below it upload two planes
 //! themselves (`gpu::oneshot`), for tests and one-off calls.
 
-use super::cpu::{motion_extent, motion_score};
+use super::cpu::{self, motion_extent, motion_score};
+pub use super::params::MotionParams;
 use crate::features::prelude::wgsl_prelude;
 use crate::gpu::buffers::{plane_bytes, usage};
-use crate::gpu::kernel::{SharedStruct, shared_struct, pass};
-use crate::gpu::{BindGroup, Buffer, CommandEncoder, GpuContext, GpuError, Pass, WORKGROUP_SIZE, oneshot};
+use crate::gpu::kernel::{Dispatch, SharedStruct, pass, record, shared_struct};
+use crate::gpu::{Buffer, CommandEncoder, GpuContext, GpuError, Pass, WORKGROUP_SIZE, oneshot};
 use crate::io::Plane;
-
-/// `MotionParams` in `shaders/motion_blur_v.wgsl` and `shaders/motion_blur_h_sad.wgsl`.
-#[repr(C)]
-#[derive(Debug, Clone, Copy, PartialEq, Eq, bytemuck::Pod, bytemuck::Zeroable)]
-pub struct MotionParams {
-    /// The compared area (`features::motion::motion_extent`).
-    pub width: u32,
-    pub height: u32,
-    /// Row pitch, in samples, of each uploaded plane (its `Plane::width`).
-    pub prev_stride: u32,
-    pub cur_stride: u32,
-    /// Vertical rounding shift: 8 for 8-bit input, else the bit depth.
-    pub shift: u32,
-    pub _pad0: u32,
-    pub _pad1: u32,
-    pub _pad2: u32,
-}
 
 /// The passes of one frame size, bound to a previous and a current plane that the
 /// caller owns and fills.
 pub struct MotionPlan {
-    // Only the bind groups use it; held for clarity about what the plan owns.
-    _params: Buffer,
     blur_v: Buffer,
     row_sad: Buffer,
     sad: Buffer,
-    blur_v_group: BindGroup,
-    blur_h_sad_group: BindGroup,
-    sad_sum_group: BindGroup,
-    blur_v_grid: [u32; 3],
-    blur_h_sad_grid: [u32; 3],
+    /// motion_blur_v, motion_blur_h_sad, motion_sad_sum.
+    dispatches: [Dispatch; 3],
     height: usize,
 }
 
@@ -77,26 +56,23 @@ impl MotionPlan {
         let blur_v = ctx.buffer("motion.blur_v", blur_bytes, usage::OUTPUT);
         let row_sad = ctx.buffer("motion.row_sad", (h * 4) as u64, usage::OUTPUT);
         let sad = ctx.buffer("motion.sad", 8, usage::OUTPUT);
-        Ok(MotionPlan {
-            blur_v_group: ctx.kernel(&MOTION_BLUR_V)?.bind(ctx, &[&params_buf, prev, cur, &blur_v]),
-            blur_h_sad_group: ctx.kernel(&MOTION_BLUR_H_SAD)?.bind(ctx, &[&params_buf, &blur_v, &row_sad]),
-            sad_sum_group: ctx.kernel(&MOTION_SAD_SUM)?.bind(ctx, &[&params_buf, &row_sad, &sad]),
-            _params: params_buf,
-            blur_v,
-            row_sad,
-            sad,
-            blur_v_grid,
-            blur_h_sad_grid,
-            height: h,
-        })
+        let dispatches = [
+            Dispatch::new(ctx, &ctx.kernel(&MOTION_BLUR_V)?, &[&params_buf, prev, cur, &blur_v], blur_v_grid),
+            Dispatch::new(ctx, &ctx.kernel(&MOTION_BLUR_H_SAD)?, &[&params_buf, &blur_v, &row_sad], blur_h_sad_grid),
+            Dispatch::new(ctx, &ctx.kernel(&MOTION_SAD_SUM)?, &[&params_buf, &row_sad, &sad], [1, 1, 1]),
+        ];
+        Ok(MotionPlan { blur_v, row_sad, sad, dispatches, height: h })
     }
 
     /// Records the three passes of one frame.
-    pub fn encode(&self, ctx: &GpuContext, encoder: &mut CommandEncoder) -> Result<(), GpuError> {
-        ctx.kernel(&MOTION_BLUR_V)?.dispatch(encoder, &self.blur_v_group, self.blur_v_grid);
-        ctx.kernel(&MOTION_BLUR_H_SAD)?.dispatch(encoder, &self.blur_h_sad_group, self.blur_h_sad_grid);
-        ctx.kernel(&MOTION_SAD_SUM)?.dispatch(encoder, &self.sad_sum_group, [1, 1, 1]);
+    pub fn encode(&self, _ctx: &GpuContext, encoder: &mut CommandEncoder) -> Result<(), GpuError> {
+        record(encoder, "motion", &self.dispatches);
         Ok(())
+    }
+
+    /// The three passes, in run order (what `encode` records).
+    pub fn dispatches(&self) -> &[Dispatch] {
+        &self.dispatches
     }
 
     /// The buffer holding the frame's SAD (two words) after [`MotionPlan::encode`].
@@ -121,7 +97,9 @@ enum Output {
     Sad,
 }
 
-/// Uploads both planes, runs the passes over the `w x h` area and reads back `output`.
+/// Uploads both planes, runs the passes over the `w x h` area up to the one that
+/// writes `output` (with the pass named `swap` replaced by its CPU twin, if any) and
+/// reads `output` back.
 fn run(
     ctx: &GpuContext,
     prev: &Plane,
@@ -129,30 +107,44 @@ fn run(
     (w, h): (usize, usize),
     bit_depth: u8,
     output: Output,
-) -> Result<Vec<u32>, GpuError> {
+    swap: Option<&str>,
+) -> Result<(Vec<u32>, oneshot::Swapped), GpuError> {
     let build = |planes: &oneshot::Planes| {
         MotionPlan::new(ctx, (w, h), (w, w), bit_depth, &planes.reference, &planes.distorted)
     };
     oneshot::with_planes(ctx, "motion", (prev, cur), (w, h), build, |p| {
+        let (count, src, words) = match output {
+            Output::BlurV => (1, &p.blur_v, w * h),
+            Output::RowSad => (2, &p.row_sad, p.height),
+            Output::Sad => (3, &p.sad, 2),
+        };
         let mut encoder = ctx.encoder("motion");
-        let kernel = |pass| ctx.kernel(pass);
-        let (src, words) = match output {
-            Output::BlurV => {
-                kernel(&MOTION_BLUR_V)?.dispatch(&mut encoder, &p.blur_v_group, p.blur_v_grid);
-                (&p.blur_v, w * h)
-            }
-            Output::RowSad => {
-                kernel(&MOTION_BLUR_V)?.dispatch(&mut encoder, &p.blur_v_group, p.blur_v_grid);
-                kernel(&MOTION_BLUR_H_SAD)?.dispatch(&mut encoder, &p.blur_h_sad_group, p.blur_h_sad_grid);
-                (&p.row_sad, p.height)
-            }
-            Output::Sad => {
-                p.encode(ctx, &mut encoder)?;
-                p.result()
+        let swapped = match swap {
+            Some(pass) => oneshot::run_swapped(ctx, |_| (), &p.dispatches[..count], pass)?,
+            None => {
+                record(&mut encoder, "motion", &p.dispatches[..count]);
+                oneshot::Swapped::default()
             }
         };
-        oneshot::read(ctx, encoder, src, words, "motion.readback")
+        Ok((oneshot::read(ctx, encoder, src, words, "motion.readback")?, swapped))
     })
+}
+
+/// The frame's u64 SAD with the pass named `pass` run by its CPU twin in the GPU chain
+/// (`gpu::oneshot::run_swapped`), and what the swap saw (the swap test).
+#[doc(hidden)]
+pub fn motion_sad_by_twin(
+    ctx: &GpuContext,
+    prev: &Plane,
+    cur: &Plane,
+    bit_depth: u8,
+    pass: &str,
+) -> Result<(u64, oneshot::Swapped), GpuError> {
+    let Some(extent) = motion_extent(prev, cur) else {
+        return Ok((0, oneshot::Swapped::default()));
+    };
+    let (words, swapped) = run(ctx, prev, cur, extent, bit_depth, Output::Sad, Some(pass))?;
+    Ok((MotionPlan::decode(&words), swapped))
 }
 
 /// `motion_blur_v`'s shift: 8 for 8-bit input, else the bit depth.
@@ -176,7 +168,7 @@ pub fn motion_sad(ctx: &GpuContext, prev: &Plane, cur: &Plane, bit_depth: u8) ->
     let Some(extent) = motion_extent(prev, cur) else {
         return Ok(0);
     };
-    Ok(MotionPlan::decode(&run(ctx, prev, cur, extent, bit_depth, Output::Sad)?))
+    Ok(MotionPlan::decode(&run(ctx, prev, cur, extent, bit_depth, Output::Sad, None)?.0))
 }
 
 /// `motion_blur_h_sad`'s output: one u32 SAD per row (`features::motion::motion_blur_h_sad`
@@ -185,7 +177,7 @@ pub fn motion_row_sads(ctx: &GpuContext, prev: &Plane, cur: &Plane, bit_depth: u
     let Some(extent) = motion_extent(prev, cur) else {
         return Ok(Vec::new());
     };
-    run(ctx, prev, cur, extent, bit_depth, Output::RowSad)
+    Ok(run(ctx, prev, cur, extent, bit_depth, Output::RowSad, None)?.0)
 }
 
 /// `motion_blur_v`'s output, row-major over the `w x h` area
@@ -194,15 +186,15 @@ pub fn motion_blur_v(ctx: &GpuContext, prev: &Plane, cur: &Plane, bit_depth: u8)
     let Some(extent) = motion_extent(prev, cur) else {
         return Ok(Vec::new());
     };
-    let words = run(ctx, prev, cur, extent, bit_depth, Output::BlurV)?;
+    let words = run(ctx, prev, cur, extent, bit_depth, Output::BlurV, None)?.0;
     Ok(words.into_iter().map(|w| w as i32).collect())
 }
 
 // ---- the passes (the WGSL files, their bindings in order) ----
 
-pub const MOTION_BLUR_V: Pass = pass!("motion_blur_v", [Uniform, Read, Read, ReadWrite], wgsl_prelude);
-pub const MOTION_BLUR_H_SAD: Pass = pass!("motion_blur_h_sad", [Uniform, Read, ReadWrite], wgsl_prelude);
-pub const MOTION_SAD_SUM: Pass = pass!("motion_sad_sum", [Uniform, Read, ReadWrite], wgsl_prelude);
+pub const MOTION_BLUR_V: Pass = pass!("motion_blur_v", [Uniform, Read, Read, ReadWrite], wgsl_prelude, cpu::motion_blur_v);
+pub const MOTION_BLUR_H_SAD: Pass = pass!("motion_blur_h_sad", [Uniform, Read, ReadWrite], wgsl_prelude, cpu::motion_blur_h_sad);
+pub const MOTION_SAD_SUM: Pass = pass!("motion_sad_sum", [Uniform, Read, ReadWrite], wgsl_prelude, cpu::motion_sad_sum);
 
 /// The motion passes, in the order they run.
 pub const PASSES: [&Pass; 3] = [&MOTION_BLUR_V, &MOTION_BLUR_H_SAD, &MOTION_SAD_SUM];

@@ -4,15 +4,21 @@
 //! Per scale the work is split into passes that map onto compute-shader
 //! dispatches, one output row per work item ("row tile"):
 //!
-//! 1. [`vif_products`] + [`vif_filter_v`] – vertical Gaussian of x, y, x², y², xy
-//!    for one row (GPU: `vif_filter_v`, which forms the products itself);
-//! 2. [`vif_filter_h`] + [`vif_sigmas`] – horizontal Gaussian of those five rows,
-//!    then σ1², σ2², σ12 (GPU: `vif_sigmas`, fused);
-//! 3. [`vif_stats`]     – per-pixel sigma/log statistics, summed per row (GPU:
-//!    `vif_stats`, its f64 part in soft binary64, `features::softf64`);
-//! 4. [`vif_reduce`]    – sum of the per-row partials, final num/den (GPU:
-//!    `vif_reduce` sums, the host runs [`vif_finish`]);
-//! 5. [`vif_downsample`] – low-pass + 2:1 decimation to the next scale.
+//! 1. [`vif_filter_v`] – vertical Gaussian of x, y, x², y², xy ([`products_row`] into
+//!    a ring, then [`filter_v_row`] per row; the shader forms the products itself);
+//! 2. [`vif_sigmas`] – horizontal Gaussian of those five, then σ1², σ2², σ12
+//!    ([`filter_h_row`] + [`sigmas_row`]);
+//! 3. [`vif_stats`] – per-pixel sigma/log statistics, summed per row ([`stats_row`];
+//!    the shader does its f64 part in soft binary64, `features::softf64`);
+//! 4. [`vif_reduce`] – sum of the per-row partials ([`reduce_partials`]; the host
+//!    turns the GPU's sums into num/den with [`vif_finish`]);
+//! 5. [`vif_downsample`] – low-pass + 2:1 decimation to the next scale
+//!    ([`downsample_image`]).
+//!
+//! The functions named after a pass take that shader's bindings, in order, as words
+//! (`gpu::kernel::CpuTwin`), so a test can run any pass of the GPU chain on the CPU;
+//! the CPU path itself streams rows through the same row functions with one scratch
+//! (`compute_vif_num_den_with`).
 //!
 //! All filter arithmetic is 32-bit. Where libvmaf accumulates squares in 64
 //! bits we split every 32-bit square into 16-bit halves and accumulate the
@@ -27,13 +33,15 @@ use crate::features::tables::{
     VIF_EPS, VIF_SIGMA_NSQ, VIF_TAPS_S0, VIF_TAPS_S1, VIF_TAPS_S2, VIF_TAPS_S3, log2_q11_u32,
     log2_q11_u64, reflect101, vif_log2_table,
 };
+use crate::features::twin;
 use crate::io::Plane;
+use super::params::VifParams;
 
 /// Per-row (tile) partial sums of the VIF statistic.
 ///
 /// Widths: `den_log` terms are < 2^15 and `num_log` terms < 2^17 per pixel,
 /// `num_nonlog` terms < 2^31, all non-negative. The CPU keeps i64 here and in
-/// [`vif_reduce`]; the GPU keeps each sum as a (lo, hi) u32 pair with carry.
+/// [`reduce_partials`]; the GPU keeps each sum as a (lo, hi) u32 pair with carry.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct VifPartial {
     pub num_log: i64,
@@ -197,7 +205,7 @@ fn combine_split(hi: u32, lo: u32, s: u32) -> u32 {
 }
 
 /// Pass 0 (products): x², y², x·y of one source row, split into 16-bit halves.
-fn vif_products(xr: &[u16], yr: &[u16], narrow: bool, slot: usize, w: usize, sc: &mut VifScratch) {
+fn products_row(xr: &[u16], yr: &[u16], narrow: bool, slot: usize, w: usize, sc: &mut VifScratch) {
     let [xxh, xxl, yyh, yyl, xyh, xyl] = &mut sc.ring;
     let base = slot * w;
     let (xxh, xxl) = (&mut xxh[base..base + w], &mut xxl[base..base + w]);
@@ -237,7 +245,7 @@ fn pad_reflect101<T: Copy>(v: &mut [T], half: usize, w: usize) {
 /// Writes `sc.vrow` (reflect-101 padded by `taps.len()/2`): mu1, mu2 as u16
 /// (`rnd(Σ c·x, s_mu)`), and the squares `rnd(Σ c·x², s_sq)` as u32 split
 /// into (hi, lo) u16 halves for the horizontal pass.
-fn vif_filter_v<const N: usize>(
+fn filter_v_row<const N: usize>(
     refi: &[u16],
     disi: &[u16],
     w: usize,
@@ -323,8 +331,8 @@ fn vif_filter_v<const N: usize>(
 
 /// Pass 2 (horizontal): Gaussian along the padded vertical rows into
 /// `sc.hacc`: mu1, mu2 unshifted (u32), squares as (hi, lo) half sums that
-/// [`vif_stats`] combines to `(Σ c·v + 2^15) >> 16`.
-fn vif_filter_h<const N: usize>(w: usize, taps: &[u16; N], sc: &mut VifScratch) {
+/// [`sigmas_row`] combines to `(Σ c·v + 2^15) >> 16`.
+fn filter_h_row<const N: usize>(w: usize, taps: &[u16; N], sc: &mut VifScratch) {
     for (src, dst) in sc.vrow.iter().zip(sc.hacc.iter_mut()) {
         ensure_len(dst, w);
         conv_h(src, taps, dst);
@@ -340,7 +348,7 @@ fn mul_q32(a: u32, b: u32) -> u32 {
 
 /// Pass 3a: per-pixel local variances and covariance (branch-free, vectorisable):
 /// σ1² = xx − mu1², σ2² = max(yy − mu2², 0), σ12 = xy − mu1·mu2 (u32 wrap → i32).
-fn vif_sigmas(w: usize, sc: &mut VifScratch) {
+fn sigmas_row(w: usize, sc: &mut VifScratch) {
     let r = &sc.hacc;
     let (mu1, mu2) = (&r[0][..w], &r[1][..w]);
     let (xxh, xxl, yyh, yyl, xyh, xyl) = (
@@ -385,8 +393,7 @@ pub fn vif_gain_terms(sigma1_sq: i32, sigma2_sq: i32, sigma12: i32, gain_limit: 
 
 /// Pass 3b: per-pixel VIF statistic (log-domain information terms) of one row of
 /// σ1², σ2², σ12, summed into one partial per row.
-pub fn vif_stats(s1: &[i32], s2: &[i32], s12: &[i32], gain_limit: f64) -> VifPartial {
-    let table = vif_log2_table();
+pub fn stats_row(s1: &[i32], s2: &[i32], s12: &[i32], gain_limit: f64, table: &[u16; 65536]) -> VifPartial {
     let mut p = VifPartial::default();
     let w = s1.len().min(s2.len()).min(s12.len());
     let (s1, s2, s12) = (&s1[..w], &s2[..w], &s12[..w]);
@@ -412,7 +419,7 @@ pub fn vif_stats(s1: &[i32], s2: &[i32], s12: &[i32], gain_limit: f64) -> VifPar
 }
 
 /// Pass 4: reduce the per-row partials to libvmaf's (num, den) floats.
-pub fn vif_reduce(parts: &[VifPartial]) -> (f32, f32) {
+pub fn reduce_partials(parts: &[VifPartial]) -> (f32, f32) {
     let mut t = VifPartial::default();
     for p in parts {
         t.add(p);
@@ -420,7 +427,7 @@ pub fn vif_reduce(parts: &[VifPartial]) -> (f32, f32) {
     vif_finish(&t)
 }
 
-/// The last step of [`vif_reduce`]: (num, den) of a scale from its exact integer
+/// The last step of [`reduce_partials`]: (num, den) of a scale from its exact integer
 /// totals (the GPU sums the partials itself and calls this on the host).
 pub fn vif_finish(t: &VifPartial) -> (f32, f32) {
     let num =
@@ -432,7 +439,7 @@ pub fn vif_finish(t: &VifPartial) -> (f32, f32) {
 /// Pass 5: low-pass with the next scale's taps and keep even rows/columns.
 /// Vertical `(Σ + 2^(s-1)) >> s` (s = bit depth when leaving scale 0, else
 /// 16) stored as u16, horizontal `(Σ + 2^15) >> 16` as u16; all u32 sums.
-fn vif_downsample<const N: usize>(
+fn downsample_image<const N: usize>(
     src: &[u16],
     w: usize,
     h: usize,
@@ -474,6 +481,37 @@ fn vif_downsample<const N: usize>(
     (ow, oh)
 }
 
+/// The vertical pass of one scale, row by row: keeps the product rows the taps need
+/// in the ring, runs [`filter_v_row`], then calls `f(row, sc)` with that row's
+/// results in `sc.vrow`.
+fn vertical_rows<const N: usize>(
+    refi: &[u16],
+    disi: &[u16],
+    w: usize,
+    h: usize,
+    taps: &[u16; N],
+    sh: VShifts,
+    narrow: bool,
+    sc: &mut VifScratch,
+    mut f: impl FnMut(usize, &mut VifScratch),
+) {
+    let half = N / 2;
+    for v in sc.ring.iter_mut() {
+        ensure_len(v, N * w);
+    }
+    let mut next_src = 0usize;
+    for row in 0..h {
+        // make sure product rows up to row + half are in the ring
+        let need = (row + half).min(h - 1);
+        while next_src <= need {
+            products_row(&refi[next_src * w..], &disi[next_src * w..], narrow, next_src % N, w, sc);
+            next_src += 1;
+        }
+        filter_v_row(refi, disi, w, h, row, taps, sh, narrow, sc);
+        f(row, sc);
+    }
+}
+
 /// num/den of one scale: products → vertical → horizontal → stats per row,
 /// then the reduction.
 fn vif_scale<const N: usize>(
@@ -488,8 +526,6 @@ fn vif_scale<const N: usize>(
     sc: &mut VifScratch,
     mut trace: Option<&mut VifTrace>,
 ) -> (f32, f32) {
-    let n = N;
-    let half = n / 2;
     let sh = vshifts(scale, bit_depth);
     let narrow = scale == 0 && bit_depth <= 8;
     if let Some(t) = trace.as_deref_mut() {
@@ -501,42 +537,24 @@ fn vif_scale<const N: usize>(
             ..Default::default()
         });
     }
-    for v in sc.ring.iter_mut() {
-        ensure_len(v, n * w);
-    }
     let mut parts = std::mem::take(&mut sc.parts);
     parts.clear();
-    let mut next_src = 0usize;
-    for row in 0..h {
-        // make sure product rows up to row + half are in the ring
-        let need = (row + half).min(h - 1);
-        while next_src <= need {
-            let slot = next_src % n;
-            vif_products(
-                &refi[next_src * w..],
-                &disi[next_src * w..],
-                narrow,
-                slot,
-                w,
-                sc,
-            );
-            next_src += 1;
-        }
-        vif_filter_v(refi, disi, w, h, row, taps, sh, narrow, sc);
-        vif_filter_h(w, taps, sc);
-        vif_sigmas(w, sc);
+    let table = vif_log2_table();
+    vertical_rows(refi, disi, w, h, taps, sh, narrow, sc, |_, sc| {
+        filter_h_row(w, taps, sc);
+        sigmas_row(w, sc);
         let [s1, s2, s12] = &sc.sigma;
-        parts.push(vif_stats(&s1[..w], &s2[..w], &s12[..w], gain_limit));
+        parts.push(stats_row(&s1[..w], &s2[..w], &s12[..w], gain_limit, table));
         if let Some(t) = trace.as_deref_mut().and_then(|t| t.scales.last_mut()) {
             for (all, row) in t.sigmas.iter_mut().zip(&sc.sigma) {
                 all.extend_from_slice(&row[..w]);
             }
         }
-    }
+    });
     if let Some(t) = trace.and_then(|t| t.scales.last_mut()) {
         t.partials = parts.clone();
     }
-    let res = vif_reduce(&parts);
+    let res = reduce_partials(&parts);
     sc.parts = parts;
     res
 }
@@ -627,8 +645,8 @@ fn compute_vif_passes(
         // scale 1 input is produced from the borrowed planes
         let (r, d) = (packed(ref_y, w, h, cur_ref), packed(dist_y, w, h, cur_dis));
         let shift_v = bit_depth as u32;
-        vif_downsample(r, w, h, &VIF_TAPS_S1, shift_v, next_ref, sc);
-        let (nw, nh) = vif_downsample(d, w, h, &VIF_TAPS_S1, shift_v, next_dis, sc);
+        downsample_image(r, w, h, &VIF_TAPS_S1, shift_v, next_ref, sc);
+        let (nw, nh) = downsample_image(d, w, h, &VIF_TAPS_S1, shift_v, next_dis, sc);
         std::mem::swap(cur_ref, next_ref);
         std::mem::swap(cur_dis, next_dis);
         w = nw;
@@ -639,11 +657,11 @@ fn compute_vif_passes(
             }
             if scale > 1 {
                 let (nw, nh) = if scale == 2 {
-                    vif_downsample(cur_ref, w, h, &VIF_TAPS_S2, 16, next_ref, sc);
-                    vif_downsample(cur_dis, w, h, &VIF_TAPS_S2, 16, next_dis, sc)
+                    downsample_image(cur_ref, w, h, &VIF_TAPS_S2, 16, next_ref, sc);
+                    downsample_image(cur_dis, w, h, &VIF_TAPS_S2, 16, next_dis, sc)
                 } else {
-                    vif_downsample(cur_ref, w, h, &VIF_TAPS_S3, 16, next_ref, sc);
-                    vif_downsample(cur_dis, w, h, &VIF_TAPS_S3, 16, next_dis, sc)
+                    downsample_image(cur_ref, w, h, &VIF_TAPS_S3, 16, next_ref, sc);
+                    downsample_image(cur_dis, w, h, &VIF_TAPS_S3, 16, next_dis, sc)
                 };
                 std::mem::swap(cur_ref, next_ref);
                 std::mem::swap(cur_dis, next_dis);
@@ -707,4 +725,168 @@ pub fn compute_vif(ref_y: &Plane, dist_y: &Plane, bit_depth: u8, gain_limit: f64
         gain_limit,
         &mut VifScratch::default(),
     )
+}
+
+// ---- the passes over their shaders' bindings, in order (`gpu::kernel::CpuTwin`) ----
+
+/// Runs `$body` with `$taps` bound to scale `$scale`'s taps (a const-generic array).
+macro_rules! with_taps {
+    ($scale:expr, $taps:ident => $body:expr) => {
+        match $scale {
+            0 => {
+                let $taps = &VIF_TAPS_S0;
+                $body
+            }
+            1 => {
+                let $taps = &VIF_TAPS_S1;
+                $body
+            }
+            2 => {
+                let $taps = &VIF_TAPS_S2;
+                $body
+            }
+            _ => {
+                let $taps = &VIF_TAPS_S3;
+                $body
+            }
+        }
+    };
+}
+
+/// A scale's `width x height` image from packed words with row pitch `stride`.
+fn image(words: &[u32], stride: usize, w: usize, h: usize) -> Vec<u16> {
+    let all = twin::samples(words, stride * h);
+    all.chunks(stride.max(1)).take(h).flat_map(|row| row[..w].iter().copied()).collect()
+}
+
+/// The (lo, hi) words of an i64 sum, as the shaders store them.
+fn words_of(v: i64) -> [u32; 2] {
+    [v as u32, (v as u64 >> 32) as u32]
+}
+
+/// One 8-word record (row partial or scale total).
+fn put_partial(out: &mut [u32], p: &VifPartial) {
+    for (k, v) in [p.num_log, p.den_log, p.num_nonlog, p.count].into_iter().enumerate() {
+        out[2 * k..2 * k + 2].copy_from_slice(&words_of(v));
+    }
+}
+
+fn get_partial(t: &[u32]) -> VifPartial {
+    let v = |k: usize| (u64::from(t[2 * k]) | u64::from(t[2 * k + 1]) << 32) as i64;
+    VifPartial { num_log: v(0), den_log: v(1), num_nonlog: v(2), count: v(3) }
+}
+
+/// `shaders/vif_filter_v.wgsl`: params, ref_img and dis_img (packed u16, row pitch
+/// `stride`), mu (mu1 | mu2 << 16 per pixel), sq (xx, yy, xy per pixel).
+pub fn vif_filter_v(b: &mut [Vec<u32>]) {
+    let [params, ref_img, dis_img, mu, sq] = b else { panic!("vif_filter_v binds 5 buffers") };
+    let p: VifParams = twin::params(params);
+    let (w, h, stride) = (p.width as usize, p.height as usize, p.stride as usize);
+    let (refi, disi) = (image(ref_img, stride, w, h), image(dis_img, stride, w, h));
+    let sh = VShifts { mu: p.shift_mu, sq: p.shift_sq };
+    let mut sc = VifScratch::default();
+    with_taps!(p.scale, taps => {
+        let half = taps.len() / 2;
+        vertical_rows(&refi, &disi, w, h, taps, sh, p.narrow != 0, &mut sc, |y, sc| {
+            let v = |k: usize| &sc.vrow[k][half..half + w];
+            let (mu1, mu2) = (v(0), v(1));
+            for x in 0..w {
+                let o = y * w + x;
+                mu[o] = u32::from(mu1[x]) | u32::from(mu2[x]) << 16;
+                for q in 0..3 {
+                    sq[3 * o + q] = u32::from(v(2 + 2 * q)[x]) << 16 | u32::from(v(3 + 2 * q)[x]);
+                }
+            }
+        })
+    });
+}
+
+/// `shaders/vif_sigmas.wgsl`: params, mu, sq (as `vif_filter_v` wrote them), sigma
+/// (σ1², σ2², σ12 per pixel).
+pub fn vif_sigmas(b: &mut [Vec<u32>]) {
+    let [params, mu, sq, sigma] = b else { panic!("vif_sigmas binds 4 buffers") };
+    let p: VifParams = twin::params(params);
+    let (w, h) = (p.width as usize, p.height as usize);
+    let sigma = twin::as_i32_mut(sigma);
+    let mut sc = VifScratch::default();
+    with_taps!(p.scale, taps => {
+        let half = taps.len() / 2;
+        for v in sc.vrow.iter_mut() {
+            reset(v, w + 2 * half);
+        }
+        for y in 0..h {
+            for x in 0..w {
+                let o = y * w + x;
+                let words = [mu[o], mu[o], sq[3 * o], sq[3 * o], sq[3 * o + 1], sq[3 * o + 1], sq[3 * o + 2], sq[3 * o + 2]];
+                for (k, (row, word)) in sc.vrow.iter_mut().zip(words).enumerate() {
+                    // mu: low half mu1, high half mu2; sq: (hi, lo) halves in that order
+                    let high = if k < 2 { k == 1 } else { k % 2 == 0 };
+                    row[half + x] = if high { (word >> 16) as u16 } else { word as u16 };
+                }
+            }
+            for v in sc.vrow.iter_mut() {
+                pad_reflect101(v, half, w);
+            }
+            filter_h_row(w, taps, &mut sc);
+            sigmas_row(w, &mut sc);
+            for x in 0..w {
+                for k in 0..3 {
+                    sigma[3 * (y * w + x) + k] = sc.sigma[k][x];
+                }
+            }
+        }
+    });
+}
+
+/// `shaders/vif_stats.wgsl`: params, sigma, log2_table (u16 pairs), partials (one
+/// 8-word record per row at `row_offset + y`).
+pub fn vif_stats(b: &mut [Vec<u32>]) {
+    let [params, sigma, log2_table, partials] = b else { panic!("vif_stats binds 4 buffers") };
+    let p: VifParams = twin::params(params);
+    let (w, h) = (p.width as usize, p.height as usize);
+    // The limit as the host gave it (`softf64::GainClamp` keeps its bits in every mode).
+    let gain_limit = f64::from_bits(u64::from(p.gain_lo) | u64::from(p.gain_hi) << 32);
+    let table: Box<[u16; 65536]> = twin::samples(log2_table, 65536).into_boxed_slice().try_into().expect("65536 samples");
+    let sigma = twin::as_i32(sigma);
+    for y in 0..h {
+        let row = &sigma[3 * w * y..3 * w * (y + 1)];
+        let col = |k: usize| -> Vec<i32> { row.iter().skip(k).step_by(3).copied().collect() };
+        let part = stats_row(&col(0), &col(1), &col(2), gain_limit, &table);
+        let at = 8 * (p.row_offset as usize + y);
+        put_partial(&mut partials[at..at + 8], &part);
+    }
+}
+
+/// `shaders/vif_reduce.wgsl`: params, partials, result (this scale's totals, 8 words
+/// at `8 · scale`).
+pub fn vif_reduce(b: &mut [Vec<u32>]) {
+    let [params, partials, result] = b else { panic!("vif_reduce binds 3 buffers") };
+    let p: VifParams = twin::params(params);
+    let first = p.row_offset as usize;
+    let mut total = VifPartial::default();
+    for y in first..first + p.height as usize {
+        total.add(&get_partial(&partials[8 * y..8 * y + 8]));
+    }
+    let at = 8 * p.scale as usize;
+    put_partial(&mut result[at..at + 8], &total);
+}
+
+/// `shaders/vif_downsample.wgsl`: params (of the scale it leaves), ref_img and dis_img
+/// (that scale's, row pitch `stride`), ref_out and dis_out (the next scale's, packed,
+/// row pitch `out_stride`).
+pub fn vif_downsample(b: &mut [Vec<u32>]) {
+    let [params, ref_img, dis_img, ref_out, dis_out] = b else { panic!("vif_downsample binds 5 buffers") };
+    let p: VifParams = twin::params(params);
+    let (w, h, stride) = (p.width as usize, p.height as usize, p.stride as usize);
+    let (ow, oh, out_stride) = (p.out_width as usize, p.out_height as usize, p.out_stride as usize);
+    let mut sc = VifScratch::default();
+    let mut out = Vec::new();
+    for (src, dst) in [(&*ref_img, ref_out), (&*dis_img, dis_out)] {
+        let img = image(src, stride, w, h);
+        with_taps!((p.scale + 1).min(3), taps => downsample_image(&img, w, h, taps, p.down_shift, &mut out, &mut sc));
+        for (oy, row) in out.chunks(ow.max(1)).take(oh).enumerate() {
+            let at = oy * out_stride / 2;
+            twin::pack(row, &mut dst[at..at + ow.div_ceil(2)]);
+        }
+    }
 }

@@ -15,55 +15,16 @@
 //! the per-scale (num, den) with the CPU's own final step (`features::vif::vif_finish`).
 //! The 32-bit / exactness argument of each pass is at the top of its shader.
 
-use std::sync::Arc;
-
-use super::cpu::{VifPartial, vif_finish};
-use crate::features::engine::{num_den_once, with_plan};
+use super::cpu::{self, VifPartial, vif_finish};
+pub use super::params::VifParams;
+use crate::features::oneshot::{ScalePlan, num_den_once, result_words_by_twin, with_plan};
 use crate::features::prelude::wgsl_prelude;
 use crate::features::softf64::GainClamp;
 use crate::features::tables::{vif_log2_table, vif_taps};
 use crate::gpu::buffers::{plane_bytes, usage};
-use crate::gpu::kernel::{Kernel, SharedStruct, shared_struct, pass};
-use crate::gpu::{BindGroup, Buffer, CommandEncoder, GpuContext, GpuError, Pass, WORKGROUP_SIZE, oneshot};
+use crate::gpu::kernel::{Dispatch, SharedStruct, pass, record, shared_struct};
+use crate::gpu::{Buffer, CommandEncoder, GpuContext, GpuError, Pass, WORKGROUP_SIZE, oneshot};
 use crate::io::Plane;
-
-/// `VifParams` in `shaders/vif_*.wgsl`: one per scale, shared by every VIF pass.
-#[repr(C)]
-#[derive(Debug, Clone, Copy, PartialEq, Eq, bytemuck::Pod, bytemuck::Zeroable)]
-pub struct VifParams {
-    /// This scale's image size and row pitch (samples) of its packed input images.
-    pub width: u32,
-    pub height: u32,
-    pub stride: u32,
-    pub scale: u32,
-    /// This scale's taps: `VIF_TAPS[taps_offset..taps_offset + taps_len]`.
-    pub taps_offset: u32,
-    pub taps_len: u32,
-    /// Rounding shifts of the vertical pass (mu; squares), `features::vif::vshifts`.
-    pub shift_mu: u32,
-    pub shift_sq: u32,
-    /// 1 for 8-bit input at scale 0 (products kept as u16, sums unshifted).
-    pub narrow: u32,
-    /// First row of this scale in the row-partials buffer.
-    pub row_offset: u32,
-    /// The next scale (`vif_downsample` from this one): size, row pitch (even), taps,
-    /// vertical shift.
-    pub out_width: u32,
-    pub out_height: u32,
-    pub out_stride: u32,
-    pub down_taps_offset: u32,
-    pub down_taps_len: u32,
-    pub down_shift: u32,
-    /// `features::softf64::GainClamp`: mode, the limit's bits, the bits of limit².
-    pub gain_mode: u32,
-    pub gain_lo: u32,
-    pub gain_hi: u32,
-    pub gain_sq_lo: u32,
-    pub gain_sq_hi: u32,
-    pub _pad0: u32,
-    pub _pad1: u32,
-    pub _pad2: u32,
-}
 
 /// Words per row partial and per scale total: num_log, den_log, num_nonlog as (lo, hi)
 /// pairs, then count (a pair in the totals, (count, 0) in the rows).
@@ -76,37 +37,28 @@ fn taps_offset(s: usize) -> u32 {
     (0..s).map(|i| vif_taps(i).len() as u32).sum()
 }
 
-/// One computed scale: its geometry, parameters and bind groups.
+/// One computed scale: its geometry and buffers.
 struct Scale {
     width: usize,
     height: usize,
     params: Buffer,
-    /// `vif_downsample` from the previous scale into this one's images (s >= 1).
-    downsample: Option<(BindGroup, [u32; 3])>,
-    filter_v: BindGroup,
-    sigmas: BindGroup,
-    stats: BindGroup,
-    reduce: BindGroup,
-    pixel_grid: [u32; 3],
-    row_grid: [u32; 3],
     /// Packed images of scales >= 1 (row pitch `stride`); scale 0 reads the caller's.
     images: Option<(Buffer, Buffer)>,
     stride: usize,
 }
 
-/// The buffers, bind groups and grids of VIF for one frame size, bit depth and gain
-/// limit, bound to the caller's two input buffers. Nothing is allocated per frame.
+/// The buffers and dispatches of VIF for one frame size, bit depth and gain limit,
+/// bound to the caller's two input buffers. Nothing is allocated per frame.
 pub struct VifPlan {
     scales: Vec<Scale>,
-    kernels: [Arc<Kernel>; 5],
+    /// Every pass of every scale in run order; scale `s`'s are
+    /// `dispatches[scale_ends[s - 1]..scale_ends[s]]` (its downsample first).
+    dispatches: Vec<Dispatch>,
+    scale_ends: Vec<usize>,
     sigma: Buffer,
     partials: Buffer,
     result: Buffer,
     total_rows: usize,
-    // Only the bind groups use these; held for clarity about what the plan owns.
-    _mu: Buffer,
-    _sq: Buffer,
-    _log2: Buffer,
 }
 
 impl std::fmt::Debug for VifPlan {
@@ -172,14 +124,9 @@ impl VifPlan {
                 ),
             });
         }
-        let kernels = [
-            ctx.kernel(&VIF_DOWNSAMPLE)?,
-            ctx.kernel(&VIF_FILTER_V)?,
-            ctx.kernel(&VIF_SIGMAS)?,
-            ctx.kernel(&VIF_STATS)?,
-            ctx.kernel(&VIF_REDUCE)?,
-        ];
-        let [k_down, k_filter_v, k_sigmas, k_stats, k_reduce] = &kernels;
+        let [k_down, k_filter_v, k_sigmas, k_stats, k_reduce] =
+            [&VIF_DOWNSAMPLE, &VIF_FILTER_V, &VIF_SIGMAS, &VIF_STATS, &VIF_REDUCE].map(|p| ctx.kernel(p));
+        let (k_down, k_filter_v, k_sigmas, k_stats, k_reduce) = (k_down?, k_filter_v?, k_sigmas?, k_stats?, k_reduce?);
         let total_rows: usize = dims.iter().map(|&(_, h)| h).sum();
         let mu = ctx.buffer("vif.mu", pixels * 4, usage::SCRATCH);
         let sq = ctx.buffer("vif.sq", pixels * 12, usage::SCRATCH);
@@ -191,6 +138,8 @@ impl VifPlan {
         let gain = GainClamp::new(gain_limit);
 
         let mut scales: Vec<Scale> = Vec::with_capacity(dims.len());
+        let mut dispatches = Vec::with_capacity(5 * dims.len());
+        let mut scale_ends = Vec::with_capacity(dims.len());
         let mut row_offset = 0usize;
         for (s, &(w, h)) in dims.iter().enumerate() {
             // Downsampled images get an even row pitch: one output word per invocation.
@@ -226,59 +175,41 @@ impl VifPlan {
                 let bytes = plane_bytes(stride, h);
                 (ctx.buffer("vif.ref_scaled", bytes, usage::OUTPUT), ctx.buffer("vif.dis_scaled", bytes, usage::OUTPUT))
             });
-            let downsample = match (s, &images) {
-                (1.., Some((r_out, d_out))) => {
-                    let prev = &scales[s - 1];
-                    let (r_in, d_in) = prev.images.as_ref().map_or((reference, distorted), |(r, d)| (r, d));
-                    let group = k_down.bind(ctx, &[&prev.params, r_in, d_in, r_out, d_out]);
-                    Some((group, check([w.div_ceil(2).div_ceil(wg), h, 1])?))
-                }
-                _ => None,
-            };
+            if let (1.., Some((r_out, d_out))) = (s, &images) {
+                let prev = &scales[s - 1];
+                let (r_in, d_in) = prev.images.as_ref().map_or((reference, distorted), |(r, d)| (r, d));
+                let grid = check([w.div_ceil(2).div_ceil(wg), h, 1])?;
+                dispatches.push(Dispatch::new(ctx, &k_down, &[&prev.params, r_in, d_in, r_out, d_out], grid));
+            }
             let (r_img, d_img) = images.as_ref().map_or((reference, distorted), |(r, d)| (r, d));
-            let filter_v = k_filter_v.bind(ctx, &[&params_buf, r_img, d_img, &mu, &sq]);
-            let sigmas = k_sigmas.bind(ctx, &[&params_buf, &mu, &sq, &sigma]);
-            let stats = k_stats.bind(ctx, &[&params_buf, &sigma, &log2, &partials]);
-            let reduce = k_reduce.bind(ctx, &[&params_buf, &partials, &result]);
-            scales.push(Scale {
-                width: w,
-                height: h,
-                params: params_buf,
-                downsample,
-                filter_v,
-                sigmas,
-                stats,
-                reduce,
-                pixel_grid: check([w.div_ceil(wg), h, 1])?,
-                row_grid: check([h, 1, 1])?,
-                images,
-                stride,
-            });
+            let (pixel_grid, row_grid) = (check([w.div_ceil(wg), h, 1])?, check([h, 1, 1])?);
+            dispatches.push(Dispatch::new(ctx, &k_filter_v, &[&params_buf, r_img, d_img, &mu, &sq], pixel_grid));
+            dispatches.push(Dispatch::new(ctx, &k_sigmas, &[&params_buf, &mu, &sq, &sigma], pixel_grid));
+            dispatches.push(Dispatch::new(ctx, &k_stats, &[&params_buf, &sigma, &log2, &partials], row_grid));
+            dispatches.push(Dispatch::new(ctx, &k_reduce, &[&params_buf, &partials, &result], [1, 1, 1]));
+            scale_ends.push(dispatches.len());
+            scales.push(Scale { width: w, height: h, params: params_buf, images, stride });
             row_offset += h;
         }
-        Ok(VifPlan { scales, kernels, sigma, partials, result, total_rows, _mu: mu, _sq: sq, _log2: log2 })
+        Ok(VifPlan { scales, dispatches, scale_ends, sigma, partials, result, total_rows })
     }
 
     /// Records every VIF pass of one frame into `encoder` (no submit, no readback).
     pub fn encode(&self, _ctx: &GpuContext, encoder: &mut CommandEncoder) -> Result<(), GpuError> {
-        for s in 0..self.scales.len() {
-            self.encode_scale(encoder, s);
-        }
+        record(encoder, "vif", &self.dispatches);
         Ok(())
     }
 
     /// The passes of scale `s` (its downsample included). Scales run in order: they
     /// share the `mu`, `sq` and `sigma` buffers.
     fn encode_scale(&self, encoder: &mut CommandEncoder, s: usize) {
-        let [k_down, k_filter_v, k_sigmas, k_stats, k_reduce] = &self.kernels;
-        let scale = &self.scales[s];
-        if let Some((group, grid)) = &scale.downsample {
-            k_down.dispatch(encoder, group, *grid);
-        }
-        k_filter_v.dispatch(encoder, &scale.filter_v, scale.pixel_grid);
-        k_sigmas.dispatch(encoder, &scale.sigmas, scale.pixel_grid);
-        k_stats.dispatch(encoder, &scale.stats, scale.row_grid);
-        k_reduce.dispatch(encoder, &scale.reduce, [1, 1, 1]);
+        let start = if s == 0 { 0 } else { self.scale_ends[s - 1] };
+        record(encoder, "vif", &self.dispatches[start..self.scale_ends[s]]);
+    }
+
+    /// Every pass of one frame, in run order (what `encode` records).
+    pub fn dispatches(&self) -> &[Dispatch] {
+        &self.dispatches
     }
 
     /// The storage buffer (usage includes COPY_SRC) holding the per-frame result
@@ -316,7 +247,22 @@ fn partial_of(t: &[u32]) -> VifPartial {
     }
 }
 
-/// A plan over a one-shot run's planes (`engine::with_plan`).
+impl ScalePlan for VifPlan {
+    fn encode(&self, ctx: &GpuContext, encoder: &mut CommandEncoder) -> Result<(), GpuError> {
+        VifPlan::encode(self, ctx, encoder)
+    }
+    fn result(&self) -> (&Buffer, usize) {
+        VifPlan::result(self)
+    }
+    fn decode(&self, words: &[u32]) -> [(f32, f32); 4] {
+        VifPlan::decode(self, words)
+    }
+    fn dispatches(&self) -> &[Dispatch] {
+        VifPlan::dispatches(self)
+    }
+}
+
+/// A plan over a one-shot run's planes (`features::oneshot::with_plan`).
 fn builder(
     ctx: &GpuContext,
     gain_limit: f64,
@@ -334,6 +280,20 @@ pub fn compute_vif_num_den(
     gain_limit: f64,
 ) -> Result<[(f32, f32); 4], GpuError> {
     num_den_once(ctx, "vif", (ref_y, dist_y), bit_depth, builder(ctx, gain_limit))
+}
+
+/// The raw result words of one frame with the pass named `swap` run by its CPU twin
+/// in the GPU chain (`None`: all on the GPU), and what the swap saw (the swap test).
+#[doc(hidden)]
+pub fn vif_result_words_by_twin(
+    ctx: &GpuContext,
+    ref_y: &Plane,
+    dist_y: &Plane,
+    bit_depth: u8,
+    gain_limit: f64,
+    swap: Option<&str>,
+) -> Result<(Vec<u32>, oneshot::Swapped), GpuError> {
+    result_words_by_twin(ctx, "vif", (ref_y, dist_y), bit_depth, builder(ctx, gain_limit), swap)
 }
 
 /// Every scale's intermediates, and the final per-scale (num, den).
@@ -459,11 +419,11 @@ pub fn vif_stats_rows(
 
 // ---- the passes (the WGSL files, their bindings in order) ----
 
-pub const VIF_FILTER_V: Pass = pass!("vif_filter_v", [Uniform, Read, Read, ReadWrite, ReadWrite], wgsl_prelude);
-pub const VIF_SIGMAS: Pass = pass!("vif_sigmas", [Uniform, Read, Read, ReadWrite], wgsl_prelude);
-pub const VIF_STATS: Pass = pass!("vif_stats", [Uniform, Read, Read, ReadWrite], wgsl_prelude);
-pub const VIF_REDUCE: Pass = pass!("vif_reduce", [Uniform, Read, ReadWrite], wgsl_prelude);
-pub const VIF_DOWNSAMPLE: Pass = pass!("vif_downsample", [Uniform, Read, Read, ReadWrite, ReadWrite], wgsl_prelude);
+pub const VIF_FILTER_V: Pass = pass!("vif_filter_v", [Uniform, Read, Read, ReadWrite, ReadWrite], wgsl_prelude, cpu::vif_filter_v);
+pub const VIF_SIGMAS: Pass = pass!("vif_sigmas", [Uniform, Read, Read, ReadWrite], wgsl_prelude, cpu::vif_sigmas);
+pub const VIF_STATS: Pass = pass!("vif_stats", [Uniform, Read, Read, ReadWrite], wgsl_prelude, cpu::vif_stats);
+pub const VIF_REDUCE: Pass = pass!("vif_reduce", [Uniform, Read, ReadWrite], wgsl_prelude, cpu::vif_reduce);
+pub const VIF_DOWNSAMPLE: Pass = pass!("vif_downsample", [Uniform, Read, Read, ReadWrite, ReadWrite], wgsl_prelude, cpu::vif_downsample);
 
 /// The vif passes, in the order they run.
 pub const PASSES: [&Pass; 5] = [&VIF_FILTER_V, &VIF_SIGMAS, &VIF_STATS, &VIF_REDUCE, &VIF_DOWNSAMPLE];

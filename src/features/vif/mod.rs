@@ -5,5 +5,6 @@
 
 pub mod cpu;
 pub mod gpu;
+pub mod params;
 
 pub use cpu::*;

@@ -4,7 +4,7 @@
 //!
 //! At load the int8 weights become f32 once: on the GPU backend by
 //! `shaders/dequant_int8.wgsl` (`crate::model::int8::gpu`), on the CPU by its twin
-//! `model::int8::cpu::dequant_int8`; both give the same bits. Each layer's input is then quantized
+//! `model::int8::cpu::dequant_weights`; both give the same bits. Each layer's input is then quantized
 //! the way ONNX's `DynamicQuantizeLinear` does it (uint8, scale and zero point from
 //! the tensor's min and max) but **per row**, i.e. per frame: a frame's score never
 //! depends on which other frames share its batch, and equals ONNX Runtime's for that
@@ -58,8 +58,8 @@ impl Int8Regressor {
             let count = l.inputs * l.outputs;
             // Scale 1: the integers `q - zero_point` (see the module comment).
             let weights = match &gpu {
-                Some(ctx) => gpu::dequant_int8(ctx, &l.packed_weights, count, 1.0, l.weight_zero_point)?,
-                None => cpu::dequant_int8(&l.packed_weights, count, 1.0, l.weight_zero_point),
+                Some(ctx) => gpu::dequant_weights(ctx, &l.packed_weights, count, 1.0, l.weight_zero_point)?,
+                None => cpu::dequant_weights(&l.packed_weights, count, 1.0, l.weight_zero_point),
             };
             layers.push(Layer {
                 weights: Tensor::<2>::from_data(TensorData::new(weights, [l.inputs, l.outputs]), device),

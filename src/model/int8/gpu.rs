@@ -1,13 +1,15 @@
 //! int8 model weights to f32 on the GPU, at model load: the twin of
 //! `crate::model::int8::cpu::dequant_int8`, bit for bit (see `shaders/dequant_int8.wgsl`).
 
+use super::cpu;
+pub use super::params::DequantParams;
 use crate::gpu::buffers::usage;
-use crate::gpu::kernel::{SharedStruct, shared_struct, wgsl_header, pass};
+use crate::gpu::kernel::{Dispatch, SharedStruct, pass, record, shared_struct, wgsl_header};
 use crate::gpu::{GpuContext, GpuError, Pass, WORKGROUP_SIZE, oneshot};
 
 /// `shaders/dequant_int8.wgsl`, which declares its own params struct and needs only
 /// the workgroup size.
-pub const DEQUANT_INT8: Pass = pass!("dequant_int8", [Uniform, Read, ReadWrite], wgsl_header);
+pub const DEQUANT_INT8: Pass = pass!("dequant_int8", [Uniform, Read, ReadWrite], wgsl_header, cpu::dequant_int8);
 
 /// The model passes; with `features::PASSES`, every `shaders/*.wgsl` except
 /// `common.wgsl`.
@@ -18,29 +20,43 @@ pub fn shared_structs() -> Vec<SharedStruct> {
     vec![shared_struct!(DequantParams { count, zero_point, scale, _pad0 }, &[DEQUANT_INT8.name])]
 }
 
-/// `DequantParams` in `shaders/dequant_int8.wgsl`.
-#[repr(C)]
-#[derive(Debug, Clone, Copy, PartialEq, bytemuck::Pod, bytemuck::Zeroable)]
-pub struct DequantParams {
-    pub count: u32,
-    pub zero_point: i32,
-    pub scale: f32,
-    pub _pad0: u32,
-}
-
 /// `count` weights packed four to a word → `f32(q - zero_point) * scale`.
 ///
 /// One call per layer and model load, so the buffers are made here and dropped
 /// (no plan is cached: a model loads once per run).
-pub fn dequant_int8(
+pub fn dequant_weights(
     ctx: &GpuContext,
     packed: &[u32],
     count: usize,
     scale: f32,
     zero_point: i32,
 ) -> Result<Vec<f32>, GpuError> {
+    Ok(run(ctx, packed, count, scale, zero_point, false)?.0)
+}
+
+/// [`dequant_weights`] with the pass replaced by its CPU twin
+/// (`gpu::oneshot::run_swapped`), and what the swap saw (the swap test).
+#[doc(hidden)]
+pub fn dequant_weights_by_twin(
+    ctx: &GpuContext,
+    packed: &[u32],
+    count: usize,
+    scale: f32,
+    zero_point: i32,
+) -> Result<(Vec<f32>, oneshot::Swapped), GpuError> {
+    run(ctx, packed, count, scale, zero_point, true)
+}
+
+fn run(
+    ctx: &GpuContext,
+    packed: &[u32],
+    count: usize,
+    scale: f32,
+    zero_point: i32,
+    by_twin: bool,
+) -> Result<(Vec<f32>, oneshot::Swapped), GpuError> {
     if count == 0 {
-        return Ok(Vec::new());
+        return Ok((Vec::new(), oneshot::Swapped::default()));
     }
     if packed.len() < count.div_ceil(4) {
         return Err(GpuError::Unsupported {
@@ -64,11 +80,16 @@ pub fn dequant_int8(
         let p = DequantParams { count: count32, zero_point, scale, _pad0: 0 };
         ctx.write(&params, 0, bytemuck::bytes_of(&p));
         ctx.write(&input, 0, bytemuck::cast_slice(packed));
-        let kernel = ctx.kernel(&DEQUANT_INT8)?;
-        let group = kernel.bind(ctx, &[&params, &input, &output]);
+        let dispatch = Dispatch::new(ctx, &ctx.kernel(&DEQUANT_INT8)?, &[&params, &input, &output], grid);
         let mut encoder = ctx.encoder("dequant");
-        kernel.dispatch(&mut encoder, &group, grid);
-        oneshot::read(ctx, encoder, &output, count, "dequant.weights.readback")
+        let swapped = if by_twin {
+            oneshot::run_swapped(ctx, |_| (), std::slice::from_ref(&dispatch), DEQUANT_INT8.name)?
+        } else {
+            record(&mut encoder, "dequant", std::slice::from_ref(&dispatch));
+            oneshot::Swapped::default()
+        };
+        Ok((oneshot::read(ctx, encoder, &output, count, "dequant.weights.readback")?, swapped))
     })?;
-    Ok(words.into_iter().map(f32::from_bits).collect())
+    let (words, swapped) = words;
+    Ok((words.into_iter().map(f32::from_bits).collect(), swapped))
 }

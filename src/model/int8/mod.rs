@@ -6,6 +6,7 @@
 
 pub mod cpu;
 pub mod gpu;
+pub mod params;
 
-pub use cpu::dequant_int8;
+pub use cpu::dequant_weights;
 pub use crate::registry::quant_mlp::{QuantLayer, QuantMlp};

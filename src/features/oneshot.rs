@@ -1,0 +1,87 @@
+//! One frame through a fresh plan, for tests and spot checks (the throughput path is
+//! `engine`): the planes uploaded for the call, a plan built over them, its result read
+//! back; optionally with one pass run by its CPU twin (`gpu::oneshot::run_swapped`).
+
+use super::motion::cpu::motion_extent;
+use crate::gpu::kernel::Dispatch;
+use crate::gpu::oneshot::{self, Swapped};
+use crate::gpu::{Buffer, CommandEncoder, GpuContext, GpuError};
+use crate::io::Plane;
+
+/// What the engine needs of a per-scale feature plan (VIF, ADM): record one frame's
+/// passes, name the buffer of its result words, and turn those words into the
+/// per-scale `(num, den)` the CPU twin returns.
+pub(crate) trait ScalePlan: Send {
+    fn encode(&self, ctx: &GpuContext, encoder: &mut CommandEncoder) -> Result<(), GpuError>;
+    fn result(&self) -> (&Buffer, usize);
+    fn decode(&self, words: &[u32]) -> [(f32, f32); 4];
+    /// The passes `encode` records, in order, after [`ScalePlan::clear`].
+    fn dispatches(&self) -> &[Dispatch];
+    /// What `encode` records before the passes (clearing accumulators).
+    fn clear(&self, _encoder: &mut CommandEncoder) {}
+}
+
+/// Runs `f` on a fresh plan over the common extent of two planes, uploaded for this
+/// call (`gpu::oneshot`; tests and spot checks, not the throughput path). `build`
+/// gets the extent, the bit depth clamped to 8..=16 and the uploaded planes. `None`
+/// when the planes share no pixel (every feature scores such a pair 0).
+pub(crate) fn with_plan<P, T>(
+    ctx: &GpuContext,
+    label: &'static str,
+    (ref_y, dist_y): (&Plane, &Plane),
+    bit_depth: u8,
+    build: impl FnOnce((usize, usize), u8, &oneshot::Planes) -> Result<P, GpuError>,
+    f: impl FnOnce(&P) -> Result<T, GpuError>,
+) -> Result<Option<T>, GpuError> {
+    let Some(extent) = motion_extent(ref_y, dist_y) else {
+        return Ok(None);
+    };
+    let bit_depth = bit_depth.clamp(8, 16);
+    oneshot::with_planes(ctx, label, (ref_y, dist_y), extent, |p| build(extent, bit_depth, p), f).map(Some)
+}
+
+/// One frame through a fresh per-scale plan ([`with_plan`]): record, read the result
+/// words back, decode. Zeros when the planes share no pixel.
+pub(crate) fn num_den_once<P: ScalePlan>(
+    ctx: &GpuContext,
+    label: &'static str,
+    planes: (&Plane, &Plane),
+    bit_depth: u8,
+    build: impl FnOnce((usize, usize), u8, &oneshot::Planes) -> Result<P, GpuError>,
+) -> Result<[(f32, f32); 4], GpuError> {
+    let nd = with_plan(ctx, label, planes, bit_depth, build, |plan| {
+        let mut encoder = ctx.encoder(label);
+        plan.encode(ctx, &mut encoder)?;
+        let (buffer, words) = plan.result();
+        let words = oneshot::read(ctx, encoder, buffer, words, "oneshot.result.readback")?;
+        Ok(plan.decode(&words))
+    })?;
+    Ok(nd.unwrap_or([(0.0, 0.0); 4]))
+}
+
+/// One frame through a fresh per-scale plan with every dispatch of the pass named
+/// `swap` run by its CPU twin (`gpu::oneshot::run_swapped`; `None`: all on the GPU):
+/// the raw result words, and what the swap saw.
+pub(crate) fn result_words_by_twin<P: ScalePlan>(
+    ctx: &GpuContext,
+    label: &'static str,
+    planes: (&Plane, &Plane),
+    bit_depth: u8,
+    build: impl FnOnce((usize, usize), u8, &oneshot::Planes) -> Result<P, GpuError>,
+    swap: Option<&str>,
+) -> Result<(Vec<u32>, Swapped), GpuError> {
+    let run = with_plan(ctx, label, planes, bit_depth, build, |plan| {
+        let swapped = match swap {
+            Some(pass) => oneshot::run_swapped(ctx, |e| plan.clear(e), plan.dispatches(), pass)?,
+            None => {
+                let mut encoder = ctx.encoder(label);
+                plan.encode(ctx, &mut encoder)?;
+                ctx.submit(encoder);
+                Swapped::default()
+            }
+        };
+        let (buffer, words) = plan.result();
+        Ok((oneshot::read(ctx, ctx.encoder(label), buffer, words, "oneshot.result.readback")?, swapped))
+    })?;
+    Ok(run.unwrap_or_default())
+}

@@ -1,0 +1,39 @@
+//! The params struct VIF's passes and their CPU twins share.
+
+/// `VifParams` in `shaders/vif_*.wgsl`: one per scale, shared by every VIF pass.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, bytemuck::Pod, bytemuck::Zeroable)]
+pub struct VifParams {
+    /// This scale's image size and row pitch (samples) of its packed input images.
+    pub width: u32,
+    pub height: u32,
+    pub stride: u32,
+    pub scale: u32,
+    /// This scale's taps: `VIF_TAPS[taps_offset..taps_offset + taps_len]`.
+    pub taps_offset: u32,
+    pub taps_len: u32,
+    /// Rounding shifts of the vertical pass (mu; squares), `features::vif::vshifts`.
+    pub shift_mu: u32,
+    pub shift_sq: u32,
+    /// 1 for 8-bit input at scale 0 (products kept as u16, sums unshifted).
+    pub narrow: u32,
+    /// First row of this scale in the row-partials buffer.
+    pub row_offset: u32,
+    /// The next scale (`vif_downsample` from this one): size, row pitch (even), taps,
+    /// vertical shift.
+    pub out_width: u32,
+    pub out_height: u32,
+    pub out_stride: u32,
+    pub down_taps_offset: u32,
+    pub down_taps_len: u32,
+    pub down_shift: u32,
+    /// `features::softf64::GainClamp`: mode, the limit's bits, the bits of limit².
+    pub gain_mode: u32,
+    pub gain_lo: u32,
+    pub gain_hi: u32,
+    pub gain_sq_lo: u32,
+    pub gain_sq_hi: u32,
+    pub _pad0: u32,
+    pub _pad1: u32,
+    pub _pad2: u32,
+}
