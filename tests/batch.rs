@@ -650,3 +650,26 @@ fn neg_through_batch_matches_libvmaf_on_oracle_pairs() {
         eprintln!("{name}: max |ours - libvmaf| {worst:?}");
     }
 }
+
+/// `--retry-failed` with the results file given through a symlink rewrites the real
+/// file and keeps the link (it used to rename the new file over the link, leaving the
+/// real file stale).
+#[test]
+fn retry_failed_through_a_symlinked_results_file_keeps_the_link() {
+    let ws = Workspace::new();
+    let mut rows = good_rows();
+    rows.truncate(2);
+    rows.push(("missing".into(), "odd_67x45_8b_420.ref.y4m".into(), "later.y4m".into()));
+    ws.write("manifest.csv", csv(&rows));
+    ws.write("store/results.jsonl", "");
+    std::os::unix::fs::symlink("store/results.jsonl", ws.path("results.jsonl")).unwrap();
+    let out = ws.run(&["batch", "manifest.csv", "--output", "results.jsonl", "--quiet"]);
+    assert_eq!(out.status.code(), Some(exit::PAIRS_FAILED.into()), "{}", stderr(&out));
+    std::fs::copy(ws.path("odd_67x45_8b_420.dist.y4m"), ws.path("later.y4m")).unwrap();
+    let out = ws.run(&["batch", "manifest.csv", "--output", "results.jsonl", "--retry-failed", "--quiet"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(std::fs::symlink_metadata(ws.path("results.jsonl")).unwrap().file_type().is_symlink(), "the link was replaced");
+    let recs = by_id(&ws.records("store/results.jsonl"));
+    assert_eq!(recs.len(), 3);
+    assert!(recs.values().all(|r| r["status"] == "ok"), "{recs:?}");
+}

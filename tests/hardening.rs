@@ -240,3 +240,67 @@ fn onnx_file_over_the_cap_is_refused_from_its_size() {
     let out = run(&["registry", "check", "--files", p(&dir.path().join("registry.json"))], &[]);
     assert_refused(&out, 4, &["smoke_v0.onnx is 67108865 bytes, over the 67108864-byte limit"]);
 }
+
+// ---- outputs never harm what they point at (docs/SECURITY.md) ----
+
+const SAMPLE_REF: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/sample/cell_small.ref.y4m");
+const SAMPLE_DIST: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/sample/cell_small.dist.y4m");
+
+fn score_to(output: &Path) -> Output {
+    run(&["score", "--quiet", "--backend", "cpu", "-r", SAMPLE_REF, "-d", SAMPLE_DIST, "-o", p(output), "--format", "json"], &[])
+}
+
+/// `score -o` a device node: written through, the node left a device (as root the
+/// old rename replaced it with a regular file). A FIFO stands in where mknod is not
+/// permitted.
+#[test]
+fn score_output_to_a_device_node_or_fifo_writes_through_it() {
+    use std::os::unix::fs::FileTypeExt;
+    let dir = tempfile::tempdir().unwrap();
+    let null = dir.path().join("null");
+    let made = Command::new("mknod").arg(&null).args(["c", "1", "3"]).stderr(Stdio::null()).status().unwrap();
+    if made.success() {
+        let out = score_to(&null);
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(std::fs::symlink_metadata(&null).unwrap().file_type().is_char_device(), "the device node was replaced");
+    } else {
+        println!("mknod not permitted here: the device case runs on /dev/null through the FIFO case only");
+    }
+    let fifo = dir.path().join("fifo");
+    mkfifo(&fifo);
+    let reader = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || std::fs::read_to_string(&fifo).unwrap())
+    };
+    let out = score_to(&fifo);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    // Before joining: a replaced FIFO would leave the reader waiting for a writer.
+    assert!(std::fs::symlink_metadata(&fifo).unwrap().file_type().is_fifo(), "the FIFO was replaced");
+    let log = reader.join().unwrap();
+    assert!(log.contains("\"pooled_metrics\""), "the reader got: {log}");
+}
+
+/// `score -o link` and `merge --output link`: the link's target is written, the link kept.
+#[test]
+fn outputs_through_a_symlink_write_its_target_and_keep_the_link() {
+    let dir = tempfile::tempdir().unwrap();
+    let target = dir.path().join("real.json");
+    std::fs::write(&target, "old").unwrap();
+    let link = dir.path().join("link.json");
+    std::os::unix::fs::symlink(&target, &link).unwrap();
+    let out = score_to(&link);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(std::fs::symlink_metadata(&link).unwrap().file_type().is_symlink(), "the symlink was replaced");
+    assert!(std::fs::read_to_string(&target).unwrap().contains("\"pooled_metrics\""));
+}
+
+/// `score -o` into a folder that does not exist fails at once (before scoring),
+/// naming the folder, not an internal temp file.
+#[test]
+fn score_output_into_a_missing_folder_fails_before_scoring() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = score_to(&dir.path().join("no/such/log.json"));
+    assert_refused(&out, 1, &["no/such", "does not exist"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("partial"), "{stderr}");
+}

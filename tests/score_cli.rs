@@ -324,10 +324,10 @@ fn atomic_write_replaces_whole_files_only() {
     let dir = tempfile::tempdir().unwrap();
     let target = dir.path().join("out.json");
     std::fs::write(&target, "old").unwrap();
-    tinyvmaf_gpu::output::write_atomic(&target, b"new contents").unwrap();
+    tinyvmaf_gpu::output::write_to(&target, b"new contents").unwrap();
     assert_eq!(std::fs::read_to_string(&target).unwrap(), "new contents");
     let missing_dir = dir.path().join("no/such/dir/out.json");
-    assert!(tinyvmaf_gpu::output::write_atomic(&missing_dir, b"x").is_err());
+    assert!(tinyvmaf_gpu::output::write_to(&missing_dir, b"x").is_err());
     assert_eq!(leftovers(dir.path()), vec!["out.json".to_owned()]);
 }
 

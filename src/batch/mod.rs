@@ -231,7 +231,7 @@ fn write_per_frame(
 ) -> Result<Option<PathBuf>, ResultsError> {
     let Some(dir) = &options.per_frame_dir else { return Ok(None) };
     let path = dir.join(per_frame_name(&pair.id));
-    crate::output::write_atomic(&path, crate::output::render(log, crate::output::Format::Json).as_bytes())?;
+    crate::output::write_to(&path, crate::output::render(log, crate::output::Format::Json).as_bytes())?;
     Ok(Some(path))
 }
 

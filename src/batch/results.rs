@@ -155,10 +155,10 @@ impl ResultsFile {
     }
 
     /// Rewrites the file without the records whose id is in `drop` (atomically:
-    /// a temp file renamed over it), for `--retry-failed`.
+    /// a temp file renamed over it, or over a symlink's target), for `--retry-failed`.
     pub fn remove(&mut self, records: &[Existing], drop: &HashSet<String>) -> Result<(), ResultsError> {
         let kept: String = records.iter().filter(|r| !drop.contains(&r.id)).map(|r| format!("{}\n", r.text)).collect();
-        crate::output::write_atomic(&self.path, kept.as_bytes())?;
+        crate::output::write_to(&self.path, kept.as_bytes())?;
         let io = |source| ResultsError::Io { path: self.path.clone(), source };
         self.file = OpenOptions::new().append(true).open(&self.path).map_err(io)?;
         Ok(())

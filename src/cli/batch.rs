@@ -245,13 +245,14 @@ fn listed<T>(items: &[T], show: impl Fn(&T) -> String) -> String {
 }
 
 pub fn merge(args: MergeArgs) -> CliResult {
+    let destination = args.output.as_deref().map(tinyvmaf_gpu::output::Destination::resolve).transpose()?;
     let manifest = args.manifest.as_deref().map(|m| batch::manifest::load(m, &[])).transpose().map_err(manifest_failure)?;
     let report =
         batch::merge::merge(&args.inputs, manifest.as_ref().map(|m| m.pairs.as_slice())).map_err(results_failure)?;
     let text: String = report.lines.iter().map(|l| format!("{l}\n")).collect();
-    match &args.output {
-        Some(path) => tinyvmaf_gpu::output::write_atomic(path, text.as_bytes())?,
-        None => print!("{text}"),
+    match (&args.output, &destination) {
+        (Some(path), Some(destination)) => destination.write(path, text.as_bytes())?,
+        _ => print!("{text}"),
     }
     for (file, bytes) in &report.torn {
         eprintln!("warning: {}: ignored a torn last line ({bytes} bytes; that run was killed mid-write)", file.display());

@@ -42,6 +42,9 @@ pub fn run(args: ScoreArgs) -> CliResult {
         gpu: resolved.gpu,
         check_gpu: args.backend.check_gpu,
     };
+    // Where the log goes, checked before scoring: a missing folder fails now, not
+    // after the whole clip.
+    let destination = args.output.as_deref().map(output::Destination::resolve).transpose()?;
     let bar = (!args.quiet && std::io::stderr().is_terminal()).then(|| {
         let bar = indicatif::ProgressBar::new_spinner();
         bar.set_style(
@@ -61,15 +64,15 @@ pub fn run(args: ScoreArgs) -> CliResult {
     }
     let log = log?;
 
-    match &args.output {
-        Some(path) => {
+    match (&args.output, &destination) {
+        (Some(path), Some(destination)) => {
             let format = args.format.map_or_else(|| format_from_extension(path), Into::into);
-            output::write_atomic(path, output::render(&log, format).as_bytes())?;
+            destination.write(path, output::render(&log, format).as_bytes())?;
             if !args.quiet {
                 eprint!("{}", output::render(&log, Format::Text));
             }
         }
-        None => print!("{}", output::render(&log, args.format.map_or(Format::Text, Into::into))),
+        _ => print!("{}", output::render(&log, args.format.map_or(Format::Text, Into::into))),
     }
     Ok(())
 }

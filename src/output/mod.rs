@@ -1,15 +1,18 @@
 //! Writing a scored run: libvmaf's JSON and XML layouts (so tools that parse
-//! libvmaf logs read ours unchanged), CSV, and a short human summary. Files are
+//! libvmaf logs read ours unchanged), CSV, and a short human summary. A file is
 //! written to a temp file beside the target and renamed into place, so an
-//! interrupted run never leaves a half file that looks complete.
+//! interrupted run never leaves a half file that looks complete; devices, FIFOs and
+//! symlinks are written through, never replaced ([`Destination`]).
 
 mod csv;
+mod file;
 mod json;
 mod text;
 mod xml;
 
-use std::io::Write;
-use std::path::{Path, PathBuf};
+pub use file::{Destination, write_to};
+
+use std::path::PathBuf;
 
 use crate::pooling::{self, Pooled};
 
@@ -71,6 +74,10 @@ pub enum Format {
 pub enum OutputError {
     #[error("cannot write {}: {source}", path.display())]
     Write { path: PathBuf, source: std::io::Error },
+    #[error("cannot write {}: it is a directory", path.display())]
+    IsDirectory { path: PathBuf },
+    #[error("cannot write {}: its folder {} does not exist", path.display(), folder.display())]
+    NoFolder { path: PathBuf, folder: PathBuf },
 }
 
 /// Renders a log in `format`.
@@ -81,24 +88,6 @@ pub fn render(log: &ScoreLog, format: Format) -> String {
         Format::Csv => csv::render(log),
         Format::Text => text::render(log),
     }
-}
-
-/// Writes `contents` to `path` atomically: a temp file in the same folder, flushed
-/// and synced, then renamed over `path`.
-pub fn write_atomic(path: &Path, contents: &[u8]) -> Result<(), OutputError> {
-    let err = |source| OutputError::Write { path: path.to_path_buf(), source };
-    let dir = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    };
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".tinyvmaf-partial-")
-        .tempfile_in(dir)
-        .map_err(err)?;
-    tmp.write_all(contents).map_err(err)?;
-    tmp.as_file().sync_all().map_err(err)?;
-    tmp.persist(path).map_err(|e| err(e.error))?;
-    Ok(())
 }
 
 /// Formats an f64 so that it reads back to the same value (shortest round-trip).
