@@ -673,3 +673,23 @@ fn retry_failed_through_a_symlinked_results_file_keeps_the_link() {
     assert_eq!(recs.len(), 3);
     assert!(recs.values().all(|r| r["status"] == "ok"), "{recs:?}");
 }
+
+/// The lock is taken on the file a path resolves to: the same results file through a
+/// symlink (or `./`) is refused while another process holds it (it used to let two
+/// writers in).
+#[test]
+fn the_lock_holds_through_a_symlink_to_the_results_file() {
+    let ws = Workspace::new();
+    ws.write("m.csv", csv(&good_rows()[..2]));
+    ws.write("real/r.jsonl", "");
+    std::os::unix::fs::symlink("real/r.jsonl", ws.path("link.jsonl")).unwrap();
+    let held = batch::lock::lock(&ws.path("real/r.jsonl")).unwrap();
+    for spelling in ["link.jsonl", "./real/r.jsonl", "real/../real/r.jsonl"] {
+        let out = ws.run(&["batch", "m.csv", "-o", spelling]);
+        assert_eq!(out.status.code(), Some(exit::LOCKED.into()), "{spelling}: {}", stderr(&out));
+    }
+    drop(held);
+    let out = ws.run(&["batch", "m.csv", "-o", "link.jsonl", "--quiet"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(ws.records("real/r.jsonl").len(), 2);
+}

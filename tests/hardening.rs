@@ -304,3 +304,81 @@ fn score_output_into_a_missing_folder_fails_before_scoring() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(!stderr.contains("partial"), "{stderr}");
 }
+
+/// `--cosign-timeout` values that used to panic (inf, 1e20, 1e19) or silently become
+/// 0 s (nan, -1) are a bad command line: exit 2, no panic.
+#[test]
+fn cosign_timeout_out_of_range_is_a_usage_error_not_a_panic() {
+    for bad in ["inf", "1e20", "1e19", "nan", "-1"] {
+        let arg = format!("--cosign-timeout={bad}");
+        let out = run(&["models", "verify", "vmaf_v0.6.1", &arg], &[]);
+        assert_refused(&out, 2, &["--cosign-timeout", "seconds"]);
+        assert!(!String::from_utf8_lossy(&out.stderr).contains("panicked"), "{bad}");
+    }
+}
+
+/// One input ends first against an endless one (a generator on a pipe): the
+/// frame-count error comes at once, naming the shorter count, instead of draining
+/// the endless input to count it.
+#[test]
+fn an_input_ending_first_against_an_endless_one_does_not_hang() {
+    let header = b"YUV4MPEG2 W16 H8 F25:1 Ip A1:1 C420jpeg\n";
+    let frame = [b"FRAME\n".as_slice(), &[128u8; FRAME]].concat();
+    let dir = tempfile::tempdir().unwrap();
+    let short = dir.path().join("short.y4m");
+    std::fs::write(&short, [header.as_slice(), &frame, &frame].concat()).unwrap();
+    let mut child = Command::new(BIN)
+        .args(["score", "--quiet", "--backend", "cpu", "-r", "-", "-d", p(&short)])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    // An endless reference: frames until the reader goes away.
+    let feeder = std::thread::spawn(move || {
+        let _ = stdin.write_all(header);
+        while stdin.write_all(&frame).is_ok() {}
+    });
+    let started = std::time::Instant::now();
+    let deadline = started + std::time::Duration::from_secs(60);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if std::time::Instant::now() > deadline {
+            child.kill().unwrap();
+            panic!("still running after 60 s: it is draining the endless input");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    feeder.join().unwrap();
+    let mut stderr = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut stderr).unwrap();
+    assert_eq!(status.code(), Some(3), "{stderr}");
+    assert!(stderr.contains("reference has more than 66 frames but distorted has 2"), "{stderr}");
+}
+
+/// Frames under 8 pixels wide or high used to give NaN VMAF with exit 0 (and batch an
+/// "ok" record with null scores): refused, exit 3, naming the minimum; 8x8 scores.
+#[test]
+fn frames_under_eight_pixels_are_refused_not_scored_as_nan() {
+    let dir = tempfile::tempdir().unwrap();
+    let clip = |w: usize, h: usize, name: &str, luma: u8| {
+        let path = dir.path().join(name);
+        let frame = [b"FRAME\n".as_slice(), &vec![luma; w * h], &vec![128u8; 2 * w.div_ceil(2) * h.div_ceil(2)]].concat();
+        let header = format!("YUV4MPEG2 W{w} H{h} F25:1 Ip A1:1 C420jpeg\n");
+        std::fs::write(&path, [header.as_bytes(), &frame, &frame].concat()).unwrap();
+        path
+    };
+    for (w, h) in [(7, 7), (8, 7), (7, 8), (1, 1)] {
+        let (r, d) = (clip(w, h, "r.y4m", 100), clip(w, h, "d.y4m", 90));
+        let out = run(&["score", "--quiet", "--backend", "cpu", "-r", p(&r), "-d", p(&d)], &[]);
+        assert_refused(&out, 3, &[&format!("{w}x{h} are too small"), "at least 8x8"]);
+    }
+    let (r, d) = (clip(8, 8, "r.y4m", 100), clip(8, 8, "d.y4m", 90));
+    let out = run(&["score", "--quiet", "--backend", "cpu", "-r", p(&r), "-d", p(&d), "--format", "json"], &[]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let log: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(log["pooled_metrics"]["vmaf"]["mean"].is_number(), "{log}");
+}

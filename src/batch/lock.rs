@@ -29,8 +29,11 @@ impl LockError {
     }
 }
 
-/// The lock file's path for a results file: `results.jsonl` → `results.jsonl.lock`.
+/// The lock file's path for a results file: `results.jsonl` → `results.jsonl.lock`,
+/// beside the file the path resolves to (symlinks followed), so that two spellings of
+/// one file take one lock.
 pub fn lock_path(results: &Path) -> PathBuf {
+    let results = crate::output::resolved(results);
     let mut name = results.file_name().map(|n| n.to_os_string()).unwrap_or_default();
     name.push(".lock");
     results.with_file_name(name)

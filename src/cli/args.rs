@@ -248,9 +248,9 @@ pub struct VerifyArgs {
     /// Accepted OIDC issuer of the signing certificate.
     #[arg(long, value_name = "URL", default_value = verify::DEFAULT_OIDC_ISSUER)]
     pub certificate_oidc_issuer: String,
-    /// Seconds cosign may run before it is killed.
-    #[arg(long, value_name = "SECS", default_value_t = verify::DEFAULT_TIMEOUT.as_secs_f64())]
-    pub cosign_timeout: f64,
+    /// Seconds cosign may run before it is killed (more than 0, at most a day).
+    #[arg(long, value_name = "SECS", default_value = "60", value_parser = cosign_timeout)]
+    pub cosign_timeout: std::time::Duration,
 }
 
 impl VerifyArgs {
@@ -266,7 +266,7 @@ impl VerifyArgs {
                 model_dir: tinyvmaf_gpu::registry::model_dir(self.dir.model_dir.as_deref()),
                 identity_regexp,
                 oidc_issuer: self.certificate_oidc_issuer.clone(),
-                timeout: std::time::Duration::from_secs_f64(self.cosign_timeout.max(0.0)),
+                timeout: self.cosign_timeout,
                 temp_root: None,
             },
             trusted_root: self.trusted_root.clone(),
@@ -327,4 +327,32 @@ pub struct MergeArgs {
     /// The batch's manifest: also report its pairs that no file records.
     #[arg(long, value_name = "FILE")]
     pub manifest: Option<PathBuf>,
+}
+
+/// `--cosign-timeout`: a positive, finite number of seconds up to a day. Refused at
+/// parse time (exit 2) rather than turned into 0 s (NaN, negatives) or overflowing
+/// `Duration`/`Instant` (inf, 1e19).
+fn cosign_timeout(text: &str) -> Result<std::time::Duration, String> {
+    const MAX_SECS: f64 = 86_400.0;
+    match text.trim().parse::<f64>() {
+        Ok(secs) if secs > 0.0 && secs <= MAX_SECS => Ok(std::time::Duration::from_secs_f64(secs)),
+        Ok(_) => Err(format!("{text:?} is not a number of seconds in (0, {MAX_SECS}]")),
+        Err(e) => Err(format!("{text:?}: {e}")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cosign_timeout_refuses_what_would_panic_or_become_zero() {
+        assert_eq!(cosign_timeout("2.5"), Ok(std::time::Duration::from_millis(2500)));
+        assert_eq!(cosign_timeout("86400"), Ok(std::time::Duration::from_secs(86_400)));
+        for bad in ["inf", "1e20", "1e19", "nan", "-1", "0", "86401", "soon", ""] {
+            assert!(cosign_timeout(bad).is_err(), "{bad:?} accepted");
+        }
+        // The default parses, and equals the library's.
+        assert_eq!(cosign_timeout("60"), Ok(verify::DEFAULT_TIMEOUT));
+    }
 }

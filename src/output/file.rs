@@ -89,6 +89,17 @@ fn folder(path: &Path) -> &Path {
     }
 }
 
+/// The file `path` names once symlinks are followed, with its folder made absolute
+/// and canonical (the path as given when that folder cannot be resolved): one name
+/// for one file, however it was spelt.
+pub fn resolved(path: &Path) -> PathBuf {
+    let target = link_target(path).unwrap_or_else(|_| path.to_path_buf());
+    match (fs::canonicalize(folder(&target)), target.file_name()) {
+        (Ok(dir), Some(name)) => dir.join(name),
+        _ => target,
+    }
+}
+
 /// Where a chain of symlinks ends (the path itself when it is not a link).
 fn link_target(path: &Path) -> std::io::Result<PathBuf> {
     let mut current = path.to_path_buf();

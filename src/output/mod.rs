@@ -10,7 +10,7 @@ mod json;
 mod text;
 mod xml;
 
-pub use file::{Destination, write_to};
+pub use file::{Destination, resolved, write_to};
 
 use std::path::PathBuf;
 

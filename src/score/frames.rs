@@ -1,9 +1,13 @@
 //! Frame selection, one iterator for both backends: the skips, the frame count, the
 //! subsample step and the end-of-input rules, applied in one place.
 
-use super::{ScoreError, ScoreOptions};
+use super::{FrameTotal, ScoreError, ScoreOptions};
 use crate::io::open::Input;
 use crate::io::{Frame, VideoInfo};
+
+/// The smallest width and height scored: VIF's fourth scale is the frame halved three
+/// times, and a side that reaches 0 there makes the score 0/0 (libvmaf crashes).
+pub const MIN_SIDE: usize = 8;
 
 pub(crate) fn check_same_format(reference: &VideoInfo, distorted: &VideoInfo) -> Result<(), ScoreError> {
     let mismatch = |what, r: String, d: String| Err(ScoreError::Mismatch { what, reference: r, distorted: d });
@@ -13,6 +17,9 @@ pub(crate) fn check_same_format(reference: &VideoInfo, distorted: &VideoInfo) ->
             format!("{}x{}", reference.width, reference.height),
             format!("{}x{}", distorted.width, distorted.height),
         );
+    }
+    if reference.width < MIN_SIDE || reference.height < MIN_SIDE {
+        return Err(ScoreError::TooSmall { width: reference.width, height: reference.height, min: MIN_SIDE });
     }
     if reference.bit_depth != distorted.bit_depth {
         return mismatch("bit depth", reference.bit_depth.to_string(), distorted.bit_depth.to_string());
@@ -32,12 +39,19 @@ fn skip(input: &mut Input, n: u64) -> Result<u64, ScoreError> {
     Ok(n)
 }
 
-fn count_rest(input: &mut Input) -> Result<u64, ScoreError> {
-    let mut n = 0;
-    while input.read_frame()?.is_some() {
-        n += 1;
+/// How many more frames the longer input is read for the frame-count message: enough
+/// to name the count of any clip that is a few frames off, bounded so that an endless
+/// input (a generator on a pipe) cannot hang the error.
+const COUNT_REST_LIMIT: u64 = 64;
+
+/// The frames left in `input`, up to [`COUNT_REST_LIMIT`]: `(n, true)` when it ended.
+fn count_rest(input: &mut Input) -> Result<(u64, bool), ScoreError> {
+    for n in 0..COUNT_REST_LIMIT {
+        if input.read_frame()?.is_none() {
+            return Ok((n, true));
+        }
     }
-    Ok(n)
+    Ok((COUNT_REST_LIMIT, false))
 }
 
 /// The frame pairs to score, in order: skips, `--frame-count`, `--subsample` and the
@@ -84,12 +98,15 @@ impl<'a> FramePairs<'a> {
                 // One input ended first: count what the other still holds, for the message.
                 (r, _) => {
                     let index = self.index;
-                    let (rc, dc) = if r.is_some() {
-                        (index + 1 + count_rest(self.reference)?, index)
+                    let (longer, shorter) = if r.is_some() {
+                        (&mut *self.reference, FrameTotal::Exactly(index))
                     } else {
-                        (index, index + 1 + count_rest(self.distorted)?)
+                        (&mut *self.distorted, FrameTotal::Exactly(index))
                     };
-                    return Err(ScoreError::FrameCount { reference: rc, distorted: dc });
+                    let (rest, ended) = count_rest(longer)?;
+                    let longer = if ended { FrameTotal::Exactly(index + 1 + rest) } else { FrameTotal::MoreThan(index + rest) };
+                    let (reference, distorted) = if r.is_some() { (longer, shorter) } else { (shorter, longer) };
+                    return Err(ScoreError::FrameCount { reference, distorted });
                 }
             };
             let index = self.index;

@@ -23,6 +23,23 @@ use crate::output::{RunContext, ScoreLog};
 
 pub use columns::{FeatureTable, apply_models, feature_sets, model_feature_options, score_name, set_suffix, to_log};
 
+/// A clip's frame count in the frame-count error: the longer input is read only a
+/// bounded number of frames past the shorter one's end.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FrameTotal {
+    Exactly(u64),
+    MoreThan(u64),
+}
+
+impl std::fmt::Display for FrameTotal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            FrameTotal::Exactly(n) => write!(f, "{n}"),
+            FrameTotal::MoreThan(n) => write!(f, "more than {n}"),
+        }
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum ScoreError {
     #[error(transparent)]
@@ -33,7 +50,9 @@ pub enum ScoreError {
         "reference has {reference} frames but distorted has {distorted} (after skips); \
          score only the frames both have to go on"
     )]
-    FrameCount { reference: u64, distorted: u64 },
+    FrameCount { reference: FrameTotal, distorted: FrameTotal },
+    #[error("frames of {width}x{height} are too small to score: VMAF needs at least {min}x{min}")]
+    TooSmall { width: usize, height: usize, min: usize },
     #[error("no frames to score (inputs empty, or everything skipped)")]
     NoFrames,
     #[error("the subsample step must be at least 1")]
@@ -61,6 +80,7 @@ impl ScoreError {
             ScoreError::Input(_)
             | ScoreError::Mismatch { .. }
             | ScoreError::FrameCount { .. }
+            | ScoreError::TooSmall { .. }
             | ScoreError::NoFrames
             | ScoreError::BadSubsample => exit::INPUT,
         }
