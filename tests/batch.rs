@@ -693,3 +693,23 @@ fn the_lock_holds_through_a_symlink_to_the_results_file() {
     assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(ws.records("real/r.jsonl").len(), 2);
 }
+
+/// Two ids never share a per-frame log (`a b` and `a_b-c8687a08aa5d6ed2` did, after
+/// sanitising): every name distinct, a plain file name, and decodable ids kept readable.
+#[test]
+fn per_frame_log_names_are_one_per_id() {
+    let long = "x".repeat(300);
+    let long2 = format!("{}y", "x".repeat(299));
+    let ids = [
+        "a b", "a_b-c8687a08aa5d6ed2", "a%20b", "a_b", "clip.1", ".hidden", "%2Ehidden", "../up", "..%2Fup",
+        "é", "%C3%A9", "", "%", "a/b", "a%2Fb", "tab\tx", "+", &long, &long2,
+    ];
+    let names: Vec<String> = ids.iter().map(|id| batch::per_frame_name(id)).collect();
+    let distinct: std::collections::HashSet<&String> = names.iter().collect();
+    assert_eq!(distinct.len(), ids.len(), "{names:?}");
+    for name in &names {
+        assert!(!name.starts_with('.') && !name.contains('/') && name.len() <= 255, "{name}");
+    }
+    assert_eq!(batch::per_frame_name("clip001-crf28"), "clip001-crf28.json");
+    assert_eq!(batch::per_frame_name("a b"), "a%20b.json");
+}

@@ -382,3 +382,28 @@ fn frames_under_eight_pixels_are_refused_not_scored_as_nan() {
     let log: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert!(log["pooled_metrics"]["vmaf"]["mean"].is_number(), "{log}");
 }
+
+/// `registry check --files` under the jail: a sidecar that is a symlink out of the
+/// model directory is refused before it is read, so nothing from the outside file
+/// reaches the message (the jail used to be checked after the files were read).
+#[test]
+fn registry_files_outside_the_jail_are_refused_before_reading() {
+    let (root, models, _evil) = jail();
+    let registry: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(models.join("registry.json")).unwrap()).unwrap();
+    let onnx = registry["models"][0]["onnx"].as_str().unwrap();
+    let sidecar = format!("{}.json", onnx.strip_suffix(".onnx").unwrap_or(onnx));
+    let real: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(common::manifest_dir().join("model/tiny").join(&sidecar)).unwrap()).unwrap();
+    let mut leaked = real.clone();
+    leaked["id"] = "SECRET-OUTSIDE-VALUE".into();
+    let outside = root.path().join("outside.json");
+    std::fs::write(&outside, serde_json::to_vec(&leaked).unwrap()).unwrap();
+    let link = models.join(&sidecar);
+    std::fs::create_dir_all(link.parent().unwrap()).unwrap();
+    std::os::unix::fs::symlink(&outside, &link).unwrap();
+    let env = [("TINYVMAF_MODEL_DIR", models.as_path())];
+    let out = run(&["registry", "check", "--files", p(&models.join("registry.json"))], &env);
+    assert_refused(&out, 4, &["outside TINYVMAF_MODEL_DIR"]);
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("SECRET-OUTSIDE-VALUE"), "{}", String::from_utf8_lossy(&out.stderr));
+}

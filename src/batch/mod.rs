@@ -107,19 +107,33 @@ pub struct RunSummary {
     pub interrupted: bool,
 }
 
-/// The per-frame log's file name for a pair id: the id itself when it is a plain
-/// file name, else a sanitised id with a hash of the real one (so no two ids share a file).
+/// The per-frame log's file name for a pair id, one name per id (no two ids share a
+/// file): the id with every byte outside `[A-Za-z0-9._-]` (and a leading `.`) written
+/// as `%XX`, which can be decoded back, so distinct ids give distinct names; an id
+/// whose encoding passes 200 bytes keeps its first 100 and adds `+` and the SHA-256 of
+/// the whole id (`+` never appears in an encoded name, so the two kinds never meet).
 pub fn per_frame_name(id: &str) -> String {
-    let plain = !id.is_empty()
-        && !id.starts_with('.')
-        && id.len() <= 200
-        && id.chars().all(|c| c.is_ascii_alphanumeric() || "._-".contains(c));
-    if plain {
-        return format!("{id}.json");
+    use sha2::Digest as _;
+    use std::fmt::Write as _;
+    let mut name = String::new();
+    for (i, byte) in id.bytes().enumerate() {
+        let plain = byte.is_ascii_alphanumeric() || (b"_-".contains(&byte)) || (byte == b'.' && i > 0);
+        if plain {
+            name.push(byte as char);
+        } else {
+            let _ = write!(name, "%{byte:02X}");
+        }
     }
-    let safe: String =
-        id.chars().take(100).map(|c| if c.is_ascii_alphanumeric() || "._-".contains(c) { c } else { '_' }).collect();
-    format!("{}-{}.json", safe.trim_start_matches('.'), manifest::short_hash(id))
+    if id.is_empty() {
+        // A lone `%` is no encoding of anything else.
+        name.push('%');
+    }
+    if name.len() > 200 {
+        name.truncate(100);
+        let digest: String = sha2::Sha256::digest(id.as_bytes()).iter().map(|b| format!("{b:02x}")).collect();
+        name = format!("{name}+{digest}");
+    }
+    format!("{name}.json")
 }
 
 type Opened = Result<(Input, Input), PairError>;

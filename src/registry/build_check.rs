@@ -146,22 +146,41 @@ fn parse_json(path: &Path, bytes: &[u8]) -> Result<serde_json::Value, BuildCheck
         .map_err(|e| BuildCheckError::NotJson { path: path.to_path_buf(), message: e.to_string() })
 }
 
+/// Called with every path before it is opened; an error stops the check unread (the
+/// CLI's model-directory jail; the build script allows everything).
+pub type Guard<'a> = &'a dyn Fn(&Path) -> Result<(), BuildCheckError>;
+
+/// A [`Guard`] that lets every path through.
+pub fn open_all(_: &Path) -> Result<(), BuildCheckError> {
+    Ok(())
+}
+
 /// The whole integrity step over the registry at `registry_path`.
 pub fn check_registry(registry_path: &Path) -> Result<(Registry, Vec<CheckedModel>), BuildCheckError> {
+    check_registry_guarded(registry_path, &open_all)
+}
+
+/// [`check_registry`] with `guard` asked before every file is opened.
+pub fn check_registry_guarded(
+    registry_path: &Path,
+    guard: Guard<'_>,
+) -> Result<(Registry, Vec<CheckedModel>), BuildCheckError> {
     let dir = registry_path.parent().unwrap_or(Path::new("."));
+    guard(registry_path)?;
     let bytes = read_limited(registry_path, MAX_REGISTRY_BYTES)?;
     let registry = parse_registry(registry_path, &bytes)?;
     let models = registry
         .models
         .iter()
-        .map(|entry| check_model(dir, entry))
+        .map(|entry| check_model(dir, entry, guard))
         .collect::<Result<Vec<_>, _>>()?;
     Ok((registry, models))
 }
 
 /// Checks one entry's files: sidecar, ONNX pin, int8 pin, external data pins, operators.
-pub fn check_model(dir: &Path, entry: &ModelEntry) -> Result<CheckedModel, BuildCheckError> {
+pub fn check_model(dir: &Path, entry: &ModelEntry, guard: Guard<'_>) -> Result<CheckedModel, BuildCheckError> {
     let sidecar_path = pin::resolve(dir, &entry.sidecar_path())?;
+    guard(&sidecar_path)?;
     let sidecar = parse_sidecar(&sidecar_path, &read_limited(&sidecar_path, MAX_REGISTRY_BYTES)?)?;
     if sidecar.id != entry.id {
         return Err(BuildCheckError::SidecarMismatch {
@@ -171,14 +190,14 @@ pub fn check_model(dir: &Path, entry: &ModelEntry) -> Result<CheckedModel, Build
     }
     let mut inputs = vec![sidecar_path];
 
-    let (onnx_path, onnx_bytes) = read_pinned_limited(dir, &entry.onnx, &entry.sha256)?;
-    let summary = check_graph(dir, &onnx_path, &onnx_bytes, &sidecar, &mut inputs)?;
+    let (onnx_path, onnx_bytes) = read_pinned_limited(dir, &entry.onnx, &entry.sha256, guard)?;
+    let summary = check_graph(dir, &onnx_path, &onnx_bytes, &sidecar, &mut inputs, guard)?;
     inputs.push(onnx_path.clone());
 
     let int8_bytes = match (entry.int8_path(), &entry.int8_sha256) {
         (Some(rel), Some(digest)) => {
-            let (path, bytes) = read_pinned_limited(dir, &rel, digest)?;
-            check_graph(dir, &path, &bytes, &sidecar, &mut inputs)?;
+            let (path, bytes) = read_pinned_limited(dir, &rel, digest, guard)?;
+            check_graph(dir, &path, &bytes, &sidecar, &mut inputs, guard)?;
             inputs.push(path);
             Some(bytes)
         }
@@ -187,8 +206,14 @@ pub fn check_model(dir: &Path, entry: &ModelEntry) -> Result<CheckedModel, Build
     Ok(CheckedModel { entry: entry.clone(), sidecar, onnx_path, onnx_bytes, int8_bytes, summary, inputs })
 }
 
-fn read_pinned_limited(dir: &Path, relative: &str, digest: &str) -> Result<(PathBuf, Vec<u8>), BuildCheckError> {
+fn read_pinned_limited(
+    dir: &Path,
+    relative: &str,
+    digest: &str,
+    guard: Guard<'_>,
+) -> Result<(PathBuf, Vec<u8>), BuildCheckError> {
     let path = pin::resolve(dir, relative)?;
+    guard(&path)?;
     let bytes = read_limited(&path, MAX_ONNX_BYTES)?;
     pin::check_bytes(&path, &bytes, digest)?;
     Ok((path, bytes))
@@ -201,6 +226,7 @@ fn check_graph(
     bytes: &[u8],
     sidecar: &Sidecar,
     inputs: &mut Vec<PathBuf>,
+    guard: Guard<'_>,
 ) -> Result<OnnxSummary, BuildCheckError> {
     let summary =
         onnx_scan::scan(bytes).map_err(|source| BuildCheckError::Scan { path: path.to_path_buf(), source })?;
@@ -213,6 +239,7 @@ fn check_graph(
         let digest = sidecar.external_data.get(location).ok_or_else(|| {
             BuildCheckError::ExternalDataNotPinned { path: path.to_path_buf(), location: location.clone() }
         })?;
+        guard(&pin::resolve(onnx_dir, location)?)?;
         let (data_path, _) = pin::read_pinned(onnx_dir, &Pin { relative: location.clone(), expected_sha256: digest.clone() })?;
         inputs.push(data_path);
     }

@@ -68,12 +68,11 @@ pub fn check_file(path: &Path, files: bool) -> Result<Registry, BuildCheckError>
     };
     confined(path)?;
     if files {
-        let (registry, checked) = build_check::check_registry(path)?;
-        // Every file the check read must be inside the jail too (a symlink in the
-        // registry's folder could point anywhere).
-        for input in checked.iter().flat_map(|c| &c.inputs) {
-            confined(input)?;
-        }
+        // Every file the check opens must be inside the jail too (a symlink in the
+        // registry's folder could point anywhere), checked before it is read so that
+        // nothing from outside reaches a message.
+        let guard = |p: &Path| confined(p).map(|_| ());
+        let (registry, _) = build_check::check_registry_guarded(path, &guard)?;
         Ok(registry)
     } else {
         let bytes = build_check::read_limited(path, build_check::MAX_REGISTRY_BYTES)?;
