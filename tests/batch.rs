@@ -713,3 +713,24 @@ fn per_frame_log_names_are_one_per_id() {
     assert_eq!(batch::per_frame_name("clip001-crf28"), "clip001-crf28.json");
     assert_eq!(batch::per_frame_name("a b"), "a%20b.json");
 }
+
+/// A non-empty file that is not a results file (here the one-row manifest itself) is
+/// refused as `--output`, not "repaired" by cutting its line off; a torn record
+/// prefix is still cut.
+#[test]
+fn a_file_that_is_not_a_results_file_is_refused_not_truncated() {
+    let ws = Workspace::new();
+    let rows = &good_rows()[..1];
+    let one_line = csv(rows).lines().nth(1).unwrap().to_string();
+    ws.write("not-results.csv", &one_line);
+    ws.write("m.csv", csv(rows));
+    let out = ws.run(&["batch", "m.csv", "-o", "not-results.csv"]);
+    assert_eq!(out.status.code(), Some(exit::RESULTS.into()), "{}", stderr(&out));
+    assert!(stderr(&out).contains("not a results file"), "{}", stderr(&out));
+    assert_eq!(std::fs::read_to_string(ws.path("not-results.csv")).unwrap(), one_line, "the file was changed");
+    // A torn record prefix (a kill mid-write) is still cut off and its pair redone.
+    ws.write("torn.jsonl", "{\"id\":\"odd_67x4");
+    let out = ws.run(&["batch", "m.csv", "-o", "torn.jsonl", "--quiet"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(ws.records("torn.jsonl").len(), 1);
+}

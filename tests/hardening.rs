@@ -407,3 +407,30 @@ fn registry_files_outside_the_jail_are_refused_before_reading() {
     assert_refused(&out, 4, &["outside TINYVMAF_MODEL_DIR"]);
     assert!(!String::from_utf8_lossy(&out.stderr).contains("SECRET-OUTSIDE-VALUE"), "{}", String::from_utf8_lossy(&out.stderr));
 }
+
+/// Devices and FIFOs given where a file is read whole (a manifest, `--features`, a
+/// results file, `merge` inputs) used to be read without end (GBs from /dev/zero) or
+/// to block: refused at once with what they are, each with its command's code.
+#[test]
+fn devices_and_fifos_are_refused_where_whole_files_are_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("fifo");
+    mkfifo(&fifo);
+    let results = dir.path().join("r.jsonl");
+    for (args, code, what) in [
+        (vec!["batch", "/dev/urandom", "-o", p(&results)], 51, "a device, not a regular file"),
+        (vec!["batch", p(&fifo), "-o", p(&results)], 51, "a FIFO, not a regular file"),
+        (vec!["models", "eval", "vmaf_v0.6.1", "--features", "/dev/zero"], 1, "a device, not a regular file"),
+        (vec!["merge", "/dev/zero"], 54, "a device, not a regular file"),
+        (vec!["merge", p(&fifo)], 54, "a FIFO, not a regular file"),
+    ] {
+        let started = std::time::Instant::now();
+        let out = run(&args, &[]);
+        assert_refused(&out, code, &[what]);
+        assert!(started.elapsed() < std::time::Duration::from_secs(20), "{args:?} took {:?}", started.elapsed());
+    }
+    // A device as batch's --output: refused, never appended to.
+    let manifest = dir.path().join("m.csv");
+    std::fs::write(&manifest, format!("reference,distorted\n{SAMPLE_REF},{SAMPLE_DIST}\n")).unwrap();
+    assert_refused(&run(&["batch", p(&manifest), "-o", "/dev/zero"], &[]), 54, &["a device, not a regular file"]);
+}

@@ -117,7 +117,8 @@ pub const MAX_LINE_BYTES: usize = 64 * 1024;
 fn read_lines_capped(path: &Path) -> Result<String, ManifestError> {
     use std::io::{BufRead, Read};
     let read_error = |source| ManifestError::Read { path: path.to_path_buf(), source };
-    let file = std::fs::File::open(path).map_err(read_error)?;
+    // A device or FIFO given as the manifest would be read without end or block.
+    let (file, _) = crate::io::regular::open_regular(path).map_err(read_error)?;
     let mut reader = std::io::BufReader::new(file);
     let mut bytes = Vec::new();
     let mut line = 0usize;

@@ -86,9 +86,23 @@ fn parse_record(text: &str) -> Result<(String, bool), String> {
     }
 }
 
+/// The largest results file read (about a million records): they are read whole to
+/// find what is done, so a bound keeps a wrong `--output` from filling the memory.
+pub const MAX_RESULTS_BYTES: u64 = 1 << 30;
+
+/// How every record line starts (the id is the first field of both kinds).
+const RECORD_START: &[u8] = b"{\"id\":\"";
+
+/// Whether `text` could be what a kill mid-write left of a record line (a prefix of
+/// one, however long), or what a crash of the machine leaves (zeros).
+fn is_record_prefix(text: &[u8]) -> bool {
+    text.starts_with(RECORD_START) || RECORD_START.starts_with(text) || text.iter().all(|&b| b == 0)
+}
+
 /// Reads records from the bytes of a results file. The last line counts as torn
-/// when it has no newline or is not a record (a kill mid-write, or zeros after a
-/// crash of the machine); any other bad line is an error.
+/// when it has no newline or is not a record, and is the start of a record or zeros
+/// (a kill mid-write, a crash of the machine); any other bad line is an error, and
+/// so is a file whose only line is not ours.
 pub fn scan(path: &Path, bytes: &[u8]) -> Result<Scan, ResultsError> {
     let mut scan = Scan::default();
     let mut offset = 0usize;
@@ -108,9 +122,20 @@ pub fn scan(path: &Path, bytes: &[u8]) -> Result<Scan, ResultsError> {
             Ok((id, ok)) if complete => {
                 scan.records.push(Existing { id, ok, line, text: String::from_utf8_lossy(text).into_owned() });
             }
-            Ok(_) | Err(_) if last => {
+            // A kill mid-write leaves a prefix of one of our lines; anything else was
+            // never a record, and cutting it off would destroy someone's file (a
+            // manifest given as its own output, say).
+            Ok(_) | Err(_) if last && is_record_prefix(text) => {
                 scan.torn_bytes = (bytes.len() - offset) as u64;
                 break;
+            }
+            Ok(_) | Err(_) if last => {
+                let message = if scan.records.is_empty() {
+                    "not a results file (its first line is not a tinyvmaf-gpu record); give another --output".to_owned()
+                } else {
+                    "the last line is not a record, nor the start of one".to_owned()
+                };
+                return Err(ResultsError::Corrupt { path: path.to_path_buf(), line, message });
             }
             // Not last, so `complete`: a bad line in the middle.
             Ok(_) => unreachable!("an incomplete line is the last one"),
@@ -124,7 +149,8 @@ pub fn scan(path: &Path, bytes: &[u8]) -> Result<Scan, ResultsError> {
 
 /// Reads and scans a results file (no lock, nothing repaired): for `merge`.
 pub fn read(path: &Path) -> Result<Scan, ResultsError> {
-    let bytes = std::fs::read(path).map_err(|source| ResultsError::Io { path: path.to_path_buf(), source })?;
+    let bytes = crate::io::regular::read_regular(path, MAX_RESULTS_BYTES)
+        .map_err(|source| ResultsError::Io { path: path.to_path_buf(), source })?;
     scan(path, &bytes)
 }
 
@@ -140,9 +166,26 @@ impl ResultsFile {
     /// Locks `path` (refusing if another process holds it), creates it if missing,
     /// cuts off a torn last line, and returns it with the records already in it.
     pub fn open(path: &Path) -> Result<(ResultsFile, Scan), ResultsError> {
-        let lock = lock::lock(path)?;
         let io = |source| ResultsError::Io { path: path.to_path_buf(), source };
+        // An existing output must be a regular file: a device would be read without
+        // end (and appended to), a FIFO would block.
+        if let Ok(meta) = std::fs::metadata(path)
+            && !meta.is_file()
+        {
+            return Err(io(std::io::Error::new(
+                std::io::ErrorKind::InvalidInput,
+                format!("{}, not a regular file", crate::io::regular::kind(&meta)),
+            )));
+        }
+        let lock = lock::lock(path)?;
         let mut file = OpenOptions::new().read(true).append(true).create(true).open(path).map_err(io)?;
+        let size = file.metadata().map_err(io)?.len();
+        if size > MAX_RESULTS_BYTES {
+            return Err(io(std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                format!("{size} bytes, more than the {MAX_RESULTS_BYTES}-byte limit of a results file"),
+            )));
+        }
         let mut bytes = Vec::new();
         file.read_to_end(&mut bytes).map_err(io)?;
         let scan = scan(path, &bytes)?;

@@ -136,13 +136,20 @@ fn describe(verified: &verify::Verified) -> (Option<String>, String) {
     }
 }
 
+/// The largest `--features` file read: millions of rows of a model's few features.
+const MAX_FEATURE_BYTES: u64 = 256 << 20;
+
 fn read_rows(path: &PathBuf) -> anyhow::Result<Vec<Vec<f64>>> {
     let text = if path.as_os_str() == "-" {
         let mut s = String::new();
-        std::io::stdin().read_to_string(&mut s).context("reading feature rows from standard input")?;
+        std::io::stdin().take(MAX_FEATURE_BYTES + 1).read_to_string(&mut s).context("reading feature rows from standard input")?;
+        anyhow::ensure!(s.len() as u64 <= MAX_FEATURE_BYTES, "feature rows on standard input pass the {MAX_FEATURE_BYTES}-byte limit");
         s
     } else {
-        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?
+        // A regular file of bounded size: /dev/zero or a FIFO would be read without end.
+        let bytes = tinyvmaf_gpu::io::regular::read_regular(path, MAX_FEATURE_BYTES)
+            .with_context(|| format!("reading {}", path.display()))?;
+        String::from_utf8(bytes).with_context(|| format!("{}: not UTF-8 text", path.display()))?
     };
     serde_json::from_str(&text)
         .with_context(|| format!("{}: expected a JSON array of numeric rows", path.display()))

@@ -4,6 +4,7 @@ use std::io::Read;
 use std::path::PathBuf;
 
 pub mod open;
+pub mod regular;
 pub mod synthetic;
 pub mod y4m;
 pub mod yuv;

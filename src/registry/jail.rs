@@ -34,26 +34,6 @@ fn root(what: &'static str) -> Result<Option<PathBuf>, JailError> {
         .map_err(|source| JailError::Unreadable { what, path: dir, source })
 }
 
-fn kind(meta: &std::fs::Metadata) -> &'static str {
-    let t = meta.file_type();
-    if t.is_dir() {
-        return "a directory";
-    }
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::FileTypeExt;
-        if t.is_fifo() {
-            return "a FIFO";
-        }
-        if t.is_char_device() || t.is_block_device() {
-            return "a device";
-        }
-        if t.is_socket() {
-            return "a socket";
-        }
-    }
-    "not a regular file"
-}
 
 /// Checks `path` against the jail and the regular-file rule, without opening it: the
 /// canonical path to use.
@@ -68,7 +48,7 @@ pub fn confine(path: &Path, what: &'static str) -> Result<PathBuf, JailError> {
     }
     let meta = std::fs::metadata(&resolved).map_err(unreadable)?;
     if !meta.is_file() {
-        return Err(JailError::NotRegular { what, path: path.to_path_buf(), kind: kind(&meta) });
+        return Err(JailError::NotRegular { what, path: path.to_path_buf(), kind: crate::io::regular::kind(&meta) });
     }
     Ok(resolved)
 }
@@ -82,7 +62,7 @@ pub fn read_confined(path: &Path, what: &'static str, limit: u64) -> Result<Vec<
     let file = File::open(&resolved).map_err(unreadable)?;
     let meta = file.metadata().map_err(unreadable)?;
     if !meta.is_file() {
-        return Err(JailError::NotRegular { what, path: path.to_path_buf(), kind: kind(&meta) });
+        return Err(JailError::NotRegular { what, path: path.to_path_buf(), kind: crate::io::regular::kind(&meta) });
     }
     if meta.len() > limit {
         return Err(JailError::TooLarge { what, path: path.to_path_buf(), size: meta.len(), limit });
