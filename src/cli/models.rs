@@ -1,7 +1,7 @@
 //! `models …` and `registry …`.
 
 use std::io::Read;
-use std::path::PathBuf;
+use std::path::Path;
 
 use anyhow::Context;
 use serde_json::json;
@@ -139,7 +139,7 @@ fn describe(verified: &verify::Verified) -> (Option<String>, String) {
 /// The largest `--features` file read: millions of rows of a model's few features.
 const MAX_FEATURE_BYTES: u64 = 256 << 20;
 
-fn read_rows(path: &PathBuf) -> anyhow::Result<Vec<Vec<f64>>> {
+fn read_rows(path: &Path) -> anyhow::Result<Vec<Vec<f64>>> {
     let text = if path.as_os_str() == "-" {
         let mut s = String::new();
         std::io::stdin().take(MAX_FEATURE_BYTES + 1).read_to_string(&mut s).context("reading feature rows from standard input")?;
