@@ -440,11 +440,12 @@ fn a_second_writer_is_refused_while_the_first_holds_the_lock() {
     while check_after_kill(&big.path("r.jsonl")) == 0 && Instant::now() < deadline {
         std::thread::sleep(Duration::from_millis(5));
     }
-    let second = big.run(&["batch", "m.csv", "-o", "r.jsonl", "--quiet"]);
-    let first_done = first.try_wait().unwrap().is_some();
+    let second = big.run(&["batch", "m.csv", "-o", "r.jsonl"]);
     first.wait().unwrap();
-    if !first_done {
-        assert_eq!(second.status.code(), Some(exit::LOCKED.into()), "{}", stderr(&second));
+    // Refused while the first ran; or, had the first already finished (its lock is
+    // released as it exits, a moment before it can be reaped), it found every pair done.
+    if second.status.code() != Some(exit::LOCKED.into()) {
+        assert!(second.status.success() && stderr(&second).contains("0 to score, 4 already in"), "{}", stderr(&second));
     }
     assert_eq!(by_id(&big.records("r.jsonl")).len(), 4);
 }

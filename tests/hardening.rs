@@ -434,3 +434,17 @@ fn devices_and_fifos_are_refused_where_whole_files_are_read() {
     std::fs::write(&manifest, format!("reference,distorted\n{SAMPLE_REF},{SAMPLE_DIST}\n")).unwrap();
     assert_refused(&run(&["batch", p(&manifest), "-o", "/dev/zero"], &[]), 54, &["a device, not a regular file"]);
 }
+
+/// Minor refusals: both inputs on standard input and `--subsample 0` are a bad
+/// command line (exit 2, as README says); a missing file's reason is printed once.
+#[test]
+fn usage_errors_exit_two_and_reasons_print_once() {
+    let out = run(&["score", "-r", "-", "-d", "-"], &[]);
+    assert_refused(&out, 2, &["only one of --reference and --distorted"]);
+    let out = run(&["score", "-r", SAMPLE_REF, "-d", SAMPLE_DIST, "--subsample", "0"], &[]);
+    assert_refused(&out, 2, &["--subsample"]);
+    let out = run(&["score", "-r", "/nonexistent/ref.y4m", "-d", SAMPLE_DIST], &[]);
+    assert_refused(&out, 3, &["/nonexistent/ref.y4m", "No such file or directory"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(stderr.matches("No such file or directory").count(), 1, "{stderr}");
+}

@@ -380,3 +380,13 @@ fn huge_announced_frame_on_short_input_is_cheap() {
         other => panic!("unexpected {other:?}"),
     }
 }
+
+/// A Y4M header with a Windows line ending is named as such (it used to be reported as
+/// an "unsupported colorspace '420jpeg'", the CR riding on the last tag).
+#[test]
+fn crlf_header_is_named() {
+    match open(b"YUV4MPEG2 W4 H2 F25:1 C420jpeg\r\n".to_vec()) {
+        Err(IoError::BadHeader(message)) => assert!(message.contains("ends in CR"), "{message}"),
+        other => panic!("{:?}", other.map(|_| ())),
+    }
+}

@@ -111,8 +111,8 @@ pub struct ScoreArgs {
     /// Skip the first N distorted frames.
     #[arg(long, value_name = "N", default_value_t = 0)]
     pub skip_distorted: u64,
-    /// Score every N-th frame.
-    #[arg(long, value_name = "N", default_value_t = 1)]
+    /// Score every N-th frame (N >= 1).
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..))]
     pub subsample: u64,
     /// Score the frames both inputs have instead of failing when their lengths differ.
     #[arg(long)]
@@ -298,8 +298,8 @@ pub struct BatchArgs {
     /// Score again the pairs that have an error record (it is replaced).
     #[arg(long)]
     pub retry_failed: bool,
-    /// Score every N-th frame.
-    #[arg(long, value_name = "N", default_value_t = 1)]
+    /// Score every N-th frame (N >= 1).
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..))]
     pub subsample: u64,
     /// Score the frames both inputs have instead of failing when their lengths differ.
     #[arg(long)]

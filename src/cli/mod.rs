@@ -69,8 +69,23 @@ pub fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::from(exit::OK),
         Err(failure) => {
-            eprintln!("error: {:#}", failure.error);
+            eprintln!("error: {}", message(&failure.error));
             ExitCode::from(failure.code)
         }
     }
+}
+
+/// The error and its causes, each cause once: library errors often show their
+/// source in their own text already, and printing the chain again doubled it
+/// ("No such file or directory (os error 2): No such file or directory (os error 2)").
+fn message(error: &anyhow::Error) -> String {
+    let mut text = error.to_string();
+    for cause in error.chain().skip(1) {
+        let cause = cause.to_string();
+        if !text.contains(&cause) {
+            text.push_str(": ");
+            text.push_str(&cause);
+        }
+    }
+    text
 }

@@ -12,7 +12,11 @@ use super::{backend, models, CliResult};
 
 pub fn run(args: ScoreArgs) -> CliResult {
     if args.reference.as_os_str() == "-" && args.distorted.as_os_str() == "-" {
-        return Err(anyhow::anyhow!("only one of --reference and --distorted may be `-` (standard input)").into());
+        // A bad command line (README: exit 2), like clap's own refusals.
+        return Err(super::Failure {
+            code: tinyvmaf_gpu::exit::USAGE,
+            error: anyhow::anyhow!("only one of --reference and --distorted may be `-` (standard input)"),
+        });
     }
     let raw = match (args.width, args.height, &args.pixel_format) {
         (Some(width), Some(height), Some(pixel_format)) => {

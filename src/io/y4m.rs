@@ -86,6 +86,13 @@ impl<R: Read> Y4mReader<R> {
         }
         let text = std::str::from_utf8(&line)
             .map_err(|_| IoError::BadHeader("header is not ASCII".into()))?;
+        if text.ends_with('\r') {
+            // Otherwise the last tag carries the CR and is misreported (e.g. an
+            // "unsupported colorspace '420jpeg\r'").
+            return Err(IoError::BadHeader(
+                "the header line ends in CR (Windows line ending); Y4M lines end in LF alone".into(),
+            ));
+        }
         let mut tokens = text.split(' ').filter(|t| !t.is_empty());
         match tokens.next() {
             Some("YUV4MPEG2") => {}
