@@ -448,3 +448,65 @@ fn usage_errors_exit_two_and_reasons_print_once() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(stderr.matches("No such file or directory").count(), 1, "{stderr}");
 }
+
+/// The peak RSS (KiB) of scoring `n` frames of 16x16 through two pipes with the default
+/// model and a JSON log: VmHWM polled until the process exits (it only grows, so the
+/// last reading holds the end-of-run peak: the model and the log come last).
+#[cfg(target_os = "linux")]
+fn whole_run_peak_kib(n: usize) -> u64 {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("dist.y4m");
+    mkfifo(&fifo);
+    let (w, h) = (16usize, 16usize);
+    let header = format!("YUV4MPEG2 W{w} H{h} F25:1 Ip A1:1 C420jpeg\n");
+    let frame = move |t: usize, offset: u8| {
+        let mut f = b"FRAME\n".to_vec();
+        f.extend((0..w * h).map(|i| ((i * 7 + 13 * t) % 200) as u8 + offset));
+        f.extend(std::iter::repeat_n(128u8, 2 * (w / 2) * (h / 2)));
+        f
+    };
+    let mut child = Command::new(BIN)
+        .args(["score", "--quiet", "--backend", "cpu", "-r", "-", "-d", p(&fifo), "--format", "json", "-o"])
+        .arg(dir.path().join("log.json"))
+        .stdin(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut reference = child.stdin.take().unwrap();
+    let feeder = std::thread::spawn(move || {
+        reference.write_all(header.as_bytes()).unwrap();
+        let mut distorted = std::fs::OpenOptions::new().write(true).open(&fifo).unwrap();
+        distorted.write_all(header.as_bytes()).unwrap();
+        for t in 0..n {
+            reference.write_all(&frame(t, 0)).unwrap();
+            distorted.write_all(&frame(t, 5)).unwrap();
+        }
+    });
+    let mut peak = 0;
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if let Ok(text) = std::fs::read_to_string(format!("/proc/{}/status", child.id()))
+            && let Some(line) = text.lines().find(|l| l.starts_with("VmHWM:"))
+        {
+            peak = line.split_whitespace().nth(1).unwrap().parse().unwrap();
+        }
+        std::thread::sleep(std::time::Duration::from_millis(2));
+    };
+    feeder.join().unwrap();
+    assert!(status.success());
+    peak
+}
+
+/// Memory flat in clip length over a whole run, model and log included: the model used
+/// to score every frame in one batch (~21 KB a frame) and the JSON log built a value
+/// tree (~6 KB a frame). 20,000 frames may take at most 32 MiB more than 2,000.
+#[cfg(target_os = "linux")]
+#[test]
+fn memory_stays_flat_through_the_model_and_the_log() {
+    let (short, long) = (whole_run_peak_kib(2_000), whole_run_peak_kib(20_000));
+    let growth = long.saturating_sub(short);
+    eprintln!("peak RSS: 2,000 frames {short} KiB, 20,000 frames {long} KiB (+{growth} KiB)");
+    assert!(growth < 32 * 1024, "peak RSS grew by {growth} KiB from 2,000 to 20,000 frames");
+}

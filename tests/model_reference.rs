@@ -104,3 +104,20 @@ fn a_row_of_the_wrong_width_is_an_error() {
     assert!(model.predict(&[]).unwrap().is_empty());
 }
 
+
+/// Scores are computed in batches of `PREDICT_BATCH` rows (so memory stays flat in clip
+/// length): a row's score must not depend on the batch it is in. More rows than two
+/// batches, scored together and one by one, give the same bits.
+#[test]
+fn batch_size_changes_no_score() {
+    let r = reference("vmaf_v0.6.1", "onnx_float64");
+    let model = LoadedModel::load(verify::pin_checked("vmaf_v0.6.1").unwrap(), Backend::Cpu).unwrap();
+    let n = 2 * tinyvmaf_gpu::model::PREDICT_BATCH + 17;
+    let rows: Vec<Vec<f64>> = r.inputs.iter().cycle().take(n).cloned().collect();
+    let together = model.predict(&rows).unwrap();
+    assert_eq!(together.len(), n);
+    for (i, row) in rows.iter().enumerate().step_by(97) {
+        let alone = model.predict(std::slice::from_ref(row)).unwrap();
+        assert_eq!(alone[0].to_bits(), together[i].to_bits(), "row {i}");
+    }
+}

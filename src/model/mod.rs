@@ -39,6 +39,9 @@ pub struct LoadedModel {
     network: backend::Network,
 }
 
+/// Rows per model batch: memory stays flat in clip length.
+pub const PREDICT_BATCH: usize = 1024;
+
 impl LoadedModel {
     /// Builds the verified model's generated code on `backend`. Taking `Verified`
     /// by value is what makes "verified before any weight reaches a device" a fact
@@ -66,12 +69,18 @@ impl LoadedModel {
         if let Some(bad) = rows.iter().find(|r| r.len() != width) {
             return Err(ModelError::FeatureCount { id: self.id.clone(), expected: width, got: bad.len() });
         }
-        if rows.is_empty() {
-            return Ok(Vec::new());
+        // Bounded batches: one batch of a whole clip held every frame's intermediates at
+        // once (~21 KB a frame for the SVR graph). Each row's score depends on that
+        // row alone, so the batch size changes no bit.
+        let mut scores = Vec::with_capacity(rows.len());
+        for chunk in rows.chunks(PREDICT_BATCH) {
+            let flat: Vec<f64> = chunk.iter().flatten().copied().collect();
+            let batch = self
+                .network
+                .predict(flat, chunk.len(), width)
+                .map_err(|message| ModelError::Readback { id: self.id.clone(), message })?;
+            scores.extend(batch);
         }
-        let flat: Vec<f64> = rows.iter().flatten().copied().collect();
-        self.network
-            .predict(flat, rows.len(), width)
-            .map_err(|message| ModelError::Readback { id: self.id.clone(), message })
+        Ok(scores)
     }
 }
