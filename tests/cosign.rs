@@ -25,6 +25,12 @@ enum Fake {
     /// Accepts only if the bundle file contains the blob's sha256 (a stand-in for a
     /// real signature over the digest, so a corrupted bundle is refused).
     CheckDigest,
+    /// Leaves a child holding stderr open, then accepts.
+    LeaveChild,
+    /// Waits on a `sleep` child (not `exec`): a kill of cosign alone orphans it.
+    ShThenSleep,
+    /// Writes binary noise to stderr, then refuses.
+    BinaryStderr,
 }
 
 fn write_fake(dir: &Path, mode: Fake) -> PathBuf {
@@ -35,6 +41,9 @@ fn write_fake(dir: &Path, mode: Fake) -> PathBuf {
         Fake::Reject => "echo 'Error: none of the expected identities matched' >&2; exit 1".to_owned(),
         Fake::Hang => "exec sleep 30".to_owned(),
         Fake::Tamper => "printf x >> \"$blob\"; exit 0".to_owned(),
+        Fake::LeaveChild => "(sleep 31.41; echo late >&2) &\nexit 0".to_owned(),
+        Fake::ShThenSleep => "sleep 27.18\nexit 0".to_owned(),
+        Fake::BinaryStderr => "head -c 200000 /dev/urandom >&2; exit 1".to_owned(),
         Fake::CheckDigest => {
             "d=$(sha256sum \"$blob\" | cut -d' ' -f1); grep -q \"$d\" \"$3\" || { echo 'Error: signature mismatch' >&2; exit 1; }"
                 .to_owned()
@@ -174,6 +183,54 @@ fn a_hang_is_killed_at_the_timeout() {
     assert!(matches!(err, VerifyError::CosignTimeout { .. }), "{err}");
     assert!(start.elapsed() < Duration::from_secs(10), "took {:?}", start.elapsed());
     assert_eq!(err.exit_code(), 25);
+}
+
+/// Processes whose command line contains `marker` (a fake's unique sleep time).
+fn running(marker: &str) -> usize {
+    let mut n = 0;
+    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
+        if let Ok(cmdline) = std::fs::read(entry.path().join("cmdline"))
+            && String::from_utf8_lossy(&cmdline).contains(marker)
+        {
+            n += 1;
+        }
+    }
+    n
+}
+
+/// A cosign that exits but leaves a child holding its stderr: the wait for stderr is
+/// bounded by the same deadline (it used to wait for the child, 40 s against a 3 s
+/// timeout), and the child is killed with cosign's process group.
+#[test]
+fn a_child_holding_stderr_neither_outlives_the_timeout_nor_cosign() {
+    let (s, mut options) = setup(Fake::LeaveChild);
+    options.timeout = Duration::from_millis(1500);
+    let start = Instant::now();
+    verify::verify_blob(&s.entry, &s.bytes, &options).expect("the fake accepts");
+    assert!(start.elapsed() < Duration::from_secs(10), "took {:?}", start.elapsed());
+    std::thread::sleep(Duration::from_millis(200));
+    assert_eq!(running("31.41"), 0, "cosign's child is still running");
+}
+
+/// A timeout kills cosign's whole process group: no orphaned `sleep` is left.
+#[test]
+fn a_timeout_leaves_no_orphan() {
+    let (s, mut options) = setup(Fake::ShThenSleep);
+    options.timeout = Duration::from_millis(500);
+    let err = verify::verify_blob(&s.entry, &s.bytes, &options).unwrap_err();
+    assert!(matches!(err, VerifyError::CosignTimeout { .. }), "{err}");
+    std::thread::sleep(Duration::from_millis(200));
+    assert_eq!(running("27.18"), 0, "an orphaned sleep survived the timeout");
+}
+
+/// cosign's stderr reaches the message capped and with control bytes escaped.
+#[test]
+fn cosign_stderr_is_capped_and_escaped() {
+    let (s, options) = setup(Fake::BinaryStderr);
+    let err = verify::verify_blob(&s.entry, &s.bytes, &options).unwrap_err();
+    let text = err.to_string();
+    assert!(text.len() < 100_000, "{} bytes of message", text.len());
+    assert!(!text.chars().any(|c| c.is_control() && c != '\n' && c != '\t'), "raw control characters in the message");
 }
 
 #[test]

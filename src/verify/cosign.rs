@@ -85,7 +85,11 @@ pub fn run_cosign(id: &str, onnx_name: &str, bytes: &[u8], run: &CosignRun<'_>) 
     let blob = dir.path().join(file_name);
     write_private(&blob, bytes).map_err(|e| io("writing the model copy", e))?;
 
-    let mut child = Command::new(run.cosign)
+    let mut command = Command::new(run.cosign);
+    // Its own process group, so that whatever cosign leaves running (a child holding
+    // stderr, an orphan `sleep`) can be killed with it.
+    std::os::unix::process::CommandExt::process_group(&mut command, 0);
+    let mut child = command
         .arg("verify-blob")
         .arg("--bundle")
         .arg(run.bundle)
@@ -100,27 +104,46 @@ pub fn run_cosign(id: &str, onnx_name: &str, bytes: &[u8], run: &CosignRun<'_>) 
         .spawn()
         .map_err(|e| io(&format!("spawning {}", run.cosign.display()), e))?;
 
-    // Drain stderr on a thread so a chatty cosign cannot block on a full pipe.
+    // Drain stderr on a thread so a chatty cosign cannot block on a full pipe. The
+    // text comes back through a channel, so that waiting for it is bounded too: a
+    // child cosign left behind can hold the pipe open after cosign itself exits.
     let mut stderr_pipe = child.stderr.take().expect("stderr was piped");
-    let reader = std::thread::spawn(move || {
+    let (sender, receiver) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
         let mut text = Vec::new();
-        let _ = stderr_pipe.by_ref().take(64 * 1024).read_to_end(&mut text);
-        text
+        let _ = stderr_pipe.by_ref().take(STDERR_LIMIT).read_to_end(&mut text);
+        let _ = sender.send(text);
     });
+    let group = rustix::process::Pid::from_child(&child);
+    // Whatever is left of the group (cosign on timeout, its children always).
+    let kill_group = || {
+        let _ = rustix::process::kill_process_group(group, rustix::process::Signal::KILL);
+    };
 
     let deadline = Instant::now() + run.timeout;
     let status = loop {
         match child.try_wait().map_err(|e| io("waiting for cosign", e))? {
             Some(status) => break status,
             None if Instant::now() >= deadline => {
-                let _ = child.kill();
+                kill_group();
                 let _ = child.wait();
                 return Err(VerifyError::CosignTimeout { id: id.to_owned(), timeout: run.timeout });
             }
             None => std::thread::sleep(Duration::from_millis(10)),
         }
     };
-    let stderr = String::from_utf8_lossy(&reader.join().unwrap_or_default()).trim().to_owned();
+    let stderr = match receiver.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
+        Ok(text) => {
+            kill_group();
+            text
+        }
+        Err(_) => {
+            // A child of cosign still holds stderr at the deadline: kill it, keep what was said.
+            kill_group();
+            receiver.recv_timeout(Duration::from_secs(1)).unwrap_or_default()
+        }
+    };
+    let stderr = printable(&stderr);
     if !status.success() {
         let code = status.code().map_or_else(|| "killed by a signal".to_owned(), |c| c.to_string());
         return Err(VerifyError::CosignRejected { id: id.to_owned(), code, stderr });
@@ -130,6 +153,25 @@ pub fn run_cosign(id: &str, onnx_name: &str, bytes: &[u8], run: &CosignRun<'_>) 
         return Err(VerifyError::BytesChanged { id: id.to_owned(), actual: sha256_hex(&seen) });
     }
     Ok(())
+}
+
+/// The most of cosign's stderr kept for the error message.
+const STDERR_LIMIT: u64 = 16 * 1024;
+
+/// cosign's stderr as text fit for a terminal: invalid UTF-8 replaced, control
+/// characters other than newline and tab escaped (a binary dump cannot reach the
+/// terminal raw), trimmed.
+fn printable(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes)
+        .chars()
+        .flat_map(|c| match c {
+            '\n' | '\t' => vec![c],
+            c if c.is_control() => c.escape_default().collect(),
+            c => vec![c],
+        })
+        .collect::<String>()
+        .trim()
+        .to_owned()
 }
 
 fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
