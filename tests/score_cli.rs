@@ -372,3 +372,38 @@ fn a_float64_model_asked_onto_the_gpu_runs_on_the_cpu_with_a_note() {
     assert!(stderr(&out).contains("float64 graph; it runs on the CPU backend"), "{}", stderr(&out));
     assert_eq!(frames(&a), frames(&b));
 }
+
+/// `--subsample N` keeps every frame's features and writes every N-th row, as libvmaf
+/// does: each kept row equals the same frame's row of the full run (motion between
+/// consecutive frames, motion2 looking one frame ahead). It used to drop frames before
+/// the features, so motion spanned N frames. `--frame-count` counts input frames.
+#[test]
+fn subsample_rows_equal_the_full_runs_rows() {
+    let dir = tempfile::tempdir().unwrap();
+    let (r, d) = (
+        concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/sample/cell_small.ref.y4m"),
+        concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/sample/cell_small.dist.y4m"),
+    );
+    let run = |name: &str, extra: &[&str]| {
+        let path = dir.path().join(name);
+        let mut args = vec!["--backend", "cpu", "-r", r, "-d", d, "--format", "json", "-o", p(&path)];
+        args.extend(extra);
+        let out = score(&args);
+        assert!(out.status.success(), "{}", stderr(&out));
+        frames(&path)
+    };
+    let full = run("full.json", &[]);
+    let sub = run("sub.json", &["--subsample", "3"]);
+    let nums = |f: &[Value]| f.iter().map(|x| x["frameNum"].as_u64().unwrap()).collect::<Vec<_>>();
+    assert_eq!(nums(&sub), [0, 3, 6, 9]);
+    for row in &sub {
+        let n = row["frameNum"].as_u64().unwrap() as usize;
+        assert_eq!(row["metrics"], full[n]["metrics"], "frame {n}");
+    }
+    let counted = run("count.json", &["--subsample", "3", "--frame-count", "10"]);
+    assert_eq!(nums(&counted), [0, 3, 6, 9]);
+    for row in &counted[..3] {
+        let n = row["frameNum"].as_u64().unwrap() as usize;
+        assert_eq!(row["metrics"], full[n]["metrics"], "frame {n}");
+    }
+}

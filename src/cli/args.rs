@@ -102,7 +102,8 @@ pub struct ScoreArgs {
     /// Raw YUV pixel format, as ffmpeg names it (yuv420p, yuv422p10le, yuv444p12le, yuv420p16le, …).
     #[arg(long, requires_all = ["width", "height"])]
     pub pixel_format: Option<String>,
-    /// Score at most N frames.
+    /// Read at most N frame pairs after the skips (with --subsample, every N-th of
+    /// those is written, as libvmaf's --frame_cnt and --subsample compose).
     #[arg(long, value_name = "N")]
     pub frame_count: Option<u64>,
     /// Skip the first N reference frames.
@@ -111,7 +112,8 @@ pub struct ScoreArgs {
     /// Skip the first N distorted frames.
     #[arg(long, value_name = "N", default_value_t = 0)]
     pub skip_distorted: u64,
-    /// Score every N-th frame (N >= 1).
+    /// Write every N-th frame (N >= 1); features are still computed on every frame,
+    /// so motion is between consecutive frames, as in libvmaf.
     #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..))]
     pub subsample: u64,
     /// Score the frames both inputs have instead of failing when their lengths differ.
@@ -298,7 +300,8 @@ pub struct BatchArgs {
     /// Score again the pairs that have an error record (it is replaced).
     #[arg(long)]
     pub retry_failed: bool,
-    /// Score every N-th frame (N >= 1).
+    /// Write every N-th frame (N >= 1); features are still computed on every frame,
+    /// so motion is between consecutive frames, as in libvmaf.
     #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..))]
     pub subsample: u64,
     /// Score the frames both inputs have instead of failing when their lengths differ.

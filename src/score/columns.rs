@@ -39,7 +39,14 @@ pub fn set_suffix(options: &FeatureOptions) -> String {
 
 /// libvmaf's feature columns from the integer features of every frame: the float
 /// steps shared by both backends.
-pub(super) fn columns(extracted: Extracted, (w, h): (usize, usize), sets: &[FeatureOptions]) -> FeatureTable {
+/// Computed over every frame (motion2 looks one frame ahead), then reduced to the rows
+/// `subsample` keeps.
+pub(super) fn columns(
+    extracted: Extracted,
+    (w, h): (usize, usize),
+    sets: &[FeatureOptions],
+    subsample: u64,
+) -> FeatureTable {
     let Extracted { frame_numbers, features: frames, psnr } = extracted;
     let mut columns = Vec::new();
     for (s, set) in sets.iter().enumerate() {
@@ -62,6 +69,10 @@ pub(super) fn columns(extracted: Extracted, (w, h): (usize, usize), sets: &[Feat
             columns.push(((*name).to_owned(), psnr.iter().map(|p| p[k]).collect()));
         }
     }
+    let keep: Vec<bool> = frame_numbers.iter().map(|&n| super::frames::is_scored(n, subsample)).collect();
+    let select = |v: Vec<f64>| -> Vec<f64> { v.into_iter().zip(&keep).filter(|(_, k)| **k).map(|(x, _)| x).collect() };
+    let columns = columns.into_iter().map(|(name, v)| (name, select(v))).collect();
+    let frame_numbers = frame_numbers.into_iter().zip(&keep).filter(|(_, k)| **k).map(|(n, _)| n).collect();
     FeatureTable { frame_numbers, columns, notes: Vec::new() }
 }
 

@@ -54,17 +54,23 @@ fn count_rest(input: &mut Input) -> Result<(u64, bool), ScoreError> {
     Ok((COUNT_REST_LIMIT, false))
 }
 
-/// The frame pairs to score, in order: skips, `--frame-count`, `--subsample` and the
-/// end-of-input rules applied. Both backends read through this one iterator.
+/// The frame pairs features are computed on, in order: skips, `--frame-count` (input
+/// frames, as libvmaf's `--frame_cnt` counts them) and the end-of-input rules
+/// applied. Both backends read through this one iterator. Every frame is handed out,
+/// subsampled or not: motion is between consecutive frames, as in libvmaf, and
+/// `--subsample` only selects the rows written ([`is_scored`]).
 pub(crate) struct FramePairs<'a> {
     reference: &'a mut Input,
     distorted: &'a mut Input,
     frame_count: Option<u64>,
-    subsample: u64,
     shortest: bool,
-    /// Frames read so far (scored or not) and frames handed out.
+    /// Frames handed out so far.
     index: u64,
-    kept: u64,
+}
+
+/// Whether frame `index` (counted after the skips) is a row of the log.
+pub(crate) fn is_scored(index: u64, subsample: u64) -> bool {
+    index.is_multiple_of(subsample.max(1))
 }
 
 impl<'a> FramePairs<'a> {
@@ -73,49 +79,36 @@ impl<'a> FramePairs<'a> {
     pub(crate) fn new(reference: &'a mut Input, distorted: &'a mut Input, options: &ScoreOptions) -> Result<Self, ScoreError> {
         skip(reference, options.skip_reference)?;
         skip(distorted, options.skip_distorted)?;
-        Ok(FramePairs {
-            reference,
-            distorted,
-            frame_count: options.frame_count,
-            subsample: options.subsample,
-            shortest: options.shortest,
-            index: 0,
-            kept: 0,
-        })
+        Ok(FramePairs { reference, distorted, frame_count: options.frame_count, shortest: options.shortest, index: 0 })
     }
 
-    /// The next scored pair and its frame number, `None` at the end.
+    /// The next pair and its frame number, `None` at the end.
     pub(crate) fn next(&mut self) -> Result<Option<(u64, Frame, Frame)>, ScoreError> {
-        loop {
-            if self.frame_count.is_some_and(|n| self.kept >= n) {
-                return Ok(None);
-            }
-            let (r, d) = (self.reference.read_frame()?, self.distorted.read_frame()?);
-            let (r, d) = match (r, d) {
-                (Some(r), Some(d)) => (r, d),
-                (None, None) => return Ok(None),
-                _ if self.shortest => return Ok(None),
-                // One input ended first: count what the other still holds, for the message.
-                (r, _) => {
-                    let index = self.index;
-                    let (longer, shorter) = if r.is_some() {
-                        (&mut *self.reference, FrameTotal::Exactly(index))
-                    } else {
-                        (&mut *self.distorted, FrameTotal::Exactly(index))
-                    };
-                    let (rest, ended) = count_rest(longer)?;
-                    let longer = if ended { FrameTotal::Exactly(index + 1 + rest) } else { FrameTotal::MoreThan(index + rest) };
-                    let (reference, distorted) = if r.is_some() { (longer, shorter) } else { (shorter, longer) };
-                    return Err(ScoreError::FrameCount { reference, distorted });
-                }
-            };
-            let index = self.index;
-            self.index += 1;
-            if index.is_multiple_of(self.subsample) {
-                self.kept += 1;
-                return Ok(Some((index, r, d)));
-            }
+        if self.frame_count.is_some_and(|n| self.index >= n) {
+            return Ok(None);
         }
+        let (r, d) = (self.reference.read_frame()?, self.distorted.read_frame()?);
+        let (r, d) = match (r, d) {
+            (Some(r), Some(d)) => (r, d),
+            (None, None) => return Ok(None),
+            _ if self.shortest => return Ok(None),
+            // One input ended first: count what the other still holds, for the message.
+            (r, _) => {
+                let index = self.index;
+                let (longer, shorter) = if r.is_some() {
+                    (&mut *self.reference, FrameTotal::Exactly(index))
+                } else {
+                    (&mut *self.distorted, FrameTotal::Exactly(index))
+                };
+                let (rest, ended) = count_rest(longer)?;
+                let longer = if ended { FrameTotal::Exactly(index + 1 + rest) } else { FrameTotal::MoreThan(index + rest) };
+                let (reference, distorted) = if r.is_some() { (longer, shorter) } else { (shorter, longer) };
+                return Err(ScoreError::FrameCount { reference, distorted });
+            }
+        };
+        let index = self.index;
+        self.index += 1;
+        Ok(Some((index, r, d)))
     }
 }
 

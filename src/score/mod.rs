@@ -158,7 +158,7 @@ pub fn extract(
     if extracted.features.is_empty() {
         return Err(ScoreError::NoFrames);
     }
-    Ok(FeatureTable { notes, ..columns::columns(extracted, (info.width, info.height), sets) })
+    Ok(FeatureTable { notes, ..columns::columns(extracted, (info.width, info.height), sets, options.subsample) })
 }
 
 /// Scores two opened inputs with `models` (all sharing one feature pass). `fps` in
