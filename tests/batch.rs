@@ -735,3 +735,27 @@ fn a_file_that_is_not_a_results_file_is_refused_not_truncated() {
     assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(ws.records("torn.jsonl").len(), 1);
 }
+
+/// A FIFO (or device) in a manifest used to stall the batch in `open` with no writer
+/// (and the first SIGTERM did nothing): refused as that pair's error record at once.
+#[test]
+fn a_fifo_in_a_manifest_is_an_error_record_not_a_stall() {
+    let ws = Workspace::new();
+    let fifo = ws.path("pipe.y4m");
+    assert!(Command::new("mkfifo").arg(&fifo).status().unwrap().success());
+    let mut rows = good_rows();
+    rows.truncate(1);
+    rows.push(("fifo".into(), "odd_67x45_8b_420.ref.y4m".into(), "pipe.y4m".into()));
+    rows.push(("device".into(), "/dev/zero".into(), "odd_67x45_8b_420.dist.y4m".into()));
+    ws.write("m.csv", csv(&rows));
+    let started = Instant::now();
+    let out = ws.run(&["batch", "m.csv", "-o", "r.jsonl", "--quiet"]);
+    assert!(started.elapsed() < Duration::from_secs(30), "took {:?}", started.elapsed());
+    assert_eq!(out.status.code(), Some(exit::PAIRS_FAILED.into()), "{}", stderr(&out));
+    let recs = by_id(&ws.records("r.jsonl"));
+    assert_eq!(recs.len(), 3);
+    for (id, what) in [("fifo", "a FIFO, not a regular file"), ("device", "a device, not a regular file")] {
+        assert_eq!(recs[id]["exit_code"], 3, "{}", recs[id]);
+        assert!(recs[id]["error"].as_str().unwrap().contains(what), "{}", recs[id]);
+    }
+}

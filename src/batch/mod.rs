@@ -143,9 +143,24 @@ fn open_both(pair: &PairSpec, options: &RunOptions) -> Opened {
         let e = score::ScoreError::from(e);
         PairError { message: e.to_string(), exit_code: e.exit_code() }
     };
-    let limit = pair.frame_count.map_or(u64::MAX, |n| n.saturating_mul(options.subsample.max(1)));
-    let reference = crate::io::open(&pair.reference_spec()).map_err(fail)?;
-    let distorted = crate::io::open(&pair.distorted_spec()).map_err(fail)?;
+    // `frame_count` counts input frames (after the skips), subsampled or not.
+    let limit = pair.frame_count.unwrap_or(u64::MAX);
+    let (reference, distorted) = (pair.reference_spec(), pair.distorted_spec());
+    // A batch reads files: a FIFO would stall the whole batch in `open` (where no
+    // signal interrupts it) until some writer appears, a device would never end.
+    for spec in [&reference, &distorted] {
+        match std::fs::metadata(&spec.path) {
+            Ok(meta) if !meta.is_file() => {
+                return Err(PairError {
+                    message: format!("{}: {}, not a regular file (batch reads files)", spec.path.display(), crate::io::regular::kind(&meta)),
+                    exit_code: crate::exit::INPUT,
+                });
+            }
+            _ => {}
+        }
+    }
+    let reference = crate::io::open(&reference).map_err(fail)?;
+    let distorted = crate::io::open(&distorted).map_err(fail)?;
     Ok((
         pair::prefetch(reference, limit.saturating_add(pair.skip_reference), options.prefetch_bytes),
         pair::prefetch(distorted, limit.saturating_add(pair.skip_distorted), options.prefetch_bytes),
