@@ -745,3 +745,17 @@ fn sha2_256(bytes: &[u8]) -> Vec<u8> {
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
+
+/// A document that is not a trusted root (`{"mediaType":"x"}` used to load), or one
+/// with nothing to verify against, is refused when loaded: exit 47.
+#[test]
+fn a_trusted_root_of_another_type_or_with_no_authorities_is_refused() {
+    for json in [
+        r#"{"mediaType":"x"}"#,
+        r#"{"mediaType":"application/vnd.dev.sigstore.trustedroot+json;version=0.1"}"#,
+    ] {
+        let err = TrustRoot::from_json(json).unwrap_err();
+        assert_eq!(err.exit_code(), 47, "{json}: {err}");
+    }
+    assert!(TrustRoot::from_json(&String::from_utf8(data("public_good_trusted_root.json")).unwrap()).is_ok());
+}

@@ -63,6 +63,9 @@ impl Policy {
     }
 }
 
+/// The media type every trusted root declares (then `;version=…`).
+const TRUSTED_ROOT_MEDIA_TYPE: &str = "application/vnd.dev.sigstore.trustedroot+json";
+
 /// A Sigstore trusted root (Fulcio CAs, Rekor and CT log keys, TSAs), parsed
 /// and checked once when loaded.
 pub struct TrustRoot {
@@ -109,8 +112,17 @@ impl TrustRoot {
         Self::new(&root, source)
     }
 
-    /// Parses every key and certificate now, so a bad root fails at load time.
+    /// Parses every key and certificate now, so a bad root fails at load time; a
+    /// document that is not a trusted root (another media type) or one that could
+    /// verify nothing (no certificate authority or no transparency log) is refused.
     fn new(root: &TrustedRoot, source: &str) -> Result<Self, VerifyError> {
+        let invalid = |reason: String| VerifyError::TrustRootInvalid { source_name: source.into(), reason };
+        if !root.media_type.starts_with(TRUSTED_ROOT_MEDIA_TYPE) {
+            return Err(invalid(format!("media type {:?} is not {TRUSTED_ROOT_MEDIA_TYPE}…", root.media_type)));
+        }
+        if root.certificate_authorities.is_empty() || root.tlogs.is_empty() {
+            return Err(invalid("no certificate authority or no transparency log: it can verify nothing".into()));
+        }
         let verifier = sigstore_verify::Verifier::new(root)
             .map_err(|e| VerifyError::TrustRootInvalid { source_name: source.into(), reason: e.to_string() })?;
         Ok(TrustRoot { verifier, source: source.to_owned() })
