@@ -9,6 +9,7 @@
 use tinyvmaf_gpu::features::{self, adm as cpu};
 use tinyvmaf_gpu::features::adm::gpu::{self as gpu_adm, AdmPlan, RESULT_WORDS};
 use tinyvmaf_gpu::features::wide::ANGLE_BOUNDARY_CASES;
+use tinyvmaf_gpu::features::oneshot::ScalePlan;
 use tinyvmaf_gpu::gpu::{GpuContext, GpuError};
 use tinyvmaf_gpu::io::{FrameSource, Plane, Y4mReader};
 

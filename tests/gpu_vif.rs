@@ -9,6 +9,7 @@
 use tinyvmaf_gpu::features::tables::{VIF_EPS, VIF_SIGMA_NSQ, vif_log2_table};
 use tinyvmaf_gpu::features::vif as cpu;
 use tinyvmaf_gpu::features::vif::gpu::{self as gpu_vif, VifPlan};
+use tinyvmaf_gpu::features::oneshot::ScalePlan;
 use tinyvmaf_gpu::gpu::{GpuContext, GpuError};
 use tinyvmaf_gpu::io::{FrameSource, Plane, Y4mReader};
 

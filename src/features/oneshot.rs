@@ -3,22 +3,36 @@
 //! back; optionally with one pass run by its CPU twin (`gpu::oneshot::run_swapped`).
 
 use super::motion::cpu::motion_extent;
-use crate::gpu::kernel::Dispatch;
+use crate::gpu::kernel::{Dispatch, record};
 use crate::gpu::oneshot::{self, Swapped};
 use crate::gpu::{Buffer, CommandEncoder, GpuContext, GpuError};
 use crate::io::Plane;
 
-/// What the engine needs of a per-scale feature plan (VIF, ADM): record one frame's
-/// passes, name the buffer of its result words, and turn those words into the
-/// per-scale `(num, den)` the CPU twin returns.
-pub(crate) trait ScalePlan: Send {
-    fn encode(&self, ctx: &GpuContext, encoder: &mut CommandEncoder) -> Result<(), GpuError>;
-    fn result(&self) -> (&Buffer, usize);
-    fn decode(&self, words: &[u32]) -> [(f32, f32); 4];
-    /// The passes `encode` records, in order, after [`ScalePlan::clear`].
+/// A per-scale feature plan (VIF, ADM), as the engine and the one-shot runs use it:
+/// its dispatches in run order, what must be recorded before them, where the
+/// per-frame result words land, and how they become the per-scale `(num, den)` the
+/// CPU twin returns. Recording a frame is the same for every plan ([`ScalePlan::encode`]).
+pub trait ScalePlan: Send {
+    /// The name the plan's compute pass is recorded under.
+    fn label(&self) -> &'static str;
+    /// Every pass of one frame, in run order.
     fn dispatches(&self) -> &[Dispatch];
-    /// What `encode` records before the passes (clearing accumulators).
+    /// What a frame records before the passes (clearing accumulators).
     fn clear(&self, _encoder: &mut CommandEncoder) {}
+    /// The storage buffer (usage includes COPY_SRC) holding the per-frame result
+    /// words, and how many u32.
+    fn result(&self) -> (&Buffer, usize);
+    /// Per-scale (num, den) from the result words, equal bit for bit to the CPU
+    /// twin's; missing words read as 0.
+    fn decode(&self, words: &[u32]) -> [(f32, f32); 4];
+    /// Records every pass of one frame into `encoder`, in one compute pass (wgpu
+    /// orders the storage writes and reads of consecutive dispatches); no submit, no
+    /// readback.
+    fn encode(&self, _ctx: &GpuContext, encoder: &mut CommandEncoder) -> Result<(), GpuError> {
+        self.clear(encoder);
+        record(encoder, self.label(), self.dispatches());
+        Ok(())
+    }
 }
 
 /// Runs `f` on a fresh plan over the common extent of two planes, uploaded for this

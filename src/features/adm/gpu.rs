@@ -216,37 +216,34 @@ impl AdmPlan {
         Ok(plan)
     }
 
-    /// Records every ADM pass of one frame into `encoder` (no submit, no readback).
-    pub fn encode(&self, _ctx: &GpuContext, encoder: &mut CommandEncoder) -> Result<(), GpuError> {
-        self.encode_first(encoder, self.dispatches.len());
-        Ok(())
-    }
-
     /// Clears the totals and records the first `count` dispatches, in one compute pass
     /// (wgpu orders the storage writes and reads of consecutive dispatches).
     fn encode_first(&self, encoder: &mut CommandEncoder, count: usize) {
         self.clear(encoder);
         record(encoder, "adm", &self.dispatches[..count]);
     }
+}
 
-    /// Zeroes the totals the passes add into (before every frame).
-    pub fn clear(&self, encoder: &mut CommandEncoder) {
-        buffers::clear(encoder, &self.totals);
+impl ScalePlan for AdmPlan {
+    fn label(&self) -> &'static str {
+        "adm"
     }
 
-    /// Every pass of one frame, in run order (what `encode` records after `clear`).
-    pub fn dispatches(&self) -> &[Dispatch] {
+    fn dispatches(&self) -> &[Dispatch] {
         &self.dispatches
     }
 
-    /// The storage buffer (usage includes COPY_SRC) holding the per-frame result words, and how many u32.
-    pub fn result(&self) -> (&Buffer, usize) {
+    /// Zeroes the totals the passes add into.
+    fn clear(&self, encoder: &mut CommandEncoder) {
+        buffers::clear(encoder, &self.totals);
+    }
+
+    fn result(&self) -> (&Buffer, usize) {
         (&self.totals, RESULT_WORDS)
     }
 
-    /// Per-scale (num, den), equal bit for bit to `features::adm::compute_adm_num_den`.
     /// Missing words (a slice shorter than [`RESULT_WORDS`]) read as 0.
-    pub fn decode(&self, words: &[u32]) -> [(f32, f32); 4] {
+    fn decode(&self, words: &[u32]) -> [(f32, f32); 4] {
         let Some(sizes) = self.bands else {
             return [(0.0, 0.0); 4];
         };
@@ -261,24 +258,6 @@ impl AdmPlan {
             let num: [i64; 3] = std::array::from_fn(|b| pair(base + 6 + 2 * b) as i64);
             (cpu::adm_cm_finish(num, bw, bh, s), cpu::adm_den_finish(den, bw, bh, s))
         })
-    }
-}
-
-impl ScalePlan for AdmPlan {
-    fn encode(&self, ctx: &GpuContext, encoder: &mut CommandEncoder) -> Result<(), GpuError> {
-        AdmPlan::encode(self, ctx, encoder)
-    }
-    fn result(&self) -> (&Buffer, usize) {
-        AdmPlan::result(self)
-    }
-    fn decode(&self, words: &[u32]) -> [(f32, f32); 4] {
-        AdmPlan::decode(self, words)
-    }
-    fn dispatches(&self) -> &[Dispatch] {
-        AdmPlan::dispatches(self)
-    }
-    fn clear(&self, encoder: &mut CommandEncoder) {
-        AdmPlan::clear(self, encoder)
     }
 }
 

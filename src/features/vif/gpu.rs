@@ -194,41 +194,11 @@ impl VifPlan {
         Ok(VifPlan { scales, dispatches, scale_ends, sigma, partials, result, total_rows })
     }
 
-    /// Records every VIF pass of one frame into `encoder` (no submit, no readback).
-    pub fn encode(&self, _ctx: &GpuContext, encoder: &mut CommandEncoder) -> Result<(), GpuError> {
-        record(encoder, "vif", &self.dispatches);
-        Ok(())
-    }
-
     /// The passes of scale `s` (its downsample included). Scales run in order: they
     /// share the `mu`, `sq` and `sigma` buffers.
     fn encode_scale(&self, encoder: &mut CommandEncoder, s: usize) {
         let start = if s == 0 { 0 } else { self.scale_ends[s - 1] };
         record(encoder, "vif", &self.dispatches[start..self.scale_ends[s]]);
-    }
-
-    /// Every pass of one frame, in run order (what `encode` records).
-    pub fn dispatches(&self) -> &[Dispatch] {
-        &self.dispatches
-    }
-
-    /// The storage buffer (usage includes COPY_SRC) holding the per-frame result
-    /// words, and how many u32: 8 per scale (see [`VifPlan::decode`]).
-    pub fn result(&self) -> (&Buffer, usize) {
-        (&self.result, RESULT_WORDS)
-    }
-
-    /// Per-scale (num, den), equal bit for bit to `features::vif::compute_vif_num_den`.
-    /// Scales the plan does not compute (size 0), and words missing from a short
-    /// slice, give (0, 0).
-    pub fn decode(&self, words: &[u32]) -> [(f32, f32); 4] {
-        let mut out = [(0.0, 0.0); 4];
-        for (s, slot) in out.iter_mut().enumerate().take(self.scales.len()) {
-            if let Some(t) = words.get(s * PARTIAL_WORDS..(s + 1) * PARTIAL_WORDS) {
-                *slot = vif_finish(&partial_of(t));
-            }
-        }
-        out
     }
 }
 
@@ -248,17 +218,29 @@ fn partial_of(t: &[u32]) -> VifPartial {
 }
 
 impl ScalePlan for VifPlan {
-    fn encode(&self, ctx: &GpuContext, encoder: &mut CommandEncoder) -> Result<(), GpuError> {
-        VifPlan::encode(self, ctx, encoder)
+    fn label(&self) -> &'static str {
+        "vif"
     }
-    fn result(&self) -> (&Buffer, usize) {
-        VifPlan::result(self)
-    }
-    fn decode(&self, words: &[u32]) -> [(f32, f32); 4] {
-        VifPlan::decode(self, words)
-    }
+
     fn dispatches(&self) -> &[Dispatch] {
-        VifPlan::dispatches(self)
+        &self.dispatches
+    }
+
+    /// 8 words per scale (see [`VifPlan::decode`]).
+    fn result(&self) -> (&Buffer, usize) {
+        (&self.result, RESULT_WORDS)
+    }
+
+    /// Scales the plan does not compute (size 0), and words missing from a short
+    /// slice, give (0, 0).
+    fn decode(&self, words: &[u32]) -> [(f32, f32); 4] {
+        let mut out = [(0.0, 0.0); 4];
+        for (s, slot) in out.iter_mut().enumerate().take(self.scales.len()) {
+            if let Some(t) = words.get(s * PARTIAL_WORDS..(s + 1) * PARTIAL_WORDS) {
+                *slot = vif_finish(&partial_of(t));
+            }
+        }
+        out
     }
 }
 
