@@ -49,6 +49,9 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/slurm-check.XXXXXX")
 mkdir -p "$work/bin" "$work/state" "$work/spool" "$work/data" "$work/logs"
 ln -s "$bin" "$work/bin/tinyvmaf-gpu"
 export PATH="$work/bin:$PATH"
+# A private runtime directory, so that Mesa (probing for a GPU) does not complain.
+mkdir -m 700 "$work/run"
+export XDG_RUNTIME_DIR="$work/run"
 
 # ---- daemons: munge, slurmctld, slurmd (no systemd here; foreground, our pids) ----
 pids=()       # slurmctld, slurmd: our children
@@ -63,8 +66,10 @@ cleanup() {
   local rc=$?
   for pid in "${pids[@]}"; do stop "$pid"; done
   if [ -n "$munge_pid" ]; then
-    # munged itself, so that runuser (its parent, ours) reaps it and exits
+    # munged itself, then let runuser (its parent, ours) reap it and exit on its own:
+    # a runuser killed first leaves munged a zombie nobody reaps.
     [ -f /run/munge/munged.pid ] && kill "$(cat /run/munge/munged.pid)" 2>/dev/null
+    for _ in $(seq 50); do kill -0 "$munge_pid" 2>/dev/null || break; sleep 0.1; done
     stop "$munge_pid"
   fi
   [ "$rc" = 0 ] || say "logs and data kept in $work"
