@@ -386,7 +386,7 @@ fn subsample_rows_equal_the_full_runs_rows() {
     );
     let run = |name: &str, extra: &[&str]| {
         let path = dir.path().join(name);
-        let mut args = vec!["--backend", "cpu", "-r", r, "-d", d, "--format", "json", "-o", p(&path)];
+        let mut args = vec!["--backend", "cpu", "--psnr", "-r", r, "-d", d, "--format", "json", "-o", p(&path)];
         args.extend(extra);
         let out = score(&args);
         assert!(out.status.success(), "{}", stderr(&out));

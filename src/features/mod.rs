@@ -100,3 +100,17 @@ pub fn frame_features(
     let motion_sad = previous_ref_y.map(|prev| motion_sad(prev, ref_y, bit_depth).unwrap_or(0));
     FrameFeatures { vif, adm, motion_sad }
 }
+
+/// The features of a frame that `--subsample` leaves out of the log: only motion
+/// (the temporal feature, needed for its neighbours' motion2), as libvmaf runs only
+/// its temporal extractors on such frames; VIF and ADM read as (0, 0) for `sets`
+/// feature sets and are never written.
+pub fn motion_only_features(
+    ref_y: &crate::io::Plane,
+    previous_ref_y: Option<&crate::io::Plane>,
+    bit_depth: u8,
+    sets: usize,
+) -> FrameFeatures {
+    let motion_sad = previous_ref_y.map(|prev| motion_sad(prev, ref_y, bit_depth).unwrap_or(0));
+    FrameFeatures { vif: vec![[(0.0, 0.0); 4]; sets], adm: vec![[(0.0, 0.0); 4]; sets], motion_sad }
+}

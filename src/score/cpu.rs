@@ -39,8 +39,14 @@ pub(super) fn extract(
                 .into_par_iter()
                 .map_init(features::FeatureScratch::default, |scratch, i| {
                     let prev = if i == 0 { previous.as_ref() } else { Some(&batch[i - 1].1.planes[0]) };
-                    let (_, r, d) = &batch[i];
-                    let f = features::frame_features(&r.planes[0], &d.planes[0], prev, r.info.bit_depth, sets, scratch);
+                    let (n, r, d) = &batch[i];
+                    let depth = r.info.bit_depth;
+                    if !super::frames::is_scored(*n, options.subsample) {
+                        // Left out of the log: motion only (its neighbours' motion2 needs it).
+                        let f = features::motion_only_features(&r.planes[0], prev, depth, sets.len());
+                        return (f, options.psnr.then_some([0.0; 3]));
+                    }
+                    let f = features::frame_features(&r.planes[0], &d.planes[0], prev, depth, sets, scratch);
                     (f, options.psnr.then(|| features::compute_psnr(r, d)))
                 })
                 .collect()
