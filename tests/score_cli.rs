@@ -407,3 +407,25 @@ fn subsample_rows_equal_the_full_runs_rows() {
         assert_eq!(row["metrics"], full[n]["metrics"], "frame {n}");
     }
 }
+
+/// `score --help` groups its options (input, models, frame selection, output, GPU,
+/// verification), says how the log's format is chosen and ends with an example.
+#[test]
+fn score_help_groups_options_and_gives_an_example() {
+    let out = Command::new(BIN).args(["score", "--help"]).output().unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    for needle in [
+        "\nInput:\n",
+        "\nModels and metrics:\n",
+        "\nFrame selection:\n",
+        "\nOutput:\n",
+        "\nGPU:\n",
+        "\nModel verification:\n",
+        "from --output's extension",
+        "`-` is standard output",
+        "Example: tinyvmaf-gpu score -r ref.y4m -d dist.y4m",
+    ] {
+        assert!(text.contains(needle), "no {needle:?} in:\n{text}");
+    }
+}

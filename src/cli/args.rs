@@ -24,6 +24,8 @@ pub enum Command {
     #[command(subcommand)]
     Registry(RegistryCommand),
     /// Score a distorted clip against its reference with one or more models.
+    #[command(after_help = "Example: tinyvmaf-gpu score -r ref.y4m -d dist.y4m -m vmaf_v0.6.1 -m vmaf_v0.6.1neg --psnr -o log.json\n\
+                            Models: `tinyvmaf-gpu models list`. Exit codes: README.md, \"Exit codes\".")]
     Score(ScoreArgs),
     /// Score every pair of a manifest into a JSON Lines results file (resumable, shardable).
     Batch(BatchArgs),
@@ -85,58 +87,60 @@ pub struct DevicesArgs {
 #[derive(Debug, Args)]
 pub struct ScoreArgs {
     /// Reference clip (Y4M, or raw YUV with --width/--height/--pixel-format); `-` reads standard input.
-    #[arg(short, long, value_name = "FILE")]
+    #[arg(help_heading = "Input", short, long, value_name = "FILE")]
     pub reference: PathBuf,
     /// Distorted clip; `-` reads standard input (only one of the two may).
-    #[arg(short, long, value_name = "FILE")]
+    #[arg(help_heading = "Input", short, long, value_name = "FILE")]
     pub distorted: PathBuf,
     /// Registry model id; repeat for several models sharing one feature pass.
-    #[arg(short, long = "model", value_name = "ID", default_value = "vmaf_v0.6.1")]
+    #[arg(help_heading = "Models and metrics", short, long = "model", value_name = "ID", default_value = "vmaf_v0.6.1")]
     pub models: Vec<String>,
     /// Raw YUV width (both inputs).
-    #[arg(long, requires_all = ["height", "pixel_format"])]
+    #[arg(help_heading = "Input", long, requires_all = ["height", "pixel_format"])]
     pub width: Option<usize>,
     /// Raw YUV height (both inputs).
-    #[arg(long, requires_all = ["width", "pixel_format"])]
+    #[arg(help_heading = "Input", long, requires_all = ["width", "pixel_format"])]
     pub height: Option<usize>,
     /// Raw YUV pixel format, as ffmpeg names it (yuv420p, yuv422p10le, yuv444p12le, yuv420p16le, …).
-    #[arg(long, requires_all = ["width", "height"])]
+    #[arg(help_heading = "Input", long, requires_all = ["width", "height"])]
     pub pixel_format: Option<String>,
     /// Read at most N frame pairs after the skips (with --subsample, every N-th of
     /// those is written, as libvmaf's --frame_cnt and --subsample compose).
-    #[arg(long, value_name = "N")]
+    #[arg(help_heading = "Frame selection", long, value_name = "N")]
     pub frame_count: Option<u64>,
     /// Skip the first N reference frames.
-    #[arg(long, value_name = "N", default_value_t = 0)]
+    #[arg(help_heading = "Frame selection", long, value_name = "N", default_value_t = 0)]
     pub skip_reference: u64,
     /// Skip the first N distorted frames.
-    #[arg(long, value_name = "N", default_value_t = 0)]
+    #[arg(help_heading = "Frame selection", long, value_name = "N", default_value_t = 0)]
     pub skip_distorted: u64,
     /// Write every N-th frame (N >= 1); features are still computed on every frame,
     /// so motion is between consecutive frames, as in libvmaf.
-    #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..))]
+    #[arg(help_heading = "Frame selection", long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..))]
     pub subsample: u64,
     /// Score the frames both inputs have instead of failing when their lengths differ.
-    #[arg(long)]
+    #[arg(help_heading = "Frame selection", long)]
     pub shortest: bool,
     /// Also compute PSNR (Y, Cb, Cr).
-    #[arg(long)]
+    #[arg(help_heading = "Models and metrics", long)]
     pub psnr: bool,
     /// Worker threads for the CPU features (default: all cores).
-    #[arg(long, value_name = "N")]
+    #[arg(help_heading = "Speed", long, value_name = "N")]
     pub threads: Option<usize>,
-    #[command(flatten)]
+    #[command(flatten, next_help_heading = "GPU")]
     pub backend: BackendArgs,
-    /// Write the per-frame log here (written whole, then renamed into place).
-    #[arg(short, long, value_name = "FILE")]
+    /// Write the per-frame log here: a file is written whole, then renamed into place;
+    /// `-` is standard output; a device, FIFO or symlink is written through.
+    #[arg(help_heading = "Output", short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
-    /// Format of --output (or of standard output).
-    #[arg(long, value_enum)]
+    /// Format of the log. Default: from --output's extension (.xml, .csv, .txt; else
+    /// libvmaf's JSON layout), and a text table on standard output without --output.
+    #[arg(help_heading = "Output", long, value_enum)]
     pub format: Option<Format>,
     /// No progress bar.
-    #[arg(short, long)]
+    #[arg(help_heading = "Output", short, long)]
     pub quiet: bool,
-    #[command(flatten)]
+    #[command(flatten, next_help_heading = "Model verification")]
     pub load: ModelLoadArgs,
 }
 
