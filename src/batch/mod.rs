@@ -152,7 +152,7 @@ fn open_both(pair: &PairSpec, options: &RunOptions) -> Opened {
         match std::fs::metadata(&spec.path) {
             Ok(meta) if !meta.is_file() => {
                 return Err(PairError {
-                    message: format!("{}: {}, not a regular file (batch reads files)", spec.path.display(), crate::io::regular::kind(&meta)),
+                    message: format!("{}: {} (batch reads files)", spec.path.display(), crate::io::regular::not_regular(&meta)),
                     exit_code: crate::exit::INPUT,
                 });
             }

@@ -172,10 +172,7 @@ impl ResultsFile {
         if let Ok(meta) = std::fs::metadata(path)
             && !meta.is_file()
         {
-            return Err(io(std::io::Error::new(
-                std::io::ErrorKind::InvalidInput,
-                format!("{}, not a regular file", crate::io::regular::kind(&meta)),
-            )));
+            return Err(io(crate::io::regular::not_regular(&meta)));
         }
         let lock = lock::lock(path)?;
         let mut file = OpenOptions::new().read(true).append(true).create(true).open(path).map_err(io)?;

@@ -64,10 +64,7 @@ pub(crate) fn num_den_once<P: ScalePlan>(
     build: impl FnOnce((usize, usize), u8, &oneshot::Planes) -> Result<P, GpuError>,
 ) -> Result<[(f32, f32); 4], GpuError> {
     let nd = with_plan(ctx, label, planes, bit_depth, build, |plan| {
-        let mut encoder = ctx.encoder(label);
-        plan.encode(ctx, &mut encoder)?;
-        let (buffer, words) = plan.result();
-        let words = oneshot::read(ctx, encoder, buffer, words, "oneshot.result.readback")?;
+        let (words, _) = run_frame(ctx, plan, None)?;
         Ok(plan.decode(&words))
     })?;
     Ok(nd.unwrap_or([(0.0, 0.0); 4]))
@@ -84,18 +81,22 @@ pub(crate) fn result_words_by_twin<P: ScalePlan>(
     build: impl FnOnce((usize, usize), u8, &oneshot::Planes) -> Result<P, GpuError>,
     swap: Option<&str>,
 ) -> Result<(Vec<u32>, Swapped), GpuError> {
-    let run = with_plan(ctx, label, planes, bit_depth, build, |plan| {
-        let swapped = match swap {
-            Some(pass) => oneshot::run_swapped(ctx, |e| plan.clear(e), plan.dispatches(), pass)?,
-            None => {
-                let mut encoder = ctx.encoder(label);
-                plan.encode(ctx, &mut encoder)?;
-                ctx.submit(encoder);
-                Swapped::default()
-            }
-        };
-        let (buffer, words) = plan.result();
-        Ok((oneshot::read(ctx, ctx.encoder(label), buffer, words, "oneshot.result.readback")?, swapped))
-    })?;
-    Ok(run.unwrap_or_default())
+    Ok(with_plan(ctx, label, planes, bit_depth, build, |plan| run_frame(ctx, plan, swap))?.unwrap_or_default())
+}
+
+/// Runs one frame of `plan` (the pass named `swap` by its CPU twin, if any) and reads
+/// its result words back.
+fn run_frame<P: ScalePlan>(ctx: &GpuContext, plan: &P, swap: Option<&str>) -> Result<(Vec<u32>, Swapped), GpuError> {
+    let label = plan.label();
+    let swapped = match swap {
+        Some(pass) => oneshot::run_swapped(ctx, |e| plan.clear(e), plan.dispatches(), pass)?,
+        None => {
+            let mut encoder = ctx.encoder(label);
+            plan.encode(ctx, &mut encoder)?;
+            ctx.submit(encoder);
+            Swapped::default()
+        }
+    };
+    let (buffer, words) = plan.result();
+    Ok((oneshot::read(ctx, ctx.encoder(label), buffer, words, "oneshot.result.readback")?, swapped))
 }

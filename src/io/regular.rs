@@ -24,7 +24,8 @@ pub fn kind(meta: &std::fs::Metadata) -> &'static str {
     }
 }
 
-fn not_regular(meta: &std::fs::Metadata) -> io::Error {
+/// The error for a path that is `meta` and not a regular file ("a FIFO, not a regular file").
+pub fn not_regular(meta: &std::fs::Metadata) -> io::Error {
     io::Error::new(io::ErrorKind::InvalidInput, format!("{}, not a regular file", kind(meta)))
 }
 
