@@ -14,6 +14,8 @@ pub const USAGE: u8 = 2;
 pub const INPUT: u8 = 3;
 /// A registry document failed its schema or a file check.
 pub const REGISTRY_INVALID: u8 = 4;
+/// One frame pair and one worker's buffers do not fit `--memory-limit`.
+pub const MEMORY_LIMIT: u8 = 5;
 
 // Model verification (`verify::VerifyError`).
 pub const UNKNOWN_MODEL: u8 = 20;

@@ -8,7 +8,10 @@
 //! feature), `registry` (pins, schemas, the compiled-in bytes) and `verify` (the gate
 //! every model passes before loading). docs/ARCHITECTURE.md has the map.
 
+#![forbid(unsafe_code)]
+
 pub mod batch;
+pub mod compat;
 pub mod exit;
 pub mod features;
 pub mod gpu;

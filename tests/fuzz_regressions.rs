@@ -17,6 +17,9 @@ mod registry {
 mod batch {
     pub use tinyvmaf_gpu::batch::*;
 }
+mod compat {
+    pub use tinyvmaf_gpu::compat::*;
+}
 
 #[path = "../fuzz/src/harness.rs"]
 mod harness;
@@ -69,6 +72,11 @@ fn onnx_scan_inputs_replay() {
 #[test]
 fn manifest_inputs_replay() {
     replay("manifest", harness::manifest);
+}
+
+#[test]
+fn spec_inputs_replay() {
+    replay("spec", harness::spec);
 }
 
 #[test]

@@ -80,6 +80,11 @@ fn check_frame(ctx: &GpuContext, r: &Plane, d: &Plane, depth: u8, gain: f64, wha
     let want = cpu::compute_adm_num_den(r, d, depth, gain, &mut Default::default());
     let got = gpu_adm::compute_adm_num_den(ctx, r, d, depth, gain).unwrap();
     assert_eq!(bits(&got), bits(&want), "(num, den) per scale, {what}: GPU {got:?} CPU {want:?}");
+    // AIM's numerators, from the same frame's second CSF/CM round.
+    let want = cpu::compute_adm_scales(r, d, depth, gain, &mut Default::default());
+    let got = gpu_adm::compute_adm_scales(ctx, r, d, depth, gain).unwrap();
+    assert_eq!(got.aim.map(f32::to_bits), want.aim.map(f32::to_bits), "AIM per scale, {what}: GPU {got:?} CPU {want:?}");
+    assert_eq!(bits(&got.num_den), bits(&want.num_den), "{what}");
     let (adm2, scales) = features::compute_adm(r, d, depth, gain);
     let (g2, gs) = gpu_adm::compute_adm(ctx, r, d, depth, gain).unwrap();
     assert_eq!(g2.to_bits(), adm2.to_bits(), "adm2 {what}");

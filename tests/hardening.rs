@@ -510,3 +510,62 @@ fn memory_stays_flat_through_the_model_and_the_log() {
     eprintln!("peak RSS: 2,000 frames {short} KiB, 20,000 frames {long} KiB (+{growth} KiB)");
     assert!(growth < 32 * 1024, "peak RSS grew by {growth} KiB from 2,000 to 20,000 frames");
 }
+
+/// Random samples for a raw 16x16 clip of `frames` frames: 8-bit bytes, or 10-bit
+/// values (64..=940) as little-endian byte pairs.
+fn raw_clip(frames: usize, ten_bit: bool) -> Vec<u8> {
+    let mut seed = 0x1234_5678u32;
+    let mut next = move || {
+        seed = seed.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+        seed >> 8
+    };
+    let samples = frames * 16 * 16 * 3 / 2;
+    if ten_bit {
+        (0..samples).flat_map(|_| ((64 + next() % 877) as u16).to_le_bytes()).collect()
+    } else {
+        (0..samples).map(|_| next() as u8).collect()
+    }
+}
+
+#[test]
+fn raw_pixel_format_that_does_not_fit_the_samples_is_warned_about() {
+    let dir = tempfile::tempdir().unwrap();
+    let (eight, ten) = (dir.path().join("eight.yuv"), dir.path().join("ten.yuv"));
+    // Four 10-bit frames are eight 8-bit frames by size: both formats divide the files.
+    std::fs::write(&eight, raw_clip(8, false)).unwrap();
+    std::fs::write(&ten, raw_clip(4, true)).unwrap();
+    let score = |file: &Path, format: &str| {
+        let args = ["score", "--quiet", "--backend", "cpu", "-r", p(file), "-d", p(file), "-o", "/dev/null"];
+        let geometry = ["--width", "16", "--height", "16", "--pixel-format", format];
+        run(&[&args[..], &geometry[..]].concat(), &[])
+    };
+    let warned = |out: &Output, needle: &str| {
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{stderr}");
+        stderr.contains(needle)
+    };
+    assert!(warned(&score(&ten, "yuv420p"), "ten.yuv: every other luma sample of the first frame is below 16"));
+    assert!(warned(&score(&eight, "yuv420p10le"), "of the first frame's luma samples exceed the 10-bit maximum 1023"));
+    assert!(!warned(&score(&eight, "yuv420p"), "warning"));
+    assert!(!warned(&score(&ten, "yuv420p10le"), "warning"));
+}
+
+#[test]
+fn no_runtime_dir_warnings_from_the_gpu_driver_without_xdg_runtime_dir() {
+    // Headless: no XDG_RUNTIME_DIR (and an unusable relative one). Mesa's Vulkan
+    // drivers, listing adapters, made libwayland print an error per probe.
+    let sample = |n: &str| Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/sample").join(n);
+    let (r, d) = (sample("cell_small.ref.y4m"), sample("cell_small.dist.y4m"));
+    for value in [None, Some("relative/dir")] {
+        let mut cmd = Command::new(BIN);
+        cmd.args(["score", "--quiet", "--backend", "auto", "-r", p(&r), "-d", p(&d), "-o", "/dev/null"]);
+        match value {
+            Some(v) => cmd.env("XDG_RUNTIME_DIR", v),
+            None => cmd.env_remove("XDG_RUNTIME_DIR"),
+        };
+        let out = cmd.output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{stderr}");
+        assert!(!stderr.contains("XDG_RUNTIME_DIR"), "{value:?}: {stderr}");
+    }
+}

@@ -12,6 +12,7 @@
 use std::path::Path;
 
 use crate::batch::manifest::{self, ManifestFormat};
+use crate::compat::spec::{FeatureSpec, MAX_ENTRIES, MAX_SPEC_BYTES, ModelSpec};
 use crate::io::{Frame, FrameSource, IoError, MAX_DIMENSION, VideoInfo, Y4mReader, YuvReader};
 use crate::registry::{build_check, onnx_graph, onnx_scan, pin, quant_mlp};
 
@@ -220,5 +221,23 @@ pub fn manifest(data: &[u8]) {
                 }
             }
         }
+    }
+}
+
+/// The bytes (lossily UTF-8) as a libvmaf `--model` string and as a `--feature`
+/// string. What parses has at most [`MAX_ENTRIES`] options, came from at most
+/// [`MAX_SPEC_BYTES`] bytes, and prints as a canonical string that parses back to
+/// the same spec (so nothing the parser accepted was dropped or reinterpreted).
+pub fn spec(data: &[u8]) {
+    let text = String::from_utf8_lossy(data);
+    if let Ok(model) = ModelSpec::parse(&text) {
+        assert!(text.len() <= MAX_SPEC_BYTES && model.overrides.len() <= MAX_ENTRIES, "{model:?}");
+        assert!(!model.name.is_empty(), "{model:?}");
+        assert_eq!(ModelSpec::parse(&model.to_string()).as_ref(), Ok(&model), "{text:?}");
+    }
+    if let Ok(feature) = FeatureSpec::parse(&text) {
+        assert!(text.len() <= MAX_SPEC_BYTES && feature.options.len() <= MAX_ENTRIES, "{feature:?}");
+        assert!(!feature.name.is_empty(), "{feature:?}");
+        assert_eq!(FeatureSpec::parse(&feature.to_string()).as_ref(), Ok(&feature), "{text:?}");
     }
 }

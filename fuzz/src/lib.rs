@@ -25,6 +25,11 @@ pub mod registry {
     pub mod types;
 }
 
+#[path = "../../src/compat"]
+pub mod compat {
+    pub mod spec;
+}
+
 #[path = "../../src/exit.rs"]
 pub mod exit;
 

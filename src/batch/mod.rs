@@ -41,6 +41,8 @@ pub type ModelSets = HashMap<Vec<String>, Vec<LoadedModel>>;
 #[derive(Debug, Clone)]
 pub struct RunOptions {
     pub threads: usize,
+    /// `ScoreOptions::memory_limit`, for each pair in turn.
+    pub memory_limit: u64,
     pub psnr: bool,
     pub subsample: u64,
     pub shortest: bool,
@@ -57,6 +59,7 @@ impl Default for RunOptions {
     fn default() -> Self {
         RunOptions {
             threads: ScoreOptions::default().threads,
+            memory_limit: ScoreOptions::default().memory_limit,
             psnr: false,
             subsample: 1,
             shortest: false,
@@ -72,6 +75,7 @@ impl RunOptions {
     fn score_options(&self, pair: &PairSpec) -> ScoreOptions {
         ScoreOptions {
             threads: self.threads,
+            memory_limit: self.memory_limit,
             frame_count: pair.frame_count,
             skip_reference: pair.skip_reference,
             skip_distorted: pair.skip_distorted,

@@ -127,6 +127,11 @@ pub struct ScoreArgs {
     /// Worker threads for the CPU features (default: all cores).
     #[arg(help_heading = "Speed", long, value_name = "N")]
     pub threads: Option<usize>,
+    /// Memory the frames and feature buffers may use (16G, 512M, bytes); fewer threads
+    /// and frames in flight are used to stay under it, exit 5 if one frame pair cannot.
+    /// Default: 3/4 of the machine's memory (or of the cgroup's limit).
+    #[arg(help_heading = "Speed", long, value_name = "SIZE", value_parser = tinyvmaf_gpu::score::budget::parse_bytes)]
+    pub memory_limit: Option<u64>,
     #[command(flatten, next_help_heading = "GPU")]
     pub backend: BackendArgs,
     /// Write the per-frame log here: a file is written whole, then renamed into place;
@@ -314,6 +319,11 @@ pub struct BatchArgs {
     /// Worker threads for the CPU features (default: all cores).
     #[arg(long, value_name = "N")]
     pub threads: Option<usize>,
+    /// Memory the frames and feature buffers may use (16G, 512M, bytes); fewer threads
+    /// and frames in flight are used to stay under it, exit 5 if one frame pair cannot.
+    /// Default: 3/4 of the machine's memory (or of the cgroup's limit).
+    #[arg(long, value_name = "SIZE", value_parser = tinyvmaf_gpu::score::budget::parse_bytes)]
+    pub memory_limit: Option<u64>,
     /// No progress display or per-pair lines (failures and the exit code remain).
     #[arg(short, long)]
     pub quiet: bool,

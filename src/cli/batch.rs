@@ -74,6 +74,7 @@ pub fn run(args: BatchArgs) -> CliResult {
 
     let options = batch::RunOptions {
         threads: args.threads.unwrap_or(batch::RunOptions::default().threads),
+        memory_limit: args.memory_limit.unwrap_or(batch::RunOptions::default().memory_limit),
         psnr: args.psnr,
         subsample: args.subsample,
         shortest: args.shortest,

@@ -6,6 +6,7 @@ mod batch;
 mod bench;
 mod devices;
 mod models;
+mod runtime_dir;
 mod score;
 mod values;
 
@@ -56,6 +57,7 @@ impl<E: Into<anyhow::Error>> From<E> for Failure {
 pub type CliResult = Result<(), Failure>;
 
 pub fn main() -> ExitCode {
+    runtime_dir::ensure();
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Models(cmd) => models::run_models(cmd),

@@ -37,6 +37,7 @@ pub fn run(args: ScoreArgs) -> CliResult {
 
     let options = ScoreOptions {
         threads: args.threads.unwrap_or(ScoreOptions::default().threads),
+        memory_limit: args.memory_limit.unwrap_or(ScoreOptions::default().memory_limit),
         frame_count: args.frame_count,
         skip_reference: args.skip_reference,
         skip_distorted: args.skip_distorted,

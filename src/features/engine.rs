@@ -39,7 +39,7 @@ struct Slot {
     reference: Buffer,
     distorted: Buffer,
     vif: Vec<Box<dyn ScalePlan>>,
-    adm: Vec<Box<dyn ScalePlan>>,
+    adm: Vec<AdmPlan>,
     /// Bound to the previous slot's reference; `None` until that slot exists.
     motion: Option<MotionPlan>,
     staging: Buffer,
@@ -85,13 +85,13 @@ impl<'c> FeatureEngine<'c> {
                 let reference = ctx.buffer("engine.reference", bytes, usage::INPUT);
                 let distorted = ctx.buffer("engine.distorted", bytes, usage::INPUT);
                 let mut vif: Vec<Box<dyn ScalePlan>> = Vec::new();
-                let mut adm: Vec<Box<dyn ScalePlan>> = Vec::new();
+                let mut adm: Vec<AdmPlan> = Vec::new();
                 for set in sets {
                     let (r, d) = (&reference, &distorted);
                     vif.push(Box::new(VifPlan::new(ctx, width, height, bit_depth, set.vif_enhn_gain_limit, r, d)?));
-                    adm.push(Box::new(AdmPlan::new(ctx, width, height, bit_depth, set.adm_enhn_gain_limit, r, d)?));
+                    adm.push(AdmPlan::new(ctx, width, height, bit_depth, set.adm_enhn_gain_limit, r, d)?);
                 }
-                let words = vif.iter().chain(&adm).map(|p| p.result().1).sum::<usize>() + 2;
+                let words = vif.iter().map(|p| p.result().1).chain(adm.iter().map(|p| p.result().1)).sum::<usize>() + 2;
                 let staging = ctx.buffer("engine.staging", (words * 4) as u64, usage::READBACK);
                 slots.push(Slot { reference, distorted, vif, adm, motion: None, staging, words, in_flight: None });
             }
@@ -133,7 +133,7 @@ impl<'c> FeatureEngine<'c> {
             upload_plane(ctx, &slot.distorted, dist_y, h);
             let mut encoder = ctx.encoder("frame");
             let mut offset = 0u64;
-            for plan in slot.vif.iter().chain(&slot.adm) {
+            for plan in slot.vif.iter().map(|p| p.as_ref()).chain(slot.adm.iter().map(|p| p as &dyn ScalePlan)) {
                 plan.encode(ctx, &mut encoder)?;
                 let (buffer, words) = plan.result();
                 encoder.copy_buffer_to_buffer(buffer, 0, &slot.staging, offset, (words * 4) as u64);
@@ -211,13 +211,14 @@ impl<'c> FeatureEngine<'c> {
         let flight = slot.in_flight.take().expect("collect is called on a slot in flight");
         let words = flight.pending.wait(ctx, &slot.staging)?;
         let mut rest = &words[..];
+        // Each plan's words in turn, decoded as (num, den) and, for ADM, with AIM.
         let mut take = |plan: &dyn ScalePlan| {
             let (head, tail) = rest.split_at(plan.result().1);
             rest = tail;
-            plan.decode(head)
+            (plan.decode(head), head)
         };
-        let vif = slot.vif.iter().map(|p| take(p.as_ref())).collect();
-        let adm = slot.adm.iter().map(|p| take(p.as_ref())).collect();
+        let vif = slot.vif.iter().map(|p| take(p.as_ref()).0).collect();
+        let adm = slot.adm.iter().map(|p| p.decode_scales(take(p).1)).collect();
         let motion_sad = flight.has_motion.then(|| MotionPlan::decode(rest));
         self.returned += 1;
         Ok(FrameFeatures { vif, adm, motion_sad })

@@ -68,15 +68,41 @@ pub struct FeatureScratch {
     pub adm: AdmScratch,
 }
 
+/// Upper bound of a [`FeatureScratch`]'s heap after any frame of `width x height`,
+/// in bytes: what the memory budget (`crate::score::budget`) reserves per worker.
+/// ADM's scale-0 bands dominate: the reference's and distorted's four bands, the
+/// decoupled and additive bands, their CSF-weighted copies and the masking
+/// threshold, each a quarter-size i32 plane (≈ 22 bytes per pixel); VIF's
+/// half-size images add 2. `features::tests::scratch_bound_holds` checks it against
+/// the measured heap.
+pub fn scratch_bytes_bound(width: usize, height: usize) -> u64 {
+    const PER_PIXEL: u64 = 26;
+    // Row buffers (a few rows of a few planes) and the per-row partial sums.
+    const PER_ROW_AND_COLUMN: u64 = 1024;
+    PER_PIXEL * (width * height) as u64 + PER_ROW_AND_COLUMN * (width + height) as u64 + (1 << 16)
+}
+
+impl FeatureScratch {
+    /// The bytes its buffers hold on the heap now (their capacities).
+    pub fn heap_bytes(&self) -> u64 {
+        self.vif.heap_bytes() + self.adm.heap_bytes()
+    }
+}
+
+/// Bytes held on the heap by a vector (its capacity, not its length).
+pub(crate) fn vec_bytes<T>(v: &Vec<T>) -> u64 {
+    (v.capacity() * std::mem::size_of::<T>()) as u64
+}
+
 /// One frame's integer features as both backends produce them, before any float
 /// score: per feature set (in the order asked for) the VIF and ADM `(num, den)` of each
-/// scale, and the SAD of the reference against the previous scored reference (`None`
+/// scale and ADM's AIM numerators, and the SAD of the reference against the previous scored reference (`None`
 /// for the first frame). `crate::score` turns these into libvmaf's feature values, so
 /// the CPU and GPU paths share every float step after the integer part.
 #[derive(Debug, Clone, PartialEq)]
 pub struct FrameFeatures {
     pub vif: Vec<[(f32, f32); 4]>,
-    pub adm: Vec<[(f32, f32); 4]>,
+    pub adm: Vec<adm::AdmScales>,
     pub motion_sad: Option<u64>,
 }
 
@@ -95,7 +121,7 @@ pub fn frame_features(
         .collect();
     let adm = sets
         .iter()
-        .map(|o| adm::compute_adm_num_den(ref_y, dist_y, bit_depth, o.adm_enhn_gain_limit, &mut scratch.adm))
+        .map(|o| adm::compute_adm_scales(ref_y, dist_y, bit_depth, o.adm_enhn_gain_limit, &mut scratch.adm))
         .collect();
     let motion_sad = previous_ref_y.map(|prev| motion_sad(prev, ref_y, bit_depth).unwrap_or(0));
     FrameFeatures { vif, adm, motion_sad }
@@ -112,5 +138,5 @@ pub fn motion_only_features(
     sets: usize,
 ) -> FrameFeatures {
     let motion_sad = previous_ref_y.map(|prev| motion_sad(prev, ref_y, bit_depth).unwrap_or(0));
-    FrameFeatures { vif: vec![[(0.0, 0.0); 4]; sets], adm: vec![[(0.0, 0.0); 4]; sets], motion_sad }
+    FrameFeatures { vif: vec![[(0.0, 0.0); 4]; sets], adm: vec![adm::AdmScales::default(); sets], motion_sad }
 }

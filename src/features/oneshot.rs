@@ -86,7 +86,7 @@ pub(crate) fn result_words_by_twin<P: ScalePlan>(
 
 /// Runs one frame of `plan` (the pass named `swap` by its CPU twin, if any) and reads
 /// its result words back.
-fn run_frame<P: ScalePlan>(ctx: &GpuContext, plan: &P, swap: Option<&str>) -> Result<(Vec<u32>, Swapped), GpuError> {
+pub(crate) fn run_frame<P: ScalePlan>(ctx: &GpuContext, plan: &P, swap: Option<&str>) -> Result<(Vec<u32>, Swapped), GpuError> {
     let label = plan.label();
     let swapped = match swap {
         Some(pass) => oneshot::run_swapped(ctx, |e| plan.clear(e), plan.dispatches(), pass)?,

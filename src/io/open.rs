@@ -40,6 +40,33 @@ impl Input {
     }
 }
 
+/// A raw reader whose first frame is checked for the signs of a wrong pixel format
+/// ([`super::yuv::implausible`]); a warning on stderr names the file. Not an error:
+/// the signs are statistical, and the user may know better.
+struct FirstFrameChecked<R: Read> {
+    inner: YuvReader<R>,
+    name: String,
+    pix_fmt: String,
+    checked: bool,
+}
+
+impl<R: Read> FrameSource for FirstFrameChecked<R> {
+    fn info(&self) -> &VideoInfo {
+        self.inner.info()
+    }
+
+    fn next_frame(&mut self) -> Result<Option<Frame>, IoError> {
+        let frame = self.inner.next_frame()?;
+        if let Some(f) = frame.as_ref().filter(|_| !self.checked) {
+            self.checked = true;
+            if let Some(why) = super::yuv::implausible(f, &self.pix_fmt) {
+                eprintln!("warning: {}: {why}", self.name);
+            }
+        }
+        Ok(frame)
+    }
+}
+
 /// Opens a Y4M or raw YUV input. Raw is chosen when geometry is given or the name
 /// ends in `.yuv`; everything else must be Y4M.
 pub fn open(spec: &InputSpec) -> Result<Input, InputError> {
@@ -62,7 +89,7 @@ pub fn open(spec: &InputSpec) -> Result<Input, InputError> {
                 let geometry = format!("{}x{} {}", raw.width, raw.height, raw.pixel_format);
                 return Err(InputError::RawSize { path: name, size, geometry, frame_bytes });
             }
-            Box::new(reader)
+            Box::new(FirstFrameChecked { inner: reader, name: name.clone(), pix_fmt: raw.pixel_format.clone(), checked: false })
         }
         None if spec.path.extension().is_some_and(|e| e.eq_ignore_ascii_case("yuv")) => {
             return Err(InputError::RawNeedsGeometry { path: name });

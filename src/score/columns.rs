@@ -51,9 +51,12 @@ pub(super) fn columns(
     let mut columns = Vec::new();
     for (s, set) in sets.iter().enumerate() {
         let suffix = set_suffix(set);
-        let adm: Vec<(f64, [f64; 4])> = frames.iter().map(|f| features::adm::adm_scores(&f.adm[s], w, h)).collect();
+        let adm: Vec<(f64, [f64; 4])> = frames.iter().map(|f| features::adm::adm_scores(&f.adm[s].num_den, w, h)).collect();
+        let aim: Vec<(f64, f64)> = frames.iter().map(|f| features::adm::adm_aim_scores(&f.adm[s], w, h)).collect();
         let vif: Vec<[f64; 4]> = frames.iter().map(|f| features::vif::vif_scores(&f.vif[s])).collect();
         columns.push((format!("integer_adm2{suffix}"), adm.iter().map(|a| a.0).collect()));
+        columns.push((format!("integer_aim{suffix}"), aim.iter().map(|a| a.0).collect()));
+        columns.push((format!("integer_adm3{suffix}"), aim.iter().map(|a| a.1).collect()));
         for k in 0..4 {
             columns.push((format!("integer_adm_scale{k}{suffix}"), adm.iter().map(|a| a.1[k]).collect()));
         }
@@ -62,7 +65,9 @@ pub(super) fn columns(
         }
     }
     let raw: Vec<f64> = frames.iter().map(|f| f.motion_sad.map_or(0.0, |sad| motion_score(sad, w, h))).collect();
-    columns.push(("integer_motion2".to_owned(), features::motion2(&raw)));
+    let motion2 = features::motion2(&raw);
+    columns.push(("integer_motion3".to_owned(), features::motion::motion3(&raw, &motion2)));
+    columns.push(("integer_motion2".to_owned(), motion2));
     columns.push(("integer_motion".to_owned(), raw));
     if psnr.len() == frames.len() {
         for (k, name) in ["psnr_y", "psnr_cb", "psnr_cr"].iter().enumerate() {

@@ -1,26 +1,49 @@
 //! The CPU path: bounded batches of frame pairs, computed in parallel with rayon.
 
+use std::sync::Mutex;
+
 use rayon::prelude::*;
 
+use super::budget::{self, human_bytes};
 use super::frames::FramePairs;
 use super::{Extracted, ScoreError, ScoreOptions};
-use crate::features::{self, FeatureOptions, FrameFeatures};
-use crate::io::Plane;
+use crate::features::{self, FeatureOptions, FeatureScratch, FrameFeatures};
+use crate::io::{Plane, VideoInfo};
 
 /// The CPU path: bounded batches of frame pairs, computed in parallel with rayon.
-/// Motion uses each frame's own previous reference, so frames are independent.
+/// Motion uses each frame's own previous reference, so frames are independent. The
+/// workers and the batch size come from the memory budget ([`budget::plan_cpu`]);
+/// when it allows fewer workers than `--threads`, a note says so.
 pub(super) fn extract(
     mut pairs: FramePairs,
+    info: &VideoInfo,
     sets: &[FeatureOptions],
     options: &ScoreOptions,
     progress: &dyn Fn(u64),
-) -> Result<Extracted, ScoreError> {
+) -> Result<(Extracted, Vec<String>), ScoreError> {
+    let threads = options.threads.max(1);
+    let plan = budget::plan_cpu(info, threads, options.memory_limit)?;
+    let mut notes = Vec::new();
+    if plan.workers < threads {
+        let note = format!(
+            "note: frames of {}x{} under the memory limit of {} leave room for {} worker thread(s) of the {threads} asked (about {} at peak)",
+            info.width,
+            info.height,
+            human_bytes(options.memory_limit),
+            plan.workers,
+            human_bytes(plan.peak)
+        );
+        eprintln!("{note}");
+        notes.push(note);
+    }
     let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(options.threads.max(1))
+        .num_threads(plan.workers)
         .build()
         .map_err(|e| ScoreError::ThreadPool(e.to_string()))?;
-    // Bounded memory: at most `batch` frame pairs are held at once.
-    let batch_size = (options.threads.max(1) * 2).max(4);
+    // One scratch per worker for the whole clip: its buffers are allocated on the
+    // first frame and reused, not re-created (and re-zeroed) per rayon job.
+    let scratches: Vec<Mutex<FeatureScratch>> = (0..plan.workers).map(|_| Mutex::default()).collect();
+    let batch_size = plan.pairs;
     let mut out = Extracted { frame_numbers: Vec::new(), features: Vec::new(), psnr: Vec::new() };
     let mut previous: Option<Plane> = None;
     loop {
@@ -37,7 +60,7 @@ pub(super) fn extract(
         let computed: Vec<(FrameFeatures, Option<[f64; 3]>)> = pool.install(|| {
             (0..batch.len())
                 .into_par_iter()
-                .map_init(features::FeatureScratch::default, |scratch, i| {
+                .map(|i| {
                     let prev = if i == 0 { previous.as_ref() } else { Some(&batch[i - 1].1.planes[0]) };
                     let (n, r, d) = &batch[i];
                     let depth = r.info.bit_depth;
@@ -46,7 +69,11 @@ pub(super) fn extract(
                         let f = features::motion_only_features(&r.planes[0], prev, depth, sets.len());
                         return (f, options.psnr.then_some([0.0; 3]));
                     }
-                    let f = features::frame_features(&r.planes[0], &d.planes[0], prev, depth, sets, scratch);
+                    // The pool's threads are numbered 0..workers, one scratch each, so
+                    // the lock is never contended.
+                    let worker = rayon::current_thread_index().unwrap_or(0);
+                    let mut scratch = scratches[worker].lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+                    let f = features::frame_features(&r.planes[0], &d.planes[0], prev, depth, sets, &mut scratch);
                     (f, options.psnr.then(|| features::compute_psnr(r, d)))
                 })
                 .collect()
@@ -57,6 +84,6 @@ pub(super) fn extract(
         }
         progress(out.features.len() as u64);
     }
-    Ok(out)
+    Ok((out, notes))
 }
 

@@ -65,6 +65,9 @@ pub(super) fn extract(
     progress: &dyn Fn(u64),
 ) -> Result<(Extracted, Vec<String>), ScoreError> {
     let mut notes = Vec::new();
+    // Decoded pairs queued ahead of the engine: as many as keep it fed (two per frame
+    // in flight), fewer when the memory limit says so.
+    let queue = super::budget::plan_gpu(info, 2 * IN_FLIGHT, IN_FLIGHT, options.memory_limit)?.pairs;
     let mut state = match FeatureEngine::new(ctx, info.width, info.height, info.bit_depth, sets) {
         Ok(engine) => GpuState::Running(engine),
         // Out of memory for this frame size, say: the whole clip on the CPU.
@@ -101,7 +104,7 @@ pub(super) fn extract(
         *state = GpuState::Failed;
     };
     std::thread::scope(|scope| {
-        let (tx, rx) = std::sync::mpsc::sync_channel(2 * IN_FLIGHT);
+        let (tx, rx) = std::sync::mpsc::sync_channel(queue);
         scope.spawn(move || {
             loop {
                 match pairs.next() {
@@ -177,13 +180,18 @@ fn check_same(frame: u64, gpu: &FrameFeatures, cpu: &FrameFeatures, sets: &[Feat
     let differ = |what: String, g: String, c: String| ScoreError::GpuMismatch { frame, what, gpu: g, cpu: c };
     for (s, set) in sets.iter().enumerate() {
         let suffix = set_suffix(set);
-        for (name, g, c) in [("vif", &gpu.vif[s], &cpu.vif[s]), ("adm", &gpu.adm[s], &cpu.adm[s])] {
+        for (name, g, c) in [("vif", &gpu.vif[s], &cpu.vif[s]), ("adm", &gpu.adm[s].num_den, &cpu.adm[s].num_den)] {
             for k in 0..4 {
                 for (part, gv, cv) in [("num", g[k].0, c[k].0), ("den", g[k].1, c[k].1)] {
                     if gv.to_bits() != cv.to_bits() {
                         return Err(differ(format!("{name}_{part}_scale{k}{suffix}"), gv.to_string(), cv.to_string()));
                     }
                 }
+            }
+        }
+        for (k, (gv, cv)) in gpu.adm[s].aim.iter().zip(&cpu.adm[s].aim).enumerate() {
+            if gv.to_bits() != cv.to_bits() {
+                return Err(differ(format!("aim_num_scale{k}{suffix}"), gv.to_string(), cv.to_string()));
             }
         }
     }

@@ -4,6 +4,7 @@
 //! output. [`score_pair`] is the only copy of that sequence: the `score` command runs
 //! it once, `batch` once per manifest row. [`select`] decides which backend runs.
 
+pub mod budget;
 pub mod columns;
 mod cpu;
 pub mod frames;
@@ -53,6 +54,12 @@ pub enum ScoreError {
     FrameCount { reference: FrameTotal, distorted: FrameTotal },
     #[error("frames of {width}x{height} are too small to score: VMAF needs at least {min}x{min}")]
     TooSmall { width: usize, height: usize, min: usize },
+    #[error(
+        "frames of {width}x{height} need about {} (the program itself, one frame pair and one worker's buffers), \
+         more than the memory limit of {}; raise --memory-limit",
+        budget::human_bytes(*needed), budget::human_bytes(*limit)
+    )]
+    MemoryLimit { width: usize, height: usize, needed: u64, limit: u64 },
     #[error("no frames to score (inputs empty, or everything skipped)")]
     NoFrames,
     #[error("the subsample step must be at least 1")]
@@ -75,6 +82,7 @@ impl ScoreError {
         match self {
             ScoreError::Model(_) | ScoreError::MissingFeature { .. } => exit::MODEL,
             ScoreError::ThreadPool(_) => exit::FAILURE,
+            ScoreError::MemoryLimit { .. } => exit::MEMORY_LIMIT,
             ScoreError::Gpu(_) => exit::GPU,
             ScoreError::GpuMismatch { .. } => exit::GPU_MISMATCH,
             ScoreError::Input(_)
@@ -91,6 +99,9 @@ impl ScoreError {
 #[derive(Debug, Clone)]
 pub struct ScoreOptions {
     pub threads: usize,
+    /// Bytes the frames and feature buffers of a run may hold (`budget`); fewer
+    /// workers and frames in flight are used to stay under it.
+    pub memory_limit: u64,
     pub frame_count: Option<u64>,
     pub skip_reference: u64,
     pub skip_distorted: u64,
@@ -108,6 +119,7 @@ impl Default for ScoreOptions {
     fn default() -> Self {
         ScoreOptions {
             threads: std::thread::available_parallelism().map_or(1, |n| n.get()),
+            memory_limit: budget::default_limit(),
             frame_count: None,
             skip_reference: 0,
             skip_distorted: 0,
@@ -153,7 +165,7 @@ pub fn extract(
     let pairs = frames::FramePairs::new(reference, distorted, options)?;
     let (extracted, notes) = match &options.gpu {
         Some(ctx) => gpu::extract(pairs, ctx, &info, sets, options, progress)?,
-        None => (cpu::extract(pairs, sets, options, progress)?, Vec::new()),
+        None => cpu::extract(pairs, &info, sets, options, progress)?,
     };
     if extracted.features.is_empty() {
         return Err(ScoreError::NoFrames);

@@ -78,6 +78,24 @@ pub struct AdmScratch {
     prev: [Vec<i32>; 2],
 }
 
+impl AdmScratch {
+    /// The bytes its buffers hold on the heap now.
+    pub fn heap_bytes(&self) -> u64 {
+        use crate::features::vec_bytes;
+        let bands = |b: &Bands| vec_bytes(&b.a) + b.hvd.iter().map(vec_bytes).sum::<u64>();
+        let all = |vs: &[Vec<i32>]| vs.iter().map(vec_bytes).sum::<u64>();
+        bands(&self.ref_b)
+            + bands(&self.dis_b)
+            + all(&self.r)
+            + all(&self.a)
+            + all(&self.csf_a)
+            + all(&self.csf_f)
+            + [&self.thr, &self.lo, &self.hi, &self.pad_lo, &self.pad_hi].into_iter().map(vec_bytes).sum::<u64>()
+            + self.pack.iter().map(vec_bytes).sum::<u64>()
+            + all(&self.prev)
+    }
+}
+
 /// Rectangle `[top, bottom) x [left, right)` inside a band.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Region {
@@ -661,6 +679,16 @@ fn cm(r: &[Vec<i32>; 3], thr: &[i32], w: usize, h: usize, scale: usize) -> [i64;
 /// libvmaf's `num_scale` float from [`cm`]'s totals of a `w x h` band
 /// (shared by the CPU and the GPU path).
 pub fn adm_cm_finish(acc: [i64; 3], w: usize, h: usize, scale: usize) -> f32 {
+    adm_cm_finish_weighted(acc, w, h, scale, ADM_NOISE_WEIGHT)
+}
+
+/// libvmaf's `aim_num_scale` float from the AIM pass's totals: [`adm_cm_finish`]
+/// without the noise floor (libvmaf measures AIM with `adm_noise_weight` 0).
+pub fn adm_aim_finish(acc: [i64; 3], w: usize, h: usize, scale: usize) -> f32 {
+    adm_cm_finish_weighted(acc, w, h, scale, 0.0)
+}
+
+fn adm_cm_finish_weighted(acc: [i64; 3], w: usize, h: usize, scale: usize, noise_weight: f64) -> f32 {
     let reg = region_score(w, h);
     let area = (reg.bottom - reg.top) * (reg.right - reg.left);
     let sh = adm_shifts(w, h, scale);
@@ -678,7 +706,7 @@ pub fn adm_cm_finish(acc: [i64; 3], w: usize, h: usize, scale: usize) -> f32 {
             f[b] = acc[b] as f32 / final_shift;
         }
     }
-    let add = ((area as f64 * ADM_NOISE_WEIGHT) as f32).powf(1.0f32 / 3.0);
+    let add = ((area as f64 * noise_weight) as f32).powf(1.0f32 / 3.0);
     let n = f.map(|v| v.powf(1.0f32 / 3.0) + add);
     n[0] + n[1] + n[2]
 }
@@ -741,6 +769,25 @@ pub fn compute_adm_num_den(
     gain_limit: f64,
     sc: &mut AdmScratch,
 ) -> [(f32, f32); 4] {
+    run_scales(ref_y, dist_y, bit_depth, gain_limit, sc, None).num_den
+}
+
+/// Per scale: DLM's (num, den) and AIM's numerator, as libvmaf 3.x computes both on
+/// every frame (`integer_adm2`, `integer_aim`, `integer_adm3`: [`adm_aim_scores`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct AdmScales {
+    pub num_den: [(f32, f32); 4],
+    pub aim: [f32; 4],
+}
+
+/// [`compute_adm_num_den`] and AIM's numerators (what both backends hand on per frame).
+pub fn compute_adm_scales(
+    ref_y: &Plane,
+    dist_y: &Plane,
+    bit_depth: u8,
+    gain_limit: f64,
+    sc: &mut AdmScratch,
+) -> AdmScales {
     run_scales(ref_y, dist_y, bit_depth, gain_limit, sc, None)
 }
 
@@ -759,8 +806,8 @@ fn run_scales(
     gain_limit: f64,
     sc: &mut AdmScratch,
     mut trace: Option<&mut Vec<AdmTrace>>,
-) -> [(f32, f32); 4] {
-    let mut out = [(0f32, 0f32); 4];
+) -> AdmScales {
+    let mut out = AdmScales::default();
     let bit_depth = bit_depth.clamp(8, 16);
     let (w, h) = (
         ref_y.width.min(dist_y.width),
@@ -806,7 +853,7 @@ fn run_scales(
         csf(a, bw, bh, scale, csf_a, csf_f);
         cm_thr(csf_a, csf_f, bw, bh, scale, thr);
         let num_acc = cm(r, thr, bw, bh, scale);
-        out[scale] = (adm_cm_finish(num_acc, bw, bh, scale), adm_den_finish(den_acc, bw, bh, scale));
+        out.num_den[scale] = (adm_cm_finish(num_acc, bw, bh, scale), adm_den_finish(den_acc, bw, bh, scale));
         if let Some(t) = trace.as_deref_mut() {
             let n = bw * bh;
             let band = |b: &Bands| -> [Vec<i32>; 4] {
@@ -829,6 +876,13 @@ fn run_scales(
                 num_acc,
             });
         }
+        // AIM (additive impairment measure): the same CSF and masking with the roles of
+        // the two decoupled bands swapped (the additive impairment masked by the
+        // restored image) and no noise floor. It reuses the DLM's CSF and threshold
+        // buffers, so it runs after the trace has copied them.
+        csf(r, bw, bh, scale, csf_a, csf_f);
+        cm_thr(csf_a, csf_f, bw, bh, scale, thr);
+        out.aim[scale] = adm_aim_finish(cm(a, thr, bw, bh, scale), bw, bh, scale);
         std::mem::swap(prev_ref, &mut ref_b.a);
         std::mem::swap(prev_dis, &mut dis_b.a);
         cw = bw;
@@ -863,6 +917,27 @@ pub fn compute_adm_with(
 ) -> (f64, [f64; 4]) {
     let nd = compute_adm_num_den(ref_y, dist_y, bit_depth, gain_limit, sc);
     adm_scores(&nd, ref_y.width, ref_y.height)
+}
+
+/// libvmaf's weight of DLM against AIM in adm3 (`adm_dlm_weight`'s default) and
+/// adm3's floor (`adm_min_val`'s default).
+pub const ADM3_DLM_WEIGHT: f64 = 0.5;
+pub const ADM3_MIN_VAL: f64 = 0.0;
+
+/// `integer_aim` and `integer_adm3` from a frame's per-scale results: AIM's summed
+/// numerators over DLM's denominator (after the same near-zero limit as adm2), and
+/// `max(adm2·w + (1 − aim)·(1 − w), min)`. Where the denominator is 0 (a flat
+/// reference: adm2 is then 1) libvmaf leaves AIM unset and prints whatever the
+/// previous value in memory was; this returns 0, no additive impairment.
+pub fn adm_aim_scores(scales: &AdmScales, w: usize, h: usize) -> (f64, f64) {
+    let (adm2, _) = adm_scores(&scales.num_den, w, h);
+    let limit = 1e-10 * ((w * h) as i32 as f64) / (1920.0 * 1080.0);
+    let den: f64 = scales.num_den.iter().map(|&(_, d)| d as f64).sum();
+    let aim_num: f64 = scales.aim.iter().map(|&a| a as f64).sum();
+    let den = if den < limit { 0.0 } else { den };
+    let aim = if den == 0.0 { 0.0 } else { aim_num / den };
+    let adm3 = (adm2 * ADM3_DLM_WEIGHT + (1.0 - aim) * (1.0 - ADM3_DLM_WEIGHT)).max(ADM3_MIN_VAL);
+    (aim, adm3)
 }
 
 /// adm2 and the four scale scores from the per-scale (num, den) of a `w x h`

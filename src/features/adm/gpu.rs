@@ -1,5 +1,7 @@
-//! Integer ADM on the GPU, bit-exact with `crate::features::adm`. Per scale, seven
-//! dispatches, each the twin of the CPU pass of the same name:
+//! Integer ADM on the GPU, bit-exact with `crate::features::adm`. Per scale, ten
+//! dispatches, each the twin of the CPU pass of the same name (the last three are
+//! AIM's: `adm_csf`, `adm_cm_thr` and `adm_cm` again, with the restored and the
+//! additive bands in each other's bindings):
 //!
 //! | pass | grid | writes |
 //! |---|---|---|
@@ -18,9 +20,10 @@
 //! with 64 invocations because libvmaf rounds every row sum separately, so a row is
 //! the natural unit (scale-3 rows are a few dozen samples: more lanes would idle).
 //!
-//! The frame's result is 48 u32 words ([`RESULT_WORDS`]): per scale, the exact u64/i64
+//! The frame's result is 72 u32 words ([`RESULT_WORDS`]): per scale, the exact u64/i64
 //! totals of [`features::adm::adm_csf_den`](crate::features::adm) (h, v, d) then of
-//! `adm_cm` (h, v, d), as (lo, hi) pairs, added with two 32-bit atomics by the row
+//! `adm_cm` (h, v, d), as (lo, hi) pairs; after the four scales, AIM's `adm_cm`
+//! totals (h, v, d) per scale, added with two 32-bit atomics by the row
 //! workgroups. The host turns them into (num, den) with the same
 //! `adm_den_finish` / `adm_cm_finish` the CPU path runs. Each shader states its
 //! 32-bit exactness argument at the top; the 64-bit helpers are in
@@ -31,8 +34,8 @@
 //! caller uses the CPU.
 
 pub use super::params::AdmParams;
-use super::cpu::{self as cpu, AdmTrace, Hvd, adm_band_sizes, adm_shifts, adm_trace_mask, region_filter, region_score};
-use crate::features::oneshot::{ScalePlan, num_den_once, result_words_by_twin, with_plan};
+use super::cpu::{self as cpu, AdmScales, AdmTrace, Hvd, adm_band_sizes, adm_shifts, adm_trace_mask, region_filter, region_score};
+use crate::features::oneshot::{ScalePlan, num_den_once, result_words_by_twin, run_frame, with_plan};
 use crate::features::prelude::wgsl_prelude;
 use crate::features::tables::*;
 use crate::gpu::buffers::{self, plane_bytes, usage};
@@ -42,9 +45,18 @@ use crate::gpu::kernel::{Dispatch, Kernel, SharedStruct, record, shared_struct, 
 use crate::gpu::{Buffer, CommandEncoder, GpuContext, GpuError, Pass, WORKGROUP_SIZE, oneshot};
 use crate::io::Plane;
 
-/// u32 words of one frame's result: 4 scales × (3 den + 3 num) × (lo, hi).
-pub const RESULT_WORDS: usize = 48;
+/// u32 words of one frame's result: 4 scales × (3 den + 3 num) × (lo, hi), then
+/// 4 scales × 3 AIM num × (lo, hi).
+pub const RESULT_WORDS: usize = 72;
 const SCALE_WORDS: usize = 12;
+/// Where AIM's totals start, and their words per scale.
+const AIM_WORDS_AT: usize = 4 * SCALE_WORDS;
+const AIM_SCALE_WORDS: usize = 6;
+/// Dispatches per scale: the DWT (ref, dis), decouple, csf_den, csf, cm_thr, cm, then
+/// AIM's csf, cm_thr, cm.
+const PER_SCALE: usize = 10;
+/// Of those, the DLM's (the trace stops after them, before AIM reuses the buffers).
+const DLM_PER_SCALE: usize = 7;
 
 /// The gain limit as the integer the shader multiplies by, or why it cannot be one.
 fn gain_as_i32(gain_limit: f64) -> Result<i32, GpuError> {
@@ -125,7 +137,7 @@ pub struct AdmPlan {
     dis_bands: Vec<Buffer>,
     /// Shared by the scales (sized for scale 0): r, a, csf_a, csf_f (h, v, d each), thr.
     scratch: Vec<Buffer>,
-    /// Seven per scale, in [`features::adm`](crate::features::adm)'s order.
+    /// [`PER_SCALE`] per scale, in [`features::adm`](crate::features::adm)'s order.
     dispatches: Vec<Dispatch>,
 }
 
@@ -190,10 +202,14 @@ impl AdmPlan {
         let csf = ctx.kernel(&ADM_CSF)?;
         let cm_thr = ctx.kernel(&ADM_CM_THR)?;
         let cm = ctx.kernel(&ADM_CM)?;
-        let mut dispatches = Vec::with_capacity(28);
+        let mut dispatches = Vec::with_capacity(4 * PER_SCALE);
         for (s, (p, band_grid, filt_grid, score_grid, rows_grid)) in scales.into_iter().enumerate() {
             let params = ctx.buffer("adm.params", size_of::<AdmParams>() as u64, usage::UNIFORM);
             ctx.write(&params, 0, bytemuck::bytes_of(&p));
+            // AIM's `adm_cm` adds its totals at `result_offset + 6`: after the DLM's.
+            let aim_params = ctx.buffer("adm.aim_params", size_of::<AdmParams>() as u64, usage::UNIFORM);
+            let aim_offset = (AIM_WORDS_AT + s * AIM_SCALE_WORDS - 6) as u32;
+            ctx.write(&aim_params, 0, bytemuck::bytes_of(&AdmParams { result_offset: aim_offset, ..p }));
             let (rb, db) = (&plan.ref_bands[s], &plan.dis_bands[s]);
             let mut push = |kernel: &Arc<Kernel>, buffers: &[&Buffer], grid: [u32; 3]| {
                 dispatches.push(Dispatch::new(ctx, kernel, buffers, grid));
@@ -210,6 +226,9 @@ impl AdmPlan {
             push(&csf, &[&params, a, csf_a, csf_f], filt_grid);
             push(&cm_thr, &[&params, csf_a, csf_f, thr], score_grid);
             push(&cm, &[&params, r, thr, &plan.totals], rows_grid);
+            push(&csf, &[&params, r, csf_a, csf_f], filt_grid);
+            push(&cm_thr, &[&params, csf_a, csf_f, thr], score_grid);
+            push(&cm, &[&aim_params, a, thr, &plan.totals], rows_grid);
         }
         plan.dispatches = dispatches;
         plan.bands = Some(sizes);
@@ -244,20 +263,34 @@ impl ScalePlan for AdmPlan {
 
     /// Missing words (a slice shorter than [`RESULT_WORDS`]) read as 0.
     fn decode(&self, words: &[u32]) -> [(f32, f32); 4] {
+        self.decode_scales(words).num_den
+    }
+}
+
+impl AdmPlan {
+    /// DLM's (num, den) and AIM's numerator per scale from a frame's result words
+    /// (missing words read as 0), with the CPU's float steps.
+    pub fn decode_scales(&self, words: &[u32]) -> AdmScales {
         let Some(sizes) = self.bands else {
-            return [(0.0, 0.0); 4];
+            return AdmScales::default();
         };
         let pair = |i: usize| {
             let w = |i: usize| u64::from(words.get(i).copied().unwrap_or(0));
             w(i) | (w(i + 1) << 32)
         };
-        std::array::from_fn(|s| {
+        let num_den = std::array::from_fn(|s| {
             let (bw, bh) = sizes[s];
             let base = s * SCALE_WORDS;
             let den: [u64; 3] = std::array::from_fn(|b| pair(base + 2 * b));
             let num: [i64; 3] = std::array::from_fn(|b| pair(base + 6 + 2 * b) as i64);
             (cpu::adm_cm_finish(num, bw, bh, s), cpu::adm_den_finish(den, bw, bh, s))
-        })
+        });
+        let aim = std::array::from_fn(|s| {
+            let (bw, bh) = sizes[s];
+            let base = AIM_WORDS_AT + s * AIM_SCALE_WORDS;
+            cpu::adm_aim_finish(std::array::from_fn(|b| pair(base + 2 * b) as i64), bw, bh, s)
+        });
+        AdmScales { num_den, aim }
     }
 }
 
@@ -294,6 +327,22 @@ pub fn adm_result_words_by_twin(
 ) -> Result<(Vec<u32>, oneshot::Swapped), GpuError> {
     gain_as_i32(gain_limit)?;
     result_words_by_twin(ctx, "adm", (ref_y, dist_y), bit_depth, builder(ctx, gain_limit), swap)
+}
+
+/// DLM's (num, den) and AIM's numerator per scale on the GPU: the twin of
+/// `features::adm::compute_adm_scales`.
+pub fn compute_adm_scales(
+    ctx: &GpuContext,
+    ref_y: &Plane,
+    dist_y: &Plane,
+    bit_depth: u8,
+    gain_limit: f64,
+) -> Result<AdmScales, GpuError> {
+    gain_as_i32(gain_limit)?;
+    let scales = with_plan(ctx, "adm", (ref_y, dist_y), bit_depth, builder(ctx, gain_limit), |plan| {
+        Ok(plan.decode_scales(&run_frame(ctx, plan, None)?.0))
+    })?;
+    Ok(scales.unwrap_or_default())
 }
 
 /// adm2 and adm_scale0..3 on the GPU: the twin of `features::compute_adm`.
@@ -336,7 +385,7 @@ pub fn compute_adm_trace(
         for (s, &(bw, bh)) in sizes.iter().enumerate() {
             // r, a, csf_a, csf_f and thr are shared by the scales: stop after this one.
             let mut encoder = ctx.encoder("adm");
-            plan.encode_first(&mut encoder, 7 * (s + 1));
+            plan.encode_first(&mut encoder, PER_SCALE * s + DLM_PER_SCALE);
             ctx.submit(encoder);
             let n = bw * bh;
             let three = |i: usize| -> Result<[Vec<i32>; 3], GpuError> {

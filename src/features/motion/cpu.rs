@@ -186,3 +186,12 @@ pub fn motion2(raw: &[f64]) -> Vec<f64> {
         })
         .collect()
 }
+
+/// libvmaf 3.x's motion3 with its default options (blend factor 1, no moving
+/// average, no five-frame window, the same cap as the raw motion): motion2 from
+/// frame 1 on; frame 0, where motion2 is 0 by definition, takes frame 1's raw motion
+/// (libvmaf's "stamp" value), or 0 for a one-frame clip.
+pub fn motion3(raw: &[f64], motion2: &[f64]) -> Vec<f64> {
+    let stamp = raw.get(1).copied().unwrap_or(0.0);
+    motion2.iter().enumerate().map(|(i, &m)| if i == 0 { stamp } else { m }).collect()
+}

@@ -160,6 +160,24 @@ pub struct VifScratch {
     images: [Vec<u16>; 4],
 }
 
+impl VifScratch {
+    /// The bytes its buffers hold on the heap now.
+    pub fn heap_bytes(&self) -> u64 {
+        use crate::features::vec_bytes;
+        let planes = |vs: &[Vec<u16>]| vs.iter().map(vec_bytes).sum::<u64>();
+        let wide = |vs: &[Vec<u32>]| vs.iter().map(vec_bytes).sum::<u64>();
+        planes(&self.ring)
+            + wide(&self.vacc)
+            + planes(&self.vrow)
+            + wide(&self.hacc)
+            + vec_bytes(&self.tmp_a)
+            + vec_bytes(&self.tmp_pad)
+            + self.sigma.iter().map(vec_bytes).sum::<u64>()
+            + vec_bytes(&self.parts)
+            + planes(&self.images)
+    }
+}
+
 fn reset<T: Copy + Default>(v: &mut Vec<T>, n: usize) {
     v.clear();
     v.resize(n, T::default());
