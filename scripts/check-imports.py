@@ -24,7 +24,7 @@ LAYERS = [
     {"pooling"},
     {"output"},
     {"score"},
-    {"batch"},
+    {"batch", "compat"},
     {"cli", "main", "lib"},
 ]
 

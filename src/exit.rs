@@ -67,6 +67,7 @@ pub const ALL: &[u8] = &[
     USAGE,
     INPUT,
     REGISTRY_INVALID,
+    MEMORY_LIMIT,
     UNKNOWN_MODEL,
     PIN_MISMATCH,
     BUNDLE_MISSING,

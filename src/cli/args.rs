@@ -35,6 +35,17 @@ pub enum Command {
     Devices(DevicesArgs),
     /// Frames per second of the features on the GPU and the CPU, on synthetic in-memory clips.
     Bench(BenchArgs),
+    /// libvmaf's `vmaf` command line and logs, unchanged (also when this binary is run under the name `vmaf`).
+    #[command(disable_help_flag = true, after_help = "Example: tinyvmaf-gpu vmaf -r ref.y4m -d dist.y4m --json -o log.json\n\
+                            The options are libvmaf's (`vmaf` with no arguments lists them).")]
+    Vmaf(VmafArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct VmafArgs {
+    /// libvmaf's options, as its `vmaf` takes them (-r REF -d DIST [--json] [-o LOG] …).
+    #[arg(trailing_var_arg = true, allow_hyphen_values = true, num_args = 0..)]
+    pub args: Vec<String>,
 }
 
 #[derive(Debug, Args)]

@@ -9,6 +9,7 @@ mod models;
 mod runtime_dir;
 mod score;
 mod values;
+mod vmaf;
 
 use std::process::ExitCode;
 
@@ -54,10 +55,15 @@ impl<E: Into<anyhow::Error>> From<E> for Failure {
     }
 }
 
-pub type CliResult = Result<(), Failure>;
+pub type CliResult<T = ()> = Result<T, Failure>;
 
 pub fn main() -> ExitCode {
     runtime_dir::ensure();
+    let argv: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    if argv.first().is_some_and(|a| vmaf::invoked_as_vmaf(a)) {
+        let program = argv[0].to_string_lossy().into_owned();
+        return finish(vmaf_args(&argv[1..]).and_then(|args| vmaf::run(&program, &args)));
+    }
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Models(cmd) => models::run_models(cmd),
@@ -67,7 +73,25 @@ pub fn main() -> ExitCode {
         Command::Merge(args) => batch::merge(args),
         Command::Devices(args) => devices::run(args),
         Command::Bench(args) => bench::run(args),
+        Command::Vmaf(args) => vmaf::run("vmaf", &args.args),
     };
+    finish(result)
+}
+
+/// libvmaf's arguments as text (its options and paths are C strings; a path that
+/// is not UTF-8 is refused by name rather than mangled).
+fn vmaf_args(args: &[std::ffi::OsString]) -> CliResult<Vec<String>> {
+    args.iter()
+        .map(|a| {
+            a.to_str().map(str::to_owned).ok_or_else(|| Failure {
+                code: exit::USAGE,
+                error: anyhow::anyhow!("argument {a:?} is not valid UTF-8"),
+            })
+        })
+        .collect()
+}
+
+fn finish(result: CliResult) -> ExitCode {
     match result {
         Ok(()) => ExitCode::from(exit::OK),
         Err(failure) => {

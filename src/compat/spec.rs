@@ -20,6 +20,8 @@ pub const MAX_SPEC_BYTES: usize = 1024;
 /// libvmaf's `CLI_SETTINGS_STATIC_ARRAY_LEN`: overrides per model (and models, and
 /// features, per command line).
 pub const MAX_ENTRIES: usize = 32;
+/// A model's name in the log when `name=` is not given.
+pub const DEFAULT_NAME: &str = "vmaf";
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SpecError {
@@ -48,6 +50,8 @@ pub enum SpecError {
     TooMany { spec: String },
     #[error("'{spec}': no feature name (a feature is NAME or NAME=key=value:…)")]
     NoFeatureName { spec: String },
+    #[error("{spec:?} contains a control character (byte {byte:#04x})")]
+    ControlCharacter { spec: String, byte: u8 },
 }
 
 /// Where a model comes from.
@@ -88,7 +92,10 @@ pub struct FeatureSpec {
     pub options: Vec<(String, String)>,
 }
 
-fn check_length(spec: &str) -> Result<(), SpecError> {
+/// The checks on the whole string: its length, and no control characters (a NUL
+/// ends libvmaf's C string early; a newline or escape would reach the log and the
+/// terminal as written).
+fn check_text(spec: &str) -> Result<(), SpecError> {
     if spec.len() > MAX_SPEC_BYTES {
         // Only the start is quoted back: the rest may be anything.
         let mut end = 64;
@@ -96,6 +103,9 @@ fn check_length(spec: &str) -> Result<(), SpecError> {
             end -= 1;
         }
         return Err(SpecError::TooLong { spec: format!("{}…", &spec[..end]) });
+    }
+    if let Some(byte) = spec.bytes().find(|b| b.is_ascii_control()) {
+        return Err(SpecError::ControlCharacter { spec: spec.to_owned(), byte });
     }
     Ok(())
 }
@@ -129,7 +139,7 @@ fn flag(value: Option<&str>) -> bool {
 impl ModelSpec {
     /// Parses a `--model` string (see the module documentation).
     pub fn parse(spec: &str) -> Result<ModelSpec, SpecError> {
-        check_length(spec)?;
+        check_text(spec)?;
         let (mut version, mut path, mut name) = (None, None, None);
         let (mut disable_clip, mut enable_transform) = (false, false);
         let mut overrides: Vec<((String, String), String)> = Vec::new();
@@ -167,7 +177,7 @@ impl ModelSpec {
         };
         Ok(ModelSpec {
             source,
-            name: name.unwrap_or_else(|| "vmaf".to_owned()),
+            name: name.unwrap_or_else(|| DEFAULT_NAME.to_owned()),
             disable_clip,
             enable_transform,
             overrides: overrides.into_iter().map(|((feature, option), value)| Override { feature, option, value }).collect(),
@@ -178,7 +188,7 @@ impl ModelSpec {
 impl FeatureSpec {
     /// Parses a `--feature` string (see the module documentation).
     pub fn parse(spec: &str) -> Result<FeatureSpec, SpecError> {
-        check_length(spec)?;
+        check_text(spec)?;
         let (name, rest) = match spec.split_once('=') {
             Some((name, rest)) => (name, Some(rest)),
             None => (spec, None),
@@ -205,14 +215,19 @@ impl FeatureSpec {
     }
 }
 
-/// The canonical string: `ModelSpec::parse` of it gives the same spec back.
+/// The canonical string: `ModelSpec::parse` of it gives the same spec back, and it
+/// is never longer than any string that parses to this spec (the default name is
+/// left out, flags are bare, each override appears once), so it too fits
+/// [`MAX_SPEC_BYTES`].
 impl fmt::Display for ModelSpec {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.source {
             ModelSource::Version(v) => write!(f, "version={v}")?,
             ModelSource::Path(p) => write!(f, "path={p}")?,
         }
-        write!(f, ":name={}", self.name)?;
+        if self.name != DEFAULT_NAME {
+            write!(f, ":name={}", self.name)?;
+        }
         if self.disable_clip {
             f.write_str(":disable_clip")?;
         }
@@ -294,6 +309,8 @@ mod tests {
         assert!(matches!(feature("psnr="), SpecError::EmptyPart { .. }));
         assert!(matches!(feature("psnr=enable_chroma"), SpecError::NoValue { .. }));
         assert!(matches!(feature("psnr=a=1=2"), SpecError::ExtraEquals { .. }));
+        assert!(matches!(model("version=a\0b"), SpecError::ControlCharacter { byte: 0, .. }));
+        assert!(matches!(feature("psnr=x=1\n"), SpecError::ControlCharacter { byte: b'\n', .. }));
     }
 
     #[test]
@@ -308,6 +325,10 @@ mod tests {
             let m = ModelSpec::parse(s).unwrap();
             assert_eq!(ModelSpec::parse(&m.to_string()).unwrap(), m);
         }
+        // A string of the longest length stays within it canonically (the default
+        // name once made it longer than it was given).
+        let full = format!("version={}", "v".repeat(MAX_SPEC_BYTES - 8));
+        assert_eq!(ModelSpec::parse(&full).unwrap().to_string(), full);
         for s in ["float_ssim=enable_db=true:clip_db=true", "cambi"] {
             let f = FeatureSpec::parse(s).unwrap();
             assert_eq!(f.to_string(), s);

@@ -7,6 +7,7 @@
 mod csv;
 mod file;
 mod json;
+pub mod libvmaf;
 mod text;
 mod xml;
 

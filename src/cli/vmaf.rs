@@ -1,0 +1,241 @@
+//! `vmaf` mode: libvmaf's `vmaf` command line and logs on this engine. Run as
+//! `tinyvmaf-gpu vmaf ARGS…`, or under the name `vmaf` (a link to the binary), it
+//! reads libvmaf's options (`compat::cli`), scores with the same pipeline as
+//! `score`, and writes libvmaf's log layout with libvmaf's keys in libvmaf's order
+//! (`compat::log`, `output::libvmaf`), only when `-o` is given, XML by default.
+//!
+//! Differences that remain are refusals, never silent: models, features and
+//! options this tool does not compute are named in an error before any frame is
+//! read.
+
+use std::io::IsTerminal;
+
+use tinyvmaf_gpu::compat::cli::{self, Chroma, LogFormat, Parsed};
+use tinyvmaf_gpu::compat::log::{Extractor, Plan};
+use tinyvmaf_gpu::compat::spec::{FeatureSpec, ModelSource, ModelSpec};
+use tinyvmaf_gpu::features::FeatureOptions;
+use tinyvmaf_gpu::io::{InputSpec, RawFormat};
+use tinyvmaf_gpu::model::LoadedModel;
+use tinyvmaf_gpu::output::libvmaf::{self, LibvmafFormat};
+use tinyvmaf_gpu::output::{self, RunContext};
+use tinyvmaf_gpu::score::{self, ScoreOptions};
+use tinyvmaf_gpu::{exit, verify};
+
+use super::args::BackendArgs;
+use super::values::BackendChoice;
+use super::{backend, CliResult, Failure};
+
+/// libvmaf's exit status for a command line it refuses.
+const USAGE_EXIT: u8 = 1;
+
+/// The built-in models of libvmaf that this tool has, by libvmaf's version name.
+const MODELS: &[&str] = &["vmaf_v0.6.1", "vmaf_v0.6.1neg"];
+
+/// The feature extractors of libvmaf that this tool has.
+const FEATURES: &[&str] = &["adm", "motion", "vif", "psnr"];
+
+/// Whether this process was started under the name `vmaf`.
+pub fn invoked_as_vmaf(argv0: &std::ffi::OsStr) -> bool {
+    let name = std::path::Path::new(argv0).file_stem().and_then(|s| s.to_str());
+    name == Some("vmaf")
+}
+
+pub fn run(program: &str, args: &[String]) -> CliResult {
+    let command = match cli::parse(program, args) {
+        Ok(Parsed::Run(c)) => *c,
+        Ok(Parsed::Version) => {
+            eprintln!("{}", cli::LIBVMAF_VERSION);
+            return Ok(());
+        }
+        Err(reason) => {
+            eprint!("{reason}\n\n{}", cli::usage(program));
+            return Err(Failure { code: USAGE_EXIT, error: anyhow::anyhow!("bad command line (see above)") });
+        }
+    };
+    for w in &command.warnings {
+        eprintln!("{w}");
+    }
+    let interactive = std::io::stderr().is_terminal();
+    if interactive && !command.quiet {
+        eprintln!("VMAF version {} (tinyvmaf-gpu {})", cli::LIBVMAF_VERSION, env!("CARGO_PKG_VERSION"));
+    }
+    let mut plan = Plan::default();
+    // Everything this tool cannot do for the command line, named at once.
+    let mut refused = Vec::new();
+    let model_options: Vec<_> = command.models.iter().filter_map(|m| model_options(m).map_err(|e| refused.push(e)).ok()).collect();
+    let feature_extractors: Vec<_> = command.features.iter().filter_map(|f| extractor(f).map_err(|e| refused.push(e)).ok()).collect();
+    if !refused.is_empty() {
+        return Err(Failure { code: exit::USAGE, error: anyhow::anyhow!(refused.join("\nerror: ")) });
+    }
+
+    let raw = command.raw.map(|g| RawFormat {
+        width: g.width as usize,
+        height: g.height as usize,
+        pixel_format: pixel_format(g.chroma, g.bitdepth),
+        frame_count: None,
+    });
+    let open = |path: &str| tinyvmaf_gpu::io::open(&InputSpec { path: path.into(), raw: raw.clone() });
+    let mut reference = open(&command.reference)?;
+    let mut distorted = open(&command.distorted)?;
+
+    // `--gpumask` with any bit set forbids GPU work; otherwise the backend is
+    // chosen as `score --backend auto` chooses it.
+    let choice = if command.gpumask.is_some_and(|m| m != 0) { BackendChoice::Cpu } else { BackendChoice::Auto };
+    let resolved = backend::resolve(
+        &BackendArgs { backend: choice, gpu_api: None, adapter: None, check_gpu: false },
+        command.quiet || !interactive,
+    )?;
+    let mut models = Vec::new();
+    for (version, options) in &model_options {
+        let mut model = LoadedModel::load(verify::pin_checked(version)?, resolved.models)?;
+        model.sidecar.feature_options.vif_enhn_gain_limit = Some(options.vif_enhn_gain_limit);
+        model.sidecar.feature_options.adm_enhn_gain_limit = Some(options.adm_enhn_gain_limit);
+        plan.register_model(model.features(), options);
+        models.push(model);
+    }
+    for e in feature_extractors {
+        plan.register(e);
+    }
+    let sets = plan.feature_sets(&score::feature_sets(&models));
+
+    let options = ScoreOptions {
+        threads: if command.threads == 0 { ScoreOptions::default().threads } else { command.threads as usize },
+        frame_count: (command.frame_count > 0).then_some(u64::from(command.frame_count)),
+        skip_reference: command.skip_reference.into(),
+        skip_distorted: command.skip_distorted.into(),
+        subsample: u64::from(command.subsample.max(1)),
+        // libvmaf scores the frames both inputs have.
+        shortest: true,
+        psnr: plan.psnr(),
+        gpu: resolved.gpu.clone(),
+        ..ScoreOptions::default()
+    };
+    let destination = command.output.as_deref().map(|p| output::Destination::resolve(p.as_ref())).transpose()?;
+    let start = std::time::Instant::now();
+    let (width, height) = (reference.info().width, reference.info().height);
+    let table = score::extract(&mut reference, &mut distorted, &sets, &options, &|_| {})?;
+    let scores = if command.no_prediction { Vec::new() } else { score::apply_models(&table, &models)? };
+    let fps = table.frame_numbers.len() as f64 / start.elapsed().as_secs_f64().max(1e-9);
+    // Each model's score under its `name=`, in the order given.
+    let scores: Vec<(String, Vec<f64>)> =
+        command.models.iter().zip(scores).map(|(spec, (_, values))| (spec.name.clone(), values)).collect();
+    let context = RunContext { width, height, ..RunContext::default() };
+    let log = plan.log(&table, &sets, command.threads > 0, scores, fps, context);
+
+    if interactive && (!command.quiet || command.output.is_none()) {
+        for spec in &command.models {
+            if let Some(mean) = log.column(&spec.name).and_then(|c: Vec<f64>| tinyvmaf_gpu::pooling::pool(&c)).map(|p| p.mean) {
+                eprintln!("{}: {mean:.6}", label(spec));
+            }
+        }
+    }
+    if let (Some(path), Some(destination)) = (&command.output, destination) {
+        let format = match command.format {
+            LogFormat::Xml => LibvmafFormat::Xml,
+            LogFormat::Json => LibvmafFormat::Json,
+            LogFormat::Csv => LibvmafFormat::Csv,
+            LogFormat::Sub => LibvmafFormat::Sub,
+        };
+        destination.write(path.as_ref(), libvmaf::render(&log, format).as_bytes())?;
+    }
+    Ok(())
+}
+
+/// How libvmaf names a model on stderr: its version, or its path.
+fn label(spec: &ModelSpec) -> &str {
+    match &spec.source {
+        ModelSource::Version(v) | ModelSource::Path(v) => v,
+    }
+}
+
+
+/// The built-in model a `--model` names, and the VIF/ADM options it runs with: its
+/// own, then its overrides.
+fn model_options(spec: &ModelSpec) -> Result<(&str, FeatureOptions), String> {
+    let version = match &spec.source {
+        ModelSource::Version(v) if MODELS.contains(&v.as_str()) => v,
+        ModelSource::Version(v) => {
+            return Err(format!(
+                "problem loading model: {v}: not a model this tool has (it has: {})",
+                MODELS.join(", ")
+            ))
+        }
+        ModelSource::Path(p) => {
+            return Err(format!(
+                "problem loading model: {p}: model files are not read; use version= with one of: {}",
+                MODELS.join(", ")
+            ))
+        }
+    };
+    if spec.disable_clip || spec.enable_transform {
+        return Err(format!("model {version}: disable_clip and enable_transform are not supported"));
+    }
+    let mut options = if version.ends_with("neg") {
+        FeatureOptions { vif_enhn_gain_limit: 1.0, adm_enhn_gain_limit: 1.0 }
+    } else {
+        FeatureOptions::default()
+    };
+    for o in &spec.overrides {
+        let value = |v: &str| v.parse::<f64>().ok().filter(|x| x.is_finite() && *x >= 1.0);
+        match (o.feature.as_str(), o.option.as_str(), value(&o.value)) {
+            ("vif", "vif_enhn_gain_limit", Some(v)) => options.vif_enhn_gain_limit = v,
+            ("adm", "adm_enhn_gain_limit", Some(v)) => options.adm_enhn_gain_limit = v,
+            ("vif", "vif_enhn_gain_limit", None) | ("adm", "adm_enhn_gain_limit", None) => {
+                return Err(format!("model {version}: {}.{}={}: not a number of 1.0 or more", o.feature, o.option, o.value))
+            }
+            _ => {
+                return Err(format!(
+                    "model {version}: override {}.{} is not supported (supported: vif.vif_enhn_gain_limit, adm.adm_enhn_gain_limit)",
+                    o.feature, o.option
+                ))
+            }
+        }
+    }
+    Ok((version, options))
+}
+
+/// The extractor a `--feature` registers.
+fn extractor(spec: &FeatureSpec) -> Result<Extractor, String> {
+    let limit = |key: &str| -> Result<f64, String> {
+        match spec.option(key) {
+            None => Ok(FeatureOptions::default().vif_enhn_gain_limit),
+            Some(v) => v.parse::<f64>().ok().filter(|x| x.is_finite() && *x >= 1.0).ok_or_else(|| {
+                format!("feature {spec}: {key}={v}: not a number of 1.0 or more")
+            }),
+        }
+    };
+    let allowed: &[&str] = match spec.name.as_str() {
+        "adm" => &["adm_enhn_gain_limit"],
+        "vif" => &["vif_enhn_gain_limit"],
+        "psnr" => &["enable_chroma"],
+        "motion" => &[],
+        other => {
+            return Err(format!(
+                "problem loading feature extractor: {other}: not a feature this tool computes (it has: {})",
+                FEATURES.join(", ")
+            ))
+        }
+    };
+    if let Some((key, _)) = spec.options.iter().find(|(k, _)| !allowed.contains(&k.as_str())) {
+        return Err(format!("feature {spec}: option {key} is not supported"));
+    }
+    if let Some(v) = spec.option("enable_chroma").filter(|v| !["true", "false"].contains(v)) {
+        return Err(format!("feature {spec}: enable_chroma={v}: write true or false"));
+    }
+    Ok(match spec.name.as_str() {
+        "adm" => Extractor::Adm(limit("adm_enhn_gain_limit")?),
+        "vif" => Extractor::Vif(limit("vif_enhn_gain_limit")?),
+        "motion" => Extractor::Motion,
+        _ => Extractor::Psnr { chroma: spec.option("enable_chroma") != Some("false") },
+    })
+}
+
+/// The raw pixel format this tool's reader names libvmaf's `-p`/`-b` pair by.
+fn pixel_format(chroma: Chroma, bitdepth: u32) -> String {
+    let base = match chroma {
+        Chroma::Yuv420 => "yuv420p",
+        Chroma::Yuv422 => "yuv422p",
+        Chroma::Yuv444 => "yuv444p",
+    };
+    if bitdepth == 8 { base.to_owned() } else { format!("{base}{bitdepth}le") }
+}

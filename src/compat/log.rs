@@ -1,0 +1,227 @@
+//! Which columns a libvmaf run writes, in which order, under which names.
+//!
+//! libvmaf registers one feature extractor per (extractor, options) pair: each
+//! model's, in the order of its features, then each `--feature`, dropping exact
+//! repeats. Its log holds a metric in the order the metric was first written:
+//! what each extractor writes at frame 0 in registration order, then motion2 and
+//! motion3 (motion writes them one frame late), then the model scores. That order
+//! is deterministic without `--threads`. With `--threads` of 1 or more libvmaf's
+//! worker threads race to create the columns and its order changes from run to run
+//! (measured on libvmaf 3.2: four different orders in eight runs of one command
+//! line); every run put PSNR's columns first, so that is what a threaded run gets
+//! here: PSNR first, the rest in registration order (the order of every oracle log,
+//! made with `--threads 2`).
+//!
+//! [`Plan::log`] takes a run's [`FeatureTable`] and model scores and lays them out
+//! that way, renamed to libvmaf's keys (our raw motion column is libvmaf's
+//! `VMAF_integer_feature_motion_sad_score`; an option set's suffix is per
+//! extractor, `_egl_1`).
+
+use crate::features::FeatureOptions;
+use crate::output::{RunContext, ScoreLog};
+use crate::score::columns::{set_suffix, FeatureTable};
+
+/// One registered extractor with its options.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Extractor {
+    /// `adm` with its enhancement-gain limit.
+    Adm(f64),
+    Motion,
+    /// `vif` with its enhancement-gain limit.
+    Vif(f64),
+    Psnr { chroma: bool },
+}
+
+impl Extractor {
+    /// The extractor that computes a model feature (`adm2`, `motion2`, `vif_scale0`).
+    pub fn of_model_feature(feature: &str, options: &FeatureOptions) -> Option<Extractor> {
+        if feature.starts_with("adm") || feature.starts_with("aim") {
+            Some(Extractor::Adm(options.adm_enhn_gain_limit))
+        } else if feature.starts_with("motion") {
+            Some(Extractor::Motion)
+        } else if feature.starts_with("vif") {
+            Some(Extractor::Vif(options.vif_enhn_gain_limit))
+        } else {
+            None
+        }
+    }
+}
+
+/// libvmaf's key suffix for a non-default enhancement-gain limit.
+fn suffix(limit: f64) -> String {
+    if limit == FeatureOptions::default().vif_enhn_gain_limit { String::new() } else { format!("_egl_{limit}") }
+}
+
+/// Extractors in registration order.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Plan {
+    extractors: Vec<Extractor>,
+}
+
+/// Column `name` of our table, written to the log as `key`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Column {
+    pub key: String,
+    pub name: String,
+}
+
+impl Plan {
+    /// Registers an extractor unless the same one with the same options already is.
+    pub fn register(&mut self, extractor: Extractor) {
+        if !self.extractors.contains(&extractor) {
+            self.extractors.push(extractor);
+        }
+    }
+
+    /// Registers what a model's features need, in the order of its features.
+    pub fn register_model(&mut self, features: &[String], options: &FeatureOptions) {
+        for f in features {
+            if let Some(e) = Extractor::of_model_feature(f, options) {
+                self.register(e);
+            }
+        }
+    }
+
+    pub fn psnr(&self) -> bool {
+        self.extractors.iter().any(|e| matches!(e, Extractor::Psnr { .. }))
+    }
+
+    /// The VIF/ADM option sets the run must compute: `model_sets` (the models'
+    /// own), plus one for each registered limit none of them has.
+    pub fn feature_sets(&self, model_sets: &[FeatureOptions]) -> Vec<FeatureOptions> {
+        let mut sets = model_sets.to_vec();
+        let default = FeatureOptions::default();
+        for e in &self.extractors {
+            let (covered, wanted) = match *e {
+                Extractor::Adm(l) => (sets.iter().any(|s| s.adm_enhn_gain_limit == l), FeatureOptions { adm_enhn_gain_limit: l, ..default }),
+                Extractor::Vif(l) => (sets.iter().any(|s| s.vif_enhn_gain_limit == l), FeatureOptions { vif_enhn_gain_limit: l, ..default }),
+                _ => (true, default),
+            };
+            if !covered {
+                sets.push(wanted);
+            }
+        }
+        sets
+    }
+
+    /// The feature columns in libvmaf's order and names. `sets` are the option sets
+    /// the table was computed with; `threaded` is libvmaf's `--threads` ≥ 1.
+    pub fn columns(&self, sets: &[FeatureOptions], threaded: bool) -> Vec<Column> {
+        let set_with = |pick: &dyn Fn(&FeatureOptions) -> bool| {
+            set_suffix(sets.iter().find(|s| pick(s)).expect("feature_sets covers every registered limit"))
+        };
+        let column = |key: String, name: String| Column { key, name };
+        let mut first = Vec::new();
+        let mut deferred = Vec::new();
+        for e in &self.extractors {
+            match *e {
+                Extractor::Adm(limit) => {
+                    let ours = set_with(&|s| s.adm_enhn_gain_limit == limit);
+                    for base in ["adm2", "aim", "adm3", "adm_scale0", "adm_scale1", "adm_scale2", "adm_scale3"] {
+                        first.push(column(format!("integer_{base}{}", suffix(limit)), format!("integer_{base}{ours}")));
+                    }
+                }
+                Extractor::Vif(limit) => {
+                    let ours = set_with(&|s| s.vif_enhn_gain_limit == limit);
+                    for k in 0..4 {
+                        first.push(column(format!("integer_vif_scale{k}{}", suffix(limit)), format!("integer_vif_scale{k}{ours}")));
+                    }
+                }
+                Extractor::Motion => {
+                    first.push(column("VMAF_integer_feature_motion_sad_score".into(), "integer_motion".into()));
+                    for name in ["integer_motion2", "integer_motion3"] {
+                        deferred.push(column(name.into(), name.into()));
+                    }
+                }
+                Extractor::Psnr { chroma } => {
+                    let planes: &[&str] = if chroma { &["psnr_y", "psnr_cb", "psnr_cr"] } else { &["psnr_y"] };
+                    first.extend(planes.iter().map(|p| column((*p).into(), (*p).into())));
+                }
+            }
+        }
+        if threaded {
+            // Stable: PSNR's columns move to the front, the rest keep their order.
+            first.sort_by_key(|c| !c.key.starts_with("psnr_"));
+        }
+        first.extend(deferred);
+        first
+    }
+
+    /// The run as libvmaf logs it: these feature columns, then `scores` (each model's
+    /// per-frame score under its `name=`).
+    pub fn log(
+        &self,
+        table: &FeatureTable,
+        sets: &[FeatureOptions],
+        threaded: bool,
+        scores: Vec<(String, Vec<f64>)>,
+        fps: f64,
+        context: RunContext,
+    ) -> ScoreLog {
+        let mut metrics = Vec::new();
+        let mut columns: Vec<&[f64]> = Vec::new();
+        for c in self.columns(sets, threaded) {
+            let values = table.column(&c.name).expect("the table has every column the plan names");
+            metrics.push(c.key);
+            columns.push(values);
+        }
+        for (name, values) in &scores {
+            metrics.push(name.clone());
+            columns.push(values);
+        }
+        let n = table.frame_numbers.len();
+        ScoreLog {
+            version: super::cli::LIBVMAF_VERSION.to_owned(),
+            fps,
+            metrics,
+            frames: (0..n).map(|i| columns.iter().map(|c| c[i]).collect()).collect(),
+            frame_numbers: table.frame_numbers.clone(),
+            context,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn model_features() -> Vec<String> {
+        ["adm2", "motion2", "vif_scale0", "vif_scale1", "vif_scale2", "vif_scale3"].map(str::to_owned).to_vec()
+    }
+
+    fn keys(plan: &Plan, threaded: bool) -> Vec<String> {
+        let sets = plan.feature_sets(&[FeatureOptions::default(), FeatureOptions { vif_enhn_gain_limit: 1.0, adm_enhn_gain_limit: 1.0 }]);
+        plan.columns(&sets, threaded).into_iter().map(|c| c.key).collect()
+    }
+
+    #[test]
+    fn neg_then_plain_with_psnr_as_libvmaf_orders_them() {
+        let neg = FeatureOptions { vif_enhn_gain_limit: 1.0, adm_enhn_gain_limit: 1.0 };
+        let mut plan = Plan::default();
+        plan.register_model(&model_features(), &neg);
+        plan.register_model(&model_features(), &FeatureOptions::default());
+        plan.register(Extractor::Psnr { chroma: true });
+        let unthreaded = keys(&plan, false);
+        assert_eq!(unthreaded[0], "integer_adm2_egl_1");
+        assert_eq!(unthreaded[7], "VMAF_integer_feature_motion_sad_score");
+        assert_eq!(unthreaded[8], "integer_vif_scale0_egl_1");
+        assert_eq!(unthreaded[12], "integer_adm2");
+        assert_eq!(&unthreaded[23..], ["psnr_y", "psnr_cb", "psnr_cr", "integer_motion2", "integer_motion3"]);
+        let threaded = keys(&plan, true);
+        assert_eq!(&threaded[..4], ["psnr_y", "psnr_cb", "psnr_cr", "integer_adm2_egl_1"]);
+        assert_eq!(threaded.len(), unthreaded.len());
+    }
+
+    #[test]
+    fn a_limit_no_model_has_gets_its_own_set() {
+        let mut plan = Plan::default();
+        plan.register(Extractor::Vif(2.5));
+        plan.register(Extractor::Vif(2.5));
+        let sets = plan.feature_sets(&[FeatureOptions::default()]);
+        assert_eq!(sets.len(), 2);
+        let columns = plan.columns(&sets, false);
+        assert_eq!(columns.len(), 4);
+        assert_eq!(columns[0].key, "integer_vif_scale0_egl_2.5");
+        assert_eq!(columns[0].name, format!("integer_vif_scale0{}", set_suffix(&sets[1])));
+    }
+}

@@ -1,0 +1,209 @@
+//! `vmaf` mode against a stock libvmaf: each command line of
+//! tests/data/libvmaf-stock/cases.txt runs through `tinyvmaf-gpu vmaf` on the sample
+//! pair, and its log must equal the one libvmaf 3.2 wrote for the same line
+//! (NAME.out, see make.sh there) character for character, except the timing (`fps`)
+//! and numbers that may differ by one unit in their last printed digit.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+const BIN: &str = env!("CARGO_BIN_EXE_tinyvmaf-gpu");
+
+fn stock_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/libvmaf-stock")
+}
+
+fn sample(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/sample").join(name)
+}
+
+/// The sample's frames as raw 8-bit and 10-bit YUV, as make.sh writes them.
+fn raw_inputs(dir: &Path) {
+    for side in ["ref", "dist"] {
+        let data = std::fs::read(sample(&format!("cell_small.{side}.y4m"))).unwrap();
+        let body = &data[data.iter().position(|&b| b == b'\n').unwrap() + 1..];
+        let mut raw = Vec::new();
+        // Frames are "FRAME\n" then a fixed number of bytes (96x64 4:2:0).
+        let size = 96 * 64 * 3 / 2;
+        let mut at = 0;
+        while at < body.len() {
+            assert_eq!(&body[at..at + 6], b"FRAME\n");
+            raw.extend_from_slice(&body[at + 6..at + 6 + size]);
+            at += 6 + size;
+        }
+        let wide: Vec<u8> = raw.iter().flat_map(|&x| (u16::from(x) << 2).to_le_bytes()).collect();
+        std::fs::write(dir.join(format!("{side}.yuv")), &raw).unwrap();
+        std::fs::write(dir.join(format!("{side}10.yuv")), &wide).unwrap();
+    }
+}
+
+fn cases() -> Vec<(String, String)> {
+    let text = std::fs::read_to_string(stock_dir().join("cases.txt")).unwrap();
+    text.lines()
+        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+        .map(|l| {
+            let (name, args) = l.split_once('|').unwrap();
+            (name.trim().to_owned(), args.trim().to_owned())
+        })
+        .collect()
+}
+
+fn arguments(line: &str, dir: &Path, out: &Path) -> Vec<String> {
+    let path = |p: PathBuf| p.to_str().unwrap().to_owned();
+    line.split_whitespace()
+        .map(|a| {
+            a.replace("{ref}", &path(sample("cell_small.ref.y4m")))
+                .replace("{dist}", &path(sample("cell_small.dist.y4m")))
+                .replace("{ref_yuv}", &path(dir.join("ref.yuv")))
+                .replace("{dist_yuv}", &path(dir.join("dist.yuv")))
+                .replace("{ref10}", &path(dir.join("ref10.yuv")))
+                .replace("{dist10}", &path(dir.join("dist10.yuv")))
+                .replace("{out}", &path(out.to_owned()))
+        })
+        .collect()
+}
+
+/// Splits text into runs of number characters and runs of everything else.
+fn tokens(text: &str) -> Vec<(bool, &str)> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    let is_num = |c: char| c.is_ascii_digit() || c == '.' || c == '-';
+    let chars: Vec<(usize, char)> = text.char_indices().collect();
+    for (i, &(_, c)) in chars.iter().enumerate() {
+        let next = chars.get(i + 1).map(|&(_, n)| n);
+        if next.is_none_or(|n| is_num(n) != is_num(c)) {
+            let end = next.map_or(text.len(), |_| chars[i + 1].0);
+            out.push((is_num(c), &text[start..end]));
+            start = end;
+        }
+    }
+    out
+}
+
+/// Masks the timing, which no two runs share.
+fn without_fps(text: &str) -> String {
+    text.lines()
+        .map(|l| {
+            if l.starts_with("  <fyi fps=") {
+                "  <fyi fps=\"FPS\" />".to_owned()
+            } else if l.starts_with("  \"fps\": ") {
+                "  \"fps\": FPS,".to_owned()
+            } else {
+                l.to_owned()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Equal text, numbers equal or one unit apart in their last printed digit.
+fn same_log(ours: &str, theirs: &str) -> Result<(), String> {
+    let (ours, theirs) = (without_fps(ours), without_fps(theirs));
+    let (a, b) = (tokens(&ours), tokens(&theirs));
+    if a.len() != b.len() {
+        return Err(format!("different structure: {} vs {} tokens", a.len(), b.len()));
+    }
+    for ((num, x), (_, y)) in a.iter().zip(&b) {
+        if x == y {
+            continue;
+        }
+        let decimals = y.split_once('.').map_or(0, |(_, d)| d.len());
+        let close = *num
+            && x.split_once('.').map_or(0, |(_, d)| d.len()) == decimals
+            && match (x.parse::<f64>(), y.parse::<f64>()) {
+                (Ok(p), Ok(q)) => (p - q).abs() <= 1.5 * 10f64.powi(-(decimals as i32)),
+                _ => false,
+            };
+        if !close {
+            return Err(format!("'{x}' where libvmaf wrote '{y}'"));
+        }
+    }
+    Ok(())
+}
+
+fn run(program: &str, args: &[String]) -> Output {
+    Command::new(program).args(args).output().unwrap()
+}
+
+#[test]
+fn every_stock_command_line_gives_libvmafs_log() {
+    let dir = tempfile::tempdir().unwrap();
+    raw_inputs(dir.path());
+    let mut failures = Vec::new();
+    let all = cases();
+    assert!(all.len() >= 12, "cases.txt lists the command lines");
+    for (name, line) in &all {
+        let out = dir.path().join(format!("{name}.log"));
+        let mut args = vec!["vmaf".to_owned()];
+        args.extend(arguments(line, dir.path(), &out));
+        let result = run(BIN, &args);
+        if !result.status.success() {
+            failures.push(format!("{name}: exit {:?}: {}", result.status.code(), String::from_utf8_lossy(&result.stderr)));
+            continue;
+        }
+        let ours = std::fs::read_to_string(&out).unwrap();
+        let theirs = std::fs::read_to_string(stock_dir().join(format!("{name}.out"))).unwrap();
+        if let Err(e) = same_log(&ours, &theirs) {
+            failures.push(format!("{name}: {e}"));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn the_binary_under_the_name_vmaf_is_the_drop_in() {
+    let dir = tempfile::tempdir().unwrap();
+    let link = dir.path().join("vmaf");
+    std::os::unix::fs::symlink(BIN, &link).unwrap();
+    let out = dir.path().join("log.json");
+    let args = arguments("-r {ref} -d {dist} -q --json -o {out}", dir.path(), &out);
+    let result = run(link.to_str().unwrap(), &args);
+    assert!(result.status.success(), "{}", String::from_utf8_lossy(&result.stderr));
+    let theirs = std::fs::read_to_string(stock_dir().join("json.out")).unwrap();
+    same_log(&std::fs::read_to_string(&out).unwrap(), &theirs).unwrap();
+    // No -o: libvmaf writes no log and prints nothing on stdout.
+    let args = arguments("-r {ref} -d {dist} -q", dir.path(), &out);
+    let result = run(link.to_str().unwrap(), &args);
+    assert!(result.status.success());
+    assert!(result.stdout.is_empty());
+    // -h is the height here, not help; without the rest of the raw geometry it is
+    // libvmaf's usage error, exit 1.
+    let result = run(link.to_str().unwrap(), &arguments("-r {ref} -d {dist} -h 64", dir.path(), &out));
+    assert_eq!(result.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&result.stderr).contains("--height/-h"));
+    // -v prints libvmaf's version.
+    let result = run(link.to_str().unwrap(), &["-v".to_owned()]);
+    assert_eq!((result.status.code(), String::from_utf8_lossy(&result.stderr).trim()), (Some(0), "3.2.0"));
+}
+
+#[test]
+fn what_this_tool_does_not_compute_is_refused_by_name_before_any_frame() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("log.xml");
+    for (line, named) in [
+        ("-r {ref} -d {dist} --feature float_ssim -o {out}", "float_ssim"),
+        ("-r {ref} -d {dist} --model version=vmaf_4k_v0.6.1 -o {out}", "vmaf_4k_v0.6.1"),
+        ("-r {ref} -d {dist} --model path=model.json -o {out}", "model.json"),
+        ("-r {ref} -d {dist} --model version=vmaf_v0.6.1:motion.motion_force_zero=true -o {out}", "motion.motion_force_zero"),
+        ("-r {ref} -d {dist} --feature psnr=min_sse=0.5 -o {out}", "min_sse"),
+        ("-r {ref} -d {dist} --aom_ctc v1.0 -o {out}", "ciede"),
+        ("-r {ref} -d {dist} --aom_ctc v1.0 -o {out}", "reduced_hbd_peak"),
+    ] {
+        let mut args = vec!["vmaf".to_owned()];
+        args.extend(arguments(line, dir.path(), &out));
+        let result = run(BIN, &args);
+        let stderr = String::from_utf8_lossy(&result.stderr);
+        assert_eq!(result.status.code(), Some(2), "{line}: {stderr}");
+        assert!(stderr.contains(named), "{line}: {stderr}");
+        assert!(!out.exists(), "{line}: nothing written");
+    }
+}
+
+#[test]
+fn the_log_comparison_catches_a_changed_digit() {
+    assert!(same_log("a=\"0.500000\"", "a=\"0.500001\"").is_ok());
+    assert!(same_log("a=\"0.500000\"", "a=\"0.500003\"").is_err());
+    assert!(same_log("a=\"0.500000\" b", "a=\"0.500000\"").is_err());
+    assert!(same_log("<fyi fps=\"1.00\" />", "<fyi fps=\"2.00\" />").is_err());
+    assert!(same_log("  <fyi fps=\"1.00\" />", "  <fyi fps=\"2.00\" />").is_ok());
+}
