@@ -5,7 +5,7 @@
 #
 # Usage: scripts/fuzz.sh SECONDS [TARGET...]     (default: every target)
 #
-#   Targets: y4m yuv registry onnx_scan manifest spec (see fuzz/README.md).
+#   Targets: y4m yuv registry onnx_scan manifest spec vmaf_cli (see fuzz/README.md).
 #   Needs:   a nightly toolchain and cargo-fuzz (`cargo install cargo-fuzz --locked`).
 #
 # What it does:
@@ -31,7 +31,7 @@ seconds=$1
 shift
 targets=("$@")
 if [[ ${#targets[@]} -eq 0 ]]; then
-    targets=(y4m yuv registry onnx_scan manifest spec)
+    targets=(y4m yuv registry onnx_scan manifest spec vmaf_cli)
 fi
 
 fuzz=$(cd "$(dirname "$0")/../fuzz" && pwd)

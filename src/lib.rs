@@ -19,6 +19,7 @@ pub mod io;
 pub mod model;
 pub mod output;
 pub mod pooling;
+pub mod process;
 pub mod score;
 pub mod registry;
 pub mod verify;

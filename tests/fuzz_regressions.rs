@@ -80,6 +80,11 @@ fn spec_inputs_replay() {
 }
 
 #[test]
+fn vmaf_cli_inputs_replay() {
+    replay("vmaf_cli", harness::vmaf_cli);
+}
+
+#[test]
 fn yuv_input_layout() {
     // The `yuv` target's byte layout, which its seeds and README rely on.
     let mut bytes = [4u64.to_le_bytes(), 2u64.to_le_bytes()].concat();

@@ -135,6 +135,15 @@ fn xml_csv_and_text_outputs() {
     assert!(header.contains(&"vmaf"));
     assert_eq!(lines.count(), 3);
 
+    // `.sub` is libvmaf's subtitle layout, not JSON under another name.
+    let sub_path = c.path("out.sub");
+    assert!(score(&["-r", p(&r), "-d", p(&d), "-o", p(&sub_path)]).status.success());
+    let sub = std::fs::read_to_string(&sub_path).unwrap();
+    let lines: Vec<&str> = sub.lines().collect();
+    assert_eq!(lines.len(), 3, "{sub}");
+    assert!(lines[0].starts_with("{0}{1}frame: 0|") && lines[2].starts_with("{2}{3}frame: 2|"), "{sub}");
+    assert!(lines[0].contains("|vmaf: ") && lines[0].ends_with('|'), "{sub}");
+
     let summary = score(&["-r", p(&r), "-d", p(&d)]);
     let summary = String::from_utf8(summary.stdout).unwrap();
     assert!(summary.starts_with("3 frames, 67x45"), "{summary}");
@@ -354,7 +363,9 @@ fn shipped_sample_matches_libvmaf_without_the_oracle_folder() {
             compared += 1;
         }
     }
-    assert_eq!(compared, 12 * 25);
+    // Per frame: two option sets of adm2, aim, adm3, four ADM and four VIF scales;
+    // motion, motion2, motion3; three PSNR planes; two models.
+    assert_eq!(compared, 12 * (2 * 11 + 3 + 3 + 2));
 }
 
 #[test]

@@ -4,6 +4,8 @@
 //! (NAME.out, see make.sh there) character for character, except the timing (`fps`)
 //! and numbers that may differ by one unit in their last printed digit.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -197,6 +199,73 @@ fn what_this_tool_does_not_compute_is_refused_by_name_before_any_frame() {
         assert!(stderr.contains(named), "{line}: {stderr}");
         assert!(!out.exists(), "{line}: nothing written");
     }
+}
+
+/// The metric keys of the first frame of a libvmaf-layout JSON log, in file order.
+fn first_frame_keys(text: &str) -> Vec<String> {
+    text.lines()
+        .skip_while(|l| !l.contains("\"metrics\": {"))
+        .skip(1)
+        .take_while(|l| !l.trim_start().starts_with('}'))
+        .map(|l| l.trim_start().trim_start_matches('"').split('"').next().unwrap().to_owned())
+        .collect()
+}
+
+/// `--subsample 3` in `vmaf` mode on every oracle pair (all 22, including the
+/// 16-bit and 8-bit 4:2:2 pairs libvmaf only reads as raw YUV): the rows are
+/// frames 0, 3, 6, …; keys in the order of libvmaf's log (made with `--threads
+/// 2`); each value libvmaf's (the `libvmaf_c` log, `%.17g`) as `%.6f` prints it,
+/// models within 5e-5; pooled over the kept frames as libvmaf pools.
+#[test]
+fn subsample_on_every_oracle_pair_equals_libvmafs_rows() {
+    let Some((oracle, clips)) = common::oracle_clips() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let mut failures = Vec::new();
+    let pairs = common::oracle_pairs(&oracle);
+    assert!(pairs.len() >= 22);
+    for name in &pairs {
+        let out = dir.path().join(format!("{name}.json"));
+        let clip = |kind: &str| clips.join(format!("{name}.{kind}.y4m")).to_str().unwrap().to_owned();
+        let args: Vec<String> = ["vmaf", "-r", &clip("ref"), "-d", &clip("dist"), "-q", "--threads", "2", "--subsample", "3",
+            "--model", "version=vmaf_v0.6.1:name=vmaf", "--model", "version=vmaf_v0.6.1neg:name=vmaf_neg",
+            "--feature", "psnr", "--json", "-o", out.to_str().unwrap()]
+        .map(str::to_owned)
+        .to_vec();
+        let result = run(BIN, &args);
+        assert!(result.status.success(), "{name}: {}", String::from_utf8_lossy(&result.stderr));
+        let text = std::fs::read_to_string(&out).unwrap();
+        let theirs_text = std::fs::read_to_string(oracle.join(format!("logs/{name}.libvmaf_c.json"))).unwrap();
+        if first_frame_keys(&text) != first_frame_keys(&theirs_text) {
+            failures.push(format!("{name}: keys {:?} vs libvmaf's {:?}", first_frame_keys(&text), first_frame_keys(&theirs_text)));
+        }
+        let ours: serde_json::Value = serde_json::from_str(&text).unwrap();
+        let expected = common::oracle_frames(&oracle, name);
+        let kept: Vec<usize> = (0..expected.len()).step_by(3).collect();
+        let frames = ours["frames"].as_array().unwrap();
+        let numbers: Vec<u64> = frames.iter().map(|f| f["frameNum"].as_u64().unwrap()).collect();
+        if numbers != kept.iter().map(|&i| i as u64).collect::<Vec<_>>() {
+            failures.push(format!("{name}: rows {numbers:?}"));
+            continue;
+        }
+        // Half a unit of the sixth decimal from printing, plus the model tolerance.
+        let tolerance = |key: &str| if key.starts_with("vmaf") { 5e-5 + 5e-7 } else { 5e-7 + 1e-12 };
+        for (frame, &i) in frames.iter().zip(&kept) {
+            for (key, value) in frame["metrics"].as_object().unwrap() {
+                let theirs = expected[i][key].as_f64().unwrap();
+                if (value.as_f64().unwrap() - theirs).abs() > tolerance(key) {
+                    failures.push(format!("{name} frame {i} {key}: {value} vs {theirs}"));
+                }
+            }
+        }
+        for (key, pooled) in ours["pooled_metrics"].as_object().unwrap() {
+            let column: Vec<f64> = kept.iter().map(|&i| expected[i][key].as_f64().unwrap()).collect();
+            let mean = column.iter().sum::<f64>() / column.len() as f64;
+            if (pooled["mean"].as_f64().unwrap() - mean).abs() > tolerance(key) {
+                failures.push(format!("{name} pooled {key}: {} vs {mean}", pooled["mean"]));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
 #[test]

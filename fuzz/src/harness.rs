@@ -12,6 +12,7 @@
 use std::path::Path;
 
 use crate::batch::manifest::{self, ManifestFormat};
+use crate::compat::cli::{self, Parsed};
 use crate::compat::spec::{FeatureSpec, MAX_ENTRIES, MAX_SPEC_BYTES, ModelSpec};
 use crate::io::{Frame, FrameSource, IoError, MAX_DIMENSION, VideoInfo, Y4mReader, YuvReader};
 use crate::registry::{build_check, onnx_graph, onnx_scan, pin, quant_mlp};
@@ -240,4 +241,24 @@ pub fn spec(data: &[u8]) {
         assert!(!feature.name.is_empty(), "{feature:?}");
         assert_eq!(FeatureSpec::parse(&feature.to_string()).as_ref(), Ok(&feature), "{text:?}");
     }
+}
+
+/// `data` is a `vmaf` command line: its arguments separated by NUL bytes (lossily
+/// UTF-8). What parses must hold what libvmaf's checks guarantee: both inputs
+/// named, complete raw geometry when any of it is given, a model unless
+/// `--no_prediction`, uniquely named models, the entry limits; getopt's warnings
+/// are at most one per input byte.
+pub fn vmaf_cli(data: &[u8]) {
+    let text = String::from_utf8_lossy(data);
+    let args: Vec<String> = text.split('\0').map(str::to_owned).collect();
+    let Ok(Parsed::Run(c)) = cli::parse("vmaf", &args) else { return };
+    assert!(c.no_prediction || !c.models.is_empty(), "{c:?}");
+    assert!(c.models.len() <= MAX_ENTRIES + 2 && c.features.len() <= MAX_ENTRIES + 6, "{c:?}");
+    for (i, m) in c.models.iter().enumerate() {
+        assert!(c.models[..i].iter().all(|o| o.name != m.name), "{c:?}");
+    }
+    if let Some(g) = c.raw {
+        assert!(g.width > 0 && g.height > 0 && [8, 10, 12, 16].contains(&g.bitdepth), "{c:?}");
+    }
+    assert!(c.warnings.len() <= data.len(), "{c:?}");
 }

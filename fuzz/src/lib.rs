@@ -13,6 +13,10 @@
 #[path = "../../src/io/mod.rs"]
 pub mod io;
 
+// io's ffmpeg input starts its child through this module.
+#[path = "../../src/process.rs"]
+pub mod process;
+
 // An inline module's `#[path]` names the folder its submodules are read from.
 #[path = "../../src/registry"]
 pub mod registry {
@@ -27,6 +31,7 @@ pub mod registry {
 
 #[path = "../../src/compat"]
 pub mod compat {
+    pub mod cli;
     pub mod spec;
 }
 

@@ -163,8 +163,9 @@ fn open_both(pair: &PairSpec, options: &RunOptions) -> Opened {
             _ => {}
         }
     }
-    let reference = crate::io::open(&reference).map_err(fail)?;
-    let distorted = crate::io::open(&distorted).map_err(fail)?;
+    // Encoded inputs through ffmpeg, an encoded distorted video scaled to its reference.
+    let (reference, distorted, _) =
+        crate::io::open_pair(&reference, &distorted, &crate::io::Decoding::default()).map_err(fail)?;
     Ok((
         pair::prefetch(reference, limit.saturating_add(pair.skip_reference), options.prefetch_bytes),
         pair::prefetch(distorted, limit.saturating_add(pair.skip_distorted), options.prefetch_bytes),

@@ -95,6 +95,36 @@ pub struct DevicesArgs {
     pub gpu_api: Option<GpuApi>,
 }
 
+/// Encoded inputs (`.mp4`, `.mkv`, `.webm`, `.ivf`, …), decoded by ffmpeg.
+#[derive(Debug, Args)]
+pub struct DecodingArgs {
+    /// auto: ffmpeg decodes a file that starts like an encoded video (MP4, Matroska/WebM, IVF, AVI, TS, …); ffmpeg: every file input.
+    #[arg(help_heading = "Input", long, value_enum, default_value_t = DecoderChoice::Auto)]
+    pub decoder: DecoderChoice,
+    /// The ffmpeg program (default: $TINYVMAF_FFMPEG, else `ffmpeg` on PATH).
+    #[arg(help_heading = "Input", long, value_name = "PATH")]
+    pub ffmpeg: Option<PathBuf>,
+    /// Refuse an encoded distorted video of another size or pixel format than the reference instead of scaling it (bicubic) to the reference.
+    #[arg(help_heading = "Input", long)]
+    pub no_scale: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum DecoderChoice {
+    Auto,
+    Ffmpeg,
+}
+
+impl DecodingArgs {
+    pub fn decoding(&self) -> tinyvmaf_gpu::io::Decoding {
+        tinyvmaf_gpu::io::Decoding {
+            ffmpeg: self.ffmpeg.clone(),
+            force_ffmpeg: self.decoder == DecoderChoice::Ffmpeg,
+            no_scale: self.no_scale,
+        }
+    }
+}
+
 #[derive(Debug, Args)]
 pub struct ScoreArgs {
     /// Reference clip (Y4M, or raw YUV with --width/--height/--pixel-format); `-` reads standard input.
@@ -115,6 +145,8 @@ pub struct ScoreArgs {
     /// Raw YUV pixel format, as ffmpeg names it (yuv420p, yuv422p10le, yuv444p12le, yuv420p16le, …).
     #[arg(help_heading = "Input", long, requires_all = ["width", "height"])]
     pub pixel_format: Option<String>,
+    #[command(flatten)]
+    pub decoding: DecodingArgs,
     /// Read at most N frame pairs after the skips (with --subsample, every N-th of
     /// those is written, as libvmaf's --frame_cnt and --subsample compose).
     #[arg(help_heading = "Frame selection", long, value_name = "N")]
@@ -149,7 +181,7 @@ pub struct ScoreArgs {
     /// `-` is standard output; a device, FIFO or symlink is written through.
     #[arg(help_heading = "Output", short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
-    /// Format of the log. Default: from --output's extension (.xml, .csv, .txt; else
+    /// Format of the log. Default: from --output's extension (.xml, .csv, .sub, .txt; else
     /// libvmaf's JSON layout), and a text table on standard output without --output.
     #[arg(help_heading = "Output", long, value_enum)]
     pub format: Option<Format>,

@@ -3,7 +3,7 @@
 
 use std::io::IsTerminal;
 
-use tinyvmaf_gpu::io::{Input, InputError, InputSpec, RawFormat};
+use tinyvmaf_gpu::io::{Decoding, Input, InputError, InputSpec, RawFormat};
 use tinyvmaf_gpu::output::{self, Format};
 use tinyvmaf_gpu::score::{self, ScoreOptions};
 
@@ -24,8 +24,14 @@ pub fn run(args: ScoreArgs) -> CliResult {
         }
         _ => None,
     };
-    let mut reference = open(InputSpec { path: args.reference.clone(), raw: raw.clone() })?;
-    let mut distorted = open(InputSpec { path: args.distorted.clone(), raw })?;
+    let (mut reference, mut distorted, scaled) = open(
+        &InputSpec { path: args.reference.clone(), raw: raw.clone() },
+        &InputSpec { path: args.distorted.clone(), raw },
+        &args.decoding.decoding(),
+    )?;
+    if let Some(note) = &scaled {
+        eprintln!("note: {note}");
+    }
 
     let resolved = backend::resolve(&args.backend, args.quiet)?;
     // Verified before any weight reaches a device; float64 graphs run on the CPU.
@@ -67,7 +73,8 @@ pub fn run(args: ScoreArgs) -> CliResult {
     if let Some(bar) = &bar {
         bar.finish_and_clear();
     }
-    let log = log?;
+    let mut log = log?;
+    log.context.notes.extend(scaled);
 
     match (&args.output, &destination) {
         (Some(path), Some(destination)) => {
@@ -86,15 +93,16 @@ fn format_from_extension(path: &std::path::Path) -> Format {
     match path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).as_deref() {
         Some("xml") => Format::Xml,
         Some("csv") => Format::Csv,
+        Some("sub") => Format::Sub,
         Some("txt") => Format::Text,
         _ => Format::Json,
     }
 }
 
-/// Opens an input, naming the flags a raw file needs when it lacks them.
-fn open(spec: InputSpec) -> anyhow::Result<Input> {
+/// Opens both inputs, naming the flags a raw file needs when it lacks them.
+fn open(reference: &InputSpec, distorted: &InputSpec, decoding: &Decoding) -> anyhow::Result<(Input, Input, Option<String>)> {
     use anyhow::Context;
-    match tinyvmaf_gpu::io::open(&spec) {
+    match tinyvmaf_gpu::io::open_pair(reference, distorted, decoding) {
         Err(e @ InputError::RawNeedsGeometry { .. }) => {
             Err(e).context("raw YUV input needs --width, --height and --pixel-format")
         }

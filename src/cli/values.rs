@@ -49,7 +49,7 @@ value_enum! {
 
 value_enum! {
     /// `--format`.
-    Format => tinyvmaf_gpu::output::Format { Json, Xml, Csv, Text }
+    Format => tinyvmaf_gpu::output::Format { Json, Xml, Csv, Sub, Text }
 }
 
 value_enum! {

@@ -3,13 +3,14 @@
 use std::io::Read;
 use std::path::PathBuf;
 
+pub mod ffmpeg;
 pub mod open;
 pub mod regular;
 pub mod synthetic;
 pub mod y4m;
 pub mod yuv;
 
-pub use open::{Input, InputError, open};
+pub use open::{Decoding, Input, InputError, open, open_pair, open_with};
 pub use y4m::Y4mReader;
 pub use yuv::YuvReader;
 

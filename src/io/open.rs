@@ -1,11 +1,14 @@
 //! Opening an input: a path (or `-` for standard input) and, for raw YUV, its
 //! geometry, to a [`FrameSource`] with the name errors report it under. Raw is chosen
-//! when geometry is given or the name ends in `.yuv`; everything else must be Y4M.
+//! when geometry is given or the name ends in `.yuv`; a file that starts like an
+//! encoded video (or any file, with [`Decoding::force_ffmpeg`]) is decoded by ffmpeg
+//! into Y4M; everything else must be Y4M.
 
 use std::fs::File;
-use std::io::{BufReader, Read};
-use std::path::Path;
+use std::io::{BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
 
+use super::ffmpeg::{self, Decode, FfmpegStream};
 use super::{Frame, FrameSource, InputSpec, IoError, VideoInfo, Y4mReader, YuvReader};
 
 /// Why an input could not be opened or read; each names the file.
@@ -22,6 +25,30 @@ pub enum InputError {
     RawSize { path: String, size: u64, geometry: String, frame_bytes: u64 },
     #[error("{path}: raw YUV input needs a width, a height and a pixel format")]
     RawNeedsGeometry { path: String },
+    #[error(
+        "{path}: an encoded video needs ffmpeg to decode it, and {searched}: install ffmpeg \
+         (e.g. `apt install ffmpeg`), or pass --ffmpeg PATH or set TINYVMAF_FFMPEG"
+    )]
+    FfmpegMissing { path: String, searched: String },
+    #[error("{path}: cannot start {program}: {source}")]
+    FfmpegSpawn { path: String, program: String, source: std::io::Error },
+    #[error(
+        "{path}: {width}x{height} {pix_fmt}, the reference is {ref_width}x{ref_height} {ref_pix_fmt} \
+         (without --no-scale, an encoded distorted video is scaled to the reference)"
+    )]
+    NotScaled { path: String, width: usize, height: usize, pix_fmt: String, ref_width: usize, ref_height: usize, ref_pix_fmt: String },
+}
+
+/// How inputs that are not Y4M or raw YUV are decoded.
+#[derive(Debug, Clone, Default)]
+pub struct Decoding {
+    /// `--ffmpeg PATH` (else `TINYVMAF_FFMPEG`, else `ffmpeg` on `PATH`).
+    pub ffmpeg: Option<PathBuf>,
+    /// `--decoder ffmpeg`: every file input goes through ffmpeg, Y4M included.
+    pub force_ffmpeg: bool,
+    /// `--no-scale`: an encoded distorted video of another size or format than the
+    /// reference is refused instead of scaled.
+    pub no_scale: bool,
 }
 
 /// A frame source and the name it is reported under.
@@ -67,9 +94,53 @@ impl<R: Read> FrameSource for FirstFrameChecked<R> {
     }
 }
 
-/// Opens a Y4M or raw YUV input. Raw is chosen when geometry is given or the name
-/// ends in `.yuv`; everything else must be Y4M.
+/// Opens a Y4M or raw YUV input, or an encoded one through ffmpeg (found as
+/// [`Decoding::default`] finds it). Raw is chosen when geometry is given or the
+/// name ends in `.yuv`.
 pub fn open(spec: &InputSpec) -> Result<Input, InputError> {
+    open_with(spec, &Decoding::default(), &Decode::default()).map(|(input, _)| input)
+}
+
+/// Opens a reference and its distorted video. An encoded distorted video of another
+/// size or pixel format than the reference is decoded again scaled (bicubic) and
+/// converted to the reference's, unless `decoding.no_scale`; the note saying so is
+/// returned for the log and stderr.
+pub fn open_pair(
+    reference_spec: &InputSpec,
+    distorted_spec: &InputSpec,
+    decoding: &Decoding,
+) -> Result<(Input, Input, Option<String>), InputError> {
+    let (reference, _) = open_with(reference_spec, decoding, &Decode::default())?;
+    let (distorted, via_ffmpeg) = open_with(distorted_spec, decoding, &Decode::default())?;
+    let (r, d) = (*reference.info(), *distorted.info());
+    if !via_ffmpeg || (r.width, r.height, r.chroma, r.bit_depth) == (d.width, d.height, d.chroma, d.bit_depth) {
+        return Ok((reference, distorted, None));
+    }
+    let (pix_fmt, ref_pix_fmt) = (ffmpeg::pix_fmt_name(&d), ffmpeg::pix_fmt_name(&r));
+    if decoding.no_scale {
+        return Err(InputError::NotScaled {
+            path: distorted.name,
+            width: d.width,
+            height: d.height,
+            pix_fmt,
+            ref_width: r.width,
+            ref_height: r.height,
+            ref_pix_fmt,
+        });
+    }
+    let note = format!(
+        "{}: decoded {}x{} {pix_fmt}, scaled by ffmpeg (bicubic) to the reference's {}x{} {ref_pix_fmt}",
+        distorted.name, d.width, d.height, r.width, r.height
+    );
+    // The first decode only told us its geometry: stop it, decode again converted.
+    drop(distorted);
+    let scaled = Decode { scale: Some((r.width, r.height)), pix_fmt: Some(ref_pix_fmt) };
+    let (distorted, _) = open_with(distorted_spec, decoding, &scaled)?;
+    Ok((reference, distorted, Some(note)))
+}
+
+/// Opens one input; also says whether ffmpeg decodes it.
+pub fn open_with(spec: &InputSpec, decoding: &Decoding, decode: &Decode) -> Result<(Input, bool), InputError> {
     let name = spec.path.display().to_string();
     // The size of a regular file (not of a pipe or device), for the raw-size check.
     let mut file_size = None;
@@ -78,7 +149,16 @@ pub fn open(spec: &InputSpec) -> Result<Input, InputError> {
     } else {
         let file = File::open(&spec.path).map_err(|source| InputError::Open { path: name.clone(), source })?;
         file_size = file.metadata().ok().filter(|m| m.is_file()).map(|m| m.len());
-        Box::new(BufReader::with_capacity(1 << 20, file))
+        let mut buffered = BufReader::with_capacity(1 << 20, file);
+        let raw_named = spec.raw.is_some() || spec.path.extension().is_some_and(|e| e.eq_ignore_ascii_case("yuv"));
+        if !raw_named {
+            let head = buffered.fill_buf().map_err(|e| InputError::Read { path: name.clone(), source: e.into() })?;
+            if decoding.force_ffmpeg || ffmpeg::looks_encoded(head) {
+                drop(buffered);
+                return Ok((decoded(spec, name, decoding, decode)?, true));
+            }
+        }
+        Box::new(buffered)
     };
     let wrap = |source| InputError::Read { path: name.clone(), source };
     let source: Box<dyn FrameSource + Send> = match &spec.raw {
@@ -96,6 +176,20 @@ pub fn open(spec: &InputSpec) -> Result<Input, InputError> {
         }
         None => Box::new(Y4mReader::new(reader).map_err(wrap)?),
     };
-    Ok(Input { name, source })
+    Ok((Input { name, source }, false))
+}
+
+/// An input decoded by ffmpeg into a Y4M stream.
+fn decoded(spec: &InputSpec, name: String, decoding: &Decoding, decode: &Decode) -> Result<Input, InputError> {
+    let program = crate::process::find_program("ffmpeg", decoding.ffmpeg.as_deref(), "TINYVMAF_FFMPEG")
+        .map_err(|searched| InputError::FfmpegMissing { path: name.clone(), searched })?;
+    let stream = FfmpegStream::spawn(&program, &spec.path, decode).map_err(|source| InputError::FfmpegSpawn {
+        path: name.clone(),
+        program: program.display().to_string(),
+        source,
+    })?;
+    let reader = Y4mReader::new(BufReader::with_capacity(1 << 20, stream))
+        .map_err(|source| InputError::Read { path: name.clone(), source })?;
+    Ok(Input { name, source: Box::new(reader) })
 }
 

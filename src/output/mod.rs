@@ -68,6 +68,8 @@ pub enum Format {
     Json,
     Xml,
     Csv,
+    /// libvmaf's subtitle lines (`{N}{N+1}frame: N|metric: value|…`).
+    Sub,
     Text,
 }
 
@@ -87,6 +89,7 @@ pub fn render(log: &ScoreLog, format: Format) -> String {
         Format::Json => json::render(log),
         Format::Xml => xml::render(log),
         Format::Csv => csv::render(log),
+        Format::Sub => libvmaf::render(log, libvmaf::LibvmafFormat::Sub),
         Format::Text => text::render(log),
     }
 }
