@@ -82,6 +82,7 @@ impl RunOptions {
             subsample: self.subsample,
             shortest: self.shortest,
             psnr: self.psnr,
+            ssim: None,
             gpu: self.gpu.clone(),
             check_gpu: self.check_gpu,
         }

@@ -167,6 +167,9 @@ pub struct ScoreArgs {
     /// Also compute PSNR (Y, Cb, Cr).
     #[arg(help_heading = "Models and metrics", long)]
     pub psnr: bool,
+    /// Also compute SSIM of the luma plane (libvmaf's `float_ssim`, its default options).
+    #[arg(help_heading = "Models and metrics", long)]
+    pub ssim: bool,
     /// Worker threads for the CPU features (default: all cores).
     #[arg(help_heading = "Speed", long, value_name = "N")]
     pub threads: Option<usize>,

@@ -50,6 +50,7 @@ pub fn run(args: ScoreArgs) -> CliResult {
         subsample: args.subsample,
         shortest: args.shortest,
         psnr: args.psnr,
+        ssim: args.ssim.then(tinyvmaf_gpu::features::SsimOptions::default),
         gpu: resolved.gpu,
         check_gpu: args.backend.check_gpu,
     };

@@ -13,7 +13,7 @@ use std::io::IsTerminal;
 use tinyvmaf_gpu::compat::cli::{self, Chroma, LogFormat, Parsed};
 use tinyvmaf_gpu::compat::log::{Extractor, Plan};
 use tinyvmaf_gpu::compat::spec::{FeatureSpec, ModelSource, ModelSpec};
-use tinyvmaf_gpu::features::FeatureOptions;
+use tinyvmaf_gpu::features::{FeatureOptions, SsimOptions};
 use tinyvmaf_gpu::io::{InputSpec, RawFormat};
 use tinyvmaf_gpu::model::LoadedModel;
 use tinyvmaf_gpu::output::libvmaf::{self, LibvmafFormat};
@@ -32,7 +32,7 @@ const USAGE_EXIT: u8 = 1;
 const MODELS: &[&str] = &["vmaf_v0.6.1", "vmaf_v0.6.1neg"];
 
 /// The feature extractors of libvmaf that this tool has.
-const FEATURES: &[&str] = &["adm", "motion", "vif", "psnr"];
+const FEATURES: &[&str] = &["adm", "motion", "vif", "psnr", "float_ssim"];
 
 /// Whether this process was started under the name `vmaf`.
 pub fn invoked_as_vmaf(argv0: &std::ffi::OsStr) -> bool {
@@ -107,6 +107,7 @@ pub fn run(program: &str, args: &[String]) -> CliResult {
         // libvmaf scores the frames both inputs have.
         shortest: true,
         psnr: plan.psnr(),
+        ssim: plan.ssim(),
         gpu: resolved.gpu.clone(),
         ..ScoreOptions::default()
     };
@@ -209,6 +210,7 @@ fn extractor(spec: &FeatureSpec) -> Result<Extractor, String> {
         "vif" => &["vif_enhn_gain_limit"],
         "psnr" => &["enable_chroma"],
         "motion" => &[],
+        "float_ssim" => &["enable_db", "clip_db", "scale"],
         other => {
             return Err(format!(
                 "problem loading feature extractor: {other}: not a feature this tool computes (it has: {})",
@@ -219,13 +221,24 @@ fn extractor(spec: &FeatureSpec) -> Result<Extractor, String> {
     if let Some((key, _)) = spec.options.iter().find(|(k, _)| !allowed.contains(&k.as_str())) {
         return Err(format!("feature {spec}: option {key} is not supported"));
     }
-    if let Some(v) = spec.option("enable_chroma").filter(|v| !["true", "false"].contains(v)) {
-        return Err(format!("feature {spec}: enable_chroma={v}: write true or false"));
+    for key in ["enable_chroma", "enable_db", "clip_db"] {
+        if let Some(v) = spec.option(key).filter(|v| !["true", "false"].contains(v)) {
+            return Err(format!("feature {spec}: {key}={v}: write true or false"));
+        }
     }
+    let scale = match spec.option("scale") {
+        None => 0,
+        Some(v) => v.parse::<u32>().ok().filter(|s| *s <= 10).ok_or_else(|| format!("feature {spec}: scale={v}: write 0 to 10"))?,
+    };
     Ok(match spec.name.as_str() {
         "adm" => Extractor::Adm(limit("adm_enhn_gain_limit")?),
         "vif" => Extractor::Vif(limit("vif_enhn_gain_limit")?),
         "motion" => Extractor::Motion,
+        "float_ssim" => Extractor::FloatSsim(SsimOptions {
+            scale,
+            enable_db: spec.option("enable_db") == Some("true"),
+            clip_db: spec.option("clip_db") == Some("true"),
+        }),
         _ => Extractor::Psnr { chroma: spec.option("enable_chroma") != Some("false") },
     })
 }

@@ -30,6 +30,8 @@ pub enum Extractor {
     /// `vif` with its enhancement-gain limit.
     Vif(f64),
     Psnr { chroma: bool },
+    /// `float_ssim` (its options change its values, not its key).
+    FloatSsim(crate::features::SsimOptions),
 }
 
 impl Extractor {
@@ -86,6 +88,15 @@ impl Plan {
         self.extractors.iter().any(|e| matches!(e, Extractor::Psnr { .. }))
     }
 
+    /// The options of the `float_ssim` extractor, if one is registered (the last one
+    /// registered, as the last writer of libvmaf's one `float_ssim` key wins).
+    pub fn ssim(&self) -> Option<crate::features::SsimOptions> {
+        self.extractors.iter().rev().find_map(|e| match e {
+            Extractor::FloatSsim(o) => Some(*o),
+            _ => None,
+        })
+    }
+
     /// The VIF/ADM option sets the run must compute: `model_sets` (the models'
     /// own), plus one for each registered limit none of them has.
     pub fn feature_sets(&self, model_sets: &[FeatureOptions]) -> Vec<FeatureOptions> {
@@ -133,6 +144,7 @@ impl Plan {
                         deferred.push(column(name.into(), name.into()));
                     }
                 }
+                Extractor::FloatSsim(_) => first.push(column("float_ssim".into(), "float_ssim".into())),
                 Extractor::Psnr { chroma } => {
                     let planes: &[&str] = if chroma { &["psnr_y", "psnr_cb", "psnr_cr"] } else { &["psnr_y"] };
                     first.extend(planes.iter().map(|p| column((*p).into(), (*p).into())));

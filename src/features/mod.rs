@@ -16,6 +16,7 @@ pub mod oneshot;
 pub mod prelude;
 pub mod psnr;
 pub mod softf64;
+pub mod ssim;
 pub mod tables;
 pub mod twin;
 pub mod vif;
@@ -27,6 +28,7 @@ use crate::gpu::kernel::SharedStruct;
 pub use adm::{AdmScratch, compute_adm, compute_adm_with};
 pub use motion::{compute_motion_sad, motion2, motion_sad};
 pub use psnr::compute_psnr;
+pub use ssim::SsimOptions;
 pub use vif::{VifScratch, compute_vif, compute_vif_with};
 
 /// Every feature pass; with `model::int8::gpu::PASSES`, every `shaders/*.wgsl`

@@ -47,7 +47,7 @@ pub(super) fn columns(
     sets: &[FeatureOptions],
     subsample: u64,
 ) -> FeatureTable {
-    let Extracted { frame_numbers, features: frames, psnr } = extracted;
+    let Extracted { frame_numbers, features: frames, host } = extracted;
     let mut columns = Vec::new();
     for (s, set) in sets.iter().enumerate() {
         let suffix = set_suffix(set);
@@ -69,10 +69,14 @@ pub(super) fn columns(
     columns.push(("integer_motion3".to_owned(), features::motion::motion3(&raw, &motion2)));
     columns.push(("integer_motion2".to_owned(), motion2));
     columns.push(("integer_motion".to_owned(), raw));
-    if psnr.len() == frames.len() {
+    // A host metric is a column when some kept frame has it (the left-out ones do not).
+    if host.iter().any(|m| m.psnr.is_some()) {
         for (k, name) in ["psnr_y", "psnr_cb", "psnr_cr"].iter().enumerate() {
-            columns.push(((*name).to_owned(), psnr.iter().map(|p| p[k]).collect()));
+            columns.push(((*name).to_owned(), host.iter().map(|m| m.psnr.map_or(0.0, |p| p[k])).collect()));
         }
+    }
+    if host.iter().any(|m| m.ssim.is_some()) {
+        columns.push(("float_ssim".to_owned(), host.iter().map(|m| m.ssim.unwrap_or(f64::NAN)).collect()));
     }
     let keep: Vec<bool> = frame_numbers.iter().map(|&n| super::frames::is_scored(n, subsample)).collect();
     let select = |v: Vec<f64>| -> Vec<f64> { v.into_iter().zip(&keep).filter(|(_, k)| **k).map(|(x, _)| x).collect() };

@@ -6,7 +6,7 @@ use rayon::prelude::*;
 
 use super::budget::{self, human_bytes};
 use super::frames::FramePairs;
-use super::{Extracted, ScoreError, ScoreOptions};
+use super::{Extracted, HostMetrics, ScoreError, ScoreOptions};
 use crate::features::{self, FeatureOptions, FeatureScratch, FrameFeatures};
 use crate::io::{Plane, VideoInfo};
 
@@ -44,7 +44,7 @@ pub(super) fn extract(
     // first frame and reused, not re-created (and re-zeroed) per rayon job.
     let scratches: Vec<Mutex<FeatureScratch>> = (0..plan.workers).map(|_| Mutex::default()).collect();
     let batch_size = plan.pairs;
-    let mut out = Extracted { frame_numbers: Vec::new(), features: Vec::new(), psnr: Vec::new() };
+    let mut out = Extracted { frame_numbers: Vec::new(), features: Vec::new(), host: Vec::new() };
     let mut previous: Option<Plane> = None;
     loop {
         let mut batch = Vec::with_capacity(batch_size);
@@ -57,7 +57,7 @@ pub(super) fn extract(
         if batch.is_empty() {
             break;
         }
-        let computed: Vec<(FrameFeatures, Option<[f64; 3]>)> = pool.install(|| {
+        let computed: Vec<(FrameFeatures, HostMetrics)> = pool.install(|| {
             (0..batch.len())
                 .into_par_iter()
                 .map(|i| {
@@ -67,20 +67,20 @@ pub(super) fn extract(
                     if !super::frames::is_scored(*n, options.subsample) {
                         // Left out of the log: motion only (its neighbours' motion2 needs it).
                         let f = features::motion_only_features(&r.planes[0], prev, depth, sets.len());
-                        return (f, options.psnr.then_some([0.0; 3]));
+                        return (f, HostMetrics::default());
                     }
                     // The pool's threads are numbered 0..workers, one scratch each, so
                     // the lock is never contended.
                     let worker = rayon::current_thread_index().unwrap_or(0);
                     let mut scratch = scratches[worker].lock().unwrap_or_else(|poisoned| poisoned.into_inner());
                     let f = features::frame_features(&r.planes[0], &d.planes[0], prev, depth, sets, &mut scratch);
-                    (f, options.psnr.then(|| features::compute_psnr(r, d)))
+                    (f, HostMetrics::of(r, d, options, true))
                 })
                 .collect()
         });
         previous = batch.last().map(|(_, r, _)| r.planes[0].clone());
-        for ((n, _, _), (f, psnr)) in batch.iter().zip(computed) {
-            out.push(*n, f, psnr);
+        for ((n, _, _), (f, host)) in batch.iter().zip(computed) {
+            out.push(*n, f, host);
         }
         progress(out.features.len() as u64);
     }

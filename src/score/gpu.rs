@@ -4,7 +4,7 @@
 use std::collections::VecDeque;
 
 use super::frames::FramePairs;
-use super::{Extracted, ScoreError, ScoreOptions, set_suffix};
+use super::{Extracted, HostMetrics, ScoreError, ScoreOptions, set_suffix};
 use crate::features::engine::{FeatureEngine, IN_FLIGHT};
 use crate::features::{self, FeatureOptions, FrameFeatures};
 use crate::gpu::{GpuContext, GpuError};
@@ -15,7 +15,7 @@ use crate::io::{Plane, VideoInfo};
 /// fails before it returns.
 struct Waiting {
     frame: u64,
-    psnr: Option<[f64; 3]>,
+    host: HostMetrics,
     want: Option<FrameFeatures>,
     ref_y: Plane,
     dist_y: Plane,
@@ -33,7 +33,7 @@ impl Done {
         if let Some(want) = &w.want {
             check_same(w.frame, &got, want, sets)?;
         }
-        self.out.push(w.frame, got, w.psnr);
+        self.out.push(w.frame, got, w.host);
         self.last_ref = Some(w.ref_y);
         progress(self.out.features.len() as u64);
         Ok(())
@@ -82,7 +82,7 @@ pub(super) fn extract(
     let mut check_scratch = features::FeatureScratch::default();
     let mut cpu_scratch = features::FeatureScratch::default();
     let mut check_previous: Option<Plane> = None;
-    let mut done = Done { out: Extracted { frame_numbers: Vec::new(), features: Vec::new(), psnr: Vec::new() }, last_ref: None };
+    let mut done = Done { out: Extracted { frame_numbers: Vec::new(), features: Vec::new(), host: Vec::new() }, last_ref: None };
     // The CPU takes over every frame still waiting (after a GPU failure).
     let mut drain = |waiting: &mut VecDeque<Waiting>, done: &mut Done| {
         while let Some(w) = waiting.pop_front() {
@@ -124,7 +124,7 @@ pub(super) fn extract(
         });
         for item in rx {
             let (frame, r, d) = item?;
-            let psnr = options.psnr.then(|| features::compute_psnr(&r, &d));
+            let host = HostMetrics::of(&r, &d, options, super::frames::is_scored(frame, options.subsample));
             let want = options.check_gpu.then(|| {
                 let (ry, dy) = (&r.planes[0], &d.planes[0]);
                 features::frame_features(ry, dy, check_previous.as_ref(), info.bit_depth, sets, &mut check_scratch)
@@ -134,7 +134,7 @@ pub(super) fn extract(
             if options.check_gpu {
                 check_previous = Some(ref_y.clone());
             }
-            let w = Waiting { frame, psnr, want, ref_y, dist_y };
+            let w = Waiting { frame, host, want, ref_y, dist_y };
             match &mut state {
                 GpuState::Running(engine) => match engine.push(&w.ref_y, &w.dist_y) {
                     Ok(finished) => {

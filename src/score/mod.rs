@@ -109,6 +109,8 @@ pub struct ScoreOptions {
     pub subsample: u64,
     pub shortest: bool,
     pub psnr: bool,
+    /// libvmaf's `float_ssim` with these options (computed on the host, both backends).
+    pub ssim: Option<crate::features::SsimOptions>,
     /// Compute the features on this GPU instead of the CPU.
     pub gpu: Option<Arc<GpuContext>>,
     /// With `gpu`: also compute every frame on the CPU and fail at the first difference.
@@ -126,6 +128,7 @@ impl Default for ScoreOptions {
             subsample: 1,
             shortest: false,
             psnr: false,
+            ssim: None,
             gpu: None,
             check_gpu: false,
         }
@@ -136,14 +139,35 @@ impl Default for ScoreOptions {
 pub(crate) struct Extracted {
     pub(crate) frame_numbers: Vec<u64>,
     pub(crate) features: Vec<crate::features::FrameFeatures>,
-    pub(crate) psnr: Vec<[f64; 3]>,
+    pub(crate) host: Vec<HostMetrics>,
+}
+
+/// The metrics both backends compute on the host, per frame.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct HostMetrics {
+    pub(crate) psnr: Option<[f64; 3]>,
+    /// `float_ssim`; `None` also where the picture is too small for its window.
+    pub(crate) ssim: Option<f64>,
+}
+
+impl HostMetrics {
+    /// What `options` asks for of a frame pair (nothing for a frame the log leaves out).
+    pub(crate) fn of(r: &crate::io::Frame, d: &crate::io::Frame, options: &ScoreOptions, scored: bool) -> HostMetrics {
+        if !scored {
+            return HostMetrics::default();
+        }
+        HostMetrics {
+            psnr: options.psnr.then(|| crate::features::compute_psnr(r, d)),
+            ssim: options.ssim.and_then(|o| crate::features::ssim::float_ssim(&r.planes[0], &d.planes[0], r.info.bit_depth, &o)),
+        }
+    }
 }
 
 impl Extracted {
-    fn push(&mut self, frame: u64, features: crate::features::FrameFeatures, psnr: Option<[f64; 3]>) {
+    fn push(&mut self, frame: u64, features: crate::features::FrameFeatures, host: HostMetrics) {
         self.frame_numbers.push(frame);
         self.features.push(features);
-        self.psnr.extend(psnr);
+        self.host.push(host);
     }
 }
 
