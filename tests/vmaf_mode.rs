@@ -183,7 +183,7 @@ fn what_this_tool_does_not_compute_is_refused_by_name_before_any_frame() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("log.xml");
     for (line, named) in [
-        ("-r {ref} -d {dist} --feature float_ms_ssim -o {out}", "float_ms_ssim"),
+        ("-r {ref} -d {dist} --feature psnr_hvs -o {out}", "psnr_hvs"),
         ("-r {ref} -d {dist} --feature float_ssim=enable_lcs=true -o {out}", "enable_lcs"),
         ("-r {ref} -d {dist} --model version=vmaf_4k_v0.6.1 -o {out}", "vmaf_4k_v0.6.1"),
         ("-r {ref} -d {dist} --model path=model.json -o {out}", "model.json"),
@@ -200,6 +200,14 @@ fn what_this_tool_does_not_compute_is_refused_by_name_before_any_frame() {
         assert!(stderr.contains(named), "{line}: {stderr}");
         assert!(!out.exists(), "{line}: nothing written");
     }
+    // MS-SSIM on a picture too small for its five scales: libvmaf fails the run
+    // ("scale below 1x1"); here it is refused before any frame, exit 3, no log.
+    let mut args = vec!["vmaf".to_owned()];
+    args.extend(arguments("-r {ref} -d {dist} --feature float_ms_ssim -o {out}", dir.path(), &out));
+    let result = run(BIN, &args);
+    assert_eq!(result.status.code(), Some(3));
+    assert!(String::from_utf8_lossy(&result.stderr).contains("too small for MS-SSIM"));
+    assert!(!out.exists());
 }
 
 /// The metric keys of the first frame of a libvmaf-layout JSON log, in file order.

@@ -83,6 +83,7 @@ impl RunOptions {
             shortest: self.shortest,
             psnr: self.psnr,
             ssim: None,
+            ms_ssim: None,
             gpu: self.gpu.clone(),
             check_gpu: self.check_gpu,
         }

@@ -170,6 +170,9 @@ pub struct ScoreArgs {
     /// Also compute SSIM of the luma plane (libvmaf's `float_ssim`, its default options).
     #[arg(help_heading = "Models and metrics", long)]
     pub ssim: bool,
+    /// Also compute MS-SSIM of the luma plane (libvmaf's `float_ms_ssim`; pictures of 176x176 and more).
+    #[arg(help_heading = "Models and metrics", long)]
+    pub ms_ssim: bool,
     /// Worker threads for the CPU features (default: all cores).
     #[arg(help_heading = "Speed", long, value_name = "N")]
     pub threads: Option<usize>,

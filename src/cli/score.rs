@@ -51,6 +51,7 @@ pub fn run(args: ScoreArgs) -> CliResult {
         shortest: args.shortest,
         psnr: args.psnr,
         ssim: args.ssim.then(tinyvmaf_gpu::features::SsimOptions::default),
+        ms_ssim: args.ms_ssim.then(tinyvmaf_gpu::features::SsimOptions::default),
         gpu: resolved.gpu,
         check_gpu: args.backend.check_gpu,
     };

@@ -32,7 +32,7 @@ const USAGE_EXIT: u8 = 1;
 const MODELS: &[&str] = &["vmaf_v0.6.1", "vmaf_v0.6.1neg"];
 
 /// The feature extractors of libvmaf that this tool has.
-const FEATURES: &[&str] = &["adm", "motion", "vif", "psnr", "float_ssim"];
+const FEATURES: &[&str] = &["adm", "motion", "vif", "psnr", "float_ssim", "float_ms_ssim"];
 
 /// Whether this process was started under the name `vmaf`.
 pub fn invoked_as_vmaf(argv0: &std::ffi::OsStr) -> bool {
@@ -108,6 +108,7 @@ pub fn run(program: &str, args: &[String]) -> CliResult {
         shortest: true,
         psnr: plan.psnr(),
         ssim: plan.ssim(),
+        ms_ssim: plan.ms_ssim(),
         gpu: resolved.gpu.clone(),
         ..ScoreOptions::default()
     };
@@ -211,6 +212,7 @@ fn extractor(spec: &FeatureSpec) -> Result<Extractor, String> {
         "psnr" => &["enable_chroma"],
         "motion" => &[],
         "float_ssim" => &["enable_db", "clip_db", "scale"],
+        "float_ms_ssim" => &["enable_db", "clip_db"],
         other => {
             return Err(format!(
                 "problem loading feature extractor: {other}: not a feature this tool computes (it has: {})",
@@ -230,15 +232,17 @@ fn extractor(spec: &FeatureSpec) -> Result<Extractor, String> {
         None => 0,
         Some(v) => v.parse::<u32>().ok().filter(|s| *s <= 10).ok_or_else(|| format!("feature {spec}: scale={v}: write 0 to 10"))?,
     };
+    let db = SsimOptions {
+        scale: 0,
+        enable_db: spec.option("enable_db") == Some("true"),
+        clip_db: spec.option("clip_db") == Some("true"),
+    };
     Ok(match spec.name.as_str() {
         "adm" => Extractor::Adm(limit("adm_enhn_gain_limit")?),
         "vif" => Extractor::Vif(limit("vif_enhn_gain_limit")?),
         "motion" => Extractor::Motion,
-        "float_ssim" => Extractor::FloatSsim(SsimOptions {
-            scale,
-            enable_db: spec.option("enable_db") == Some("true"),
-            clip_db: spec.option("clip_db") == Some("true"),
-        }),
+        "float_ssim" => Extractor::FloatSsim(SsimOptions { scale, ..db }),
+        "float_ms_ssim" => Extractor::FloatMsSsim(db),
         _ => Extractor::Psnr { chroma: spec.option("enable_chroma") != Some("false") },
     })
 }

@@ -32,6 +32,7 @@ pub enum Extractor {
     Psnr { chroma: bool },
     /// `float_ssim` (its options change its values, not its key).
     FloatSsim(crate::features::SsimOptions),
+    FloatMsSsim(crate::features::SsimOptions),
 }
 
 impl Extractor {
@@ -97,6 +98,14 @@ impl Plan {
         })
     }
 
+    /// Likewise for `float_ms_ssim`.
+    pub fn ms_ssim(&self) -> Option<crate::features::SsimOptions> {
+        self.extractors.iter().rev().find_map(|e| match e {
+            Extractor::FloatMsSsim(o) => Some(*o),
+            _ => None,
+        })
+    }
+
     /// The VIF/ADM option sets the run must compute: `model_sets` (the models'
     /// own), plus one for each registered limit none of them has.
     pub fn feature_sets(&self, model_sets: &[FeatureOptions]) -> Vec<FeatureOptions> {
@@ -145,6 +154,7 @@ impl Plan {
                     }
                 }
                 Extractor::FloatSsim(_) => first.push(column("float_ssim".into(), "float_ssim".into())),
+                Extractor::FloatMsSsim(_) => first.push(column("float_ms_ssim".into(), "float_ms_ssim".into())),
                 Extractor::Psnr { chroma } => {
                     let planes: &[&str] = if chroma { &["psnr_y", "psnr_cb", "psnr_cr"] } else { &["psnr_y"] };
                     first.extend(planes.iter().map(|p| column((*p).into(), (*p).into())));
@@ -173,7 +183,9 @@ impl Plan {
         let mut metrics = Vec::new();
         let mut columns: Vec<&[f64]> = Vec::new();
         for c in self.columns(sets, threaded) {
-            let values = table.column(&c.name).expect("the table has every column the plan names");
+            // A column the table lacks (none is expected: the run refuses what it
+            // cannot compute) is left out rather than invented.
+            let Some(values) = table.column(&c.name) else { continue };
             metrics.push(c.key);
             columns.push(values);
         }

@@ -78,6 +78,9 @@ pub(super) fn columns(
     if host.iter().any(|m| m.ssim.is_some()) {
         columns.push(("float_ssim".to_owned(), host.iter().map(|m| m.ssim.unwrap_or(f64::NAN)).collect()));
     }
+    if host.iter().any(|m| m.ms_ssim.is_some()) {
+        columns.push(("float_ms_ssim".to_owned(), host.iter().map(|m| m.ms_ssim.unwrap_or(f64::NAN)).collect()));
+    }
     let keep: Vec<bool> = frame_numbers.iter().map(|&n| super::frames::is_scored(n, subsample)).collect();
     let select = |v: Vec<f64>| -> Vec<f64> { v.into_iter().zip(&keep).filter(|(_, k)| **k).map(|(x, _)| x).collect() };
     let columns = columns.into_iter().map(|(name, v)| (name, select(v))).collect();

@@ -54,6 +54,8 @@ pub enum ScoreError {
     FrameCount { reference: FrameTotal, distorted: FrameTotal },
     #[error("frames of {width}x{height} are too small to score: VMAF needs at least {min}x{min}")]
     TooSmall { width: usize, height: usize, min: usize },
+    #[error("frames of {width}x{height} are too small for {metric}: {needs}")]
+    TooSmallFor { metric: &'static str, width: usize, height: usize, needs: &'static str },
     #[error(
         "frames of {width}x{height} need about {} (the program itself, one frame pair and one worker's buffers), \
          more than the memory limit of {}; raise --memory-limit",
@@ -89,6 +91,7 @@ impl ScoreError {
             | ScoreError::Mismatch { .. }
             | ScoreError::FrameCount { .. }
             | ScoreError::TooSmall { .. }
+            | ScoreError::TooSmallFor { .. }
             | ScoreError::NoFrames
             | ScoreError::BadSubsample => exit::INPUT,
         }
@@ -111,6 +114,8 @@ pub struct ScoreOptions {
     pub psnr: bool,
     /// libvmaf's `float_ssim` with these options (computed on the host, both backends).
     pub ssim: Option<crate::features::SsimOptions>,
+    /// libvmaf's `float_ms_ssim` with these options (`scale` does not apply).
+    pub ms_ssim: Option<crate::features::SsimOptions>,
     /// Compute the features on this GPU instead of the CPU.
     pub gpu: Option<Arc<GpuContext>>,
     /// With `gpu`: also compute every frame on the CPU and fail at the first difference.
@@ -129,6 +134,7 @@ impl Default for ScoreOptions {
             shortest: false,
             psnr: false,
             ssim: None,
+            ms_ssim: None,
             gpu: None,
             check_gpu: false,
         }
@@ -148,6 +154,8 @@ pub(crate) struct HostMetrics {
     pub(crate) psnr: Option<[f64; 3]>,
     /// `float_ssim`; `None` also where the picture is too small for its window.
     pub(crate) ssim: Option<f64>,
+    /// `float_ms_ssim`, likewise.
+    pub(crate) ms_ssim: Option<f64>,
 }
 
 impl HostMetrics {
@@ -159,6 +167,9 @@ impl HostMetrics {
         HostMetrics {
             psnr: options.psnr.then(|| crate::features::compute_psnr(r, d)),
             ssim: options.ssim.and_then(|o| crate::features::ssim::float_ssim(&r.planes[0], &d.planes[0], r.info.bit_depth, &o)),
+            ms_ssim: options
+                .ms_ssim
+                .and_then(|o| crate::features::ssim::float_ms_ssim(&r.planes[0], &d.planes[0], r.info.bit_depth, &o)),
         }
     }
 }
@@ -186,6 +197,7 @@ pub fn extract(
         return Err(ScoreError::BadSubsample);
     }
     let info = *reference.info();
+    check_window_fits(&info, options)?;
     let pairs = frames::FramePairs::new(reference, distorted, options)?;
     let (extracted, notes) = match &options.gpu {
         Some(ctx) => gpu::extract(pairs, ctx, &info, sets, options, progress)?,
@@ -195,6 +207,26 @@ pub fn extract(
         return Err(ScoreError::NoFrames);
     }
     Ok(FeatureTable { notes, ..columns::columns(extracted, (info.width, info.height), sets, options.subsample) })
+}
+
+/// SSIM's 11x11 window must fit the (decimated) picture, and MS-SSIM's at each of
+/// its five scales; libvmaf fails the run otherwise, so this refuses it before any
+/// frame is read.
+fn check_window_fits(info: &crate::io::VideoInfo, options: &ScoreOptions) -> Result<(), ScoreError> {
+    use crate::features::ssim::cpu;
+    let (width, height) = (info.width, info.height);
+    if options.ssim.is_some_and(|o| !cpu::ssim_fits(width, height, &o)) {
+        return Err(ScoreError::TooSmallFor { metric: "SSIM", width, height, needs: "its 11x11 window must fit the picture" });
+    }
+    if options.ms_ssim.is_some() && !cpu::ms_ssim_fits(width, height) {
+        return Err(ScoreError::TooSmallFor {
+            metric: "MS-SSIM",
+            width,
+            height,
+            needs: "its 11x11 window must fit all five scales (176x176 or more)",
+        });
+    }
+    Ok(())
 }
 
 /// Scores two opened inputs with `models` (all sharing one feature pass). `fps` in
