@@ -79,14 +79,14 @@ fn every_oracle_frame_matches_libvmaf() {
     println!("{compared} values compared");
 }
 
-/// libvmaf's `float_ssim` and `float_ms_ssim` (the oracle's
+/// libvmaf's `float_ssim`, `float_ms_ssim` and `psnr_hvs*` (the oracle's
 /// `*.extra.libvmaf_c.json` logs, default options) on every frame of every pair;
 /// where libvmaf has no MS-SSIM (a picture too small for five scales) neither do
-/// we. The arithmetic is IEEE single and double basic operations, a correctly
+/// we, and PSNR-HVS is refused for the 16-bit pair as libvmaf refuses it. The arithmetic is IEEE single and double basic operations, a correctly
 /// rounded square root and the C library's `pow`, done in libvmaf's order, so the
 /// values are equal, not merely within the 1e-6 allowed for float features.
 #[test]
-fn ssim_and_ms_ssim_equal_libvmaf_on_every_oracle_frame() {
+fn ssim_ms_ssim_and_psnr_hvs_equal_libvmaf_on_every_oracle_frame() {
     let Some((oracle, clips)) = common::oracle_clips() else { return };
     let options =
         ScoreOptions { threads: 2, ssim: Some(Default::default()), ms_ssim: Some(Default::default()), ..ScoreOptions::default() };
@@ -95,17 +95,33 @@ fn ssim_and_ms_ssim_equal_libvmaf_on_every_oracle_frame() {
     for name in common::oracle_pairs(&oracle) {
         let open = |kind: &str| tinyvmaf_gpu::io::open(&InputSpec { path: clips.join(format!("{name}.{kind}.y4m")), raw: None }).unwrap();
         let (mut r, mut d) = (open("ref"), open("dist"));
+        let info = *r.info();
+        let deep = info.bit_depth > 12;
+        // Refused (as libvmaf fails them) where they are not defined.
+        let fits = tinyvmaf_gpu::features::ssim::cpu::ms_ssim_fits(info.width, info.height);
+        let options = ScoreOptions { psnr_hvs: !deep, ms_ssim: options.ms_ssim.filter(|_| fits), ..options.clone() };
         let table = score::extract(&mut r, &mut d, &sets, &options, &|_| {}).unwrap();
         let log: serde_json::Value = serde_json::from_str(
             &std::fs::read_to_string(oracle.join(format!("logs/{name}.extra.libvmaf_c.json"))).unwrap(),
         )
         .unwrap();
+        let frames = log["frames"].as_array().unwrap();
         for key in ["float_ssim", "float_ms_ssim"] {
-            let theirs: Option<Vec<f64>> =
-                log["frames"].as_array().unwrap().iter().map(|f| f["metrics"][key].as_f64()).collect();
+            let theirs: Option<Vec<f64>> = frames.iter().map(|f| f["metrics"][key].as_f64()).collect();
             assert_eq!(table.column(key), theirs.as_deref(), "{name} {key}");
             compared += theirs.map_or(0, |t| t.len());
         }
+        // libvmaf's log has no PSNR-HVS for the pairs whose run its MS-SSIM ended
+        // (too small), nor for 16 bits; an identical pair's is infinite (null).
+        for key in ["psnr_hvs_y", "psnr_hvs_cb", "psnr_hvs_cr", "psnr_hvs"] {
+            if deep || frames[0]["metrics"].get(key).is_none() {
+                continue;
+            }
+            let ours: Vec<Option<f64>> = table.column(key).unwrap().iter().map(|v| v.is_finite().then_some(*v)).collect();
+            let theirs: Vec<Option<f64>> = frames.iter().map(|f| f["metrics"][key].as_f64()).collect();
+            assert_eq!(ours, theirs, "{name} {key}");
+            compared += ours.len();
+        }
     }
-    assert!(compared >= 2 * 280 - 12, "{compared} values");
+    assert!(compared >= 2 * 280 - 12 + 4 * (280 - 24), "{compared} values");
 }

@@ -84,6 +84,7 @@ impl RunOptions {
             psnr: self.psnr,
             ssim: None,
             ms_ssim: None,
+            psnr_hvs: false,
             gpu: self.gpu.clone(),
             check_gpu: self.check_gpu,
         }

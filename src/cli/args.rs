@@ -173,6 +173,9 @@ pub struct ScoreArgs {
     /// Also compute MS-SSIM of the luma plane (libvmaf's `float_ms_ssim`; pictures of 176x176 and more).
     #[arg(help_heading = "Models and metrics", long)]
     pub ms_ssim: bool,
+    /// Also compute PSNR-HVS (Y, Cb, Cr and combined; libvmaf's `psnr_hvs`, up to 12 bits).
+    #[arg(help_heading = "Models and metrics", long)]
+    pub psnr_hvs: bool,
     /// Worker threads for the CPU features (default: all cores).
     #[arg(help_heading = "Speed", long, value_name = "N")]
     pub threads: Option<usize>,

@@ -52,6 +52,7 @@ pub fn run(args: ScoreArgs) -> CliResult {
         psnr: args.psnr,
         ssim: args.ssim.then(tinyvmaf_gpu::features::SsimOptions::default),
         ms_ssim: args.ms_ssim.then(tinyvmaf_gpu::features::SsimOptions::default),
+        psnr_hvs: args.psnr_hvs,
         gpu: resolved.gpu,
         check_gpu: args.backend.check_gpu,
     };

@@ -32,7 +32,7 @@ const USAGE_EXIT: u8 = 1;
 const MODELS: &[&str] = &["vmaf_v0.6.1", "vmaf_v0.6.1neg"];
 
 /// The feature extractors of libvmaf that this tool has.
-const FEATURES: &[&str] = &["adm", "motion", "vif", "psnr", "float_ssim", "float_ms_ssim"];
+const FEATURES: &[&str] = &["adm", "motion", "vif", "psnr", "float_ssim", "float_ms_ssim", "psnr_hvs"];
 
 /// Whether this process was started under the name `vmaf`.
 pub fn invoked_as_vmaf(argv0: &std::ffi::OsStr) -> bool {
@@ -109,6 +109,7 @@ pub fn run(program: &str, args: &[String]) -> CliResult {
         psnr: plan.psnr(),
         ssim: plan.ssim(),
         ms_ssim: plan.ms_ssim(),
+        psnr_hvs: plan.psnr_hvs(),
         gpu: resolved.gpu.clone(),
         ..ScoreOptions::default()
     };
@@ -213,6 +214,7 @@ fn extractor(spec: &FeatureSpec) -> Result<Extractor, String> {
         "motion" => &[],
         "float_ssim" => &["enable_db", "clip_db", "scale"],
         "float_ms_ssim" => &["enable_db", "clip_db"],
+        "psnr_hvs" => &[],
         other => {
             return Err(format!(
                 "problem loading feature extractor: {other}: not a feature this tool computes (it has: {})",
@@ -243,6 +245,7 @@ fn extractor(spec: &FeatureSpec) -> Result<Extractor, String> {
         "motion" => Extractor::Motion,
         "float_ssim" => Extractor::FloatSsim(SsimOptions { scale, ..db }),
         "float_ms_ssim" => Extractor::FloatMsSsim(db),
+        "psnr_hvs" => Extractor::PsnrHvs,
         _ => Extractor::Psnr { chroma: spec.option("enable_chroma") != Some("false") },
     })
 }

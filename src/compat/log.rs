@@ -33,6 +33,7 @@ pub enum Extractor {
     /// `float_ssim` (its options change its values, not its key).
     FloatSsim(crate::features::SsimOptions),
     FloatMsSsim(crate::features::SsimOptions),
+    PsnrHvs,
 }
 
 impl Extractor {
@@ -83,6 +84,10 @@ impl Plan {
                 self.register(e);
             }
         }
+    }
+
+    pub fn psnr_hvs(&self) -> bool {
+        self.extractors.contains(&Extractor::PsnrHvs)
     }
 
     pub fn psnr(&self) -> bool {
@@ -155,6 +160,11 @@ impl Plan {
                 }
                 Extractor::FloatSsim(_) => first.push(column("float_ssim".into(), "float_ssim".into())),
                 Extractor::FloatMsSsim(_) => first.push(column("float_ms_ssim".into(), "float_ms_ssim".into())),
+                Extractor::PsnrHvs => {
+                    for key in ["psnr_hvs_y", "psnr_hvs_cb", "psnr_hvs_cr", "psnr_hvs"] {
+                        first.push(column(key.into(), key.into()));
+                    }
+                }
                 Extractor::Psnr { chroma } => {
                     let planes: &[&str] = if chroma { &["psnr_y", "psnr_cb", "psnr_cr"] } else { &["psnr_y"] };
                     first.extend(planes.iter().map(|p| column((*p).into(), (*p).into())));

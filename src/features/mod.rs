@@ -15,6 +15,7 @@ pub mod motion;
 pub mod oneshot;
 pub mod prelude;
 pub mod psnr;
+pub mod psnr_hvs;
 pub mod softf64;
 pub mod ssim;
 pub mod tables;
@@ -28,6 +29,7 @@ use crate::gpu::kernel::SharedStruct;
 pub use adm::{AdmScratch, compute_adm, compute_adm_with};
 pub use motion::{compute_motion_sad, motion2, motion_sad};
 pub use psnr::compute_psnr;
+pub use psnr_hvs::psnr_hvs;
 pub use ssim::SsimOptions;
 pub use vif::{VifScratch, compute_vif, compute_vif_with};
 

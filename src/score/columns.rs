@@ -81,6 +81,11 @@ pub(super) fn columns(
     if host.iter().any(|m| m.ms_ssim.is_some()) {
         columns.push(("float_ms_ssim".to_owned(), host.iter().map(|m| m.ms_ssim.unwrap_or(f64::NAN)).collect()));
     }
+    if host.iter().any(|m| m.psnr_hvs.is_some()) {
+        for (k, name) in ["psnr_hvs_y", "psnr_hvs_cb", "psnr_hvs_cr", "psnr_hvs"].iter().enumerate() {
+            columns.push(((*name).to_owned(), host.iter().map(|m| m.psnr_hvs.map_or(f64::NAN, |p| p[k])).collect()));
+        }
+    }
     let keep: Vec<bool> = frame_numbers.iter().map(|&n| super::frames::is_scored(n, subsample)).collect();
     let select = |v: Vec<f64>| -> Vec<f64> { v.into_iter().zip(&keep).filter(|(_, k)| **k).map(|(x, _)| x).collect() };
     let columns = columns.into_iter().map(|(name, v)| (name, select(v))).collect();

@@ -54,8 +54,8 @@ pub enum ScoreError {
     FrameCount { reference: FrameTotal, distorted: FrameTotal },
     #[error("frames of {width}x{height} are too small to score: VMAF needs at least {min}x{min}")]
     TooSmall { width: usize, height: usize, min: usize },
-    #[error("frames of {width}x{height} are too small for {metric}: {needs}")]
-    TooSmallFor { metric: &'static str, width: usize, height: usize, needs: &'static str },
+    #[error("{metric} is not defined for frames of {width}x{height} at {bit_depth} bits: {why}")]
+    NotDefinedFor { metric: &'static str, width: usize, height: usize, bit_depth: u8, why: &'static str },
     #[error(
         "frames of {width}x{height} need about {} (the program itself, one frame pair and one worker's buffers), \
          more than the memory limit of {}; raise --memory-limit",
@@ -91,7 +91,7 @@ impl ScoreError {
             | ScoreError::Mismatch { .. }
             | ScoreError::FrameCount { .. }
             | ScoreError::TooSmall { .. }
-            | ScoreError::TooSmallFor { .. }
+            | ScoreError::NotDefinedFor { .. }
             | ScoreError::NoFrames
             | ScoreError::BadSubsample => exit::INPUT,
         }
@@ -116,6 +116,8 @@ pub struct ScoreOptions {
     pub ssim: Option<crate::features::SsimOptions>,
     /// libvmaf's `float_ms_ssim` with these options (`scale` does not apply).
     pub ms_ssim: Option<crate::features::SsimOptions>,
+    /// libvmaf's `psnr_hvs` (Y, Cb, Cr and combined; 12 bits at most).
+    pub psnr_hvs: bool,
     /// Compute the features on this GPU instead of the CPU.
     pub gpu: Option<Arc<GpuContext>>,
     /// With `gpu`: also compute every frame on the CPU and fail at the first difference.
@@ -135,6 +137,7 @@ impl Default for ScoreOptions {
             psnr: false,
             ssim: None,
             ms_ssim: None,
+            psnr_hvs: false,
             gpu: None,
             check_gpu: false,
         }
@@ -156,6 +159,8 @@ pub(crate) struct HostMetrics {
     pub(crate) ssim: Option<f64>,
     /// `float_ms_ssim`, likewise.
     pub(crate) ms_ssim: Option<f64>,
+    /// `psnr_hvs_y`, `psnr_hvs_cb`, `psnr_hvs_cr`, `psnr_hvs`.
+    pub(crate) psnr_hvs: Option<[f64; 4]>,
 }
 
 impl HostMetrics {
@@ -170,6 +175,7 @@ impl HostMetrics {
             ms_ssim: options
                 .ms_ssim
                 .and_then(|o| crate::features::ssim::float_ms_ssim(&r.planes[0], &d.planes[0], r.info.bit_depth, &o)),
+            psnr_hvs: options.psnr_hvs.then(|| crate::features::psnr_hvs(r, d)),
         }
     }
 }
@@ -209,22 +215,26 @@ pub fn extract(
     Ok(FeatureTable { notes, ..columns::columns(extracted, (info.width, info.height), sets, options.subsample) })
 }
 
-/// SSIM's 11x11 window must fit the (decimated) picture, and MS-SSIM's at each of
-/// its five scales; libvmaf fails the run otherwise, so this refuses it before any
-/// frame is read.
+/// SSIM's 11x11 window must fit the (decimated) picture, MS-SSIM's at each of its
+/// five scales, and PSNR-HVS takes at most 12 bits; libvmaf fails the run
+/// otherwise, so this refuses it before any frame is read.
 fn check_window_fits(info: &crate::io::VideoInfo, options: &ScoreOptions) -> Result<(), ScoreError> {
     use crate::features::ssim::cpu;
-    let (width, height) = (info.width, info.height);
-    if options.ssim.is_some_and(|o| !cpu::ssim_fits(width, height, &o)) {
-        return Err(ScoreError::TooSmallFor { metric: "SSIM", width, height, needs: "its 11x11 window must fit the picture" });
+    let refuse = |metric, why| ScoreError::NotDefinedFor {
+        metric,
+        width: info.width,
+        height: info.height,
+        bit_depth: info.bit_depth,
+        why,
+    };
+    if options.ssim.is_some_and(|o| !cpu::ssim_fits(info.width, info.height, &o)) {
+        return Err(refuse("SSIM", "its 11x11 window must fit the picture"));
     }
-    if options.ms_ssim.is_some() && !cpu::ms_ssim_fits(width, height) {
-        return Err(ScoreError::TooSmallFor {
-            metric: "MS-SSIM",
-            width,
-            height,
-            needs: "its 11x11 window must fit all five scales (176x176 or more)",
-        });
+    if options.ms_ssim.is_some() && !cpu::ms_ssim_fits(info.width, info.height) {
+        return Err(refuse("MS-SSIM", "its 11x11 window must fit all five scales (176x176 or more)"));
+    }
+    if options.psnr_hvs && !crate::features::psnr_hvs::cpu::supports(info.bit_depth) {
+        return Err(refuse("PSNR-HVS", "it is defined up to 12 bits per sample (libvmaf refuses deeper input)"));
     }
     Ok(())
 }
