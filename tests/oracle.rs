@@ -79,14 +79,14 @@ fn every_oracle_frame_matches_libvmaf() {
     println!("{compared} values compared");
 }
 
-/// libvmaf's `float_ssim`, `float_ms_ssim` and `psnr_hvs*` (the oracle's
+/// libvmaf's `float_ssim`, `float_ms_ssim`, `psnr_hvs*` and `ciede2000` (the oracle's
 /// `*.extra.libvmaf_c.json` logs, default options) on every frame of every pair;
 /// where libvmaf has no MS-SSIM (a picture too small for five scales) neither do
 /// we, and PSNR-HVS is refused for the 16-bit pair as libvmaf refuses it. The arithmetic is IEEE single and double basic operations, a correctly
 /// rounded square root and the C library's `pow`, done in libvmaf's order, so the
 /// values are equal, not merely within the 1e-6 allowed for float features.
 #[test]
-fn ssim_ms_ssim_and_psnr_hvs_equal_libvmaf_on_every_oracle_frame() {
+fn ssim_ms_ssim_psnr_hvs_and_ciede_equal_libvmaf_on_every_oracle_frame() {
     let Some((oracle, clips)) = common::oracle_clips() else { return };
     let options =
         ScoreOptions { threads: 2, ssim: Some(Default::default()), ms_ssim: Some(Default::default()), ..ScoreOptions::default() };
@@ -99,7 +99,7 @@ fn ssim_ms_ssim_and_psnr_hvs_equal_libvmaf_on_every_oracle_frame() {
         let deep = info.bit_depth > 12;
         // Refused (as libvmaf fails them) where they are not defined.
         let fits = tinyvmaf_gpu::features::ssim::cpu::ms_ssim_fits(info.width, info.height);
-        let options = ScoreOptions { psnr_hvs: !deep, ms_ssim: options.ms_ssim.filter(|_| fits), ..options.clone() };
+        let options = ScoreOptions { psnr_hvs: !deep, ciede: true, ms_ssim: options.ms_ssim.filter(|_| fits), ..options.clone() };
         let table = score::extract(&mut r, &mut d, &sets, &options, &|_| {}).unwrap();
         let log: serde_json::Value = serde_json::from_str(
             &std::fs::read_to_string(oracle.join(format!("logs/{name}.extra.libvmaf_c.json"))).unwrap(),
@@ -113,8 +113,8 @@ fn ssim_ms_ssim_and_psnr_hvs_equal_libvmaf_on_every_oracle_frame() {
         }
         // libvmaf's log has no PSNR-HVS for the pairs whose run its MS-SSIM ended
         // (too small), nor for 16 bits; an identical pair's is infinite (null).
-        for key in ["psnr_hvs_y", "psnr_hvs_cb", "psnr_hvs_cr", "psnr_hvs"] {
-            if deep || frames[0]["metrics"].get(key).is_none() {
+        for key in ["psnr_hvs_y", "psnr_hvs_cb", "psnr_hvs_cr", "psnr_hvs", "ciede2000"] {
+            if (deep && key.starts_with("psnr_hvs")) || frames[0]["metrics"].get(key).is_none() {
                 continue;
             }
             let ours: Vec<Option<f64>> = table.column(key).unwrap().iter().map(|v| v.is_finite().then_some(*v)).collect();
@@ -123,5 +123,5 @@ fn ssim_ms_ssim_and_psnr_hvs_equal_libvmaf_on_every_oracle_frame() {
             compared += ours.len();
         }
     }
-    assert!(compared >= 2 * 280 - 12 + 4 * (280 - 24), "{compared} values");
+    assert!(compared >= 2 * 280 - 12 + 5 * (280 - 24), "{compared} values");
 }

@@ -85,6 +85,7 @@ impl RunOptions {
             ssim: None,
             ms_ssim: None,
             psnr_hvs: false,
+            ciede: false,
             gpu: self.gpu.clone(),
             check_gpu: self.check_gpu,
         }

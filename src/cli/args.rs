@@ -176,6 +176,9 @@ pub struct ScoreArgs {
     /// Also compute PSNR-HVS (Y, Cb, Cr and combined; libvmaf's `psnr_hvs`, up to 12 bits).
     #[arg(help_heading = "Models and metrics", long)]
     pub psnr_hvs: bool,
+    /// Also compute CIEDE2000 (libvmaf's `ciede`, column `ciede2000`).
+    #[arg(help_heading = "Models and metrics", long)]
+    pub ciede: bool,
     /// Worker threads for the CPU features (default: all cores).
     #[arg(help_heading = "Speed", long, value_name = "N")]
     pub threads: Option<usize>,

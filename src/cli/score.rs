@@ -53,6 +53,7 @@ pub fn run(args: ScoreArgs) -> CliResult {
         ssim: args.ssim.then(tinyvmaf_gpu::features::SsimOptions::default),
         ms_ssim: args.ms_ssim.then(tinyvmaf_gpu::features::SsimOptions::default),
         psnr_hvs: args.psnr_hvs,
+        ciede: args.ciede,
         gpu: resolved.gpu,
         check_gpu: args.backend.check_gpu,
     };

@@ -32,7 +32,7 @@ const USAGE_EXIT: u8 = 1;
 const MODELS: &[&str] = &["vmaf_v0.6.1", "vmaf_v0.6.1neg"];
 
 /// The feature extractors of libvmaf that this tool has.
-const FEATURES: &[&str] = &["adm", "motion", "vif", "psnr", "float_ssim", "float_ms_ssim", "psnr_hvs"];
+const FEATURES: &[&str] = &["adm", "motion", "vif", "psnr", "float_ssim", "float_ms_ssim", "psnr_hvs", "ciede"];
 
 /// Whether this process was started under the name `vmaf`.
 pub fn invoked_as_vmaf(argv0: &std::ffi::OsStr) -> bool {
@@ -110,6 +110,7 @@ pub fn run(program: &str, args: &[String]) -> CliResult {
         ssim: plan.ssim(),
         ms_ssim: plan.ms_ssim(),
         psnr_hvs: plan.psnr_hvs(),
+        ciede: plan.ciede(),
         gpu: resolved.gpu.clone(),
         ..ScoreOptions::default()
     };
@@ -214,7 +215,7 @@ fn extractor(spec: &FeatureSpec) -> Result<Extractor, String> {
         "motion" => &[],
         "float_ssim" => &["enable_db", "clip_db", "scale"],
         "float_ms_ssim" => &["enable_db", "clip_db"],
-        "psnr_hvs" => &[],
+        "psnr_hvs" | "ciede" => &[],
         other => {
             return Err(format!(
                 "problem loading feature extractor: {other}: not a feature this tool computes (it has: {})",
@@ -246,6 +247,7 @@ fn extractor(spec: &FeatureSpec) -> Result<Extractor, String> {
         "float_ssim" => Extractor::FloatSsim(SsimOptions { scale, ..db }),
         "float_ms_ssim" => Extractor::FloatMsSsim(db),
         "psnr_hvs" => Extractor::PsnrHvs,
+        "ciede" => Extractor::Ciede,
         _ => Extractor::Psnr { chroma: spec.option("enable_chroma") != Some("false") },
     })
 }

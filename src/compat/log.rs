@@ -34,6 +34,7 @@ pub enum Extractor {
     FloatSsim(crate::features::SsimOptions),
     FloatMsSsim(crate::features::SsimOptions),
     PsnrHvs,
+    Ciede,
 }
 
 impl Extractor {
@@ -84,6 +85,10 @@ impl Plan {
                 self.register(e);
             }
         }
+    }
+
+    pub fn ciede(&self) -> bool {
+        self.extractors.contains(&Extractor::Ciede)
     }
 
     pub fn psnr_hvs(&self) -> bool {
@@ -160,6 +165,7 @@ impl Plan {
                 }
                 Extractor::FloatSsim(_) => first.push(column("float_ssim".into(), "float_ssim".into())),
                 Extractor::FloatMsSsim(_) => first.push(column("float_ms_ssim".into(), "float_ms_ssim".into())),
+                Extractor::Ciede => first.push(column("ciede2000".into(), "ciede2000".into())),
                 Extractor::PsnrHvs => {
                     for key in ["psnr_hvs_y", "psnr_hvs_cb", "psnr_hvs_cr", "psnr_hvs"] {
                         first.push(column(key.into(), key.into()));

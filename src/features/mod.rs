@@ -10,6 +10,7 @@
 //! 64-bit helpers) and [`softf64`] (VIF's soft binary64).
 
 pub mod adm;
+pub mod ciede;
 pub mod engine;
 pub mod motion;
 pub mod oneshot;

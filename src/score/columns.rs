@@ -81,6 +81,9 @@ pub(super) fn columns(
     if host.iter().any(|m| m.ms_ssim.is_some()) {
         columns.push(("float_ms_ssim".to_owned(), host.iter().map(|m| m.ms_ssim.unwrap_or(f64::NAN)).collect()));
     }
+    if host.iter().any(|m| m.ciede.is_some()) {
+        columns.push(("ciede2000".to_owned(), host.iter().map(|m| m.ciede.unwrap_or(f64::NAN)).collect()));
+    }
     if host.iter().any(|m| m.psnr_hvs.is_some()) {
         for (k, name) in ["psnr_hvs_y", "psnr_hvs_cb", "psnr_hvs_cr", "psnr_hvs"].iter().enumerate() {
             columns.push(((*name).to_owned(), host.iter().map(|m| m.psnr_hvs.map_or(f64::NAN, |p| p[k])).collect()));

@@ -118,6 +118,8 @@ pub struct ScoreOptions {
     pub ms_ssim: Option<crate::features::SsimOptions>,
     /// libvmaf's `psnr_hvs` (Y, Cb, Cr and combined; 12 bits at most).
     pub psnr_hvs: bool,
+    /// libvmaf's `ciede` (`ciede2000`).
+    pub ciede: bool,
     /// Compute the features on this GPU instead of the CPU.
     pub gpu: Option<Arc<GpuContext>>,
     /// With `gpu`: also compute every frame on the CPU and fail at the first difference.
@@ -138,6 +140,7 @@ impl Default for ScoreOptions {
             ssim: None,
             ms_ssim: None,
             psnr_hvs: false,
+            ciede: false,
             gpu: None,
             check_gpu: false,
         }
@@ -161,6 +164,7 @@ pub(crate) struct HostMetrics {
     pub(crate) ms_ssim: Option<f64>,
     /// `psnr_hvs_y`, `psnr_hvs_cb`, `psnr_hvs_cr`, `psnr_hvs`.
     pub(crate) psnr_hvs: Option<[f64; 4]>,
+    pub(crate) ciede: Option<f64>,
 }
 
 impl HostMetrics {
@@ -176,6 +180,7 @@ impl HostMetrics {
                 .ms_ssim
                 .and_then(|o| crate::features::ssim::float_ms_ssim(&r.planes[0], &d.planes[0], r.info.bit_depth, &o)),
             psnr_hvs: options.psnr_hvs.then(|| crate::features::psnr_hvs(r, d)),
+            ciede: options.ciede.then(|| crate::features::ciede::ciede(r, d)),
         }
     }
 }
