@@ -34,8 +34,19 @@ fn raw_inputs(dir: &Path) {
             at += 6 + size;
         }
         let wide: Vec<u8> = raw.iter().flat_map(|&x| (u16::from(x) << 2).to_le_bytes()).collect();
+        // 288x192: every sample repeated 3x3 (MS-SSIM's five scales need 176x176).
+        let mut big = Vec::new();
+        for frame in raw.chunks(size) {
+            for (pw, ph, off) in [(96, 64, 0), (48, 32, 96 * 64), (48, 32, 96 * 64 + 48 * 32)] {
+                for y in 0..ph * 3 {
+                    let row = &frame[off + (y / 3) * pw..off + (y / 3) * pw + pw];
+                    big.extend(row.iter().flat_map(|&v| [v; 3]));
+                }
+            }
+        }
         std::fs::write(dir.join(format!("{side}.yuv")), &raw).unwrap();
         std::fs::write(dir.join(format!("{side}10.yuv")), &wide).unwrap();
+        std::fs::write(dir.join(format!("{side}_big.yuv")), &big).unwrap();
     }
 }
 
@@ -60,6 +71,8 @@ fn arguments(line: &str, dir: &Path, out: &Path) -> Vec<String> {
                 .replace("{dist_yuv}", &path(dir.join("dist.yuv")))
                 .replace("{ref10}", &path(dir.join("ref10.yuv")))
                 .replace("{dist10}", &path(dir.join("dist10.yuv")))
+                .replace("{ref_big}", &path(dir.join("ref_big.yuv")))
+                .replace("{dist_big}", &path(dir.join("dist_big.yuv")))
                 .replace("{out}", &path(out.to_owned()))
         })
         .collect()
@@ -188,8 +201,8 @@ fn what_this_tool_does_not_compute_is_refused_by_name_before_any_frame() {
         ("-r {ref} -d {dist} --model version=vmaf_4k_v0.6.1 -o {out}", "vmaf_4k_v0.6.1"),
         ("-r {ref} -d {dist} --model path=model.json -o {out}", "model.json"),
         ("-r {ref} -d {dist} --model version=vmaf_v0.6.1:motion.motion_force_zero=true -o {out}", "motion.motion_force_zero"),
-        ("-r {ref} -d {dist} --feature psnr=min_sse=0.5 -o {out}", "min_sse"),
-        ("-r {ref} -d {dist} --aom_ctc v1.0 -o {out}", "reduced_hbd_peak"),
+        ("-r {ref} -d {dist} --feature psnr=enable_lcs=true -o {out}", "enable_lcs"),
+        ("-r {ref} -d {dist} --aom_ctc v3.0 -o {out}", "cambi"),
     ] {
         let mut args = vec!["vmaf".to_owned()];
         args.extend(arguments(line, dir.path(), &out));

@@ -82,6 +82,7 @@ impl RunOptions {
             subsample: self.subsample,
             shortest: self.shortest,
             psnr: self.psnr,
+            psnr_options: Default::default(),
             ssim: None,
             ms_ssim: None,
             psnr_hvs: false,

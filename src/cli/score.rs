@@ -50,6 +50,7 @@ pub fn run(args: ScoreArgs) -> CliResult {
         subsample: args.subsample,
         shortest: args.shortest,
         psnr: args.psnr,
+        psnr_options: Default::default(),
         ssim: args.ssim.then(tinyvmaf_gpu::features::SsimOptions::default),
         ms_ssim: args.ms_ssim.then(tinyvmaf_gpu::features::SsimOptions::default),
         psnr_hvs: args.psnr_hvs,

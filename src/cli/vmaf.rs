@@ -13,6 +13,7 @@ use std::io::IsTerminal;
 use tinyvmaf_gpu::compat::cli::{self, Chroma, LogFormat, Parsed};
 use tinyvmaf_gpu::compat::log::{Extractor, Plan};
 use tinyvmaf_gpu::compat::spec::{FeatureSpec, ModelSource, ModelSpec};
+use tinyvmaf_gpu::features::psnr::PsnrOptions;
 use tinyvmaf_gpu::features::{FeatureOptions, SsimOptions};
 use tinyvmaf_gpu::io::{InputSpec, RawFormat};
 use tinyvmaf_gpu::model::LoadedModel;
@@ -107,6 +108,7 @@ pub fn run(program: &str, args: &[String]) -> CliResult {
         // libvmaf scores the frames both inputs have.
         shortest: true,
         psnr: plan.psnr(),
+        psnr_options: plan.psnr_options().unwrap_or_default(),
         ssim: plan.ssim(),
         ms_ssim: plan.ms_ssim(),
         psnr_hvs: plan.psnr_hvs(),
@@ -211,7 +213,7 @@ fn extractor(spec: &FeatureSpec) -> Result<Extractor, String> {
     let allowed: &[&str] = match spec.name.as_str() {
         "adm" => &["adm_enhn_gain_limit"],
         "vif" => &["vif_enhn_gain_limit"],
-        "psnr" => &["enable_chroma"],
+        "psnr" => &["enable_chroma", "enable_mse", "enable_apsnr", "reduced_hbd_peak", "min_sse"],
         "motion" => &[],
         "float_ssim" => &["enable_db", "clip_db", "scale"],
         "float_ms_ssim" => &["enable_db", "clip_db"],
@@ -226,7 +228,7 @@ fn extractor(spec: &FeatureSpec) -> Result<Extractor, String> {
     if let Some((key, _)) = spec.options.iter().find(|(k, _)| !allowed.contains(&k.as_str())) {
         return Err(format!("feature {spec}: option {key} is not supported"));
     }
-    for key in ["enable_chroma", "enable_db", "clip_db"] {
+    for key in ["enable_chroma", "enable_mse", "enable_apsnr", "reduced_hbd_peak", "enable_db", "clip_db"] {
         if let Some(v) = spec.option(key).filter(|v| !["true", "false"].contains(v)) {
             return Err(format!("feature {spec}: {key}={v}: write true or false"));
         }
@@ -248,7 +250,24 @@ fn extractor(spec: &FeatureSpec) -> Result<Extractor, String> {
         "float_ms_ssim" => Extractor::FloatMsSsim(db),
         "psnr_hvs" => Extractor::PsnrHvs,
         "ciede" => Extractor::Ciede,
-        _ => Extractor::Psnr { chroma: spec.option("enable_chroma") != Some("false") },
+        _ => {
+            let min_sse = match spec.option("min_sse") {
+                None => 0.0,
+                Some(v) => v
+                    .parse::<f64>()
+                    .ok()
+                    .filter(|x| x.is_finite() && *x >= 0.0)
+                    .ok_or_else(|| format!("feature {spec}: min_sse={v}: write a number of 0 or more"))?,
+            };
+            let on = |key: &str| spec.option(key) == Some("true");
+            Extractor::Psnr(PsnrOptions {
+                enable_chroma: spec.option("enable_chroma") != Some("false"),
+                enable_mse: on("enable_mse"),
+                enable_apsnr: on("enable_apsnr"),
+                reduced_hbd_peak: on("reduced_hbd_peak"),
+                min_sse,
+            })
+        }
     })
 }
 

@@ -5,12 +5,13 @@
 //! repeats. Its log holds a metric in the order the metric was first written:
 //! what each extractor writes at frame 0 in registration order, then motion2 and
 //! motion3 (motion writes them one frame late), then the model scores. That order
-//! is deterministic without `--threads`. With `--threads` of 1 or more libvmaf's
-//! worker threads race to create the columns and its order changes from run to run
-//! (measured on libvmaf 3.2: four different orders in eight runs of one command
-//! line); every run put PSNR's columns first, so that is what a threaded run gets
-//! here: PSNR first, the rest in registration order (the order of every oracle log,
-//! made with `--threads 2`).
+//! is deterministic without `--threads`. With `--threads` of 1 or more, PSNR (a
+//! temporal extractor in libvmaf) runs on the main thread before each frame's job
+//! is queued, so its columns come first; the worker threads then race to create
+//! the other columns, and that order changes from run to run (measured on libvmaf
+//! 3.2: four different orders in eight runs of one command line). A threaded run
+//! here gets PSNR first and the rest in registration order (the order of every
+//! oracle log, made with `--threads 2`).
 //!
 //! [`Plan::log`] takes a run's [`FeatureTable`] and model scores and lays them out
 //! that way, renamed to libvmaf's keys (our raw motion column is libvmaf's
@@ -29,7 +30,7 @@ pub enum Extractor {
     Motion,
     /// `vif` with its enhancement-gain limit.
     Vif(f64),
-    Psnr { chroma: bool },
+    Psnr(crate::features::psnr::PsnrOptions),
     /// `float_ssim` (its options change its values, not its key).
     FloatSsim(crate::features::SsimOptions),
     FloatMsSsim(crate::features::SsimOptions),
@@ -95,8 +96,16 @@ impl Plan {
         self.extractors.contains(&Extractor::PsnrHvs)
     }
 
+    /// The options of the `psnr` extractor, if one is registered (the last one).
+    pub fn psnr_options(&self) -> Option<crate::features::psnr::PsnrOptions> {
+        self.extractors.iter().rev().find_map(|e| match e {
+            Extractor::Psnr(o) => Some(*o),
+            _ => None,
+        })
+    }
+
     pub fn psnr(&self) -> bool {
-        self.extractors.iter().any(|e| matches!(e, Extractor::Psnr { .. }))
+        self.extractors.iter().any(|e| matches!(e, Extractor::Psnr(_)))
     }
 
     /// The options of the `float_ssim` extractor, if one is registered (the last one
@@ -171,15 +180,22 @@ impl Plan {
                         first.push(column(key.into(), key.into()));
                     }
                 }
-                Extractor::Psnr { chroma } => {
-                    let planes: &[&str] = if chroma { &["psnr_y", "psnr_cb", "psnr_cr"] } else { &["psnr_y"] };
-                    first.extend(planes.iter().map(|p| column((*p).into(), (*p).into())));
+                Extractor::Psnr(o) => {
+                    let planes: &[&str] = if o.enable_chroma { &["y", "cb", "cr"] } else { &["y"] };
+                    for p in planes {
+                        first.push(column(format!("psnr_{p}"), format!("psnr_{p}")));
+                        if o.enable_mse {
+                            first.push(column(format!("mse_{p}"), format!("mse_{p}")));
+                        }
+                    }
                 }
             }
         }
         if threaded {
-            // Stable: PSNR's columns move to the front, the rest keep their order.
-            first.sort_by_key(|c| !c.key.starts_with("psnr_"));
+            // PSNR is libvmaf's one temporal extractor here: with threads it runs on
+            // the main thread before each frame's job is queued, so its columns are
+            // created first. Stable: the rest keep their order.
+            first.sort_by_key(|c| !(c.key.starts_with("psnr_") && !c.key.starts_with("psnr_hvs") || c.key.starts_with("mse_")));
         }
         first.extend(deferred);
         first
@@ -211,6 +227,7 @@ impl Plan {
         }
         let n = table.frame_numbers.len();
         ScoreLog {
+            aggregates: table.aggregates.clone(),
             version: super::cli::LIBVMAF_VERSION.to_owned(),
             fps,
             metrics,
@@ -240,7 +257,7 @@ mod tests {
         let mut plan = Plan::default();
         plan.register_model(&model_features(), &neg);
         plan.register_model(&model_features(), &FeatureOptions::default());
-        plan.register(Extractor::Psnr { chroma: true });
+        plan.register(Extractor::Psnr(Default::default()));
         let unthreaded = keys(&plan, false);
         assert_eq!(unthreaded[0], "integer_adm2_egl_1");
         assert_eq!(unthreaded[7], "VMAF_integer_feature_motion_sad_score");

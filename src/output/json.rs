@@ -78,7 +78,7 @@ pub fn render(log: &ScoreLog) -> String {
         .map(|(name, p)| (name.clone(), json!({ "p1": finite(p.p1), "p5": finite(p.p5), "p50": finite(p.p50) })))
         .collect();
     let doc = Doc {
-        aggregate_metrics: Map::new(),
+        aggregate_metrics: log.aggregates.iter().map(|(name, v)| (name.clone(), finite(*v))).collect(),
         fps: finite(log.fps),
         frames: Frames(log),
         pooled_metrics,

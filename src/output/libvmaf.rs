@@ -99,7 +99,11 @@ fn xml(log: &ScoreLog) -> String {
         }
         out.push_str("/>\n");
     }
-    out.push_str("  </pooled_metrics>\n  <aggregate_metrics />\n</VMAF>\n");
+    out.push_str("  </pooled_metrics>\n  <aggregate_metrics ");
+    for (name, v) in &log.aggregates {
+        let _ = write!(out, "{name}=\"{}\" ", value(*v));
+    }
+    out.push_str("/>\n</VMAF>\n");
     out
 }
 
@@ -138,7 +142,12 @@ fn json(log: &ScoreLog) -> String {
         }
         out.push_str("\n    }");
     }
-    out.push_str("\n  },\n  \"aggregate_metrics\": {\n  }\n}\n");
+    out.push_str("\n  },\n  \"aggregate_metrics\": {");
+    for (i, (name, v)) in log.aggregates.iter().enumerate() {
+        let comma = if i + 1 < log.aggregates.len() { "," } else { "" };
+        let _ = write!(out, "\n    \"{name}\": {}{comma}", json_value(*v));
+    }
+    out.push_str("\n  }\n}\n");
     out
 }
 
@@ -199,6 +208,7 @@ mod tests {
             frames: vec![vec![1.0, 50.0], vec![0.5, 60.0]],
             frame_numbers: vec![0, 3],
             context: super::super::RunContext { width: 96, height: 64, ..Default::default() },
+            aggregates: Vec::new(),
         }
     }
 
@@ -220,5 +230,9 @@ mod tests {
         assert_eq!(parsed["pooled_metrics"]["a"]["min"], 0.5);
         assert!(json.starts_with("{\n  \"version\": \"3.2.0\",\n  \"fps\": 12.50,\n  \"frames\": [\n    {\n      \"frameNum\": 0,\n"));
         assert!(json.ends_with("\n    }\n  },\n  \"aggregate_metrics\": {\n  }\n}\n"));
+        let with = ScoreLog { aggregates: vec![("apsnr_y".into(), 40.5), ("apsnr_cb".into(), 50.25)], ..log };
+        assert!(render(&with, LibvmafFormat::Json)
+            .ends_with("\"aggregate_metrics\": {\n    \"apsnr_y\": 40.500000,\n    \"apsnr_cb\": 50.250000\n  }\n}\n"));
+        assert!(render(&with, LibvmafFormat::Xml).contains("  <aggregate_metrics apsnr_y=\"40.500000\" apsnr_cb=\"50.250000\" />\n"));
     }
 }

@@ -31,6 +31,8 @@ pub struct ScoreLog {
     pub frame_numbers: Vec<u64>,
     /// Where it ran: backend and adapter, and the models used, for the reader.
     pub context: RunContext,
+    /// Values of the whole clip (libvmaf's `aggregate_metrics`), in order.
+    pub aggregates: Vec<(String, f64)>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]

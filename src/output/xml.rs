@@ -39,6 +39,10 @@ pub fn render(log: &ScoreLog) -> String {
             number(p.p50)
         );
     }
-    out += "  </pooled_metrics>\n  <aggregate_metrics />\n</VMAF>\n";
+    out += "  </pooled_metrics>\n  <aggregate_metrics";
+    for (name, v) in &log.aggregates {
+        out += &format!(" {}=\"{}\"", escape(name), number(*v));
+    }
+    out += " />\n</VMAF>\n";
     out
 }

@@ -2,7 +2,9 @@
 //! both backends: feature columns, the feature sets the models ask for, each model's
 //! per-frame score, and the log.
 
-use super::{Extracted, ScoreError};
+use super::{Extracted, HostMetrics, ScoreError};
+use crate::features::psnr::{PsnrOptions, apsnr, psnr_with};
+use crate::io::VideoInfo;
 use crate::features::motion::motion_score;
 use crate::features::{self, FeatureOptions};
 use crate::model::LoadedModel;
@@ -13,6 +15,9 @@ use crate::output::{RunContext, ScoreLog};
 pub struct FeatureTable {
     pub frame_numbers: Vec<u64>,
     pub columns: Vec<(String, Vec<f64>)>,
+    /// Values of the whole clip rather than of a frame (libvmaf's
+    /// `aggregate_metrics`: `apsnr_y`, …).
+    pub aggregates: Vec<(String, f64)>,
     /// What the reader of the log should know about how it was computed (a GPU that
     /// failed mid-run and the frame the CPU took over from).
     pub notes: Vec<String>,
@@ -41,12 +46,8 @@ pub fn set_suffix(options: &FeatureOptions) -> String {
 /// steps shared by both backends.
 /// Computed over every frame (motion2 looks one frame ahead), then reduced to the rows
 /// `subsample` keeps.
-pub(super) fn columns(
-    extracted: Extracted,
-    (w, h): (usize, usize),
-    sets: &[FeatureOptions],
-    subsample: u64,
-) -> FeatureTable {
+pub(super) fn columns(extracted: Extracted, info: &VideoInfo, sets: &[FeatureOptions], options: &super::ScoreOptions) -> FeatureTable {
+    let (w, h, subsample) = (info.width, info.height, options.subsample);
     let Extracted { frame_numbers, features: frames, host } = extracted;
     let mut columns = Vec::new();
     for (s, set) in sets.iter().enumerate() {
@@ -69,12 +70,11 @@ pub(super) fn columns(
     columns.push(("integer_motion3".to_owned(), features::motion::motion3(&raw, &motion2)));
     columns.push(("integer_motion2".to_owned(), motion2));
     columns.push(("integer_motion".to_owned(), raw));
-    // A host metric is a column when some kept frame has it (the left-out ones do not).
-    if host.iter().any(|m| m.psnr.is_some()) {
-        for (k, name) in ["psnr_y", "psnr_cb", "psnr_cr"].iter().enumerate() {
-            columns.push(((*name).to_owned(), host.iter().map(|m| m.psnr.map_or(0.0, |p| p[k])).collect()));
-        }
+    let mut aggregates = Vec::new();
+    if options.psnr {
+        psnr_columns(&host, info, &options.psnr_options, &mut columns, &mut aggregates);
     }
+    // A host metric is a column when some kept frame has it (the left-out ones do not).
     if host.iter().any(|m| m.ssim.is_some()) {
         columns.push(("float_ssim".to_owned(), host.iter().map(|m| m.ssim.unwrap_or(f64::NAN)).collect()));
     }
@@ -93,7 +93,52 @@ pub(super) fn columns(
     let select = |v: Vec<f64>| -> Vec<f64> { v.into_iter().zip(&keep).filter(|(_, k)| **k).map(|(x, _)| x).collect() };
     let columns = columns.into_iter().map(|(name, v)| (name, select(v))).collect();
     let frame_numbers = frame_numbers.into_iter().zip(&keep).filter(|(_, k)| **k).map(|(n, _)| n).collect();
-    FeatureTable { frame_numbers, columns, notes: Vec::new() }
+    FeatureTable { frame_numbers, columns, aggregates, notes: Vec::new() }
+}
+
+/// libvmaf's `psnr` columns from each frame's squared errors: per plane (Y alone
+/// without chroma) `psnr_*` and, with `enable_mse`, `mse_*`; with `enable_apsnr` the
+/// clip's `apsnr_*` aggregates over every frame, written for all three planes as
+/// libvmaf writes them.
+fn psnr_columns(
+    host: &[HostMetrics],
+    info: &VideoInfo,
+    options: &PsnrOptions,
+    columns: &mut Vec<(String, Vec<f64>)>,
+    aggregates: &mut Vec<(String, f64)>,
+) {
+    let (sw, sh) = info.chroma.shifts();
+    let plane_size = |p: usize| -> (usize, usize) {
+        if p == 0 {
+            (info.width * info.height, info.width * info.height)
+        } else {
+            let actual = info.width.div_ceil(1 << sw) * info.height.div_ceil(1 << sh);
+            // libvmaf's cap rounds the chroma size down.
+            let nominal = (info.width >> sw) * (info.height >> sh);
+            (actual, nominal)
+        }
+    };
+    let planes = if options.enable_chroma { 3 } else { 1 };
+    for (p, suffix) in ["y", "cb", "cr"].iter().enumerate().take(planes) {
+        let (samples, nominal) = plane_size(p);
+        let values: Vec<(f64, f64)> = host
+            .iter()
+            .map(|m| m.psnr_sse.map_or((0.0, 0.0), |sse| psnr_with(sse[p], samples, nominal, info.bit_depth, options)))
+            .collect();
+        columns.push((format!("psnr_{suffix}"), values.iter().map(|v| v.0).collect()));
+        if options.enable_mse {
+            columns.push((format!("mse_{suffix}"), values.iter().map(|v| v.1).collect()));
+        }
+    }
+    if options.enable_apsnr {
+        for (p, suffix) in ["y", "cb", "cr"].iter().enumerate() {
+            // Planes left out (no chroma) count no samples, as in libvmaf.
+            let counted = p < planes;
+            let sse: u64 = host.iter().filter_map(|m| m.psnr_sse).map(|s| if counted { s[p] } else { 0 }).sum();
+            let samples = if counted { plane_size(p).0 as u64 * host.len() as u64 } else { 0 };
+            aggregates.push((format!("apsnr_{suffix}"), apsnr(sse, samples, info.bit_depth, options)));
+        }
+    }
 }
 
 /// The output name of a model's score: libvmaf's names for libvmaf's models, so
@@ -153,6 +198,7 @@ pub fn to_log(table: FeatureTable, scores: Vec<(String, Vec<f64>)>, fps: f64, co
     let all: Vec<(String, Vec<f64>)> = table.columns.into_iter().chain(scores).collect();
     let n = table.frame_numbers.len();
     ScoreLog {
+        aggregates: table.aggregates,
         version: env!("CARGO_PKG_VERSION").to_owned(),
         fps,
         metrics: all.iter().map(|(n, _)| n.clone()).collect(),

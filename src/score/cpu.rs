@@ -67,7 +67,7 @@ pub(super) fn extract(
                     if !super::frames::is_scored(*n, options.subsample) {
                         // Left out of the log: motion only (its neighbours' motion2 needs it).
                         let f = features::motion_only_features(&r.planes[0], prev, depth, sets.len());
-                        return (f, HostMetrics::default());
+                        return (f, HostMetrics::of(r, d, options, false));
                     }
                     // The pool's threads are numbered 0..workers, one scratch each, so
                     // the lock is never contended.

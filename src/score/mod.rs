@@ -112,6 +112,8 @@ pub struct ScoreOptions {
     pub subsample: u64,
     pub shortest: bool,
     pub psnr: bool,
+    /// libvmaf's `psnr` options (with `psnr`).
+    pub psnr_options: crate::features::psnr::PsnrOptions,
     /// libvmaf's `float_ssim` with these options (computed on the host, both backends).
     pub ssim: Option<crate::features::SsimOptions>,
     /// libvmaf's `float_ms_ssim` with these options (`scale` does not apply).
@@ -137,6 +139,7 @@ impl Default for ScoreOptions {
             subsample: 1,
             shortest: false,
             psnr: false,
+            psnr_options: Default::default(),
             ssim: None,
             ms_ssim: None,
             psnr_hvs: false,
@@ -157,7 +160,9 @@ pub(crate) struct Extracted {
 /// The metrics both backends compute on the host, per frame.
 #[derive(Debug, Clone, Copy, Default)]
 pub(crate) struct HostMetrics {
-    pub(crate) psnr: Option<[f64; 3]>,
+    /// Each plane's sum of squared errors (PSNR is computed on every frame, as
+    /// libvmaf's aggregate PSNR sums them all).
+    pub(crate) psnr_sse: Option<[u64; 3]>,
     /// `float_ssim`; `None` also where the picture is too small for its window.
     pub(crate) ssim: Option<f64>,
     /// `float_ms_ssim`, likewise.
@@ -170,11 +175,12 @@ pub(crate) struct HostMetrics {
 impl HostMetrics {
     /// What `options` asks for of a frame pair (nothing for a frame the log leaves out).
     pub(crate) fn of(r: &crate::io::Frame, d: &crate::io::Frame, options: &ScoreOptions, scored: bool) -> HostMetrics {
+        let psnr_sse = options.psnr.then(|| crate::features::psnr::plane_sse(r, d));
         if !scored {
-            return HostMetrics::default();
+            return HostMetrics { psnr_sse, ..HostMetrics::default() };
         }
         HostMetrics {
-            psnr: options.psnr.then(|| crate::features::compute_psnr(r, d)),
+            psnr_sse,
             ssim: options.ssim.and_then(|o| crate::features::ssim::float_ssim(&r.planes[0], &d.planes[0], r.info.bit_depth, &o)),
             ms_ssim: options
                 .ms_ssim
@@ -217,7 +223,7 @@ pub fn extract(
     if extracted.features.is_empty() {
         return Err(ScoreError::NoFrames);
     }
-    Ok(FeatureTable { notes, ..columns::columns(extracted, (info.width, info.height), sets, options.subsample) })
+    Ok(FeatureTable { notes, ..columns::columns(extracted, &info, sets, options) })
 }
 
 /// SSIM's 11x11 window must fit the (decimated) picture, MS-SSIM's at each of its

@@ -20,6 +20,14 @@ for n in ("ref", "dist"):
     raw = b"".join(frames)
     open(f"{work}/{n}.yuv", "wb").write(raw)
     open(f"{work}/{n}10.yuv", "wb").write(b"".join(struct.pack("<H", x << 2) for x in raw))
+    # 288x192: every sample repeated 3x3 (MS-SSIM's five scales need 176x176).
+    big = bytearray()
+    for f in frames:
+        for (pw, ph, off) in ((96, 64, 0), (48, 32, 96 * 64), (48, 32, 96 * 64 + 48 * 32)):
+            for y in range(ph * 3):
+                row = f[off + (y // 3) * pw: off + (y // 3) * pw + pw]
+                big += bytes(v for v in row for _ in range(3))
+    open(f"{work}/{n}_big.yuv", "wb").write(big)
 PY
 grep -v '^#' "$here/cases.txt" | while IFS='|' read -r name args; do
     name=$(echo $name)
@@ -29,6 +37,8 @@ grep -v '^#' "$here/cases.txt" | while IFS='|' read -r name args; do
     args=${args//\{dist_yuv\}/$work/dist.yuv}
     args=${args//\{ref10\}/$work/ref10.yuv}
     args=${args//\{dist10\}/$work/dist10.yuv}
+    args=${args//\{ref_big\}/$work/ref_big.yuv}
+    args=${args//\{dist_big\}/$work/dist_big.yuv}
     args=${args//\{out\}/$here/$name.out}
     # shellcheck disable=SC2086
     "$vmaf" $args </dev/null
