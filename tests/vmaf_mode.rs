@@ -15,6 +15,10 @@ fn stock_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/libvmaf-stock")
 }
 
+fn s(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
 fn sample(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/sample").join(name)
 }
@@ -186,6 +190,14 @@ fn the_binary_under_the_name_vmaf_is_the_drop_in() {
     let result = run(link.to_str().unwrap(), &arguments("-r {ref} -d {dist} -h 64", dir.path(), &out));
     assert_eq!(result.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&result.stderr).contains("--height/-h"));
+    // Inputs of different lengths: the frames both have, and libvmaf's line naming
+    // the one that ended first.
+    let args = arguments("-r {ref} -d {dist} -q --frame_skip_ref 2 --frame_skip_dist 1 --csv -o {out}", dir.path(), &out);
+    let result = run(link.to_str().unwrap(), &args);
+    assert!(result.status.success());
+    let expected = format!("\"{}\" ended before \"{}\".", s(&sample("cell_small.ref.y4m")), s(&sample("cell_small.dist.y4m")));
+    assert!(String::from_utf8_lossy(&result.stderr).contains(&expected), "{}", String::from_utf8_lossy(&result.stderr));
+    assert_eq!(std::fs::read_to_string(&out).unwrap().lines().count(), 1 + 10);
     // -v prints libvmaf's version.
     let result = run(link.to_str().unwrap(), &["-v".to_owned()]);
     assert_eq!((result.status.code(), String::from_utf8_lossy(&result.stderr).trim()), (Some(0), "3.2.0"));

@@ -11,7 +11,7 @@ use crate::io::{Frame, FrameSource, Input, IoError, VideoInfo};
 /// reading on. A read error is kept and returned in its place in the stream, so
 /// the caller sees exactly what it would have seen without the prefetch.
 pub fn prefetch(input: Input, max_frames: u64, max_bytes: usize) -> Input {
-    let Input { name, mut source } = input;
+    let Input { name, mut source, .. } = input;
     let info = *source.info();
     // Decoded samples are u16.
     let frame_bytes = (info.frame_bytes() / info.bytes_per_sample()).max(1) * 2;
@@ -31,7 +31,7 @@ pub fn prefetch(input: Input, max_frames: u64, max_bytes: usize) -> Input {
             }
         }
     }
-    Input { name, source: Box::new(Prefetched { info, head, error, ended, rest: source }) }
+    Input::new(name, Box::new(Prefetched { info, head, error, ended, rest: source }))
 }
 
 struct Prefetched {

@@ -42,7 +42,7 @@ fn synthetic_input(info: VideoInfo, frames: u64, side: usize) -> Input {
     let (reference, distorted) = SyntheticSource::pair(info, 8, frames);
     let source: Box<dyn tinyvmaf_gpu::io::FrameSource + Send> =
         if side == 0 { Box::new(reference) } else { Box::new(distorted) };
-    Input { name: "synthetic".to_owned(), source }
+    Input::new("synthetic".to_owned(), source)
 }
 
 /// Seconds to extract `frames` frames (after a short warm-up run that builds pipelines).

@@ -120,6 +120,12 @@ pub fn run(program: &str, args: &[String]) -> CliResult {
     let start = std::time::Instant::now();
     let (width, height) = (reference.info().width, reference.info().height);
     let table = score::extract(&mut reference, &mut distorted, &sets, &options, &|_| {})?;
+    // libvmaf scores the frames both inputs have and names the one that ended.
+    match (reference.ended(), distorted.ended()) {
+        (true, false) => eprintln!("\n\"{}\" ended before \"{}\".", reference.name, distorted.name),
+        (false, true) => eprintln!("\n\"{}\" ended before \"{}\".", distorted.name, reference.name),
+        _ => {}
+    }
     let scores = if command.no_prediction { Vec::new() } else { score::apply_models(&table, &models)? };
     let fps = table.frame_numbers.len() as f64 / start.elapsed().as_secs_f64().max(1e-9);
     // Each model's score under its `name=`, in the order given.

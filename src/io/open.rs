@@ -55,15 +55,28 @@ pub struct Decoding {
 pub struct Input {
     pub name: String,
     pub source: Box<dyn FrameSource + Send>,
+    /// Whether a read has found the end (libvmaf names the input that ended first).
+    ended: bool,
 }
 
 impl Input {
+    pub fn new(name: String, source: Box<dyn FrameSource + Send>) -> Input {
+        Input { name, source, ended: false }
+    }
+
+    /// Whether a read has found the end of the input.
+    pub fn ended(&self) -> bool {
+        self.ended
+    }
+
     pub fn info(&self) -> &VideoInfo {
         self.source.info()
     }
 
     pub fn read_frame(&mut self) -> Result<Option<Frame>, InputError> {
-        self.source.next_frame().map_err(|source| InputError::Read { path: self.name.clone(), source })
+        let frame = self.source.next_frame().map_err(|source| InputError::Read { path: self.name.clone(), source })?;
+        self.ended |= frame.is_none();
+        Ok(frame)
     }
 }
 
@@ -176,7 +189,7 @@ pub fn open_with(spec: &InputSpec, decoding: &Decoding, decode: &Decode) -> Resu
         }
         None => Box::new(Y4mReader::new(reader).map_err(wrap)?),
     };
-    Ok((Input { name, source }, false))
+    Ok((Input::new(name, source), false))
 }
 
 /// An input decoded by ffmpeg into a Y4M stream.
@@ -190,6 +203,6 @@ fn decoded(spec: &InputSpec, name: String, decoding: &Decoding, decode: &Decode)
     })?;
     let reader = Y4mReader::new(BufReader::with_capacity(1 << 20, stream))
         .map_err(|source| InputError::Read { path: name.clone(), source })?;
-    Ok(Input { name, source: Box::new(reader) })
+    Ok(Input::new(name, Box::new(reader)))
 }
 

@@ -66,6 +66,9 @@ pub(crate) struct FramePairs<'a> {
     shortest: bool,
     /// Frames handed out so far.
     index: u64,
+    /// The end was found: no input is read again (which input ended first stays
+    /// visible, for libvmaf's message).
+    done: bool,
 }
 
 /// Whether frame `index` (counted after the skips) is a row of the log.
@@ -79,19 +82,25 @@ impl<'a> FramePairs<'a> {
     pub(crate) fn new(reference: &'a mut Input, distorted: &'a mut Input, options: &ScoreOptions) -> Result<Self, ScoreError> {
         skip(reference, options.skip_reference)?;
         skip(distorted, options.skip_distorted)?;
-        Ok(FramePairs { reference, distorted, frame_count: options.frame_count, shortest: options.shortest, index: 0 })
+        Ok(FramePairs { reference, distorted, frame_count: options.frame_count, shortest: options.shortest, index: 0, done: false })
     }
 
     /// The next pair and its frame number, `None` at the end.
     pub(crate) fn next(&mut self) -> Result<Option<(u64, Frame, Frame)>, ScoreError> {
-        if self.frame_count.is_some_and(|n| self.index >= n) {
+        if self.done || self.frame_count.is_some_and(|n| self.index >= n) {
             return Ok(None);
         }
         let (r, d) = (self.reference.read_frame()?, self.distorted.read_frame()?);
         let (r, d) = match (r, d) {
             (Some(r), Some(d)) => (r, d),
-            (None, None) => return Ok(None),
-            _ if self.shortest => return Ok(None),
+            (None, None) => {
+                self.done = true;
+                return Ok(None);
+            }
+            _ if self.shortest => {
+                self.done = true;
+                return Ok(None);
+            }
             // One input ended first: count what the other still holds, for the message.
             (r, _) => {
                 let index = self.index;
