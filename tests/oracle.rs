@@ -125,3 +125,42 @@ fn ssim_ms_ssim_psnr_hvs_and_ciede_equal_libvmaf_on_every_oracle_frame() {
     }
     assert!(compared >= 2 * 280 - 12 + 5 * (280 - 24), "{compared} values");
 }
+
+/// libvmaf's 4K models (`vmaf_4k_v0.6.1`, `vmaf_4k_v0.6.1neg`) on every frame of
+/// every pair, against the oracle's `*.extra.libvmaf_c.json` logs (keys `vmaf_4k`,
+/// `vmaf_4k_neg`): within 5e-5 per frame and in the pooled mean.
+#[test]
+fn four_k_models_match_libvmaf_on_every_oracle_frame() {
+    let Some((oracle, clips)) = common::oracle_clips() else { return };
+    let models: Vec<LoadedModel> = ["vmaf_4k_v0.6.1", "vmaf_4k_v0.6.1neg"]
+        .iter()
+        .map(|id| LoadedModel::load(verify::pin_checked(id).unwrap(), Backend::Cpu).unwrap())
+        .collect();
+    let sets = score::feature_sets(&models);
+    let options = ScoreOptions { threads: 2, ..ScoreOptions::default() };
+    let mut worst = 0.0f64;
+    let mut compared = 0;
+    for name in common::oracle_pairs(&oracle) {
+        let open = |kind: &str| tinyvmaf_gpu::io::open(&InputSpec { path: clips.join(format!("{name}.{kind}.y4m")), raw: None }).unwrap();
+        let (mut r, mut d) = (open("ref"), open("dist"));
+        let table = score::extract(&mut r, &mut d, &sets, &options, &|_| {}).unwrap();
+        let scores = score::apply_models(&table, &models).unwrap();
+        let log: serde_json::Value = serde_json::from_str(
+            &std::fs::read_to_string(oracle.join(format!("logs/{name}.extra.libvmaf_c.json"))).unwrap(),
+        )
+        .unwrap();
+        for ((_, ours), key) in scores.iter().zip(["vmaf_4k", "vmaf_4k_neg"]) {
+            let theirs: Vec<f64> =
+                log["frames"].as_array().unwrap().iter().map(|f| f["metrics"][key].as_f64().unwrap()).collect();
+            for (i, (a, b)) in ours.iter().zip(&theirs).enumerate() {
+                assert!((a - b).abs() <= 5e-5, "{name} frame {i} {key}: {a} vs {b}");
+                worst = worst.max((a - b).abs());
+                compared += 1;
+            }
+            let (a, b) = (pooling::pool(ours).unwrap().mean, pooling::pool(&theirs).unwrap().mean);
+            assert!((a - b).abs() <= 5e-5, "{name} pooled {key}: {a} vs {b}");
+        }
+    }
+    println!("{compared} scores, max |diff| {worst:e}");
+    assert!(compared >= 2 * 280);
+}

@@ -30,7 +30,7 @@ use super::{backend, CliResult, Failure};
 const USAGE_EXIT: u8 = 1;
 
 /// The built-in models of libvmaf that this tool has, by libvmaf's version name.
-const MODELS: &[&str] = &["vmaf_v0.6.1", "vmaf_v0.6.1neg"];
+const MODELS: &[&str] = &["vmaf_v0.6.1", "vmaf_v0.6.1neg", "vmaf_4k_v0.6.1", "vmaf_4k_v0.6.1neg"];
 
 /// The feature extractors of libvmaf that this tool has.
 const FEATURES: &[&str] = &["adm", "motion", "vif", "psnr", "float_ssim", "float_ms_ssim", "psnr_hvs", "ciede"];
