@@ -210,7 +210,7 @@ fn what_this_tool_does_not_compute_is_refused_by_name_before_any_frame() {
     for (line, named) in [
         ("-r {ref} -d {dist} --feature cambi -o {out}", "cambi"),
         ("-r {ref} -d {dist} --feature float_ssim=enable_lcs=true -o {out}", "enable_lcs"),
-        ("-r {ref} -d {dist} --model version=vmaf_4k_v0.6.1 -o {out}", "vmaf_4k_v0.6.1"),
+        ("-r {ref} -d {dist} --model version=vmaf_b_v0.6.3 -o {out}", "vmaf_b_v0.6.3"),
         ("-r {ref} -d {dist} --model path=model.json -o {out}", "model.json"),
         ("-r {ref} -d {dist} --model version=vmaf_v0.6.1:motion.motion_force_zero=true -o {out}", "motion.motion_force_zero"),
         ("-r {ref} -d {dist} --feature psnr=enable_lcs=true -o {out}", "enable_lcs"),
