@@ -440,3 +440,32 @@ fn score_help_groups_options_and_gives_an_example() {
         assert!(text.contains(needle), "no {needle:?} in:\n{text}");
     }
 }
+
+/// Different frame rates: scored frame by frame, as libvmaf pairs frames, with a
+/// note on stderr and in the log saying so; equal rates (24/1 and 48/2) say nothing.
+#[test]
+fn different_frame_rates_are_scored_by_position_and_said_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let sample = common::manifest_dir().join("tests/data/sample");
+    let with_rate = |rate: &str, name: &str| {
+        let bytes = std::fs::read(sample.join("cell_small.ref.y4m")).unwrap();
+        let text = String::from_utf8_lossy(&bytes[..bytes.iter().position(|&b| b == b'\n').unwrap()]).replace("F24:1", rate);
+        let path = dir.path().join(name);
+        let mut out = text.into_bytes();
+        out.extend_from_slice(&bytes[bytes.iter().position(|&b| b == b'\n').unwrap()..]);
+        std::fs::write(&path, out).unwrap();
+        path
+    };
+    let dist = sample.join("cell_small.dist.y4m");
+    let (log, same_log) = (dir.path().join("a.json"), dir.path().join("b.json"));
+    let out = score(&["-r", p(&with_rate("F30000:1001", "ntsc.y4m")), "-d", p(&dist), "-o", p(&log)]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stderr(&out).contains("is 30000/1001 frames per second and") && stderr(&out).contains("scored by position"), "{}", stderr(&out));
+    let notes = &serde_json::from_str::<Value>(&std::fs::read_to_string(&log).unwrap()).unwrap()["tinyvmaf"]["context"]["notes"];
+    assert!(notes[0].as_str().unwrap().contains("scored by position"), "{notes}");
+    let out = score(&["-r", p(&with_rate("F48:2", "same.y4m")), "-d", p(&dist), "-o", p(&same_log)]);
+    assert!(out.status.success());
+    assert!(!stderr(&out).contains("frames per second"), "{}", stderr(&out));
+    // The scores do not depend on the rates.
+    assert_eq!(frames(&log), frames(&same_log));
+}

@@ -24,12 +24,12 @@ pub fn run(args: ScoreArgs) -> CliResult {
         }
         _ => None,
     };
-    let (mut reference, mut distorted, scaled) = open(
+    let (mut reference, mut distorted, notes) = open(
         &InputSpec { path: args.reference.clone(), raw: raw.clone() },
         &InputSpec { path: args.distorted.clone(), raw },
         &args.decoding.decoding(),
     )?;
-    if let Some(note) = &scaled {
+    for note in &notes {
         eprintln!("note: {note}");
     }
 
@@ -79,7 +79,7 @@ pub fn run(args: ScoreArgs) -> CliResult {
         bar.finish_and_clear();
     }
     let mut log = log?;
-    log.context.notes.extend(scaled);
+    log.context.notes.extend(notes);
 
     match (&args.output, &destination) {
         (Some(path), Some(destination)) => {
@@ -105,7 +105,7 @@ fn format_from_extension(path: &std::path::Path) -> Format {
 }
 
 /// Opens both inputs, naming the flags a raw file needs when it lacks them.
-fn open(reference: &InputSpec, distorted: &InputSpec, decoding: &Decoding) -> anyhow::Result<(Input, Input, Option<String>)> {
+fn open(reference: &InputSpec, distorted: &InputSpec, decoding: &Decoding) -> anyhow::Result<(Input, Input, Vec<String>)> {
     use anyhow::Context;
     match tinyvmaf_gpu::io::open_pair(reference, distorted, decoding) {
         Err(e @ InputError::RawNeedsGeometry { .. }) => {

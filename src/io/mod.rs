@@ -252,6 +252,10 @@ impl<R: Read> FrameStream<R> {
 /// buffers, so memory does not grow with clip length.
 pub trait FrameSource {
     fn info(&self) -> &VideoInfo;
+    /// Frames per second as numerator and denominator, when the stream says.
+    fn frame_rate(&self) -> Option<(u64, u64)> {
+        None
+    }
     /// The next frame, `Ok(None)` at a clean end of stream.
     fn next_frame(&mut self) -> Result<Option<Frame>, IoError>;
 }

@@ -69,6 +69,11 @@ impl Input {
         self.ended
     }
 
+    /// Frames per second (numerator, denominator), when the stream says.
+    pub fn frame_rate(&self) -> Option<(u64, u64)> {
+        self.source.frame_rate()
+    }
+
     pub fn info(&self) -> &VideoInfo {
         self.source.info()
     }
@@ -116,9 +121,30 @@ pub fn open(spec: &InputSpec) -> Result<Input, InputError> {
 
 /// Opens a reference and its distorted video. An encoded distorted video of another
 /// size or pixel format than the reference is decoded again scaled (bicubic) and
-/// converted to the reference's, unless `decoding.no_scale`; the note saying so is
-/// returned for the log and stderr.
+/// converted to the reference's, unless `decoding.no_scale`. The notes for the log
+/// and stderr say so, and say when the two frame rates differ (frames are still
+/// paired by position, as libvmaf pairs them).
 pub fn open_pair(
+    reference_spec: &InputSpec,
+    distorted_spec: &InputSpec,
+    decoding: &Decoding,
+) -> Result<(Input, Input, Vec<String>), InputError> {
+    let (reference, distorted, scaled) = open_scaled(reference_spec, distorted_spec, decoding)?;
+    let mut notes: Vec<String> = scaled.into_iter().collect();
+    if let (Some((rn, rd)), Some((dn, dd))) = (reference.frame_rate(), distorted.frame_rate())
+        && u128::from(rn) * u128::from(dd) != u128::from(dn) * u128::from(rd)
+    {
+        notes.push(format!(
+            "{} is {rn}/{rd} frames per second and {} is {dn}/{dd}: frames are scored by position \
+             (frame n against frame n), not by time",
+            reference.name, distorted.name
+        ));
+    }
+    Ok((reference, distorted, notes))
+}
+
+/// [`open_pair`] without the frame-rate check.
+fn open_scaled(
     reference_spec: &InputSpec,
     distorted_spec: &InputSpec,
     decoding: &Decoding,

@@ -7,6 +7,9 @@ use super::{ChromaFormat, Frame, FrameSource, FrameStream, IoError, MAX_DIMENSIO
 /// Reads a Y4M stream frame by frame from any `Read`.
 pub struct Y4mReader<R: Read> {
     stream: FrameStream<BufReader<R>>,
+    /// The header's `F` tag (frames per second as numerator:denominator), when
+    /// present and well formed.
+    frame_rate: Option<(u64, u64)>,
 }
 
 /// Map a Y4M `C` tag to chroma format and bit depth.
@@ -105,6 +108,7 @@ impl<R: Read> Y4mReader<R> {
         }
         let (mut width, mut height) = (None, None);
         let mut colorspace = (ChromaFormat::Yuv420, 8u8);
+        let mut frame_rate = None;
         for tok in tokens {
             let (key, val) = tok.split_at(1);
             match key {
@@ -121,8 +125,16 @@ impl<R: Read> Y4mReader<R> {
                     }
                 }
                 "C" => colorspace = parse_colorspace(val)?,
-                // frame rate, interlacing, aspect ratio, extensions: not needed
-                "F" | "I" | "A" | "X" => {}
+                // Only informative (frames are paired by position): a malformed
+                // rate is ignored rather than refused.
+                "F" => {
+                    frame_rate = val
+                        .split_once(':')
+                        .and_then(|(n, d)| Some((n.parse::<u64>().ok()?, d.parse::<u64>().ok()?)))
+                        .filter(|&(n, d)| n > 0 && d > 0);
+                }
+                // interlacing, aspect ratio, extensions: not needed
+                "I" | "A" | "X" => {}
                 _ => {} // unknown tags are ignored, as the spec allows
             }
         }
@@ -136,13 +148,17 @@ impl<R: Read> Y4mReader<R> {
             });
         }
         let info = VideoInfo::new(width, height, colorspace.0, colorspace.1)?;
-        Ok(Y4mReader { stream: FrameStream::new(inner, info) })
+        Ok(Y4mReader { stream: FrameStream::new(inner, info), frame_rate })
     }
 }
 
 impl<R: Read> FrameSource for Y4mReader<R> {
     fn info(&self) -> &VideoInfo {
         &self.stream.info
+    }
+
+    fn frame_rate(&self) -> Option<(u64, u64)> {
+        self.frame_rate
     }
 
     fn next_frame(&mut self) -> Result<Option<Frame>, IoError> {
