@@ -151,6 +151,8 @@ impl Plan {
         };
         let column = |key: String, name: String| Column { key, name };
         let mut first = Vec::new();
+        // Positions in `first` of the columns a temporal extractor writes.
+        let mut temporal = Vec::new();
         let mut deferred = Vec::new();
         for e in &self.extractors {
             match *e {
@@ -181,6 +183,7 @@ impl Plan {
                     }
                 }
                 Extractor::Psnr(o) => {
+                    let start = first.len();
                     let planes: &[&str] = if o.enable_chroma { &["y", "cb", "cr"] } else { &["y"] };
                     for p in planes {
                         first.push(column(format!("psnr_{p}"), format!("psnr_{p}")));
@@ -188,14 +191,16 @@ impl Plan {
                             first.push(column(format!("mse_{p}"), format!("mse_{p}")));
                         }
                     }
+                    temporal.extend(start..first.len());
                 }
             }
         }
         if threaded {
             // PSNR is libvmaf's one temporal extractor here: with threads it runs on
             // the main thread before each frame's job is queued, so its columns are
-            // created first. Stable: the rest keep their order.
-            first.sort_by_key(|c| !(c.key.starts_with("psnr_") && !c.key.starts_with("psnr_hvs") || c.key.starts_with("mse_")));
+            // created first; the rest keep their order.
+            let (front, rest): (Vec<_>, Vec<_>) = first.into_iter().enumerate().partition(|(i, _)| temporal.contains(i));
+            first = front.into_iter().chain(rest).map(|(_, c)| c).collect();
         }
         first.extend(deferred);
         first
