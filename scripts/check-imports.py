@@ -24,7 +24,7 @@ LAYERS = [
     {"pooling"},
     {"output"},
     {"score"},
-    {"batch", "compat"},
+    {"batch", "compat", "report"},
     {"cli", "main", "lib"},
 ]
 

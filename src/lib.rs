@@ -22,6 +22,7 @@ pub mod pooling;
 pub mod process;
 pub mod score;
 pub mod registry;
+pub mod report;
 pub mod verify;
 
 #[cfg(test)]

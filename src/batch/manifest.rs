@@ -8,6 +8,8 @@
 //! | `model` | no | a registry id or a `;`-separated list (JSON Lines: also an array); default: the command line's |
 //! | `width`, `height`, `pixel_format` | no | raw YUV geometry (all three or none), for both clips |
 //! | `skip_reference`, `skip_distorted`, `frame_count` | no | frame selection, as `score`'s options |
+//! | `bitrate_kbps` | no | the distorted encode's bitrate, for rate–quality curves (`report`); default: an encoded file's size over its duration |
+//! | `group` | no | which curve the pair belongs to (an encoder, a preset): `report` draws one curve per group and BD-rates between them |
 //!
 //! Everything is checked before any pair runs: unknown columns (a typo would
 //! otherwise be ignored), bad numbers, half-given geometry, and duplicate ids are
@@ -25,7 +27,7 @@ use crate::io::{InputSpec, RawFormat};
 pub const DEFAULT_MODEL: &str = "vmaf_v0.6.1";
 
 /// One manifest row, resolved.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct PairSpec {
     pub id: String,
     /// 1-based line of the row in the manifest (for messages).
@@ -38,6 +40,9 @@ pub struct PairSpec {
     pub skip_reference: u64,
     pub skip_distorted: u64,
     pub frame_count: Option<u64>,
+    /// The encode's bitrate as the manifest gives it.
+    pub bitrate_kbps: Option<f64>,
+    pub group: Option<String>,
 }
 
 impl PairSpec {
@@ -221,6 +226,8 @@ struct Row {
     skip_reference: Option<u64>,
     skip_distorted: Option<u64>,
     frame_count: Option<u64>,
+    bitrate_kbps: Option<f64>,
+    group: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -241,6 +248,8 @@ const COLUMNS: &[&str] = &[
     "skip_reference",
     "skip_distorted",
     "frame_count",
+    "bitrate_kbps",
+    "group",
 ];
 
 fn resolve(line: usize, row: Row, base: &Path, defaults: &[String]) -> Result<PairSpec, RowError> {
@@ -274,6 +283,12 @@ fn resolve(line: usize, row: Row, base: &Path, defaults: &[String]) -> Result<Pa
         (None, None, None) => None,
         _ => return Err(err("raw YUV geometry needs all of width, height and pixel_format".into())),
     };
+    if let Some(b) = row.bitrate_kbps.filter(|b| !(b.is_finite() && *b > 0.0)) {
+        return Err(err(format!("bitrate_kbps must be a positive number, found {b}")));
+    }
+    if let Some(g) = row.group.as_deref().filter(|g| g.chars().any(char::is_control)) {
+        return Err(err(format!("group {g:?} holds a control character")));
+    }
     Ok(PairSpec {
         id,
         line,
@@ -284,6 +299,8 @@ fn resolve(line: usize, row: Row, base: &Path, defaults: &[String]) -> Result<Pa
         skip_reference: row.skip_reference.unwrap_or(0),
         skip_distorted: row.skip_distorted.unwrap_or(0),
         frame_count: row.frame_count,
+        bitrate_kbps: row.bitrate_kbps,
+        group: row.group.filter(|g| !g.trim().is_empty()),
     })
 }
 
@@ -334,6 +351,12 @@ fn csv_rows(text: &str) -> Result<Vec<(usize, Row)>, RowError> {
                 "skip_reference" => row.skip_reference = Some(number(&cell)?),
                 "skip_distorted" => row.skip_distorted = Some(number(&cell)?),
                 "frame_count" => row.frame_count = Some(number(&cell)?),
+                "bitrate_kbps" => {
+                    row.bitrate_kbps = Some(cell.parse().map_err(|_| {
+                        RowError::new(line, format!("{name}: expected a number, found {cell:?}"))
+                    })?)
+                }
+                "group" => row.group = Some(cell),
                 _ => unreachable!("header checked against COLUMNS"),
             }
         }
@@ -451,6 +474,22 @@ mod tests {
         let e = parse(r#"{"reference":"a","distorted":"b","colour":1}"#, ManifestFormat::JsonLines, Path::new(""), &[]);
         assert!(e.unwrap_err().message.contains("colour"));
         assert!(csv("reference,distorted\n-,d\n").unwrap_err().message.contains("standard input"));
+    }
+
+    #[test]
+    fn bitrate_and_group_for_rate_curves() {
+        let pairs = csv("reference,distorted,bitrate_kbps,group\nr.y4m,a.mkv,1534.5,x264\nr.y4m,b.mkv,,\n").unwrap();
+        assert_eq!((pairs[0].bitrate_kbps, pairs[0].group.as_deref()), (Some(1534.5), Some("x264")));
+        assert_eq!((pairs[1].bitrate_kbps, pairs[1].group.as_deref()), (None, None));
+        let json = r#"{"reference":"r.y4m","distorted":"a.mkv","bitrate_kbps":800,"group":"av1"}"#;
+        let pairs = parse(json, ManifestFormat::JsonLines, Path::new(""), &[]).unwrap();
+        assert_eq!((pairs[0].bitrate_kbps, pairs[0].group.as_deref()), (Some(800.0), Some("av1")));
+        for bad in ["fast", "0", "-3", "inf"] {
+            let e = csv(&format!("reference,distorted,bitrate_kbps\nr.y4m,a.mkv,{bad}\n")).unwrap_err();
+            assert_eq!(e.line, 2, "{bad}");
+            assert!(e.message.contains("bitrate_kbps"), "{bad}: {}", e.message);
+        }
+        assert!(csv("reference,distorted,group\nr.y4m,a.mkv,\"a\u{1b}b\"\n").unwrap_err().message.contains("control"));
     }
 
     #[test]

@@ -5,7 +5,7 @@
 //!
 //! A record is `{"id", "status": "ok", "reference", "distorted", "frames",
 //! "models", "scores": {NAME: {mean, harmonic_mean, min, max, p1, p5, p50}},
-//! "backend", "adapter", "seconds", "per_frame_log"?}` or `{"id", "status":
+//! "backend", "adapter", "seconds", "per_frame_log"?, "bitrate_kbps"?, "group"?}` or `{"id", "status":
 //! "error", "reference", "distorted", "error", "exit_code"}`.
 
 use std::collections::HashSet;
@@ -245,6 +245,10 @@ struct OkRecord<'a> {
     seconds: f64,
     #[serde(skip_serializing_if = "Option::is_none")]
     per_frame_log: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    bitrate_kbps: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    group: Option<&'a str>,
 }
 
 #[derive(Serialize)]
@@ -271,8 +275,30 @@ pub fn ok_record(pair: &PairSpec, log: &ScoreLog, seconds: f64, per_frame_log: O
         adapter: log.context.adapter.as_deref(),
         seconds: (seconds * 1000.0).round() / 1000.0,
         per_frame_log: per_frame_log.map(|p| p.display().to_string()),
+        bitrate_kbps: pair.bitrate_kbps.or_else(|| encoded_bitrate_kbps(pair, log)),
+        group: pair.group.as_deref(),
     };
     serde_json::to_string(&record).expect("a record serializes")
+}
+
+/// An encoded distorted file's bitrate: its size over the duration of the frames
+/// scored. Only when the whole file was scored (no skips or frame count) and its
+/// frame rate is known; a Y4M or raw file has no bitrate to speak of.
+fn encoded_bitrate_kbps(pair: &PairSpec, log: &ScoreLog) -> Option<f64> {
+    use std::io::Read;
+    if pair.skip_distorted > 0 || pair.frame_count.is_some() || log.frame_numbers.is_empty() {
+        return None;
+    }
+    let (mut file, size) = crate::io::regular::open_regular(&pair.distorted).ok()?;
+    let mut head = [0u8; 64];
+    let n = file.read(&mut head).ok()?;
+    if !crate::io::ffmpeg::looks_encoded(&head[..n]) {
+        return None;
+    }
+    let (num, den) = log.context.frame_rate.as_deref()?.split_once('/')?;
+    let (num, den): (f64, f64) = (num.parse().ok()?, den.parse().ok()?);
+    let seconds = log.frame_numbers.len() as f64 * den / num;
+    Some(size as f64 * 8.0 / seconds / 1000.0)
 }
 
 /// The record (one JSON line, no newline) of a pair that failed.

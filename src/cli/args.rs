@@ -31,6 +31,11 @@ pub enum Command {
     Batch(BatchArgs),
     /// Join results files (e.g. one per shard), reporting missing and duplicated pairs.
     Merge(MergeArgs),
+    /// One self-contained HTML page from score logs (ours or libvmaf's JSON) and batch
+    /// results: charts per frame, pooled values, worst frames, rate–quality curves, BD-rate.
+    #[command(after_help = "Example: tinyvmaf-gpu report log.json -o report.html\n\
+                            tinyvmaf-gpu report results.jsonl --anchor x264 -o ladder.html")]
+    Report(ReportArgs),
     /// List the GPU adapters (index, name, backend, type); exits 0 when there are none.
     Devices(DevicesArgs),
     /// Frames per second of the features on the GPU and the CPU, on synthetic in-memory clips.
@@ -197,6 +202,9 @@ pub struct ScoreArgs {
     /// libvmaf's JSON layout), and a text table on standard output without --output.
     #[arg(help_heading = "Output", long, value_enum)]
     pub format: Option<Format>,
+    /// Also write an HTML report of the run (charts, pooled values, worst frames; see `report`).
+    #[arg(help_heading = "Output", long, value_name = "FILE")]
+    pub report: Option<PathBuf>,
     /// No progress bar.
     #[arg(help_heading = "Output", short, long)]
     pub quiet: bool,
@@ -386,6 +394,34 @@ pub struct BatchArgs {
     pub backend: BackendArgs,
     #[command(flatten)]
     pub load: ModelLoadArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// Score logs (JSON: ours or libvmaf's `--json`) and batch results files (JSON Lines).
+    #[arg(value_name = "INPUT", required = true)]
+    pub inputs: Vec<PathBuf>,
+    /// The HTML file to write (`-` is standard output).
+    #[arg(short, long, value_name = "FILE")]
+    pub output: PathBuf,
+    /// How many of the lowest-scoring frames to list.
+    #[arg(long, value_name = "N", default_value_t = 10)]
+    pub worst: usize,
+    /// The group the other groups' BD-rates are measured against (default: the first group).
+    #[arg(long, value_name = "GROUP")]
+    pub anchor: Option<String>,
+    /// Frames per second for timestamps where a log does not say (libvmaf's logs): 25, 30000/1001.
+    #[arg(long, value_name = "RATE", value_parser = frame_rate)]
+    pub frame_rate: Option<(u64, u64)>,
+}
+
+/// `--frame-rate`: `N` or `NUM/DEN`, both positive integers.
+fn frame_rate(text: &str) -> Result<(u64, u64), String> {
+    let (num, den) = text.split_once('/').unwrap_or((text, "1"));
+    match (num.trim().parse::<u64>(), den.trim().parse::<u64>()) {
+        (Ok(num), Ok(den)) if num > 0 && den > 0 => Ok((num, den)),
+        _ => Err(format!("{text:?} is not a frame rate (N or NUM/DEN, positive integers)")),
+    }
 }
 
 #[derive(Debug, Args)]

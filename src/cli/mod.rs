@@ -6,6 +6,7 @@ mod batch;
 mod bench;
 mod devices;
 mod models;
+mod report;
 mod runtime_dir;
 mod score;
 mod values;
@@ -40,6 +41,8 @@ impl<E: Into<anyhow::Error>> From<E> for Failure {
             v.exit_code()
         } else if let Some(s) = error.downcast_ref::<tinyvmaf_gpu::score::ScoreError>() {
             s.exit_code()
+        } else if let Some(r) = error.downcast_ref::<tinyvmaf_gpu::report::ReportError>() {
+            r.exit_code()
         } else if error.downcast_ref::<tinyvmaf_gpu::io::InputError>().is_some() {
             exit::INPUT
         } else if error.downcast_ref::<tinyvmaf_gpu::registry::BuildCheckError>().is_some() {
@@ -71,6 +74,7 @@ pub fn main() -> ExitCode {
         Command::Score(args) => score::run(args),
         Command::Batch(args) => batch::run(args),
         Command::Merge(args) => batch::merge(args),
+        Command::Report(args) => report::run(args),
         Command::Devices(args) => devices::run(args),
         Command::Bench(args) => bench::run(args),
         Command::Vmaf(args) => vmaf::run("vmaf", &args.args),

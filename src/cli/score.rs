@@ -5,6 +5,7 @@ use std::io::IsTerminal;
 
 use tinyvmaf_gpu::io::{Decoding, Input, InputError, InputSpec, RawFormat};
 use tinyvmaf_gpu::output::{self, Format};
+use tinyvmaf_gpu::report::{self, ReportOptions};
 use tinyvmaf_gpu::score::{self, ScoreOptions};
 
 use super::args::ScoreArgs;
@@ -61,14 +62,8 @@ pub fn run(args: ScoreArgs) -> CliResult {
     // Where the log goes, checked before scoring: a missing folder fails now, not
     // after the whole clip.
     let destination = args.output.as_deref().map(output::Destination::resolve).transpose()?;
-    let bar = (!args.quiet && std::io::stderr().is_terminal()).then(|| {
-        let bar = indicatif::ProgressBar::new_spinner();
-        bar.set_style(
-            indicatif::ProgressStyle::with_template("{spinner} {pos} frames  {per_sec}  {elapsed}")
-                .expect("static template"),
-        );
-        bar
-    });
+    let report_destination = args.report.as_deref().map(output::Destination::resolve).transpose()?;
+    let bar = (!args.quiet && std::io::stderr().is_terminal()).then(|| progress_bar(&reference, &distorted, &args));
     // The same per-pair pipeline as `batch` (src/batch/pair.rs).
     let log = score::score_inputs(&mut reference, &mut distorted, &models, &options, &|done| {
         if let Some(bar) = &bar {
@@ -81,6 +76,13 @@ pub fn run(args: ScoreArgs) -> CliResult {
     let mut log = log?;
     log.context.notes.extend(notes);
 
+    if let (Some(path), Some(destination)) = (&args.report, &report_destination) {
+        // The page is made from the log as written, so it shows what a later
+        // `report log.json` would.
+        let name = args.output.clone().unwrap_or_else(|| args.distorted.clone());
+        let source = report::parse(&name, &output::render(&log, Format::Json))?;
+        destination.write(path, report::render(&[source], &ReportOptions::default()).as_bytes())?;
+    }
     match (&args.output, &destination) {
         (Some(path), Some(destination)) => {
             let format = args.format.map_or_else(|| format_from_extension(path), Into::into);
@@ -92,6 +94,27 @@ pub fn run(args: ScoreArgs) -> CliResult {
         _ => print!("{}", output::render(&log, args.format.map_or(Format::Text, Into::into))),
     }
     Ok(())
+}
+
+/// A bar with the frame count and an ETA when both inputs' sizes tell how many
+/// frames will be read, else a spinner counting frames.
+fn progress_bar(reference: &Input, distorted: &Input, args: &ScoreArgs) -> indicatif::ProgressBar {
+    let total = match (reference.frames_hint(), distorted.frames_hint()) {
+        (Some(r), Some(d)) => {
+            let n = r.saturating_sub(args.skip_reference).min(d.saturating_sub(args.skip_distorted));
+            Some(args.frame_count.map_or(n, |c| c.min(n)))
+        }
+        _ => None,
+    };
+    let (bar, template) = match total {
+        Some(total) => (
+            indicatif::ProgressBar::new(total),
+            "{bar:30} {pos}/{len} frames  {per_sec}  ETA {eta}  elapsed {elapsed}",
+        ),
+        None => (indicatif::ProgressBar::new_spinner(), "{spinner} {pos} frames  {per_sec}  {elapsed}"),
+    };
+    bar.set_style(indicatif::ProgressStyle::with_template(template).expect("static template").progress_chars("=> "));
+    bar
 }
 
 fn format_from_extension(path: &std::path::Path) -> Format {

@@ -57,11 +57,19 @@ pub struct Input {
     pub source: Box<dyn FrameSource + Send>,
     /// Whether a read has found the end (libvmaf names the input that ended first).
     ended: bool,
+    /// How many frames a regular Y4M or raw file holds, from its size (for progress).
+    frames_hint: Option<u64>,
 }
 
 impl Input {
     pub fn new(name: String, source: Box<dyn FrameSource + Send>) -> Input {
-        Input { name, source, ended: false }
+        Input { name, source, ended: false, frames_hint: None }
+    }
+
+    /// How many frames the input holds, when its size tells (a regular Y4M or raw
+    /// file; not a pipe or an ffmpeg decode): for a progress bar, not a promise.
+    pub fn frames_hint(&self) -> Option<u64> {
+        self.frames_hint
     }
 
     /// Whether a read has found the end of the input.
@@ -215,7 +223,11 @@ pub fn open_with(spec: &InputSpec, decoding: &Decoding, decode: &Decode) -> Resu
         }
         None => Box::new(Y4mReader::new(reader).map_err(wrap)?),
     };
-    Ok((Input::new(name, source), false))
+    // A Y4M frame is `FRAME\n` and its samples; the header is shorter than one frame
+    // in any real file, so the quotient counts the frames.
+    let per_frame = source.info().frame_bytes() as u64 + if spec.raw.is_some() { 0 } else { 6 };
+    let frames_hint = file_size.map(|size| size / per_frame);
+    Ok((Input { frames_hint, ..Input::new(name, source) }, false))
 }
 
 /// An input decoded by ffmpeg into a Y4M stream.

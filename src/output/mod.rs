@@ -44,6 +44,10 @@ pub struct RunContext {
     pub distorted: String,
     pub width: usize,
     pub height: usize,
+    /// The reference's frames per second as `NUM/DEN`, when its stream says (Y4M's
+    /// `F` tag; ffmpeg writes it): what turns frame numbers into times.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub frame_rate: Option<String>,
     /// Warnings about how the features were computed (a GPU that failed mid-run).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,

@@ -273,6 +273,7 @@ pub fn score_inputs(
         distorted: distorted.name.clone(),
         width,
         height,
+        frame_rate: reference.frame_rate().map(|(num, den)| format!("{num}/{den}")),
         notes: table.notes.clone(),
     };
     Ok(to_log(table, scores, fps, context))
