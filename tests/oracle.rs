@@ -6,6 +6,8 @@
 mod common;
 
 use tinyvmaf_gpu::features::FeatureOptions;
+use tinyvmaf_gpu::features::cambi::CambiOptions;
+use tinyvmaf_gpu::features::speed::SpeedChromaOptions;
 use tinyvmaf_gpu::model::{Backend, LoadedModel};
 use tinyvmaf_gpu::pooling;
 use tinyvmaf_gpu::io::InputSpec;
@@ -163,4 +165,107 @@ fn four_k_models_match_libvmaf_on_every_oracle_frame() {
     }
     println!("{compared} scores, max |diff| {worst:e}");
     assert!(compared >= 2 * 280);
+}
+
+/// The options VMAF v1's models give `cambi` and `speed_chroma` (libvmaf's
+/// `model/vmaf_v1.0.16*.json`): CAMBI with the 1080p speed-up, SpEED at three
+/// prescales.
+fn v1_options() -> (CambiOptions, Vec<SpeedChromaOptions>) {
+    let mut cambi = CambiOptions::default();
+    for (k, v) in [("cambi_high_res_speedup", "1080"), ("cambi_max_val", "17"), ("cambi_vis_lum_threshold", "0.06")] {
+        tinyvmaf_gpu::features::cambi::set_option(&mut cambi, k, v).unwrap();
+    }
+    let speed = [None, Some("0.6"), Some("0.5")]
+        .into_iter()
+        .map(|prescale| {
+            let mut o = SpeedChromaOptions::default();
+            for (k, v) in [("speed_max_val", "45"), ("speed_nn_floor", "0.1"), ("speed_sigma_nn", "0.19"), ("speed_weight_var_mode", "5")] {
+                tinyvmaf_gpu::features::speed::set_option(&mut o, k, v).unwrap();
+            }
+            if let Some(p) = prescale {
+                tinyvmaf_gpu::features::speed::set_option(&mut o, "speed_prescale", p).unwrap();
+                tinyvmaf_gpu::features::speed::set_option(&mut o, "speed_prescale_method", "bilinear").unwrap();
+            }
+            o
+        })
+        .collect();
+    (cambi, speed)
+}
+
+/// libvmaf's `cambi` with its default options (the `*.extra` logs) and with VMAF
+/// v1's (`cambi_hrs_1080_cmxv_17_vlt_0.06`), and the nine `speed_chroma_*` keys of
+/// VMAF v1's three option sets (the `*.v1` logs), on every frame of every pair,
+/// under libvmaf's option-suffixed keys. Where libvmaf has no value, the run is
+/// refused here (SpEED: "image too small"). CAMBI is integer work and f32/f64 steps
+/// in libvmaf's order, so its values are equal; SpEED's too, but the logs print a
+/// few tiny values with fewer digits than round-trip needs, so it is held to 1e-12.
+#[test]
+fn cambi_and_speed_chroma_match_libvmaf_on_every_oracle_frame() {
+    let Some((oracle, clips)) = common::oracle_clips() else { return };
+    let (cambi_v1, speed_v1) = v1_options();
+    let sets = [FeatureOptions::default()];
+    let read = |path: std::path::PathBuf| -> Option<serde_json::Value> {
+        Some(serde_json::from_str(&std::fs::read_to_string(path).ok()?).unwrap())
+    };
+    let (mut cambi_values, mut speed_values, mut speed_worst, mut refused) = (0, 0, 0.0f64, 0);
+    for name in common::oracle_pairs(&oracle) {
+        let open = |kind: &str| tinyvmaf_gpu::io::open(&InputSpec { path: clips.join(format!("{name}.{kind}.y4m")), raw: None }).unwrap();
+        let extra = read(oracle.join(format!("logs/{name}.extra.libvmaf_c.json"))).unwrap();
+        let v1 = read(oracle.join(format!("logs/{name}.v1.libvmaf_c.json")));
+        let column = |log: &serde_json::Value, key: &str| -> Option<Vec<f64>> {
+            log["frames"].as_array().unwrap().iter().map(|f| f["metrics"][key].as_f64()).collect()
+        };
+
+        // CAMBI, default and v1 options, in one run.
+        let theirs_default = column(&extra, "cambi");
+        let theirs_v1 = v1.as_ref().and_then(|v1| column(v1, "cambi_hrs_1080_cmxv_17_vlt_0.06"));
+        let cambi = if theirs_v1.is_some() { vec![CambiOptions::default(), cambi_v1] } else { vec![CambiOptions::default()] };
+        let options = ScoreOptions { threads: 2, cambi, ..ScoreOptions::default() };
+        let (mut r, mut d) = (open("ref"), open("dist"));
+        match (score::extract(&mut r, &mut d, &sets, &options, &|_| {}), theirs_default) {
+            (Ok(table), Some(theirs)) => {
+                assert_eq!(table.column("cambi"), Some(theirs.as_slice()), "{name} cambi");
+                cambi_values += theirs.len();
+                if let Some(theirs) = theirs_v1 {
+                    assert_eq!(table.column("cambi_hrs_1080_cmxv_17_vlt_0.06"), Some(theirs.as_slice()), "{name} cambi v1");
+                    cambi_values += theirs.len();
+                }
+            }
+            (Err(e), None) => {
+                assert!(e.to_string().contains("CAMBI is not defined"), "{name}: {e}");
+                refused += 1;
+            }
+            // libvmaf's run for the 16-bit pair stopped at PSNR-HVS (it refuses 16
+            // bits) before CAMBI wrote anything: nothing to compare with.
+            (Ok(_), None) => assert_eq!(name, "mandel_420_16b__x264", "libvmaf has no cambi, we computed one"),
+            (Err(e), Some(_)) => panic!("{name}: refused CAMBI that libvmaf computed: {e}"),
+        }
+
+        // SpEED chroma, VMAF v1's three option sets.
+        let options = ScoreOptions { threads: 2, speed_chroma: speed_v1.clone(), ..ScoreOptions::default() };
+        let (mut r, mut d) = (open("ref"), open("dist"));
+        match (score::extract(&mut r, &mut d, &sets, &options, &|_| {}), &v1) {
+            (Ok(table), Some(v1)) => {
+                for o in &speed_v1 {
+                    for key in tinyvmaf_gpu::features::speed::keys(o) {
+                        let theirs = column(v1, &key).unwrap_or_else(|| panic!("{name}: the log has no {key}"));
+                        let ours = table.column(&key).unwrap_or_else(|| panic!("{name}: no column {key}"));
+                        for (i, (a, b)) in ours.iter().zip(&theirs).enumerate() {
+                            assert!((a - b).abs() <= 1e-12, "{name} frame {i} {key}: {a} vs {b}");
+                            speed_worst = speed_worst.max((a - b).abs());
+                        }
+                        speed_values += theirs.len();
+                    }
+                }
+            }
+            (Err(e), None) => {
+                assert!(e.to_string().contains("SpEED: image too small, operating width or height is 0"), "{name}: {e}");
+                refused += 1;
+            }
+            (Ok(_), None) => panic!("{name}: libvmaf refused this pair's SpEED, we scored it"),
+            (Err(e), Some(_)) => panic!("{name}: refused SpEED that libvmaf computed: {e}"),
+        }
+    }
+    println!("cambi: {cambi_values} values equal; speed_chroma: {speed_values} values, max |diff| {speed_worst:e}; {refused} refusals");
+    assert!(cambi_values >= 500 && speed_values >= 2000, "{cambi_values} {speed_values}");
 }

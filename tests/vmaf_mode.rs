@@ -208,13 +208,13 @@ fn what_this_tool_does_not_compute_is_refused_by_name_before_any_frame() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("log.xml");
     for (line, named) in [
-        ("-r {ref} -d {dist} --feature cambi -o {out}", "cambi"),
+        ("-r {ref} -d {dist} --feature cambi=window=3 -o {out}", "window"),
+        ("-r {ref} -d {dist} --feature speed_chroma=speed_prescale_method=cubic -o {out}", "cubic"),
         ("-r {ref} -d {dist} --feature float_ssim=enable_lcs=true -o {out}", "enable_lcs"),
         ("-r {ref} -d {dist} --model version=vmaf_b_v0.6.3 -o {out}", "vmaf_b_v0.6.3"),
         ("-r {ref} -d {dist} --model path=model.json -o {out}", "model.json"),
         ("-r {ref} -d {dist} --model version=vmaf_v0.6.1:motion.motion_force_zero=true -o {out}", "motion.motion_force_zero"),
         ("-r {ref} -d {dist} --feature psnr=enable_lcs=true -o {out}", "enable_lcs"),
-        ("-r {ref} -d {dist} --aom_ctc v3.0 -o {out}", "cambi"),
     ] {
         let mut args = vec!["vmaf".to_owned()];
         args.extend(arguments(line, dir.path(), &out));
@@ -232,6 +232,19 @@ fn what_this_tool_does_not_compute_is_refused_by_name_before_any_frame() {
     assert_eq!(result.status.code(), Some(3));
     assert!(String::from_utf8_lossy(&result.stderr).contains("MS-SSIM is not defined for frames of 96x64"));
     assert!(!out.exists());
+    // CAMBI and SpEED refuse pictures this small as libvmaf does.
+    for (line, why) in [
+        ("-r {ref} -d {dist} --feature cambi -o {out}", "CAMBI is not defined for frames of 96x64"),
+        ("-r {ref} -d {dist} --feature speed_chroma -o {out}", "SpEED: image too small, operating width or height is 0"),
+    ] {
+        let mut args = vec!["vmaf".to_owned()];
+        args.extend(arguments(line, dir.path(), &out));
+        let result = run(BIN, &args);
+        let stderr = String::from_utf8_lossy(&result.stderr);
+        assert_eq!(result.status.code(), Some(3), "{line}: {stderr}");
+        assert!(stderr.contains(why), "{line}: {stderr}");
+        assert!(!out.exists(), "{line}: nothing written");
+    }
 }
 
 /// The metric keys of the first frame of a libvmaf-layout JSON log, in file order.

@@ -87,6 +87,8 @@ impl RunOptions {
             ms_ssim: None,
             psnr_hvs: false,
             ciede: false,
+            cambi: Vec::new(),
+            speed_chroma: Vec::new(),
             gpu: self.gpu.clone(),
             check_gpu: self.check_gpu,
         }

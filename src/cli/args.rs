@@ -184,6 +184,16 @@ pub struct ScoreArgs {
     /// Also compute CIEDE2000 (libvmaf's `ciede`, column `ciede2000`).
     #[arg(help_heading = "Models and metrics", long)]
     pub ciede: bool,
+    /// Also compute CAMBI, libvmaf's banding index of the distorted video (pictures
+    /// of 216 pixels or more in one direction); `--cambi=NAME=VALUE:…` sets libvmaf's
+    /// options (e.g. `cambi_high_res_speedup=1080:cambi_max_val=17`). Repeatable.
+    #[arg(help_heading = "Models and metrics", long, value_name = "OPTIONS", num_args = 0..=1, require_equals = true, default_missing_value = "")]
+    pub cambi: Vec<String>,
+    /// Also compute SpEED chroma (libvmaf's `speed_chroma`: U, V and UV);
+    /// `--speed-chroma=NAME=VALUE:…` sets libvmaf's options (e.g.
+    /// `speed_prescale=0.6:speed_prescale_method=bilinear`). Repeatable.
+    #[arg(help_heading = "Models and metrics", long, value_name = "OPTIONS", num_args = 0..=1, require_equals = true, default_missing_value = "")]
+    pub speed_chroma: Vec<String>,
     /// Worker threads for the CPU features (default: all cores).
     #[arg(help_heading = "Speed", long, value_name = "N")]
     pub threads: Option<usize>,

@@ -56,6 +56,8 @@ pub fn run(args: ScoreArgs) -> CliResult {
         ms_ssim: args.ms_ssim.then(tinyvmaf_gpu::features::SsimOptions::default),
         psnr_hvs: args.psnr_hvs,
         ciede: args.ciede,
+        cambi: option_sets(&args.cambi, tinyvmaf_gpu::features::cambi::set_option)?,
+        speed_chroma: option_sets(&args.speed_chroma, tinyvmaf_gpu::features::speed::set_option)?,
         gpu: resolved.gpu,
         check_gpu: args.backend.check_gpu,
     };
@@ -94,6 +96,23 @@ pub fn run(args: ScoreArgs) -> CliResult {
         _ => print!("{}", output::render(&log, args.format.map_or(Format::Text, Into::into))),
     }
     Ok(())
+}
+
+/// Option sets as `NAME=VALUE:NAME=VALUE` (empty: the defaults), each set by `set`;
+/// a bad one is a usage error (exit 2).
+fn option_sets<T: Default>(specs: &[String], set: fn(&mut T, &str, &str) -> Result<(), String>) -> CliResult<Vec<T>> {
+    let usage = |error: String| super::Failure { code: tinyvmaf_gpu::exit::USAGE, error: anyhow::anyhow!(error) };
+    specs
+        .iter()
+        .map(|spec| {
+            let mut options = T::default();
+            for pair in spec.split(':').filter(|p| !p.is_empty()) {
+                let (name, value) = pair.split_once('=').ok_or_else(|| usage(format!("{pair:?}: write NAME=VALUE")))?;
+                set(&mut options, name, value).map_err(usage)?;
+            }
+            Ok(options)
+        })
+        .collect()
 }
 
 /// A bar with the frame count and an ETA when both inputs' sizes tell how many

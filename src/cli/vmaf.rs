@@ -33,7 +33,8 @@ const USAGE_EXIT: u8 = 1;
 const MODELS: &[&str] = &["vmaf_v0.6.1", "vmaf_v0.6.1neg", "vmaf_4k_v0.6.1", "vmaf_4k_v0.6.1neg"];
 
 /// The feature extractors of libvmaf that this tool has.
-const FEATURES: &[&str] = &["adm", "motion", "vif", "psnr", "float_ssim", "float_ms_ssim", "psnr_hvs", "ciede"];
+const FEATURES: &[&str] =
+    &["adm", "motion", "vif", "psnr", "float_ssim", "float_ms_ssim", "psnr_hvs", "ciede", "cambi", "speed_chroma"];
 
 /// Whether this process was started under the name `vmaf`.
 pub fn invoked_as_vmaf(argv0: &std::ffi::OsStr) -> bool {
@@ -113,6 +114,8 @@ pub fn run(program: &str, args: &[String]) -> CliResult {
         ms_ssim: plan.ms_ssim(),
         psnr_hvs: plan.psnr_hvs(),
         ciede: plan.ciede(),
+        cambi: plan.cambi(),
+        speed_chroma: plan.speed_chroma(),
         gpu: resolved.gpu.clone(),
         ..ScoreOptions::default()
     };
@@ -216,6 +219,25 @@ fn extractor(spec: &FeatureSpec) -> Result<Extractor, String> {
             }),
         }
     };
+    // CAMBI and SpEED take libvmaf's options by name or alias; their values are
+    // checked when the run starts, with libvmaf's ranges.
+    match spec.name.as_str() {
+        "cambi" => {
+            let mut o = tinyvmaf_gpu::features::cambi::CambiOptions::default();
+            for (key, value) in &spec.options {
+                tinyvmaf_gpu::features::cambi::set_option(&mut o, key, value).map_err(|e| format!("feature {spec}: {e}"))?;
+            }
+            return Ok(Extractor::Cambi(o));
+        }
+        "speed_chroma" => {
+            let mut o = tinyvmaf_gpu::features::speed::SpeedChromaOptions::default();
+            for (key, value) in &spec.options {
+                tinyvmaf_gpu::features::speed::set_option(&mut o, key, value).map_err(|e| format!("feature {spec}: {e}"))?;
+            }
+            return Ok(Extractor::SpeedChroma(o));
+        }
+        _ => {}
+    }
     let allowed: &[&str] = match spec.name.as_str() {
         "adm" => &["adm_enhn_gain_limit"],
         "vif" => &["vif_enhn_gain_limit"],

@@ -36,6 +36,8 @@ pub enum Extractor {
     FloatMsSsim(crate::features::SsimOptions),
     PsnrHvs,
     Ciede,
+    Cambi(crate::features::cambi::CambiOptions),
+    SpeedChroma(crate::features::speed::SpeedChromaOptions),
 }
 
 impl Extractor {
@@ -86,6 +88,16 @@ impl Plan {
                 self.register(e);
             }
         }
+    }
+
+    /// The option sets of the registered `cambi` extractors, in order.
+    pub fn cambi(&self) -> Vec<crate::features::cambi::CambiOptions> {
+        self.extractors.iter().filter_map(|e| if let Extractor::Cambi(o) = e { Some(*o) } else { None }).collect()
+    }
+
+    /// The option sets of the registered `speed_chroma` extractors, in order.
+    pub fn speed_chroma(&self) -> Vec<crate::features::speed::SpeedChromaOptions> {
+        self.extractors.iter().filter_map(|e| if let Extractor::SpeedChroma(o) = e { Some(*o) } else { None }).collect()
     }
 
     pub fn ciede(&self) -> bool {
@@ -177,6 +189,15 @@ impl Plan {
                 Extractor::FloatSsim(_) => first.push(column("float_ssim".into(), "float_ssim".into())),
                 Extractor::FloatMsSsim(_) => first.push(column("float_ms_ssim".into(), "float_ms_ssim".into())),
                 Extractor::Ciede => first.push(column("ciede2000".into(), "ciede2000".into())),
+                Extractor::Cambi(o) => {
+                    let key = crate::features::cambi::key(&o);
+                    first.push(column(key.clone(), key));
+                }
+                Extractor::SpeedChroma(o) => {
+                    for key in crate::features::speed::keys(&o) {
+                        first.push(column(key.clone(), key));
+                    }
+                }
                 Extractor::PsnrHvs => {
                     for key in ["psnr_hvs_y", "psnr_hvs_cb", "psnr_hvs_cr", "psnr_hvs"] {
                         first.push(column(key.into(), key.into()));

@@ -10,14 +10,17 @@
 //! 64-bit helpers) and [`softf64`] (VIF's soft binary64).
 
 pub mod adm;
+pub mod cambi;
 pub mod ciede;
 pub mod engine;
 pub mod motion;
+pub mod name;
 pub mod oneshot;
 pub mod prelude;
 pub mod psnr;
 pub mod psnr_hvs;
 pub mod softf64;
+pub mod speed;
 pub mod ssim;
 pub mod tables;
 pub mod twin;

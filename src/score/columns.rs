@@ -84,6 +84,15 @@ pub(super) fn columns(extracted: Extracted, info: &VideoInfo, sets: &[FeatureOpt
     if host.iter().any(|m| m.ciede.is_some()) {
         columns.push(("ciede2000".to_owned(), host.iter().map(|m| m.ciede.unwrap_or(f64::NAN)).collect()));
     }
+    // Host metrics with option sets: every kept frame has each set (none for the left-out ones).
+    for (k, o) in options.cambi.iter().enumerate() {
+        columns.push((features::cambi::key(o), host.iter().map(|m| m.cambi.get(k).copied().unwrap_or(f64::NAN)).collect()));
+    }
+    for (k, o) in options.speed_chroma.iter().enumerate() {
+        for (plane, key) in features::speed::keys(o).into_iter().enumerate() {
+            columns.push((key, host.iter().map(|m| m.speed_chroma.get(k).map_or(f64::NAN, |s| s[plane])).collect()));
+        }
+    }
     if host.iter().any(|m| m.psnr_hvs.is_some()) {
         for (k, name) in ["psnr_hvs_y", "psnr_hvs_cb", "psnr_hvs_cr", "psnr_hvs"].iter().enumerate() {
             columns.push(((*name).to_owned(), host.iter().map(|m| m.psnr_hvs.map_or(f64::NAN, |p| p[k])).collect()));

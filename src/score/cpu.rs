@@ -57,7 +57,7 @@ pub(super) fn extract(
         if batch.is_empty() {
             break;
         }
-        let computed: Vec<(FrameFeatures, HostMetrics)> = pool.install(|| {
+        let computed: Vec<(FrameFeatures, Result<HostMetrics, ScoreError>)> = pool.install(|| {
             (0..batch.len())
                 .into_par_iter()
                 .map(|i| {
@@ -80,7 +80,7 @@ pub(super) fn extract(
         });
         previous = batch.last().map(|(_, r, _)| r.planes[0].clone());
         for ((n, _, _), (f, host)) in batch.iter().zip(computed) {
-            out.push(*n, f, host);
+            out.push(*n, f, host?);
         }
         progress(out.features.len() as u64);
     }

@@ -124,7 +124,7 @@ pub(super) fn extract(
         });
         for item in rx {
             let (frame, r, d) = item?;
-            let host = HostMetrics::of(&r, &d, options, super::frames::is_scored(frame, options.subsample));
+            let host = HostMetrics::of(&r, &d, options, super::frames::is_scored(frame, options.subsample))?;
             let want = options.check_gpu.then(|| {
                 let (ry, dy) = (&r.planes[0], &d.planes[0]);
                 features::frame_features(ry, dy, check_previous.as_ref(), info.bit_depth, sets, &mut check_scratch)

@@ -55,7 +55,9 @@ pub enum ScoreError {
     #[error("frames of {width}x{height} are too small to score: VMAF needs at least {min}x{min}")]
     TooSmall { width: usize, height: usize, min: usize },
     #[error("{metric} is not defined for frames of {width}x{height} at {bit_depth} bits: {why}")]
-    NotDefinedFor { metric: &'static str, width: usize, height: usize, bit_depth: u8, why: &'static str },
+    NotDefinedFor { metric: &'static str, width: usize, height: usize, bit_depth: u8, why: String },
+    #[error("{metric}: {why}")]
+    Feature { metric: &'static str, why: String },
     #[error(
         "frames of {width}x{height} need about {} (the program itself, one frame pair and one worker's buffers), \
          more than the memory limit of {}; raise --memory-limit",
@@ -92,6 +94,7 @@ impl ScoreError {
             | ScoreError::FrameCount { .. }
             | ScoreError::TooSmall { .. }
             | ScoreError::NotDefinedFor { .. }
+            | ScoreError::Feature { .. }
             | ScoreError::NoFrames
             | ScoreError::BadSubsample => exit::INPUT,
         }
@@ -122,6 +125,10 @@ pub struct ScoreOptions {
     pub psnr_hvs: bool,
     /// libvmaf's `ciede` (`ciede2000`).
     pub ciede: bool,
+    /// libvmaf's `cambi`, once per option set (its key names the options).
+    pub cambi: Vec<crate::features::cambi::CambiOptions>,
+    /// libvmaf's `speed_chroma`, once per option set.
+    pub speed_chroma: Vec<crate::features::speed::SpeedChromaOptions>,
     /// Compute the features on this GPU instead of the CPU.
     pub gpu: Option<Arc<GpuContext>>,
     /// With `gpu`: also compute every frame on the CPU and fail at the first difference.
@@ -144,6 +151,8 @@ impl Default for ScoreOptions {
             ms_ssim: None,
             psnr_hvs: false,
             ciede: false,
+            cambi: Vec::new(),
+            speed_chroma: Vec::new(),
             gpu: None,
             check_gpu: false,
         }
@@ -158,7 +167,7 @@ pub(crate) struct Extracted {
 }
 
 /// The metrics both backends compute on the host, per frame.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Default)]
 pub(crate) struct HostMetrics {
     /// Each plane's sum of squared errors (PSNR is computed on every frame, as
     /// libvmaf's aggregate PSNR sums them all).
@@ -170,16 +179,44 @@ pub(crate) struct HostMetrics {
     /// `psnr_hvs_y`, `psnr_hvs_cb`, `psnr_hvs_cr`, `psnr_hvs`.
     pub(crate) psnr_hvs: Option<[f64; 4]>,
     pub(crate) ciede: Option<f64>,
+    /// `cambi` per option set of [`ScoreOptions::cambi`].
+    pub(crate) cambi: Vec<f64>,
+    /// `speed_chroma_{u,v,uv}` per option set of [`ScoreOptions::speed_chroma`].
+    pub(crate) speed_chroma: Vec<[f64; 3]>,
 }
 
 impl HostMetrics {
     /// What `options` asks for of a frame pair (nothing for a frame the log leaves out).
-    pub(crate) fn of(r: &crate::io::Frame, d: &crate::io::Frame, options: &ScoreOptions, scored: bool) -> HostMetrics {
+    pub(crate) fn of(
+        r: &crate::io::Frame,
+        d: &crate::io::Frame,
+        options: &ScoreOptions,
+        scored: bool,
+    ) -> Result<HostMetrics, ScoreError> {
         let psnr_sse = options.psnr.then(|| crate::features::psnr::plane_sse(r, d));
         if !scored {
-            return HostMetrics { psnr_sse, ..HostMetrics::default() };
+            return Ok(HostMetrics { psnr_sse, ..HostMetrics::default() });
         }
-        HostMetrics {
+        let cambi = options
+            .cambi
+            .iter()
+            .map(|o| {
+                let info = &d.info;
+                crate::features::cambi::Cambi::new(info.width, info.height, info.bit_depth, o)
+                    .and_then(|mut c| c.score(&d.planes[0].data))
+                    .map_err(|e| ScoreError::Feature { metric: "CAMBI", why: e.to_string() })
+            })
+            .collect::<Result<Vec<f64>, ScoreError>>()?;
+        let speed_chroma = options
+            .speed_chroma
+            .iter()
+            .map(|o| {
+                crate::features::speed::speed_chroma(r, d, o)
+                    .map(|s| [s.u, s.v, s.uv])
+                    .map_err(|e| ScoreError::Feature { metric: "SpEED chroma", why: e.to_string() })
+            })
+            .collect::<Result<Vec<[f64; 3]>, ScoreError>>()?;
+        Ok(HostMetrics {
             psnr_sse,
             ssim: options.ssim.and_then(|o| crate::features::ssim::float_ssim(&r.planes[0], &d.planes[0], r.info.bit_depth, &o)),
             ms_ssim: options
@@ -187,7 +224,9 @@ impl HostMetrics {
                 .and_then(|o| crate::features::ssim::float_ms_ssim(&r.planes[0], &d.planes[0], r.info.bit_depth, &o)),
             psnr_hvs: options.psnr_hvs.then(|| crate::features::psnr_hvs(r, d)),
             ciede: options.ciede.then(|| crate::features::ciede::ciede(r, d)),
-        }
+            cambi,
+            speed_chroma,
+        })
     }
 }
 
@@ -227,16 +266,17 @@ pub fn extract(
 }
 
 /// SSIM's 11x11 window must fit the (decimated) picture, MS-SSIM's at each of its
-/// five scales, and PSNR-HVS takes at most 12 bits; libvmaf fails the run
-/// otherwise, so this refuses it before any frame is read.
+/// five scales, PSNR-HVS takes at most 12 bits, and CAMBI and SpEED have their own
+/// limits (size, options); libvmaf fails the run otherwise, so this refuses it
+/// before any frame is read.
 fn check_window_fits(info: &crate::io::VideoInfo, options: &ScoreOptions) -> Result<(), ScoreError> {
     use crate::features::ssim::cpu;
-    let refuse = |metric, why| ScoreError::NotDefinedFor {
+    let refuse = |metric, why: &str| ScoreError::NotDefinedFor {
         metric,
         width: info.width,
         height: info.height,
         bit_depth: info.bit_depth,
-        why,
+        why: why.to_owned(),
     };
     if options.ssim.is_some_and(|o| !cpu::ssim_fits(info.width, info.height, &o)) {
         return Err(refuse("SSIM", "its 11x11 window must fit the picture"));
@@ -246,6 +286,13 @@ fn check_window_fits(info: &crate::io::VideoInfo, options: &ScoreOptions) -> Res
     }
     if options.psnr_hvs && !crate::features::psnr_hvs::cpu::supports(info.bit_depth) {
         return Err(refuse("PSNR-HVS", "it is defined up to 12 bits per sample (libvmaf refuses deeper input)"));
+    }
+    for o in &options.cambi {
+        crate::features::cambi::Cambi::new(info.width, info.height, info.bit_depth, o)
+            .map_err(|e| refuse("CAMBI", &e.to_string()))?;
+    }
+    for o in &options.speed_chroma {
+        crate::features::speed::state(info, o).map_err(|e| refuse("SpEED chroma", &e.to_string()))?;
     }
     Ok(())
 }
