@@ -469,3 +469,54 @@ fn different_frame_rates_are_scored_by_position_and_said_so() {
     // The scores do not depend on the rates.
     assert_eq!(frames(&log), frames(&same_log));
 }
+
+/// The sample pair at 288x192 (every sample repeated 3x3): large enough for CAMBI
+/// (216 pixels in one direction) and SpEED's chroma blocks.
+fn upscaled_sample(dir: &Path, kind: &str) -> PathBuf {
+    let y4m = std::fs::read(common::manifest_dir().join(format!("tests/data/sample/cell_small.{kind}.y4m"))).unwrap();
+    let raw = y4m_to_raw(&y4m, 96 * 64 * 3 / 2);
+    let mut out = b"YUV4MPEG2 W288 H192 F24:1 C420jpeg\n".to_vec();
+    for frame in raw.chunks(96 * 64 * 3 / 2) {
+        out.extend_from_slice(b"FRAME\n");
+        for (w, h, off) in [(96, 64, 0), (48, 32, 96 * 64), (48, 32, 96 * 64 + 48 * 32)] {
+            for y in 0..h * 3 {
+                let row = &frame[off + (y / 3) * w..off + (y / 3) * w + w];
+                out.extend(row.iter().flat_map(|&v| [v; 3]));
+            }
+        }
+    }
+    let path = dir.join(format!("big.{kind}.y4m"));
+    std::fs::write(&path, out).unwrap();
+    path
+}
+
+fn sample(kind: &str) -> String {
+    common::manifest_dir().join(format!("tests/data/sample/cell_small.{kind}.y4m")).display().to_string()
+}
+
+#[test]
+fn cambi_and_speed_chroma_columns_with_their_option_keys() {
+    let dir = tempfile::tempdir().unwrap();
+    let (r, d) = (upscaled_sample(dir.path(), "ref"), upscaled_sample(dir.path(), "dist"));
+    let log = dir.path().join("log.json");
+    let out = score(&["-r", p(&r), "-d", p(&d), "--cambi", "--cambi=cambi_max_val=17:enc_bitdepth=8", "--speed-chroma=speed_prescale=2:speed_prescale_method=bilinear", "-o", p(&log)]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let frames = frames(&log);
+    assert_eq!(frames.len(), 12);
+    for key in ["cambi", "cambi_cmxv_17_encbd_8", "speed_chroma_u_ps_2_psm_bilinear", "speed_chroma_v_ps_2_psm_bilinear", "speed_chroma_uv_ps_2_psm_bilinear"] {
+        for f in &frames {
+            let v = f["metrics"][key].as_f64().unwrap_or_else(|| panic!("no {key} in {f}"));
+            assert!(v.is_finite() && v >= 0.0, "{key} = {v}");
+        }
+    }
+    // The sample itself is too small for both, as libvmaf finds it.
+    let small = score(&["-r", &sample("ref"), "-d", &sample("dist"), "--cambi"]);
+    assert_input_error(&small, "CAMBI is not defined for frames of 96x64");
+    let small = score(&["-r", &sample("ref"), "-d", &sample("dist"), "--speed-chroma"]);
+    assert_input_error(&small, "SpEED: image too small");
+    // Options are libvmaf's names; anything else is a usage error.
+    for bad in ["--cambi=window=3", "--cambi=cambi_max_val", "--speed-chroma=speed_prescale=big"] {
+        let out = score(&["-r", p(&r), "-d", p(&d), bad]);
+        assert_eq!(out.status.code(), Some(2), "{bad}: {}", stderr(&out));
+    }
+}
