@@ -11,7 +11,8 @@ use super::ReportError;
 /// One input file, read.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Source {
-    Log(FrameLog),
+    // Boxed: a log's summary is several times the size of a results file's.
+    Log(Box<FrameLog>),
     Batch(BatchResults),
 }
 
@@ -100,7 +101,7 @@ pub fn parse(path: &Path, text: &str) -> Result<Source, ReportError> {
     let bad = |why: String| ReportError::Format { path: path.to_owned(), why };
     // A log is one JSON document; a results file is one object a line.
     match serde_json::from_str::<Value>(text) {
-        Ok(Value::Object(doc)) if doc.contains_key("frames") => log(path, &doc).map(Source::Log).map_err(bad),
+        Ok(Value::Object(doc)) if doc.contains_key("frames") => log(path, &doc).map(|l| Source::Log(Box::new(l))).map_err(bad),
         Ok(Value::Object(doc)) if doc.contains_key("status") => batch(path, text).map(Source::Batch).map_err(bad),
         Ok(_) => Err(bad("a JSON document without `frames`: neither a score log nor a results record".into())),
         Err(_) if text.lines().next().is_some_and(|l| l.trim_start().starts_with('{')) => {

@@ -1434,21 +1434,17 @@ mod tests {
         pic[w + 3] = 1;
         pic[3 * w + 3] = 1;
         let mut ring = vec![0u16; 3 * w];
-        let (mut buf, stride) = padded(&pic, 5, 5);
-        filter_mode(&mut buf, stride, 5, 5, &mut ring);
-        let sum: u32 = (0..5)
-            .flat_map(|y| (0..5).map(move |x| (y, x)))
-            .map(|(y, x)| buf[y * stride + x] as u32)
-            .sum();
-        assert_eq!(sum, 0);
+        // The filtered picture and the sum of its 5x5 samples.
+        let mut filtered = |pic: &[u16]| {
+            let (mut buf, stride) = padded(pic, 5, 5);
+            filter_mode(&mut buf, stride, 5, 5, &mut ring);
+            let sum: u32 = (0..5).flat_map(|y| (0..5).map(move |x| (y, x))).map(|(y, x)| buf[y * stride + x] as u32).sum();
+            (buf, stride, sum)
+        };
+        assert_eq!(filtered(&pic).2, 0);
 
         pic[3 * w + 4] = 1;
-        let (mut buf, stride) = padded(&pic, 5, 5);
-        filter_mode(&mut buf, stride, 5, 5, &mut ring);
-        let sum: u32 = (0..5)
-            .flat_map(|y| (0..5).map(move |x| (y, x)))
-            .map(|(y, x)| buf[y * stride + x] as u32)
-            .sum();
+        let (buf, stride, sum) = filtered(&pic);
         assert_eq!(sum, 1);
         assert_eq!(buf[3 * stride + 3], 0);
         assert_eq!(buf[2 * stride + 3], 1);
@@ -1679,7 +1675,7 @@ mod tests {
                 8,
                 &CambiOptions {
                     window_size: 14,
-                    ..ok.clone()
+                    ..ok
                 }
             ),
             Err(CambiError::OptionOutOfRange {
@@ -1694,7 +1690,7 @@ mod tests {
                 8,
                 &CambiOptions {
                     topk: 0.0,
-                    ..ok.clone()
+                    ..ok
                 }
             ),
             Err(CambiError::OptionOutOfRange { option: "topk", .. })
@@ -1706,7 +1702,7 @@ mod tests {
                 8,
                 &CambiOptions {
                     tvi_threshold: f64::NAN,
-                    ..ok.clone()
+                    ..ok
                 }
             ),
             Err(CambiError::OptionOutOfRange {
@@ -1721,7 +1717,7 @@ mod tests {
                 8,
                 &CambiOptions {
                     max_log_contrast: 6,
-                    ..ok.clone()
+                    ..ok
                 }
             ),
             Err(CambiError::OptionOutOfRange {
@@ -1736,7 +1732,7 @@ mod tests {
                 8,
                 &CambiOptions {
                     max_val: 1000.5,
-                    ..ok.clone()
+                    ..ok
                 }
             ),
             Err(CambiError::OptionOutOfRange {
@@ -1752,7 +1748,7 @@ mod tests {
                 &CambiOptions {
                     enc_width: Some(100),
                     enc_height: Some(200),
-                    ..ok.clone()
+                    ..ok
                 }
             ),
             Err(CambiError::OptionOutOfRange {
@@ -1783,7 +1779,7 @@ mod tests {
         let opts = CambiOptions {
             enc_width: Some(200),
             enc_height: Some(150),
-            ..ok.clone()
+            ..ok
         };
         assert_eq!(
             Cambi::new(320, 240, 8, &opts).unwrap_err(),
@@ -1795,7 +1791,7 @@ mod tests {
         let opts = CambiOptions {
             src_width: Some(400),
             src_height: Some(200),
-            ..ok.clone()
+            ..ok
         };
         assert!(matches!(
             Cambi::new(320, 240, 8, &opts),
@@ -1804,7 +1800,7 @@ mod tests {
         // 65 * (6000) / 375 >> 4 = 65 is the largest window; 127 at 4K is not.
         let opts = CambiOptions {
             window_size: 127,
-            ..ok.clone()
+            ..ok
         };
         assert_eq!(
             Cambi::new(3840, 2160, 8, &opts).unwrap_err(),

@@ -549,7 +549,9 @@ impl Resample<'_> {
         }
     }
 
-    fn bicubic(&self, dst: &mut [f32]) {
+    /// Every destination sample from `at(source x, source y)` (pixel centres
+    /// mapped as libvmaf maps them).
+    fn each_sample(&self, dst: &mut [f32], at: fn(&Self, f32, f32) -> f32) {
         if self.copy_if_same_size(dst) {
             return;
         }
@@ -559,9 +561,13 @@ impl Resample<'_> {
             let yy = source_coordinate(y, ratio_y);
             for x in 0..self.dst_w {
                 let xx = source_coordinate(x, ratio_x);
-                dst[y * self.stride + x] = self.bicubic_at(xx, yy);
+                dst[y * self.stride + x] = at(self, xx, yy);
             }
         }
+    }
+
+    fn bicubic(&self, dst: &mut [f32]) {
+        self.each_sample(dst, Self::bicubic_at);
     }
 
     fn bicubic_at(&self, x: f32, y: f32) -> f32 {
@@ -601,18 +607,7 @@ impl Resample<'_> {
     }
 
     fn lanczos4(&self, dst: &mut [f32]) {
-        if self.copy_if_same_size(dst) {
-            return;
-        }
-        let ratio_x = self.src_w as f32 / self.dst_w as f32;
-        let ratio_y = self.src_h as f32 / self.dst_h as f32;
-        for y in 0..self.dst_h {
-            let yy = source_coordinate(y, ratio_y);
-            for x in 0..self.dst_w {
-                let xx = source_coordinate(x, ratio_x);
-                dst[y * self.stride + x] = self.lanczos4_at(xx, yy);
-            }
-        }
+        self.each_sample(dst, Self::lanczos4_at);
     }
 
     fn lanczos4_at(&self, x: f32, y: f32) -> f32 {
@@ -1884,7 +1879,7 @@ mod tests {
         assert!(matches!(
             bad(SpeedChromaOptions {
                 sigma_nn: 0.05,
-                ..ok.clone()
+                ..ok
             }),
             Some(SpeedError::OptionOutOfRange {
                 name: "speed_sigma_nn",
@@ -1894,7 +1889,7 @@ mod tests {
         assert!(matches!(
             bad(SpeedChromaOptions {
                 nn_floor: 1.5,
-                ..ok.clone()
+                ..ok
             }),
             Some(SpeedError::OptionOutOfRange {
                 name: "speed_nn_floor",
@@ -1904,7 +1899,7 @@ mod tests {
         assert!(matches!(
             bad(SpeedChromaOptions {
                 max_val: 1000.5,
-                ..ok.clone()
+                ..ok
             }),
             Some(SpeedError::OptionOutOfRange {
                 name: "speed_max_val",
@@ -1914,7 +1909,7 @@ mod tests {
         assert!(matches!(
             bad(SpeedChromaOptions {
                 weight_var_mode: 7,
-                ..ok.clone()
+                ..ok
             }),
             Some(SpeedError::OptionOutOfRange {
                 name: "speed_weight_var_mode",
@@ -1924,7 +1919,7 @@ mod tests {
         assert!(matches!(
             bad(SpeedChromaOptions {
                 prescale: 4.5,
-                ..ok.clone()
+                ..ok
             }),
             Some(SpeedError::OptionOutOfRange {
                 name: "speed_prescale",
@@ -1934,25 +1929,25 @@ mod tests {
         assert!(matches!(
             bad(SpeedChromaOptions {
                 prescale: f64::NAN,
-                ..ok.clone()
+                ..ok
             }),
             Some(SpeedError::OptionOutOfRange { .. })
         ));
         assert_eq!(
             bad(SpeedChromaOptions {
                 kernelscale: 1.3,
-                ..ok.clone()
+                ..ok
             }),
             Some(SpeedError::InvalidKernelscale(1.3))
         );
         assert!(bad(SpeedChromaOptions {
             kernelscale: 1.5,
-            ..ok.clone()
+            ..ok
         })
         .is_none());
         assert!(bad(SpeedChromaOptions {
             kernelscale: 1.0667,
-            ..ok.clone()
+            ..ok
         })
         .is_none());
         assert_eq!(
@@ -1979,7 +1974,7 @@ mod tests {
                 8,
                 &SpeedChromaOptions {
                     prescale: 1.0009,
-                    ..ok.clone()
+                    ..ok
                 }
             ),
             Err(SpeedError::UndefinedPrescale { .. })
