@@ -25,11 +25,8 @@ pub fn run(args: ScoreArgs) -> CliResult {
         }
         _ => None,
     };
-    let (mut reference, mut distorted, notes) = open(
-        &InputSpec { path: args.reference.clone(), raw: raw.clone() },
-        &InputSpec { path: args.distorted.clone(), raw },
-        &args.decoding.decoding(),
-    )?;
+    let specs = [InputSpec { path: args.reference.clone(), raw: raw.clone() }, InputSpec { path: args.distorted.clone(), raw }];
+    let (mut reference, mut distorted, notes) = open(&specs[0], &specs[1], &args.decoding.decoding())?;
     for note in &notes {
         eprintln!("note: {note}");
     }
@@ -65,7 +62,7 @@ pub fn run(args: ScoreArgs) -> CliResult {
     // after the whole clip.
     let destination = args.output.as_deref().map(output::Destination::resolve).transpose()?;
     let report_destination = args.report.as_deref().map(output::Destination::resolve).transpose()?;
-    let bar = (!args.quiet && std::io::stderr().is_terminal()).then(|| progress_bar(&reference, &distorted, &args));
+    let bar = (!args.quiet && std::io::stderr().is_terminal()).then(|| progress_bar(&reference, &distorted, &args, &specs));
     // The same per-pair pipeline as `batch` (src/batch/pair.rs).
     let log = score::score_inputs(&mut reference, &mut distorted, &models, &options, &|done| {
         if let Some(bar) = &bar {
@@ -115,10 +112,13 @@ fn option_sets<T: Default>(specs: &[String], set: fn(&mut T, &str, &str) -> Resu
         .collect()
 }
 
-/// A bar with the frame count and an ETA when both inputs' sizes tell how many
-/// frames will be read, else a spinner counting frames.
-fn progress_bar(reference: &Input, distorted: &Input, args: &ScoreArgs) -> indicatif::ProgressBar {
-    let total = match (reference.frames_hint(), distorted.frames_hint()) {
+/// A bar with the frame count and an ETA when both inputs tell how many frames
+/// they hold (a Y4M or raw file by its size, an encoded one by ffmpeg's description
+/// of it), else a spinner counting frames.
+fn progress_bar(reference: &Input, distorted: &Input, args: &ScoreArgs, specs: &[InputSpec; 2]) -> indicatif::ProgressBar {
+    let decoding = args.decoding.decoding();
+    let frames = |input: &Input, spec: &InputSpec| input.frames_hint().or_else(|| tinyvmaf_gpu::io::probe_frames(spec, &decoding));
+    let total = match (frames(reference, &specs[0]), frames(distorted, &specs[1])) {
         (Some(r), Some(d)) => {
             let n = r.saturating_sub(args.skip_reference).min(d.saturating_sub(args.skip_distorted));
             Some(args.frame_count.map_or(n, |c| c.min(n)))

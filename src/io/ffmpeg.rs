@@ -67,6 +67,29 @@ pub fn arguments(path: &Path, decode: &Decode) -> Vec<OsString> {
     args
 }
 
+/// About how many frames ffmpeg will decode from `path`: the container's duration
+/// times the video stream's frame rate, as `ffmpeg -i` prints them. For a progress
+/// bar only (never a frame count the scoring relies on); `None` when ffmpeg does not
+/// say within two seconds.
+pub fn probe_frame_count(program: &Path, path: &Path) -> Option<u64> {
+    let mut file = OsString::from("file:");
+    file.push(path);
+    let args = [OsStr::new("-nostdin"), OsStr::new("-hide_banner"), OsStr::new("-i"), &file];
+    let mut child = process::spawn(program, &args, false).ok()?;
+    // Without an output ffmpeg prints the input's description and exits.
+    let said = child.stderr(Instant::now() + Duration::from_secs(2));
+    frames_from_description(&said)
+}
+
+/// `Duration: HH:MM:SS.ss` × the first video stream's `N fps`, rounded.
+fn frames_from_description(text: &str) -> Option<u64> {
+    let duration = regex::Regex::new(r"Duration: (\d+):(\d{2}):(\d{2}(?:\.\d+)?)").ok()?.captures(text)?;
+    let seconds = duration[1].parse::<f64>().ok()? * 3600.0 + duration[2].parse::<f64>().ok()? * 60.0 + duration[3].parse::<f64>().ok()?;
+    let fps = regex::Regex::new(r"Video: [^\n]*?(\d+(?:\.\d+)?) fps").ok()?.captures(text)?[1].parse::<f64>().ok()?;
+    let frames = (seconds * fps).round();
+    (frames.is_finite() && frames >= 1.0).then_some(frames as u64)
+}
+
 /// ffmpeg's stdout; at its end, ffmpeg's exit status: a failed decode is a read
 /// error carrying ffmpeg's own words, not a short clip.
 pub struct FfmpegStream {
@@ -109,6 +132,17 @@ impl Read for FfmpegStream {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn frame_count_from_ffmpegs_description() {
+        let said = "Input #0, mov,mp4,m4a,3gp,3g2,mj2, from 'file:probe.mp4':\n  Duration: 00:00:00.50, start: 0.000000, bitrate: 95 kb/s\n  \
+                    Stream #0:0[0x1](und): Video: h264 (High), yuv420p(progressive), 96x64 [SAR 1:1 DAR 3:2], 79 kb/s, 24 fps, 24 tbr, 12288 tbn (default)\n";
+        assert_eq!(frames_from_description(said), Some(12));
+        let long = "  Duration: 01:02:03.04, start: 0\n  Stream #0:0: Video: vp9, yuv420p, 1920x1080, 23.98 fps, 23.98 tbr\n";
+        assert_eq!(frames_from_description(long), Some((3723.04f64 * 23.98).round() as u64));
+        assert_eq!(frames_from_description("  Duration: N/A, bitrate: N/A\n  Stream #0:0: Video: png, 25 fps\n"), None);
+        assert_eq!(frames_from_description("no description"), None);
+    }
 
     #[test]
     fn containers_are_recognised_and_y4m_is_not() {

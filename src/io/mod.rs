@@ -10,7 +10,7 @@ pub mod synthetic;
 pub mod y4m;
 pub mod yuv;
 
-pub use open::{Decoding, Input, InputError, open, open_pair, open_with};
+pub use open::{Decoding, Input, InputError, open, open_pair, open_with, probe_frames};
 pub use y4m::Y4mReader;
 pub use yuv::YuvReader;
 

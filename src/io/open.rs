@@ -230,6 +230,17 @@ pub fn open_with(spec: &InputSpec, decoding: &Decoding, decode: &Decode) -> Resu
     Ok((Input { frames_hint, ..Input::new(name, source) }, false))
 }
 
+/// About how many frames an input ffmpeg decodes holds, from `ffmpeg -i`'s
+/// description (duration × frame rate): for a progress bar, not a promise. `None`
+/// for standard input, when ffmpeg is missing or does not say.
+pub fn probe_frames(spec: &InputSpec, decoding: &Decoding) -> Option<u64> {
+    if spec.path == Path::new("-") {
+        return None;
+    }
+    let program = crate::process::find_program("ffmpeg", decoding.ffmpeg.as_deref(), "TINYVMAF_FFMPEG").ok()?;
+    ffmpeg::probe_frame_count(&program, &spec.path)
+}
+
 /// An input decoded by ffmpeg into a Y4M stream.
 fn decoded(spec: &InputSpec, name: String, decoding: &Decoding, decode: &Decode) -> Result<Input, InputError> {
     let program = crate::process::find_program("ffmpeg", decoding.ffmpeg.as_deref(), "TINYVMAF_FFMPEG")
