@@ -429,7 +429,17 @@ fn a_second_writer_is_refused_while_the_first_holds_the_lock() {
     assert_eq!(out.status.code(), Some(exit::LOCKED.into()), "{}", stderr(&out));
     assert!(stderr(&out).contains("is in use by another tinyvmaf-gpu process"), "{}", stderr(&out));
     drop(held);
-    let out = ws.run(&["batch", "m.csv", "-o", "r.jsonl", "--quiet"]);
+    // A child another test thread is starting right now shares the lock's open file
+    // until it execs (flock locks belong to the open file, which fork duplicates),
+    // so under load the release can take a moment to be seen: retry briefly.
+    let mut out = ws.run(&["batch", "m.csv", "-o", "r.jsonl", "--quiet"]);
+    for _ in 0..20 {
+        if out.status.code() != Some(exit::LOCKED.into()) {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+        out = ws.run(&["batch", "m.csv", "-o", "r.jsonl", "--quiet"]);
+    }
     assert!(out.status.success(), "{}", stderr(&out));
 
     // Two real batches on one output: the second is refused while the first runs.
