@@ -35,7 +35,9 @@ pub struct ScoreLog {
     pub aggregates: Vec<(String, f64)>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+/// Also read back (`report`), so every field has a default for older logs.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
 pub struct RunContext {
     pub backend: String,
     pub adapter: Option<String>,

@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use serde_json::{Map, Value};
 
 use super::ReportError;
+use crate::output::RunContext;
 
 /// One input file, read.
 #[derive(Debug, Clone, PartialEq)]
@@ -31,22 +32,7 @@ pub struct FrameLog {
     /// `columns[j][i]`: metric `j` at frame `i` (NaN where the log has null).
     pub columns: Vec<Vec<f64>>,
     /// Our run context (absent from libvmaf's logs).
-    pub context: Option<Context>,
-}
-
-/// Where and how the log was made (our JSON's `tinyvmaf.context`).
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Context {
-    pub backend: String,
-    pub adapter: Option<String>,
-    pub models: Vec<String>,
-    pub reference: String,
-    pub distorted: String,
-    pub width: u64,
-    pub height: u64,
-    /// Frames per second of the reference, when its stream said.
-    pub frame_rate: Option<(u64, u64)>,
-    pub notes: Vec<String>,
+    pub context: Option<RunContext>,
 }
 
 /// A batch results file.
@@ -113,7 +99,11 @@ pub fn parse(path: &Path, text: &str) -> Result<Source, ReportError> {
 
 fn log(path: &Path, doc: &Map<String, Value>) -> Result<FrameLog, String> {
     let frames = doc.get("frames").and_then(Value::as_array).ok_or("`frames` is not an array")?;
-    let context = doc.get("tinyvmaf").and_then(|t| t.get("context")).map(context).transpose()?;
+    let context = doc
+        .get("tinyvmaf")
+        .and_then(|t| t.get("context"))
+        .map(|c| serde_json::from_value::<RunContext>(c.clone()).map_err(|e| format!("`tinyvmaf.context`: {e}")))
+        .transpose()?;
     let mut names: Vec<String> = Vec::new();
     for frame in frames {
         let metrics = frame.get("metrics").and_then(Value::as_object).ok_or("a frame without a `metrics` object")?;
@@ -146,30 +136,11 @@ fn log(path: &Path, doc: &Map<String, Value>) -> Result<FrameLog, String> {
     Ok(FrameLog { path: path.to_owned(), version, metrics, scores: score_count, frame_numbers, columns, context })
 }
 
-fn context(value: &Value) -> Result<Context, String> {
-    let text = |key: &str| value.get(key).and_then(Value::as_str).unwrap_or_default().to_owned();
-    let frame_rate = value
-        .get("frame_rate")
-        .and_then(Value::as_str)
-        .and_then(|s| s.split_once('/'))
-        .and_then(|(n, d)| Some((n.parse().ok()?, d.parse().ok()?)))
-        .filter(|&(n, d): &(u64, u64)| n > 0 && d > 0);
-    let strings = |key: &str| -> Vec<String> {
-        value.get(key).and_then(Value::as_array).map_or_else(Vec::new, |a| {
-            a.iter().filter_map(Value::as_str).map(str::to_owned).collect()
-        })
-    };
-    Ok(Context {
-        backend: text("backend"),
-        adapter: value.get("adapter").and_then(Value::as_str).map(str::to_owned),
-        models: strings("models"),
-        reference: text("reference"),
-        distorted: text("distorted"),
-        width: value.get("width").and_then(Value::as_u64).unwrap_or(0),
-        height: value.get("height").and_then(Value::as_u64).unwrap_or(0),
-        frame_rate,
-        notes: strings("notes"),
-    })
+/// `NUM/DEN` frames per second, both positive.
+pub fn frame_rate(text: &str) -> Option<(u64, u64)> {
+    let (num, den) = text.split_once('/')?;
+    let (num, den) = (num.parse().ok()?, den.parse().ok()?);
+    (num > 0 && den > 0).then_some((num, den))
 }
 
 fn batch(path: &Path, text: &str) -> Result<BatchResults, String> {

@@ -13,7 +13,7 @@ mod input;
 use std::fmt::Write;
 use std::path::PathBuf;
 
-pub use input::{BatchResults, Context, FrameLog, Record, Source, is_score, load, parse};
+pub use input::{BatchResults, FrameLog, Record, Source, is_score, load, parse};
 
 use bd::Point;
 use chart::{Chart, PALETTE, Series};
@@ -84,7 +84,7 @@ fn timestamp(frame: u64, (num, den): (u64, u64)) -> String {
 
 fn log_section(out: &mut String, n: usize, log: &FrameLog, options: &ReportOptions) {
     let _ = writeln!(out, "<section class=\"log\"><h2>{}</h2>", escape(&log.path.display().to_string()));
-    let frame_rate = log.context.as_ref().and_then(|c| c.frame_rate).or(options.frame_rate);
+    let frame_rate = log.context.as_ref().and_then(|c| c.frame_rate.as_deref()).and_then(input::frame_rate).or(options.frame_rate);
     context(out, log, frame_rate);
 
     // Model scores over time, one series each, on a 0–100 axis.
