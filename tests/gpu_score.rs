@@ -23,7 +23,7 @@ fn ctx(what: &str) -> Option<Arc<GpuContext>> {
 
 /// libvmaf's default feature set and the NEG model's (enhancement-gain limit 1).
 fn both_sets() -> Vec<FeatureOptions> {
-    vec![FeatureOptions::default(), FeatureOptions { vif_enhn_gain_limit: 1.0, adm_enhn_gain_limit: 1.0 }]
+    vec![FeatureOptions::default(), FeatureOptions::egl(1.0)]
 }
 
 fn assert_same_table(gpu: &FeatureTable, cpu: &FeatureTable, what: &str) {

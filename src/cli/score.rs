@@ -58,6 +58,7 @@ pub fn run(args: ScoreArgs) -> CliResult {
         ciede: args.ciede,
         cambi: option_sets(&args.cambi, tinyvmaf_gpu::features::cambi::set_option)?,
         speed_chroma: option_sets(&args.speed_chroma, tinyvmaf_gpu::features::speed::set_option)?,
+        motion: Vec::new(),
         gpu: resolved.gpu,
         check_gpu: args.backend.check_gpu,
     };

@@ -273,13 +273,13 @@ mod tests {
     }
 
     fn keys(plan: &Plan, threaded: bool) -> Vec<String> {
-        let sets = plan.feature_sets(&[FeatureOptions::default(), FeatureOptions { vif_enhn_gain_limit: 1.0, adm_enhn_gain_limit: 1.0 }]);
+        let sets = plan.feature_sets(&[FeatureOptions::default(), FeatureOptions::egl(1.0)]);
         plan.columns(&sets, threaded).into_iter().map(|c| c.key).collect()
     }
 
     #[test]
     fn neg_then_plain_with_psnr_as_libvmaf_orders_them() {
-        let neg = FeatureOptions { vif_enhn_gain_limit: 1.0, adm_enhn_gain_limit: 1.0 };
+        let neg = FeatureOptions::egl(1.0);
         let mut plan = Plan::default();
         plan.register_model(&model_features(), &neg);
         plan.register_model(&model_features(), &FeatureOptions::default());
