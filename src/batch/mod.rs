@@ -90,6 +90,7 @@ impl RunOptions {
             cambi: Vec::new(),
             speed_chroma: Vec::new(),
             motion: Vec::new(),
+            adm: Vec::new(),
             gpu: self.gpu.clone(),
             check_gpu: self.check_gpu,
         }

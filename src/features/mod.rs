@@ -96,6 +96,30 @@ impl FeatureOptions {
         FeatureOptions { vif_enhn_gain_limit: d.vif_enhn_gain_limit, adm_enhn_gain_limit: d.adm_enhn_gain_limit, ..*self } == d
     }
 
+    /// Sets one of libvmaf's `integer_adm` options by its name or alias (`adm_csf_mode`
+    /// or `csf`, …), as `--adm=NAME=VALUE:…` gives it; libvmaf's ranges apply.
+    pub fn set_adm_option(&mut self, option: &str, value: &str) -> Result<(), String> {
+        let number = |min: f64, max: f64| -> Result<f64, String> {
+            let v = value.parse::<f64>().map_err(|_| format!("adm option {option}: {value:?} is not a number"))?;
+            if (min..=max).contains(&v) { Ok(v) } else { Err(format!("adm option {option}: {v} is outside [{min}, {max}]")) }
+        };
+        let int = |min: i32, max: i32| -> Result<i32, String> {
+            let v = value.parse::<i32>().map_err(|_| format!("adm option {option}: {value:?} is not an integer"))?;
+            if (min..=max).contains(&v) { Ok(v) } else { Err(format!("adm option {option}: {v} is outside [{min}, {max}]")) }
+        };
+        match option {
+            "adm_enhn_gain_limit" | "egl" => self.adm_enhn_gain_limit = number(1.0, 100.0)?,
+            "adm_csf_mode" | "csf" => self.adm_csf_mode = int(0, 3)?,
+            "adm_norm_view_dist" | "nvd" => self.adm_norm_view_dist = number(0.75, 24.0)?,
+            "adm_ref_display_height" | "rdh" => self.adm_ref_display_height = int(1, 4320)?,
+            "adm_noise_weight" | "nw" => self.adm_noise_weight = number(0.0, 1500.0)?,
+            "adm_dlm_weight" | "dlmw" => self.adm_dlm_weight = number(0.0, 1.0)?,
+            "adm_min_val" | "min" => self.adm_min_val = number(0.0, 1.0)?,
+            _ => return Err(format!("adm has no option {option:?} here")),
+        }
+        Ok(())
+    }
+
     /// libvmaf's key options of `integer_adm` for these options (see [`name::key`]).
     pub fn adm_key_options(&self) -> Vec<name::KeyOption> {
         use name::KeyOption as K;

@@ -132,6 +132,9 @@ pub struct ScoreOptions {
     /// libvmaf's `motion` with non-default options, once per option set (its keys
     /// name the options); the default motion columns are always written.
     pub motion: Vec<crate::features::motion::MotionOptions>,
+    /// Further VIF/ADM feature sets beside the models' (libvmaf's `adm` with these
+    /// options), for [`score_inputs`].
+    pub adm: Vec<FeatureOptions>,
     /// Compute the features on this GPU instead of the CPU.
     pub gpu: Option<Arc<GpuContext>>,
     /// With `gpu`: also compute every frame on the CPU and fail at the first difference.
@@ -157,6 +160,7 @@ impl Default for ScoreOptions {
             cambi: Vec::new(),
             speed_chroma: Vec::new(),
             motion: Vec::new(),
+            adm: Vec::new(),
             gpu: None,
             check_gpu: false,
         }
@@ -329,7 +333,12 @@ pub fn score_inputs(
     options: &ScoreOptions,
     progress: &dyn Fn(u64),
 ) -> Result<ScoreLog, ScoreError> {
-    let sets = feature_sets(models);
+    let mut sets = feature_sets(models);
+    for set in &options.adm {
+        if !sets.contains(set) {
+            sets.push(*set);
+        }
+    }
     let start = Instant::now();
     let (width, height) = (reference.info().width, reference.info().height);
     let table = extract(reference, distorted, &sets, options, progress)?;

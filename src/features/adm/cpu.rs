@@ -1195,3 +1195,59 @@ pub fn adm_cm(b: &mut [Vec<u32>]) {
     let num = cm(&hvd_of(r_in, w * h), &plane_of(thr, 0, w * h), w, h, p.scale as usize, &AdmConfig::default());
     add_totals(totals, p.result_offset as usize + 6, num.map(|v| v as u64));
 }
+
+#[cfg(test)]
+mod config_tests {
+    use super::*;
+    use crate::features::FeatureOptions;
+
+    #[test]
+    fn default_config_is_the_watson_constants() {
+        let cfg = AdmConfig::default();
+        assert_eq!(cfg.s0, ADM_S0_RFACTOR);
+        assert_eq!(cfg.rf, std::array::from_fn(adm_rfactor));
+        assert_eq!(cfg.noise_weight, ADM_NOISE_WEIGHT);
+        // Watson away from 3 H at 1080 lines converts its own factors (libvmaf's
+        // constants are those conversions, rounded).
+        let far = AdmConfig::new(&FeatureOptions { adm_norm_view_dist: 3.0, adm_ref_display_height: 1081, ..Default::default() }).unwrap();
+        assert!(far.s0.iter().zip(ADM_S0_RFACTOR).all(|(a, b)| (a - b).abs() < 100), "{:?}", far.s0);
+    }
+
+    #[test]
+    fn blended_csf_tables_and_refusals() {
+        let v1 = FeatureOptions { adm_csf_mode: 2, ..Default::default() };
+        let cfg = AdmConfig::new(&v1).unwrap();
+        assert_eq!(cfg.rf[0], [0.01183, 0.01183, 0.004302]);
+        assert_eq!(cfg.s0, [(0.01183f32 as f64 * 2097152.0) as i32, (0.01183f32 as f64 * 2097152.0) as i32, (0.004302f32 as f64 * 8388608.0) as i32]);
+        // 1.5 H on 2160 lines has 3 H on 1080's pixels per degree and its table.
+        let uhd = AdmConfig::new(&FeatureOptions { adm_norm_view_dist: 1.5, adm_ref_display_height: 2160, ..v1 }).unwrap();
+        assert_eq!(uhd.rf, cfg.rf);
+        // Under 3 H at 1080 lines (libvmaf: -EINVAL), a condition with no table, modes 1 and 3.
+        for refused in [
+            FeatureOptions { adm_norm_view_dist: 2.0, ..v1 },
+            FeatureOptions { adm_norm_view_dist: 4.0, ..v1 },
+            FeatureOptions { adm_csf_mode: 1, ..v1 },
+            FeatureOptions { adm_csf_mode: 3, ..v1 },
+        ] {
+            assert!(AdmConfig::new(&refused).is_err(), "{refused:?}");
+        }
+    }
+
+    #[test]
+    fn keys_are_libvmafs() {
+        let v1 = FeatureOptions {
+            adm_enhn_gain_limit: 1.0,
+            adm_csf_mode: 2,
+            adm_dlm_weight: 0.7,
+            adm_min_val: 0.5,
+            adm_noise_weight: 0.02,
+            adm_norm_view_dist: 1.5,
+            adm_ref_display_height: 2160,
+            ..Default::default()
+        };
+        let key = crate::features::name::key("integer_adm3", v1.adm_key_options());
+        assert_eq!(key, "integer_adm3_csf_2_dlmw_0.7_egl_1_min_0.5_nw_0.02_nvd_1.5_rdh_2160");
+        let m = crate::features::motion::MotionOptions { max_val: 18.0, five_frame_window: true, moving_average: true, ..Default::default() };
+        assert_eq!(m.key("integer_motion3"), "integer_motion3_mffw_mmxv_18_mma");
+    }
+}

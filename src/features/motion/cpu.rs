@@ -247,6 +247,32 @@ impl MotionOptions {
         )
     }
 
+    /// Sets one of libvmaf's `motion` options by its name or alias, as
+    /// `--motion=NAME=VALUE:…` gives it; libvmaf's ranges apply.
+    pub fn set_option(o: &mut MotionOptions, option: &str, value: &str) -> Result<(), String> {
+        let number = |min: f64, max: f64| -> Result<f64, String> {
+            let v = value.parse::<f64>().map_err(|_| format!("motion option {option}: {value:?} is not a number"))?;
+            if (min..=max).contains(&v) { Ok(v) } else { Err(format!("motion option {option}: {v} is outside [{min}, {max}]")) }
+        };
+        let flag = || -> Result<bool, String> {
+            match value {
+                "true" | "1" => Ok(true),
+                "false" | "0" => Ok(false),
+                _ => Err(format!("motion option {option}: {value:?} is not true or false")),
+            }
+        };
+        match option {
+            "motion_max_val" | "mmxv" => o.max_val = number(0.0, MOTION_MAX)?,
+            "motion_blend_factor" | "mbf" => o.blend_factor = number(0.0, 1.0)?,
+            "motion_blend_offset" | "mbo" => o.blend_offset = number(0.0, 1000.0)?,
+            "motion_fps_weight" | "mfw" => o.fps_weight = number(0.0, 5.0)?,
+            "motion_five_frame_window" | "mffw" => o.five_frame_window = flag()?,
+            "motion_moving_average" | "mma" => o.moving_average = flag()?,
+            _ => return Err(format!("motion has no option {option:?} here")),
+        }
+        Ok(())
+    }
+
     /// The first frame with a SAD (1, or 2 with the five-frame window).
     pub fn first_frame(&self) -> usize {
         if self.five_frame_window { 2 } else { 1 }
@@ -301,5 +327,30 @@ impl MotionOptions {
             })
             .collect();
         (motion2, motion3)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_options_are_motion2_and_motion3() {
+        let raw = [0.0, 3.0, 1.5, 7.0, 2.0];
+        let (m2, m3) = MotionOptions::default().motion2_motion3(&raw);
+        assert_eq!(m2, motion2(&raw));
+        assert_eq!(m3, motion3(&raw, &m2));
+    }
+
+    #[test]
+    fn five_frame_window_and_moving_average() {
+        let o = MotionOptions { max_val: 18.0, five_frame_window: true, moving_average: true, ..Default::default() };
+        // SADs start at frame 2 (frame i against frame i − 2).
+        let sad = [0.0, 0.0, 4.0, 30.0, 2.0, 6.0];
+        let (m2, m3) = o.motion2_motion3(&sad);
+        // Frame 2 has no earlier SAD: the next one; then the smaller of i − 1 and i + 1; the last its own.
+        assert_eq!(m2, vec![0.0, 0.0, 30.0, 2.0, 6.0, 6.0]);
+        // Before frame 2 the stamp (frame 2's SAD, capped); then the mean with the previous capped value.
+        assert_eq!(m3, vec![4.0, 4.0, (18.0 + 4.0) / 2.0, (2.0 + 18.0) / 2.0, (6.0 + 2.0) / 2.0, 6.0]);
     }
 }
