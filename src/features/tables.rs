@@ -171,10 +171,13 @@ pub fn adm_rfactor(scale: usize) -> [f32; 3] {
     [f1, f1, f2]
 }
 
+/// One viewing condition of [`ADM_BLENDED_CSF`]: `(rdh, nvd)` and its factors.
+pub type BlendedCsf = ((i32, f64), [[f32; 4]; 2]);
+
 /// libvmaf's Barten–Watson blended CSF (`adm_csf_mode` 2): fixed factors per
 /// viewing condition `(rdh, nvd)`, `[h and v, d][scale]` (`barten_csf_tools.h`).
 /// 2160 lines at 1.5 H has the pixels per degree of 1080 at 3 H and uses its table.
-pub const ADM_BLENDED_CSF: [((i32, f64), [[f32; 4]; 2]); 9] = [
+pub const ADM_BLENDED_CSF: [BlendedCsf; 9] = [
     ((1080, 3.0), [[0.01183, 0.025026, 0.04295, 0.058621], [0.004302, 0.011778, 0.023918, 0.035901]]),
     ((1080, 5.0), [[0.004212, 0.014809, 0.029642, 0.047464], [0.000984, 0.005852, 0.0146, 0.027574]]),
     ((2160, 1.5), [[0.01183, 0.025026, 0.04295, 0.058621], [0.004302, 0.011778, 0.023918, 0.035901]]),
