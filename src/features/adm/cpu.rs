@@ -1,6 +1,8 @@
 //! Integer ADM (adm2 and adm_scale0..3), bit-exact with libvmaf's
-//! `integer_adm.c` scalar path, default options (Watson CSF, 3H viewing
-//! distance at 1080 lines, noise weight 1/32).
+//! `integer_adm.c` scalar path. Default options: Watson CSF, 3H viewing
+//! distance at 1080 lines, noise weight 1/32; [`AdmConfig`] carries the others
+//! (`adm_csf_mode` 2's blended CSF, other viewing conditions, noise weight), which
+//! only the CPU path computes.
 //!
 //! Passes per scale, each with a GPU twin of the same name (`shaders/adm_*.wgsl`,
 //! `crate::features::adm::gpu`):
