@@ -92,7 +92,8 @@ pub(super) fn columns(extracted: Extracted, info: &VideoInfo, sets: &[FeatureOpt
     columns.push(("integer_motion".to_owned(), raw));
     // Motion with other options: libvmaf's keys (`integer_motion3_mmxv_18`, …; the SAD
     // score, `VMAF_integer_feature_motion_sad_score_…` in libvmaf, as `integer_motion_…`).
-    for o in options.motion.iter().filter(|o| **o != MotionOptions::default()) {
+    let wanted = options.motion.iter().enumerate().filter(|(k, o)| **o != MotionOptions::default() && !options.motion[..*k].contains(o));
+    for (_, o) in wanted {
         let sad: Vec<f64> = frames
             .iter()
             .map(|f| if o.five_frame_window { f.motion_sad2 } else { f.motion_sad })
