@@ -23,7 +23,7 @@ fn ctx(what: &str) -> Option<Arc<GpuContext>> {
 
 /// libvmaf's default feature set and the NEG model's (enhancement-gain limit 1).
 fn both_sets() -> Vec<FeatureOptions> {
-    vec![FeatureOptions::default(), FeatureOptions { vif_enhn_gain_limit: 1.0, adm_enhn_gain_limit: 1.0 }]
+    vec![FeatureOptions::default(), FeatureOptions::egl(1.0)]
 }
 
 fn assert_same_table(gpu: &FeatureTable, cpu: &FeatureTable, what: &str) {
@@ -230,4 +230,42 @@ fn a_lost_device_mid_run_continues_on_the_cpu_with_the_same_numbers() {
     assert_eq!(gpu.notes.len(), 1, "{:?}", gpu.notes);
     assert!(gpu.notes[0].contains("failed at frame"), "{}", gpu.notes[0]);
     assert_same_table(&gpu, &cpu, "device lost at frame 5");
+}
+
+/// Option sets the GPU passes do not compute (VMAF v1's ADM options, motion's
+/// five-frame window) run on the CPU path under `--backend gpu`, with a note, and give
+/// the CPU's numbers; motion's cap alone (the same SAD) stays on the GPU.
+#[test]
+fn options_the_gpu_lacks_run_on_the_cpu_path() {
+    use tinyvmaf_gpu::features::motion::MotionOptions;
+    let Some(ctx) = ctx("options_the_gpu_lacks_run_on_the_cpu_path") else { return };
+    let Some((_, clips)) = common::oracle_clips() else { return };
+    let name = "testsrc2_576x324__x264_crf28";
+    let v1 = FeatureOptions {
+        adm_enhn_gain_limit: 1.0,
+        adm_csf_mode: 2,
+        adm_dlm_weight: 0.7,
+        adm_min_val: 0.5,
+        adm_noise_weight: 0.02,
+        ..FeatureOptions::default()
+    };
+    let capped = MotionOptions { max_val: 18.0, ..MotionOptions::default() };
+    let hfr = MotionOptions { five_frame_window: true, moving_average: true, ..capped };
+    for (sets, motion, on_gpu) in [
+        (vec![FeatureOptions::default(), v1], vec![capped], false),
+        (vec![FeatureOptions::default()], vec![capped, hfr], false),
+        (vec![FeatureOptions::default()], vec![capped], true),
+    ] {
+        let cpu_options = ScoreOptions { threads: 2, motion, ..ScoreOptions::default() };
+        let gpu_options = ScoreOptions { gpu: Some(Arc::clone(&ctx)), ..cpu_options.clone() };
+        let extract = |options: &ScoreOptions| {
+            let open = |kind: &str| tinyvmaf_gpu::io::open(&InputSpec { path: clips.join(format!("{name}.{kind}.y4m")), raw: None }).unwrap();
+            let (mut r, mut d) = (open("ref"), open("dist"));
+            score::extract(&mut r, &mut d, &sets, options, &|_| {}).unwrap()
+        };
+        let (gpu, cpu) = (extract(&gpu_options), extract(&cpu_options));
+        assert_same_table(&gpu, &cpu, name);
+        let noted = gpu.notes.iter().any(|n| n.contains("computed on the CPU"));
+        assert_eq!(noted, !on_gpu, "{:?}", gpu.notes);
+    }
 }

@@ -21,7 +21,7 @@ fn sample(name: &str) -> String {
 fn scratch_bound_holds() {
     // Odd sizes (band sides that round), a 10-bit clip, the NEG feature set beside the
     // default one, and a size large enough for the bound to be judged as tight.
-    let sets = [FeatureOptions::default(), FeatureOptions { vif_enhn_gain_limit: 1.0, adm_enhn_gain_limit: 1.0 }];
+    let sets = [FeatureOptions::default(), FeatureOptions::egl(1.0)];
     for (w, h, depth) in [(67, 45, 8), (321, 183, 10), (1280, 720, 8)] {
         let info = VideoInfo::new(w, h, ChromaFormat::Yuv420, depth).unwrap();
         let mut scratch = FeatureScratch::default();

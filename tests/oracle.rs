@@ -6,6 +6,7 @@
 mod common;
 
 use tinyvmaf_gpu::features::FeatureOptions;
+use tinyvmaf_gpu::features::motion::MotionOptions;
 use tinyvmaf_gpu::features::cambi::CambiOptions;
 use tinyvmaf_gpu::features::speed::SpeedChromaOptions;
 use tinyvmaf_gpu::model::{Backend, LoadedModel};
@@ -30,7 +31,7 @@ fn every_oracle_frame_matches_libvmaf() {
         .map(|id| LoadedModel::load(verify::pin_checked(id).unwrap(), Backend::Cpu).unwrap())
         .collect();
     let sets = score::feature_sets(&models);
-    assert_eq!(sets, vec![FeatureOptions::default(), FeatureOptions { vif_enhn_gain_limit: 1.0, adm_enhn_gain_limit: 1.0 }]);
+    assert_eq!(sets, vec![FeatureOptions::default(), FeatureOptions::egl(1.0)]);
     let options = ScoreOptions { threads: 2, psnr: true, ..ScoreOptions::default() };
 
     let mut failures = Vec::new();
@@ -268,4 +269,86 @@ fn cambi_and_speed_chroma_match_libvmaf_on_every_oracle_frame() {
     }
     println!("cambi: {cambi_values} values equal; speed_chroma: {speed_values} values, max |diff| {speed_worst:e}; {refused} refusals");
     assert!(cambi_values >= 500 && speed_values >= 2000, "{cambi_values} {speed_values}");
+}
+
+/// The ADM option sets of VMAF v1's models (libvmaf's `model/vmaf_v1.0.16*.json`):
+/// the Barten–Watson blended CSF, DLM weight 0.7, floor 0.5, noise weight 0.02 and
+/// no enhancement gain, at 3 H on 1080 lines (`3d0h`), 5 H (`5d0h`), 3 H on 2160
+/// lines (`3d0h_2160`) and 1.5 H on 2160 lines (`1d5h_2160`).
+fn v1_adm_sets() -> Vec<FeatureOptions> {
+    let base = FeatureOptions {
+        adm_enhn_gain_limit: 1.0,
+        adm_csf_mode: 2,
+        adm_dlm_weight: 0.7,
+        adm_min_val: 0.5,
+        adm_noise_weight: 0.02,
+        ..FeatureOptions::default()
+    };
+    vec![
+        base,
+        FeatureOptions { adm_norm_view_dist: 5.0, ..base },
+        FeatureOptions { adm_ref_display_height: 2160, ..base },
+        FeatureOptions { adm_norm_view_dist: 1.5, adm_ref_display_height: 2160, ..base },
+    ]
+}
+
+/// VMAF v1's motion options: the cap at 18, and for the HFR models the five-frame
+/// window with the moving average.
+fn v1_motion() -> Vec<MotionOptions> {
+    let capped = MotionOptions { max_val: 18.0, ..MotionOptions::default() };
+    vec![capped, MotionOptions { five_frame_window: true, moving_average: true, ..capped }]
+}
+
+/// Every `integer_adm*`, `integer_aim*`, `integer_motion*` and
+/// `VMAF_integer_feature_motion_sad_score*` value of the `*.v1` logs (VMAF v1's ADM
+/// and motion options, under libvmaf's option-suffixed keys) on every frame of every
+/// pair that has one: equal as doubles.
+#[test]
+fn v1_adm_and_motion_options_match_libvmaf_on_every_oracle_frame() {
+    let Some((oracle, clips)) = common::oracle_clips() else { return };
+    let sets = v1_adm_sets();
+    let options = ScoreOptions { threads: 2, motion: v1_motion(), ..ScoreOptions::default() };
+    let (mut compared, mut keys_seen, mut pairs) = (0usize, std::collections::BTreeSet::new(), 0);
+    let mut failures = Vec::new();
+    for name in common::oracle_pairs(&oracle) {
+        let Ok(text) = std::fs::read_to_string(oracle.join(format!("logs/{name}.v1.libvmaf_c.json"))) else { continue };
+        let log: serde_json::Value = serde_json::from_str(&text).unwrap();
+        let frames = log["frames"].as_array().unwrap();
+        let open = |kind: &str| tinyvmaf_gpu::io::open(&InputSpec { path: clips.join(format!("{name}.{kind}.y4m")), raw: None }).unwrap();
+        let (mut r, mut d) = (open("ref"), open("dist"));
+        let table = score::extract(&mut r, &mut d, &sets, &options, &|_| {}).unwrap();
+        assert_eq!(table.frame_numbers.len(), frames.len(), "{name}: frame count");
+        pairs += 1;
+        let keys: Vec<&String> = frames[0]["metrics"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .filter(|k| ["integer_adm", "integer_aim", "integer_motion", "VMAF_integer_feature_motion_sad_score"].iter().any(|p| k.starts_with(p)))
+            .collect();
+        for key in keys {
+            keys_seen.insert(key.clone());
+            // Our column for libvmaf's SAD score is `integer_motion` plus the options.
+            let ours = match key.strip_prefix("VMAF_integer_feature_motion_sad_score") {
+                Some(options) => format!("integer_motion{options}"),
+                None => key.clone(),
+            };
+            let Some(values) = table.column(&ours) else {
+                failures.push(format!("{name}: no column {ours}"));
+                continue;
+            };
+            for (i, (ours, frame)) in values.iter().zip(frames).enumerate() {
+                let theirs = frame["metrics"][key].as_f64().unwrap();
+                compared += 1;
+                if ours.to_bits() != theirs.to_bits() {
+                    failures.push(format!("{name} frame {i} {key}: ours {ours:?} libvmaf {theirs:?}"));
+                }
+            }
+        }
+    }
+    for f in failures.iter().take(40) {
+        println!("FAIL {f}");
+    }
+    println!("{pairs} pairs, {} keys, {compared} values compared", keys_seen.len());
+    assert!(failures.is_empty(), "{} mismatches against libvmaf", failures.len());
+    assert!(pairs >= 10 && keys_seen.len() == 34, "{pairs} pairs, keys {keys_seen:?}");
 }

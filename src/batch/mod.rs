@@ -89,6 +89,8 @@ impl RunOptions {
             ciede: false,
             cambi: Vec::new(),
             speed_chroma: Vec::new(),
+            motion: Vec::new(),
+            adm: Vec::new(),
             gpu: self.gpu.clone(),
             check_gpu: self.check_gpu,
         }

@@ -26,7 +26,7 @@ pub enum Command {
     /// Score a distorted clip against its reference with one or more models.
     #[command(after_help = "Example: tinyvmaf-gpu score -r ref.y4m -d dist.y4m -m vmaf_v0.6.1 -m vmaf_v0.6.1neg --psnr -o log.json\n\
                             Models: `tinyvmaf-gpu models list`. Exit codes: README.md, \"Exit codes\".")]
-    Score(ScoreArgs),
+    Score(Box<ScoreArgs>),
     /// Score every pair of a manifest into a JSON Lines results file (resumable, shardable).
     Batch(BatchArgs),
     /// Join results files (e.g. one per shard), reporting missing and duplicated pairs.
@@ -194,6 +194,17 @@ pub struct ScoreArgs {
     /// `speed_prescale=0.6:speed_prescale_method=bilinear`). Repeatable.
     #[arg(help_heading = "Models and metrics", long, value_name = "OPTIONS", num_args = 0..=1, require_equals = true, default_missing_value = "")]
     pub speed_chroma: Vec<String>,
+    /// Also compute libvmaf's ADM with these options (`--adm=NAME=VALUE:…`, e.g.
+    /// VMAF v1's `adm_csf_mode=2:adm_dlm_weight=0.7:adm_enhn_gain_limit=1:adm_min_val=0.5:adm_noise_weight=0.02`,
+    /// with `adm_norm_view_dist` and `adm_ref_display_height`); columns under libvmaf's
+    /// option-suffixed keys. CPU only for now (`--backend gpu` computes on the CPU then). Repeatable.
+    #[arg(help_heading = "Models and metrics", long, value_name = "OPTIONS", require_equals = true)]
+    pub adm: Vec<String>,
+    /// Also compute libvmaf's motion with these options (`--motion=NAME=VALUE:…`, e.g.
+    /// `motion_max_val=18`, `motion_five_frame_window=true:motion_moving_average=true`);
+    /// columns under libvmaf's option-suffixed keys. Repeatable.
+    #[arg(help_heading = "Models and metrics", long, value_name = "OPTIONS", require_equals = true)]
+    pub motion: Vec<String>,
     /// Worker threads for the CPU features (default: all cores).
     #[arg(help_heading = "Speed", long, value_name = "N")]
     pub threads: Option<usize>,

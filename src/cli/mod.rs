@@ -71,7 +71,7 @@ pub fn main() -> ExitCode {
     let result = match cli.command {
         Command::Models(cmd) => models::run_models(cmd),
         Command::Registry(cmd) => models::run_registry(cmd),
-        Command::Score(args) => score::run(args),
+        Command::Score(args) => score::run(*args),
         Command::Batch(args) => batch::run(args),
         Command::Merge(args) => batch::merge(args),
         Command::Report(args) => report::run(args),

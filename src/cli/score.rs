@@ -55,6 +55,8 @@ pub fn run(args: ScoreArgs) -> CliResult {
         ciede: args.ciede,
         cambi: option_sets(&args.cambi, tinyvmaf_gpu::features::cambi::set_option)?,
         speed_chroma: option_sets(&args.speed_chroma, tinyvmaf_gpu::features::speed::set_option)?,
+        motion: option_sets(&args.motion, tinyvmaf_gpu::features::motion::MotionOptions::set_option)?,
+        adm: option_sets(&args.adm, tinyvmaf_gpu::features::FeatureOptions::set_adm_option)?,
         gpu: resolved.gpu,
         check_gpu: args.backend.check_gpu,
     };

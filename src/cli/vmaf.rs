@@ -186,7 +186,7 @@ fn model_options(spec: &ModelSpec) -> Result<(&str, FeatureOptions), String> {
         return Err(format!("model {version}: disable_clip and enable_transform are not supported"));
     }
     let mut options = if version.ends_with("neg") {
-        FeatureOptions { vif_enhn_gain_limit: 1.0, adm_enhn_gain_limit: 1.0 }
+        FeatureOptions::egl(1.0)
     } else {
         FeatureOptions::default()
     };

@@ -144,7 +144,7 @@ impl Plan {
         let default = FeatureOptions::default();
         for e in &self.extractors {
             let (covered, wanted) = match *e {
-                Extractor::Adm(l) => (sets.iter().any(|s| s.adm_enhn_gain_limit == l), FeatureOptions { adm_enhn_gain_limit: l, ..default }),
+                Extractor::Adm(l) => (sets.iter().any(|s| s.adm_enhn_gain_limit == l && s.adm_is_default_model()), FeatureOptions { adm_enhn_gain_limit: l, ..default }),
                 Extractor::Vif(l) => (sets.iter().any(|s| s.vif_enhn_gain_limit == l), FeatureOptions { vif_enhn_gain_limit: l, ..default }),
                 _ => (true, default),
             };
@@ -169,7 +169,7 @@ impl Plan {
         for e in &self.extractors {
             match *e {
                 Extractor::Adm(limit) => {
-                    let ours = set_with(&|s| s.adm_enhn_gain_limit == limit);
+                    let ours = set_with(&|s| s.adm_enhn_gain_limit == limit && s.adm_is_default_model());
                     for base in ["adm2", "aim", "adm3", "adm_scale0", "adm_scale1", "adm_scale2", "adm_scale3"] {
                         first.push(column(format!("integer_{base}{}", suffix(limit)), format!("integer_{base}{ours}")));
                     }
@@ -273,13 +273,13 @@ mod tests {
     }
 
     fn keys(plan: &Plan, threaded: bool) -> Vec<String> {
-        let sets = plan.feature_sets(&[FeatureOptions::default(), FeatureOptions { vif_enhn_gain_limit: 1.0, adm_enhn_gain_limit: 1.0 }]);
+        let sets = plan.feature_sets(&[FeatureOptions::default(), FeatureOptions::egl(1.0)]);
         plan.columns(&sets, threaded).into_iter().map(|c| c.key).collect()
     }
 
     #[test]
     fn neg_then_plain_with_psnr_as_libvmaf_orders_them() {
-        let neg = FeatureOptions { vif_enhn_gain_limit: 1.0, adm_enhn_gain_limit: 1.0 };
+        let neg = FeatureOptions::egl(1.0);
         let mut plan = Plan::default();
         plan.register_model(&model_features(), &neg);
         plan.register_model(&model_features(), &FeatureOptions::default());

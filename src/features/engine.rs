@@ -221,6 +221,6 @@ impl<'c> FeatureEngine<'c> {
         let adm = slot.adm.iter().map(|p| p.decode_scales(take(p).1)).collect();
         let motion_sad = flight.has_motion.then(|| MotionPlan::decode(rest));
         self.returned += 1;
-        Ok(FrameFeatures { vif, adm, motion_sad })
+        Ok(FrameFeatures { vif, adm, motion_sad, motion_sad2: None })
     }
 }

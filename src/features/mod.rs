@@ -52,11 +52,20 @@ pub fn shared_structs() -> Vec<SharedStruct> {
 }
 
 /// Feature parameters (libvmaf defaults: both gain limits 100.0; the NEG
-/// model's `*_egl_1` features use 1.0).
+/// model's `*_egl_1` features use 1.0). The other ADM options are libvmaf's
+/// `integer_adm` options of the same names (VMAF v1's models set them).
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct FeatureOptions {
     pub vif_enhn_gain_limit: f64,
     pub adm_enhn_gain_limit: f64,
+    /// 0: Watson 1997 (default); 2: the Barten–Watson blend (fixed tables).
+    pub adm_csf_mode: i32,
+    pub adm_norm_view_dist: f64,
+    pub adm_ref_display_height: i32,
+    pub adm_noise_weight: f64,
+    /// adm3 = `max(adm2·dlmw + (1 − aim)·(1 − dlmw), min_val)`.
+    pub adm_dlm_weight: f64,
+    pub adm_min_val: f64,
 }
 
 impl Default for FeatureOptions {
@@ -64,7 +73,66 @@ impl Default for FeatureOptions {
         FeatureOptions {
             vif_enhn_gain_limit: 100.0,
             adm_enhn_gain_limit: 100.0,
+            adm_csf_mode: 0,
+            adm_norm_view_dist: tables::ADM_NORM_VIEW_DIST,
+            adm_ref_display_height: tables::ADM_REF_DISPLAY_HEIGHT,
+            adm_noise_weight: tables::ADM_NOISE_WEIGHT,
+            adm_dlm_weight: adm::ADM3_DLM_WEIGHT,
+            adm_min_val: adm::ADM3_MIN_VAL,
         }
+    }
+}
+
+impl FeatureOptions {
+    /// The default options with both enhancement gain limits `limit` (the NEG models' set at 1.0).
+    pub fn egl(limit: f64) -> FeatureOptions {
+        FeatureOptions { vif_enhn_gain_limit: limit, adm_enhn_gain_limit: limit, ..Default::default() }
+    }
+
+    /// Whether the ADM options other than the gain limit are libvmaf's defaults
+    /// (what the GPU passes compute).
+    pub fn adm_is_default_model(&self) -> bool {
+        let d = FeatureOptions::default();
+        FeatureOptions { vif_enhn_gain_limit: d.vif_enhn_gain_limit, adm_enhn_gain_limit: d.adm_enhn_gain_limit, ..*self } == d
+    }
+
+    /// Sets one of libvmaf's `integer_adm` options by its name or alias (`adm_csf_mode`
+    /// or `csf`, …), as `--adm=NAME=VALUE:…` gives it; libvmaf's ranges apply.
+    pub fn set_adm_option(&mut self, option: &str, value: &str) -> Result<(), String> {
+        let number = |min: f64, max: f64| -> Result<f64, String> {
+            let v = value.parse::<f64>().map_err(|_| format!("adm option {option}: {value:?} is not a number"))?;
+            if (min..=max).contains(&v) { Ok(v) } else { Err(format!("adm option {option}: {v} is outside [{min}, {max}]")) }
+        };
+        let int = |min: i32, max: i32| -> Result<i32, String> {
+            let v = value.parse::<i32>().map_err(|_| format!("adm option {option}: {value:?} is not an integer"))?;
+            if (min..=max).contains(&v) { Ok(v) } else { Err(format!("adm option {option}: {v} is outside [{min}, {max}]")) }
+        };
+        match option {
+            "adm_enhn_gain_limit" | "egl" => self.adm_enhn_gain_limit = number(1.0, 100.0)?,
+            "adm_csf_mode" | "csf" => self.adm_csf_mode = int(0, 3)?,
+            "adm_norm_view_dist" | "nvd" => self.adm_norm_view_dist = number(0.75, 24.0)?,
+            "adm_ref_display_height" | "rdh" => self.adm_ref_display_height = int(1, 4320)?,
+            "adm_noise_weight" | "nw" => self.adm_noise_weight = number(0.0, 1500.0)?,
+            "adm_dlm_weight" | "dlmw" => self.adm_dlm_weight = number(0.0, 1.0)?,
+            "adm_min_val" | "min" => self.adm_min_val = number(0.0, 1.0)?,
+            _ => return Err(format!("adm has no option {option:?} here")),
+        }
+        Ok(())
+    }
+
+    /// libvmaf's key options of `integer_adm` for these options (see [`name::key`]).
+    pub fn adm_key_options(&self) -> Vec<name::KeyOption> {
+        use name::KeyOption as K;
+        let d = FeatureOptions::default();
+        vec![
+            K::double("adm_enhn_gain_limit", "egl", self.adm_enhn_gain_limit, d.adm_enhn_gain_limit),
+            K::int("adm_csf_mode", "csf", self.adm_csf_mode.into(), d.adm_csf_mode.into()),
+            K::double("adm_norm_view_dist", "nvd", self.adm_norm_view_dist, d.adm_norm_view_dist),
+            K::int("adm_ref_display_height", "rdh", self.adm_ref_display_height.into(), d.adm_ref_display_height.into()),
+            K::double("adm_noise_weight", "nw", self.adm_noise_weight, d.adm_noise_weight),
+            K::double("adm_dlm_weight", "dlmw", self.adm_dlm_weight, d.adm_dlm_weight),
+            K::double("adm_min_val", "min", self.adm_min_val, d.adm_min_val),
+        ]
     }
 }
 
@@ -112,6 +180,10 @@ pub struct FrameFeatures {
     pub vif: Vec<[(f32, f32); 4]>,
     pub adm: Vec<adm::AdmScales>,
     pub motion_sad: Option<u64>,
+    /// The SAD of the reference against the scored reference two frames back, for
+    /// motion's five-frame window (`None` unless a motion option set asks for it,
+    /// and for the first two frames).
+    pub motion_sad2: Option<u64>,
 }
 
 /// [`FrameFeatures`] of one frame pair on the CPU.
@@ -123,16 +195,25 @@ pub fn frame_features(
     sets: &[FeatureOptions],
     scratch: &mut FeatureScratch,
 ) -> FrameFeatures {
-    let vif = sets
-        .iter()
-        .map(|o| vif::compute_vif_num_den_with(ref_y, dist_y, bit_depth, o.vif_enhn_gain_limit, &mut scratch.vif))
-        .collect();
+    // Sets that differ only in their ADM options share one VIF computation.
+    let mut vif: Vec<[(f32, f32); 4]> = Vec::with_capacity(sets.len());
+    for (k, o) in sets.iter().enumerate() {
+        let v = match sets[..k].iter().position(|e| e.vif_enhn_gain_limit == o.vif_enhn_gain_limit) {
+            Some(earlier) => vif[earlier],
+            None => vif::compute_vif_num_den_with(ref_y, dist_y, bit_depth, o.vif_enhn_gain_limit, &mut scratch.vif),
+        };
+        vif.push(v);
+    }
     let adm = sets
         .iter()
-        .map(|o| adm::compute_adm_scales(ref_y, dist_y, bit_depth, o.adm_enhn_gain_limit, &mut scratch.adm))
+        .map(|o| {
+            // `score` checks every set before the first frame; an invalid one here is a caller's bug.
+            let cfg = adm::AdmConfig::new(o).unwrap_or_else(|why| panic!("ADM options: {why}"));
+            adm::compute_adm_scales_with(ref_y, dist_y, bit_depth, &cfg, &mut scratch.adm)
+        })
         .collect();
     let motion_sad = previous_ref_y.map(|prev| motion_sad(prev, ref_y, bit_depth).unwrap_or(0));
-    FrameFeatures { vif, adm, motion_sad }
+    FrameFeatures { vif, adm, motion_sad, motion_sad2: None }
 }
 
 /// The features of a frame that `--subsample` leaves out of the log: only motion
@@ -146,5 +227,5 @@ pub fn motion_only_features(
     sets: usize,
 ) -> FrameFeatures {
     let motion_sad = previous_ref_y.map(|prev| motion_sad(prev, ref_y, bit_depth).unwrap_or(0));
-    FrameFeatures { vif: vec![[(0.0, 0.0); 4]; sets], adm: vec![adm::AdmScales::default(); sets], motion_sad }
+    FrameFeatures { vif: vec![[(0.0, 0.0); 4]; sets], adm: vec![adm::AdmScales::default(); sets], motion_sad, motion_sad2: None }
 }

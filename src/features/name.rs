@@ -22,6 +22,11 @@ impl KeyOption {
         KeyOption { name, alias, value: (value != default).then(|| c_g(value)) }
     }
 
+    /// A boolean: `_ALIAS` alone when it is not the default (either way, as libvmaf writes it).
+    pub fn flag(name: &'static str, alias: &'static str, value: bool, default: bool) -> KeyOption {
+        KeyOption { name, alias, value: (value != default).then(String::new) }
+    }
+
     pub fn string(name: &'static str, alias: &'static str, value: &str, default: &str) -> KeyOption {
         KeyOption { name, alias, value: (value != default).then(|| value.to_owned()) }
     }
@@ -35,8 +40,10 @@ pub fn key(base: &str, mut options: Vec<KeyOption>) -> String {
         if let Some(value) = option.value {
             key.push('_');
             key.push_str(option.alias);
-            key.push('_');
-            key.push_str(&value);
+            if !value.is_empty() {
+                key.push('_');
+                key.push_str(&value);
+            }
         }
     }
     key

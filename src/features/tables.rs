@@ -146,8 +146,13 @@ pub const WATSON_BASIS_AMPLITUDE: [[f32; 4]; 4] = [
 /// Watson quantisation step Q(lambda, theta), computed exactly as libvmaf does:
 /// double intermediates except `k * temp * temp`, which is a float product.
 pub fn adm_quant_step(lambda: usize, theta: usize) -> f32 {
-    let r =
-        (ADM_NORM_VIEW_DIST * ADM_REF_DISPLAY_HEIGHT as f64 * std::f64::consts::PI / 180.0) as f32;
+    adm_quant_step_at(lambda, theta, ADM_NORM_VIEW_DIST, ADM_REF_DISPLAY_HEIGHT)
+}
+
+/// [`adm_quant_step`] for a viewing distance `nvd` (in display heights) on a
+/// display of `rdh` lines (`adm_norm_view_dist`, `adm_ref_display_height`).
+pub fn adm_quant_step_at(lambda: usize, theta: usize, nvd: f64, rdh: i32) -> f32 {
+    let r = (nvd * rdh as f64 * std::f64::consts::PI / 180.0) as f32;
     // `black_box` keeps LLVM from rewriting pow(10, x) into exp10(x) (and
     // pow(2, x) into exp2(x)), which round differently from libm's pow.
     let two = std::hint::black_box(2.0f64);
@@ -165,6 +170,24 @@ pub fn adm_rfactor(scale: usize) -> [f32; 3] {
     let f2 = 1.0f32 / adm_quant_step(scale, 2);
     [f1, f1, f2]
 }
+
+/// One viewing condition of [`ADM_BLENDED_CSF`]: `(rdh, nvd)` and its factors.
+pub type BlendedCsf = ((i32, f64), [[f32; 4]; 2]);
+
+/// libvmaf's Barten–Watson blended CSF (`adm_csf_mode` 2): fixed factors per
+/// viewing condition `(rdh, nvd)`, `[h and v, d][scale]` (`barten_csf_tools.h`).
+/// 2160 lines at 1.5 H has the pixels per degree of 1080 at 3 H and uses its table.
+pub const ADM_BLENDED_CSF: [BlendedCsf; 9] = [
+    ((1080, 3.0), [[0.01183, 0.025026, 0.04295, 0.058621], [0.004302, 0.011778, 0.023918, 0.035901]]),
+    ((1080, 5.0), [[0.004212, 0.014809, 0.029642, 0.047464], [0.000984, 0.005852, 0.0146, 0.027574]]),
+    ((2160, 1.5), [[0.01183, 0.025026, 0.04295, 0.058621], [0.004302, 0.011778, 0.023918, 0.035901]]),
+    ((2160, 3.0), [[0.00226, 0.01183, 0.025026, 0.04295], [0.000479, 0.004302, 0.011778, 0.023918]]),
+    ((2160, 5.0), [[0.000092, 0.004212, 0.014809, 0.029642], [0.000050, 0.000984, 0.005852, 0.0146]]),
+    ((720, 3.0), [[0.018715, 0.035637, 0.052798, 0.061509], [0.007999, 0.018396, 0.031851, 0.037718]]),
+    ((720, 5.0), [[0.010144, 0.022561, 0.040309, 0.05672], [0.003463, 0.010282, 0.021839, 0.034641]]),
+    ((480, 3.0), [[0.027961, 0.045875, 0.060275, 0.056234], [0.013572, 0.026277, 0.036959, 0.034511]]),
+    ((480, 5.0), [[0.016781, 0.032822, 0.05032, 0.061594], [0.00691, 0.016545, 0.029917, 0.037777]]),
+];
 
 // ------------------------------------------------------------- motion -----
 

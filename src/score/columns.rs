@@ -5,7 +5,7 @@
 use super::{Extracted, HostMetrics, ScoreError};
 use crate::features::psnr::{PsnrOptions, apsnr, psnr_with};
 use crate::io::VideoInfo;
-use crate::features::motion::motion_score;
+use crate::features::motion::{MotionOptions, motion_score};
 use crate::features::{self, FeatureOptions};
 use crate::model::LoadedModel;
 use crate::output::{RunContext, ScoreLog};
@@ -42,6 +42,20 @@ pub fn set_suffix(options: &FeatureOptions) -> String {
     }
 }
 
+/// The suffixes of a feature set's (VIF, ADM) columns: [`set_suffix`] for both while
+/// its ADM options other than the gain limit are the defaults; else libvmaf's own
+/// keys, each naming the options of its extractor (`_csf_2_dlmw_0.7_egl_1_…`).
+pub fn vif_adm_suffixes(options: &FeatureOptions) -> (String, String) {
+    use crate::features::name::{KeyOption, key};
+    if options.adm_is_default_model() {
+        let suffix = set_suffix(options);
+        return (suffix.clone(), suffix);
+    }
+    let default = FeatureOptions::default();
+    let vif = key("", vec![KeyOption::double("vif_enhn_gain_limit", "egl", options.vif_enhn_gain_limit, default.vif_enhn_gain_limit)]);
+    (vif, key("", options.adm_key_options()))
+}
+
 /// libvmaf's feature columns from the integer features of every frame: the float
 /// steps shared by both backends.
 /// Computed over every frame (motion2 looks one frame ahead), then reduced to the rows
@@ -51,9 +65,12 @@ pub(super) fn columns(extracted: Extracted, info: &VideoInfo, sets: &[FeatureOpt
     let Extracted { frame_numbers, features: frames, host } = extracted;
     let mut columns = Vec::new();
     for (s, set) in sets.iter().enumerate() {
-        let suffix = set_suffix(set);
+        let (vif_suffix, suffix) = vif_adm_suffixes(set);
         let adm: Vec<(f64, [f64; 4])> = frames.iter().map(|f| features::adm::adm_scores(&f.adm[s].num_den, w, h)).collect();
-        let aim: Vec<(f64, f64)> = frames.iter().map(|f| features::adm::adm_aim_scores(&f.adm[s], w, h)).collect();
+        let aim: Vec<(f64, f64)> = frames
+            .iter()
+            .map(|f| features::adm::adm_aim_scores_with(&f.adm[s], w, h, set.adm_dlm_weight, set.adm_min_val))
+            .collect();
         let vif: Vec<[f64; 4]> = frames.iter().map(|f| features::vif::vif_scores(&f.vif[s])).collect();
         columns.push((format!("integer_adm2{suffix}"), adm.iter().map(|a| a.0).collect()));
         columns.push((format!("integer_aim{suffix}"), aim.iter().map(|a| a.0).collect()));
@@ -61,8 +78,11 @@ pub(super) fn columns(extracted: Extracted, info: &VideoInfo, sets: &[FeatureOpt
         for k in 0..4 {
             columns.push((format!("integer_adm_scale{k}{suffix}"), adm.iter().map(|a| a.1[k]).collect()));
         }
-        for k in 0..4 {
-            columns.push((format!("integer_vif_scale{k}{suffix}"), vif.iter().map(|v| v[k]).collect()));
+        // Sets that differ only in ADM options share their VIF columns (written once).
+        if !columns.iter().any(|(name, _): &(String, Vec<f64>)| *name == format!("integer_vif_scale0{vif_suffix}")) {
+            for k in 0..4 {
+                columns.push((format!("integer_vif_scale{k}{vif_suffix}"), vif.iter().map(|v| v[k]).collect()));
+            }
         }
     }
     let raw: Vec<f64> = frames.iter().map(|f| f.motion_sad.map_or(0.0, |sad| motion_score(sad, w, h))).collect();
@@ -70,6 +90,20 @@ pub(super) fn columns(extracted: Extracted, info: &VideoInfo, sets: &[FeatureOpt
     columns.push(("integer_motion3".to_owned(), features::motion::motion3(&raw, &motion2)));
     columns.push(("integer_motion2".to_owned(), motion2));
     columns.push(("integer_motion".to_owned(), raw));
+    // Motion with other options: libvmaf's keys (`integer_motion3_mmxv_18`, …; the SAD
+    // score, `VMAF_integer_feature_motion_sad_score_…` in libvmaf, as `integer_motion_…`).
+    let wanted = options.motion.iter().enumerate().filter(|(k, o)| **o != MotionOptions::default() && !options.motion[..*k].contains(o));
+    for (_, o) in wanted {
+        let sad: Vec<f64> = frames
+            .iter()
+            .map(|f| if o.five_frame_window { f.motion_sad2 } else { f.motion_sad })
+            .map(|sad| sad.map_or(0.0, |sad| o.sad_score(sad, w, h)))
+            .collect();
+        let (motion2, motion3) = o.motion2_motion3(&sad);
+        columns.push((o.key("integer_motion3"), motion3));
+        columns.push((o.key("integer_motion2"), motion2));
+        columns.push((o.key("integer_motion"), sad));
+    }
     let mut aggregates = Vec::new();
     if options.psnr {
         psnr_columns(&host, info, &options.psnr_options, &mut columns, &mut aggregates);
@@ -167,6 +201,7 @@ pub fn model_feature_options(model: &LoadedModel) -> FeatureOptions {
     FeatureOptions {
         vif_enhn_gain_limit: spec.vif_enhn_gain_limit.unwrap_or(default.vif_enhn_gain_limit),
         adm_enhn_gain_limit: spec.adm_enhn_gain_limit.unwrap_or(default.adm_enhn_gain_limit),
+        ..default
     }
 }
 

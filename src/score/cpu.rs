@@ -45,7 +45,9 @@ pub(super) fn extract(
     let scratches: Vec<Mutex<FeatureScratch>> = (0..plan.workers).map(|_| Mutex::default()).collect();
     let batch_size = plan.pairs;
     let mut out = Extracted { frame_numbers: Vec::new(), features: Vec::new(), host: Vec::new() };
-    let mut previous: Option<Plane> = None;
+    // The last two references of the previous batch (the older first).
+    let mut previous: Vec<Plane> = Vec::new();
+    let five_frame_window = options.motion.iter().any(|m| m.five_frame_window);
     loop {
         let mut batch = Vec::with_capacity(batch_size);
         while batch.len() < batch_size {
@@ -61,24 +63,36 @@ pub(super) fn extract(
             (0..batch.len())
                 .into_par_iter()
                 .map(|i| {
-                    let prev = if i == 0 { previous.as_ref() } else { Some(&batch[i - 1].1.planes[0]) };
+                    // The reference `k` frames back (1 or 2), from this batch or the previous one.
+                    let back = |k: usize| -> Option<&Plane> {
+                        if i >= k { Some(&batch[i - k].1.planes[0]) } else { previous.iter().rev().nth(k - i - 1) }
+                    };
+                    let prev = back(1);
                     let (n, r, d) = &batch[i];
                     let depth = r.info.bit_depth;
+                    let sad2 = |f: &mut FrameFeatures| {
+                        if five_frame_window {
+                            f.motion_sad2 = back(2).map(|p| features::motion_sad(p, &r.planes[0], depth).unwrap_or(0));
+                        }
+                    };
                     if !super::frames::is_scored(*n, options.subsample) {
                         // Left out of the log: motion only (its neighbours' motion2 needs it).
-                        let f = features::motion_only_features(&r.planes[0], prev, depth, sets.len());
+                        let mut f = features::motion_only_features(&r.planes[0], prev, depth, sets.len());
+                        sad2(&mut f);
                         return (f, HostMetrics::of(r, d, options, false));
                     }
                     // The pool's threads are numbered 0..workers, one scratch each, so
                     // the lock is never contended.
                     let worker = rayon::current_thread_index().unwrap_or(0);
                     let mut scratch = scratches[worker].lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-                    let f = features::frame_features(&r.planes[0], &d.planes[0], prev, depth, sets, &mut scratch);
+                    let mut f = features::frame_features(&r.planes[0], &d.planes[0], prev, depth, sets, &mut scratch);
+                    sad2(&mut f);
                     (f, HostMetrics::of(r, d, options, true))
                 })
                 .collect()
         });
-        previous = batch.last().map(|(_, r, _)| r.planes[0].clone());
+        let last: Vec<Plane> = batch.iter().rev().take(2).rev().map(|(_, r, _)| r.planes[0].clone()).collect();
+        previous = if last.len() >= 2 { last } else { previous.pop().into_iter().chain(last).collect() };
         for ((n, _, _), (f, host)) in batch.iter().zip(computed) {
             out.push(*n, f, host?);
         }

@@ -129,6 +129,12 @@ pub struct ScoreOptions {
     pub cambi: Vec<crate::features::cambi::CambiOptions>,
     /// libvmaf's `speed_chroma`, once per option set.
     pub speed_chroma: Vec<crate::features::speed::SpeedChromaOptions>,
+    /// libvmaf's `motion` with non-default options, once per option set (its keys
+    /// name the options); the default motion columns are always written.
+    pub motion: Vec<crate::features::motion::MotionOptions>,
+    /// Further VIF/ADM feature sets beside the models' (libvmaf's `adm` with these
+    /// options), for [`score_inputs`].
+    pub adm: Vec<FeatureOptions>,
     /// Compute the features on this GPU instead of the CPU.
     pub gpu: Option<Arc<GpuContext>>,
     /// With `gpu`: also compute every frame on the CPU and fail at the first difference.
@@ -153,6 +159,8 @@ impl Default for ScoreOptions {
             ciede: false,
             cambi: Vec::new(),
             speed_chroma: Vec::new(),
+            motion: Vec::new(),
+            adm: Vec::new(),
             gpu: None,
             check_gpu: false,
         }
@@ -254,9 +262,28 @@ pub fn extract(
     }
     let info = *reference.info();
     check_window_fits(&info, options)?;
+    for set in sets {
+        crate::features::adm::AdmConfig::new(set).map_err(|why| ScoreError::NotDefinedFor {
+            metric: "ADM",
+            width: info.width,
+            height: info.height,
+            bit_depth: info.bit_depth,
+            why,
+        })?;
+    }
     let pairs = frames::FramePairs::new(reference, distorted, options)?;
+    // The GPU passes compute the default ADM model (any gain limit) and the SAD of
+    // consecutive frames; other option sets run on the CPU path, said in a note.
+    let gpu_can = sets.iter().all(|s| s.adm_is_default_model()) && !options.motion.iter().any(|m| m.five_frame_window);
     let (extracted, notes) = match &options.gpu {
-        Some(ctx) => gpu::extract(pairs, ctx, &info, sets, options, progress)?,
+        Some(ctx) if gpu_can => gpu::extract(pairs, ctx, &info, sets, options, progress)?,
+        Some(_) => {
+            let note = "note: the GPU passes do not compute these ADM or motion options yet; every feature was computed on the CPU".to_owned();
+            eprintln!("{note}");
+            let (extracted, mut notes) = cpu::extract(pairs, &info, sets, options, progress)?;
+            notes.insert(0, note);
+            (extracted, notes)
+        }
         None => cpu::extract(pairs, &info, sets, options, progress)?,
     };
     if extracted.features.is_empty() {
@@ -306,7 +333,12 @@ pub fn score_inputs(
     options: &ScoreOptions,
     progress: &dyn Fn(u64),
 ) -> Result<ScoreLog, ScoreError> {
-    let sets = feature_sets(models);
+    let mut sets = feature_sets(models);
+    for set in &options.adm {
+        if !sets.contains(set) {
+            sets.push(*set);
+        }
+    }
     let start = Instant::now();
     let (width, height) = (reference.info().width, reference.info().height);
     let table = extract(reference, distorted, &sets, options, progress)?;

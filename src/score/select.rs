@@ -76,7 +76,7 @@ pub enum SelfTestFailure {
 /// twin; any difference fails. The size is odd in the middle scales and not a multiple
 /// of the workgroup size, so the edge paths of every pass run.
 pub fn self_test(ctx: &GpuContext) -> Result<(), SelfTestFailure> {
-    let sets = [FeatureOptions::default(), FeatureOptions { vif_enhn_gain_limit: 1.0, adm_enhn_gain_limit: 1.0 }];
+    let sets = [FeatureOptions::default(), FeatureOptions::egl(1.0)];
     for bit_depth in [8u8, 10] {
         let clip = self_test_clip(104, 58, bit_depth);
         let mut engine = FeatureEngine::new(ctx, 104, 58, bit_depth, &sets)?;

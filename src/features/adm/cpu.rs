@@ -1,6 +1,8 @@
 //! Integer ADM (adm2 and adm_scale0..3), bit-exact with libvmaf's
-//! `integer_adm.c` scalar path, default options (Watson CSF, 3H viewing
-//! distance at 1080 lines, noise weight 1/32).
+//! `integer_adm.c` scalar path. Default options: Watson CSF, 3H viewing
+//! distance at 1080 lines, noise weight 1/32; [`AdmConfig`] carries the others
+//! (`adm_csf_mode` 2's blended CSF, other viewing conditions, noise weight), which
+//! only the CPU path computes.
 //!
 //! Passes per scale, each with a GPU twin of the same name (`shaders/adm_*.wgsl`,
 //! `crate::features::adm::gpu`):
@@ -93,6 +95,79 @@ impl AdmScratch {
             + [&self.thr, &self.lo, &self.hi, &self.pad_lo, &self.pad_hi].into_iter().map(vec_bytes).sum::<u64>()
             + self.pack.iter().map(vec_bytes).sum::<u64>()
             + all(&self.prev)
+    }
+}
+
+/// The parts of libvmaf's ADM options the passes read, resolved once per option set:
+/// the enhancement gain limit, the CSF factors of every scale (float, as
+/// `adm_csf_mode` picks them for the viewing condition `adm_norm_view_dist` ×
+/// `adm_ref_display_height`), the scale-0 integer factors and the noise weight.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct AdmConfig {
+    pub gain_limit: f64,
+    /// `[scale][h, v, d]`.
+    pub rf: [[f32; 3]; 4],
+    /// Scale 0's u16 factors: `rf·2^21` (h, v) and `rf·2^23` (d), truncated; libvmaf's
+    /// rounded constants for the default Watson model at 3 H on 1080 lines.
+    pub s0: [i32; 3],
+    pub noise_weight: f64,
+}
+
+impl Default for AdmConfig {
+    fn default() -> Self {
+        AdmConfig::with_gain(crate::features::FeatureOptions::default().adm_enhn_gain_limit)
+    }
+}
+
+impl AdmConfig {
+    /// The default options with enhancement gain limit `gain_limit`.
+    pub fn with_gain(gain_limit: f64) -> AdmConfig {
+        AdmConfig::new(&crate::features::FeatureOptions { adm_enhn_gain_limit: gain_limit, ..Default::default() })
+            .expect("the default ADM options are valid")
+    }
+
+    /// The configuration of `o`'s ADM options, or why libvmaf refuses them.
+    pub fn new(o: &crate::features::FeatureOptions) -> Result<AdmConfig, String> {
+        let (nvd, rdh) = (o.adm_norm_view_dist, o.adm_ref_display_height);
+        // libvmaf's 16-bit pipeline cannot take a lower angular frequency than 3 H on 1080 lines.
+        if nvd * (rdh as f64) < ADM_NORM_VIEW_DIST * ADM_REF_DISPLAY_HEIGHT as f64 {
+            return Err(format!(
+                "adm_norm_view_dist × adm_ref_display_height = {} is under {} (libvmaf refuses it)",
+                nvd * rdh as f64,
+                ADM_NORM_VIEW_DIST * ADM_REF_DISPLAY_HEIGHT as f64
+            ));
+        }
+        let watson_default =
+            (nvd * rdh as f64 - ADM_NORM_VIEW_DIST * ADM_REF_DISPLAY_HEIGHT as f64).abs() < 1.0e-8;
+        let rf: [[f32; 3]; 4] = match o.adm_csf_mode {
+            0 => std::array::from_fn(|scale| {
+                let f1 = 1.0f32 / adm_quant_step_at(scale, 1, nvd, rdh);
+                let f2 = 1.0f32 / adm_quant_step_at(scale, 2, nvd, rdh);
+                [f1, f1, f2]
+            }),
+            2 => {
+                let Some((_, table)) = ADM_BLENDED_CSF.iter().find(|((h, d), _)| *h == rdh && *d == nvd) else {
+                    return Err(format!(
+                        "adm_csf_mode 2 has no CSF for adm_ref_display_height {rdh} at adm_norm_view_dist {nvd}"
+                    ));
+                };
+                std::array::from_fn(|scale| [table[0][scale], table[0][scale], table[1][scale]])
+            }
+            mode => return Err(format!("adm_csf_mode {mode} is not implemented (0 and 2 are)")),
+        };
+        let s0 = if watson_default && o.adm_csf_mode == 0 {
+            ADM_S0_RFACTOR
+        } else {
+            // C's double → uint16 conversion (through a wider integer, as x86 does).
+            let q = |f: f32, bits: i32| (f as f64 * 2f64.powi(bits)) as i64 as u16 as i32;
+            [q(rf[0][0], 21), q(rf[0][1], 21), q(rf[0][2], 23)]
+        };
+        Ok(AdmConfig { gain_limit: o.adm_enhn_gain_limit, rf, s0, noise_weight: o.adm_noise_weight })
+    }
+
+    /// Scale `scale`'s (1..3) Q32 factors, as libvmaf converts them.
+    pub fn rf_q32(&self, scale: usize) -> [i64; 3] {
+        self.rf[scale].map(|r| (r as f64 * 4294967296.0) as i64 as u32 as i64)
     }
 }
 
@@ -494,20 +569,21 @@ fn csf(
     scale: usize,
     csf_a: &mut [Vec<i32>; 3],
     csf_f: &mut [Vec<i32>; 3],
+    cfg: &AdmConfig,
 ) {
     let reg = region_filter(w, h);
-    let rf = adm_rfactor(scale);
+    let rf_q32 = cfg.rf_q32(scale);
     for b in 0..3 {
         ensure_len(&mut csf_a[b], w * h);
         ensure_len(&mut csf_f[b], w * h);
-        let rf32 = (rf[b] as f64 * 4294967296.0) as u32 as i64;
+        let rf32 = rf_q32[b];
         for i in reg.top..reg.bottom {
             let rs = i * w + reg.left..i * w + reg.right;
             let src = &a[b][rs.clone()];
             let da = &mut csf_a[b][rs.clone()];
             let df = &mut csf_f[b][rs];
             if scale == 0 {
-                let (f, add, sh) = (ADM_S0_RFACTOR[b], ADM_S0_CSF_ADD[b], ADM_S0_CSF_SHIFT[b]);
+                let (f, add, sh) = (cfg.s0[b], ADM_S0_CSF_ADD[b], ADM_S0_CSF_SHIFT[b]);
                 for ((s, da), df) in src.iter().zip(da.iter_mut()).zip(df.iter_mut()) {
                     let v = (f.wrapping_mul(*s).wrapping_add(add) >> sh) as i16 as i32;
                     *da = v;
@@ -563,9 +639,14 @@ fn csf_den(refb: &Bands, scale: usize) -> [u64; 3] {
 /// libvmaf's `den_scale` float from [`csf_den`]'s totals of a `w x h` band
 /// (shared by the CPU and the GPU path, which reduces the same totals).
 pub fn adm_den_finish(acc: [u64; 3], w: usize, h: usize, scale: usize) -> f32 {
+    adm_den_finish_with(acc, w, h, scale, &AdmConfig::default())
+}
+
+/// [`adm_den_finish`] with the CSF factors and noise weight of `cfg`.
+pub fn adm_den_finish_with(acc: [u64; 3], w: usize, h: usize, scale: usize, cfg: &AdmConfig) -> f32 {
     let reg = region_score(w, h);
     let area = (reg.bottom - reg.top) * (reg.right - reg.left);
-    let rf = adm_rfactor(scale);
+    let rf = cfg.rf[scale];
     let sh = adm_shifts(w, h, scale);
     let div = if scale == 0 {
         2f64.powf((18 - sh.den_row as i32) as f64)
@@ -575,7 +656,7 @@ pub fn adm_den_finish(acc: [u64; 3], w: usize, h: usize, scale: usize) -> f32 {
         2f64.powf(e as f64)
     };
     let csf: [f64; 3] = std::array::from_fn(|b| (acc[b] as f64 / div) * (rf[b] as f64).powf(3.0));
-    let add = ((area as f64 * ADM_NOISE_WEIGHT) as f32).powf(1.0f32 / 3.0);
+    let add = ((area as f64 * cfg.noise_weight) as f32).powf(1.0f32 / 3.0);
     let d = csf.map(|c| (c as f32).powf(1.0f32 / 3.0) + add);
     d[0] + d[1] + d[2]
 }
@@ -633,7 +714,7 @@ fn cm_thr(
 /// Per pixel and band: x = r·rfactor, x = max(|x| − thr, 0), then
 /// `rnd(rnd(x², s2)·x, s3)` summed per row (i64, wrapping), each row rounded by
 /// `ceil(log2 h)`, rows summed (i64, wrapping).
-fn cm(r: &[Vec<i32>; 3], thr: &[i32], w: usize, h: usize, scale: usize) -> [i64; 3] {
+fn cm(r: &[Vec<i32>; 3], thr: &[i32], w: usize, h: usize, scale: usize, cfg: &AdmConfig) -> [i64; 3] {
     let reg = region_score(w, h);
     let sh = adm_shifts(w, h, scale);
     let add_inner = half_round_u(sh.cm_row) as i64;
@@ -644,7 +725,7 @@ fn cm(r: &[Vec<i32>; 3], thr: &[i32], w: usize, h: usize, scale: usize) -> [i64;
         if scale == 0 {
             let (sub, sq) = (ADM_S0_CM_THR_SHIFT[b], ADM_S0_CM_SQ_SHIFT[b]);
             let add_sq = 1i64 << (sq - 1);
-            let rf = ADM_S0_RFACTOR[b];
+            let rf = cfg.s0[b];
             for i in reg.top..reg.bottom {
                 let mut inner = 0i64;
                 let rr = &r[b][i * w + reg.left..i * w + reg.right];
@@ -658,7 +739,7 @@ fn cm(r: &[Vec<i32>; 3], thr: &[i32], w: usize, h: usize, scale: usize) -> [i64;
                 *acc = acc.wrapping_add((inner + add_inner) >> sh.cm_row);
             }
         } else {
-            let rf = (adm_rfactor(scale)[b] as f64 * 4294967296.0) as u32 as i64;
+            let rf = cfg.rf_q32(scale)[b];
             for i in reg.top..reg.bottom {
                 let mut inner = 0i64;
                 let rr = &r[b][i * w + reg.left..i * w + reg.right];
@@ -680,6 +761,11 @@ fn cm(r: &[Vec<i32>; 3], thr: &[i32], w: usize, h: usize, scale: usize) -> [i64;
 /// (shared by the CPU and the GPU path).
 pub fn adm_cm_finish(acc: [i64; 3], w: usize, h: usize, scale: usize) -> f32 {
     adm_cm_finish_weighted(acc, w, h, scale, ADM_NOISE_WEIGHT)
+}
+
+/// [`adm_cm_finish`] with the noise weight of `cfg`.
+pub fn adm_cm_finish_with(acc: [i64; 3], w: usize, h: usize, scale: usize, cfg: &AdmConfig) -> f32 {
+    adm_cm_finish_weighted(acc, w, h, scale, cfg.noise_weight)
 }
 
 /// libvmaf's `aim_num_scale` float from the AIM pass's totals: [`adm_cm_finish`]
@@ -769,7 +855,7 @@ pub fn compute_adm_num_den(
     gain_limit: f64,
     sc: &mut AdmScratch,
 ) -> [(f32, f32); 4] {
-    run_scales(ref_y, dist_y, bit_depth, gain_limit, sc, None).num_den
+    run_scales(ref_y, dist_y, bit_depth, &AdmConfig::with_gain(gain_limit), sc, None).num_den
 }
 
 /// Per scale: DLM's (num, den) and AIM's numerator, as libvmaf 3.x computes both on
@@ -788,14 +874,26 @@ pub fn compute_adm_scales(
     gain_limit: f64,
     sc: &mut AdmScratch,
 ) -> AdmScales {
-    run_scales(ref_y, dist_y, bit_depth, gain_limit, sc, None)
+    run_scales(ref_y, dist_y, bit_depth, &AdmConfig::with_gain(gain_limit), sc, None)
+}
+
+/// [`compute_adm_scales`] with every ADM option of `cfg` (CSF, viewing condition,
+/// noise weight).
+pub fn compute_adm_scales_with(
+    ref_y: &Plane,
+    dist_y: &Plane,
+    bit_depth: u8,
+    cfg: &AdmConfig,
+    sc: &mut AdmScratch,
+) -> AdmScales {
+    run_scales(ref_y, dist_y, bit_depth, cfg, sc, None)
 }
 
 /// [`compute_adm_num_den`] keeping every intermediate (one [`AdmTrace`] per scale;
 /// empty for empty planes).
 pub fn compute_adm_trace(ref_y: &Plane, dist_y: &Plane, bit_depth: u8, gain_limit: f64) -> Vec<AdmTrace> {
     let mut trace = Vec::new();
-    run_scales(ref_y, dist_y, bit_depth, gain_limit, &mut AdmScratch::default(), Some(&mut trace));
+    run_scales(ref_y, dist_y, bit_depth, &AdmConfig::with_gain(gain_limit), &mut AdmScratch::default(), Some(&mut trace));
     trace
 }
 
@@ -803,7 +901,7 @@ fn run_scales(
     ref_y: &Plane,
     dist_y: &Plane,
     bit_depth: u8,
-    gain_limit: f64,
+    cfg: &AdmConfig,
     sc: &mut AdmScratch,
     mut trace: Option<&mut Vec<AdmTrace>>,
 ) -> AdmScales {
@@ -848,12 +946,13 @@ fn run_scales(
             dwt_s123(prev_dis, cw, ch, scale, dis_b, lo, hi, pad_lo, pad_hi);
         }
         let (bw, bh) = (ref_b.w, ref_b.h);
-        decouple(ref_b, dis_b, scale, gain_limit, r, a);
+        decouple(ref_b, dis_b, scale, cfg.gain_limit, r, a);
         let den_acc = csf_den(ref_b, scale);
-        csf(a, bw, bh, scale, csf_a, csf_f);
+        csf(a, bw, bh, scale, csf_a, csf_f, cfg);
         cm_thr(csf_a, csf_f, bw, bh, scale, thr);
-        let num_acc = cm(r, thr, bw, bh, scale);
-        out.num_den[scale] = (adm_cm_finish(num_acc, bw, bh, scale), adm_den_finish(den_acc, bw, bh, scale));
+        let num_acc = cm(r, thr, bw, bh, scale, cfg);
+        out.num_den[scale] =
+            (adm_cm_finish_with(num_acc, bw, bh, scale, cfg), adm_den_finish_with(den_acc, bw, bh, scale, cfg));
         if let Some(t) = trace.as_deref_mut() {
             let n = bw * bh;
             let band = |b: &Bands| -> [Vec<i32>; 4] {
@@ -880,9 +979,9 @@ fn run_scales(
         // the two decoupled bands swapped (the additive impairment masked by the
         // restored image) and no noise floor. It reuses the DLM's CSF and threshold
         // buffers, so it runs after the trace has copied them.
-        csf(r, bw, bh, scale, csf_a, csf_f);
+        csf(r, bw, bh, scale, csf_a, csf_f, cfg);
         cm_thr(csf_a, csf_f, bw, bh, scale, thr);
-        out.aim[scale] = adm_aim_finish(cm(a, thr, bw, bh, scale), bw, bh, scale);
+        out.aim[scale] = adm_aim_finish(cm(a, thr, bw, bh, scale, cfg), bw, bh, scale);
         std::mem::swap(prev_ref, &mut ref_b.a);
         std::mem::swap(prev_dis, &mut dis_b.a);
         cw = bw;
@@ -930,13 +1029,19 @@ pub const ADM3_MIN_VAL: f64 = 0.0;
 /// reference: adm2 is then 1) libvmaf leaves AIM unset and prints whatever the
 /// previous value in memory was; this returns 0, no additive impairment.
 pub fn adm_aim_scores(scales: &AdmScales, w: usize, h: usize) -> (f64, f64) {
+    adm_aim_scores_with(scales, w, h, ADM3_DLM_WEIGHT, ADM3_MIN_VAL)
+}
+
+/// [`adm_aim_scores`] with adm3's DLM weight `dlm_weight` and floor `min_val`
+/// (`adm_dlm_weight`, `adm_min_val`).
+pub fn adm_aim_scores_with(scales: &AdmScales, w: usize, h: usize, dlm_weight: f64, min_val: f64) -> (f64, f64) {
     let (adm2, _) = adm_scores(&scales.num_den, w, h);
     let limit = 1e-10 * ((w * h) as i32 as f64) / (1920.0 * 1080.0);
     let den: f64 = scales.num_den.iter().map(|&(_, d)| d as f64).sum();
     let aim_num: f64 = scales.aim.iter().map(|&a| a as f64).sum();
     let den = if den < limit { 0.0 } else { den };
     let aim = if den == 0.0 { 0.0 } else { aim_num / den };
-    let adm3 = (adm2 * ADM3_DLM_WEIGHT + (1.0 - aim) * (1.0 - ADM3_DLM_WEIGHT)).max(ADM3_MIN_VAL);
+    let adm3 = (adm2 * dlm_weight + (1.0 - aim) * (1.0 - dlm_weight)).max(min_val);
     (aim, adm3)
 }
 
@@ -1068,7 +1173,7 @@ pub fn adm_csf(b: &mut [Vec<u32>]) {
     let p: AdmParams = twin::params(params);
     let (w, h) = (p.width as usize, p.height as usize);
     let (mut ca, mut cf) = (Hvd::default(), Hvd::default());
-    csf(&hvd_of(a_in, w * h), w, h, p.scale as usize, &mut ca, &mut cf);
+    csf(&hvd_of(a_in, w * h), w, h, p.scale as usize, &mut ca, &mut cf, &AdmConfig::default());
     put_region(csf_a, &ca, w, h, region_filter(w, h));
     put_region(csf_f, &cf, w, h, region_filter(w, h));
 }
@@ -1089,6 +1194,62 @@ pub fn adm_cm(b: &mut [Vec<u32>]) {
     let [params, r_in, thr, totals] = b else { panic!("adm_cm binds 4 buffers") };
     let p: AdmParams = twin::params(params);
     let (w, h) = (p.width as usize, p.height as usize);
-    let num = cm(&hvd_of(r_in, w * h), &plane_of(thr, 0, w * h), w, h, p.scale as usize);
+    let num = cm(&hvd_of(r_in, w * h), &plane_of(thr, 0, w * h), w, h, p.scale as usize, &AdmConfig::default());
     add_totals(totals, p.result_offset as usize + 6, num.map(|v| v as u64));
+}
+
+#[cfg(test)]
+mod config_tests {
+    use super::*;
+    use crate::features::FeatureOptions;
+
+    #[test]
+    fn default_config_is_the_watson_constants() {
+        let cfg = AdmConfig::default();
+        assert_eq!(cfg.s0, ADM_S0_RFACTOR);
+        assert_eq!(cfg.rf, std::array::from_fn(adm_rfactor));
+        assert_eq!(cfg.noise_weight, ADM_NOISE_WEIGHT);
+        // Watson away from 3 H at 1080 lines converts its own factors (libvmaf's
+        // constants are those conversions, rounded).
+        let far = AdmConfig::new(&FeatureOptions { adm_norm_view_dist: 3.0, adm_ref_display_height: 1081, ..Default::default() }).unwrap();
+        assert!(far.s0.iter().zip(ADM_S0_RFACTOR).all(|(a, b)| (a - b).abs() < 100), "{:?}", far.s0);
+    }
+
+    #[test]
+    fn blended_csf_tables_and_refusals() {
+        let v1 = FeatureOptions { adm_csf_mode: 2, ..Default::default() };
+        let cfg = AdmConfig::new(&v1).unwrap();
+        assert_eq!(cfg.rf[0], [0.01183, 0.01183, 0.004302]);
+        assert_eq!(cfg.s0, [(0.01183f32 as f64 * 2097152.0) as i32, (0.01183f32 as f64 * 2097152.0) as i32, (0.004302f32 as f64 * 8388608.0) as i32]);
+        // 1.5 H on 2160 lines has 3 H on 1080's pixels per degree and its table.
+        let uhd = AdmConfig::new(&FeatureOptions { adm_norm_view_dist: 1.5, adm_ref_display_height: 2160, ..v1 }).unwrap();
+        assert_eq!(uhd.rf, cfg.rf);
+        // Under 3 H at 1080 lines (libvmaf: -EINVAL), a condition with no table, modes 1 and 3.
+        for refused in [
+            FeatureOptions { adm_norm_view_dist: 2.0, ..v1 },
+            FeatureOptions { adm_norm_view_dist: 4.0, ..v1 },
+            FeatureOptions { adm_csf_mode: 1, ..v1 },
+            FeatureOptions { adm_csf_mode: 3, ..v1 },
+        ] {
+            assert!(AdmConfig::new(&refused).is_err(), "{refused:?}");
+        }
+    }
+
+    #[test]
+    fn keys_are_libvmafs() {
+        let v1 = FeatureOptions {
+            adm_enhn_gain_limit: 1.0,
+            adm_csf_mode: 2,
+            adm_dlm_weight: 0.7,
+            adm_min_val: 0.5,
+            adm_noise_weight: 0.02,
+            adm_norm_view_dist: 1.5,
+            adm_ref_display_height: 2160,
+            ..Default::default()
+        };
+        let key = crate::features::name::key("integer_adm3", v1.adm_key_options());
+        assert_eq!(key, "integer_adm3_csf_2_dlmw_0.7_egl_1_min_0.5_nw_0.02_nvd_1.5_rdh_2160");
+        let m = crate::features::motion::MotionOptions { max_val: 18.0, five_frame_window: true, moving_average: true, ..Default::default() };
+        assert_eq!(m.key("integer_motion3"), "integer_motion3_mffw_mmxv_18_mma");
+    }
 }

@@ -195,3 +195,162 @@ pub fn motion3(raw: &[f64], motion2: &[f64]) -> Vec<f64> {
     let stamp = raw.get(1).copied().unwrap_or(0.0);
     motion2.iter().enumerate().map(|(i, &m)| if i == 0 { stamp } else { m }).collect()
 }
+
+/// libvmaf's `motion` options (`integer_motion.c`; VMAF v1's models set
+/// `motion_max_val` and, for high frame rates, the five-frame window and the moving
+/// average). [`Default`] is libvmaf's default, what [`motion2`] and [`motion3`] compute.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct MotionOptions {
+    /// The cap of the SAD score and of motion3 (`motion_max_val`, `mmxv`).
+    pub max_val: f64,
+    /// `motion_blend_factor` (`mbf`) and `motion_blend_offset` (`mbo`): motion3 is
+    /// `m·f + (1 − f)·min(offset, m)`.
+    pub blend_factor: f64,
+    pub blend_offset: f64,
+    /// `motion_fps_weight` (`mfw`): a factor of the SAD score.
+    pub fps_weight: f64,
+    /// `motion_five_frame_window` (`mffw`): the SAD compares frame i with frame i − 2.
+    pub five_frame_window: bool,
+    /// `motion_moving_average` (`mma`): motion3 is the mean of this frame's and the
+    /// previous frame's blended motion2.
+    pub moving_average: bool,
+}
+
+impl Default for MotionOptions {
+    fn default() -> Self {
+        MotionOptions {
+            max_val: MOTION_MAX,
+            blend_factor: 1.0,
+            blend_offset: 40.0,
+            fps_weight: 1.0,
+            five_frame_window: false,
+            moving_average: false,
+        }
+    }
+}
+
+impl MotionOptions {
+    /// libvmaf's key for feature `base` (`integer_motion2`, …) computed with these options.
+    pub fn key(&self, base: &str) -> String {
+        use crate::features::name::{KeyOption as K, key};
+        let d = MotionOptions::default();
+        key(
+            base,
+            vec![
+                K::double("motion_max_val", "mmxv", self.max_val, d.max_val),
+                K::double("motion_blend_factor", "mbf", self.blend_factor, d.blend_factor),
+                K::double("motion_blend_offset", "mbo", self.blend_offset, d.blend_offset),
+                K::double("motion_fps_weight", "mfw", self.fps_weight, d.fps_weight),
+                K::flag("motion_five_frame_window", "mffw", self.five_frame_window, d.five_frame_window),
+                K::flag("motion_moving_average", "mma", self.moving_average, d.moving_average),
+            ],
+        )
+    }
+
+    /// Sets one of libvmaf's `motion` options by its name or alias, as
+    /// `--motion=NAME=VALUE:…` gives it; libvmaf's ranges apply.
+    pub fn set_option(o: &mut MotionOptions, option: &str, value: &str) -> Result<(), String> {
+        let number = |min: f64, max: f64| -> Result<f64, String> {
+            let v = value.parse::<f64>().map_err(|_| format!("motion option {option}: {value:?} is not a number"))?;
+            if (min..=max).contains(&v) { Ok(v) } else { Err(format!("motion option {option}: {v} is outside [{min}, {max}]")) }
+        };
+        let flag = || -> Result<bool, String> {
+            match value {
+                "true" | "1" => Ok(true),
+                "false" | "0" => Ok(false),
+                _ => Err(format!("motion option {option}: {value:?} is not true or false")),
+            }
+        };
+        match option {
+            "motion_max_val" | "mmxv" => o.max_val = number(0.0, MOTION_MAX)?,
+            "motion_blend_factor" | "mbf" => o.blend_factor = number(0.0, 1.0)?,
+            "motion_blend_offset" | "mbo" => o.blend_offset = number(0.0, 1000.0)?,
+            "motion_fps_weight" | "mfw" => o.fps_weight = number(0.0, 5.0)?,
+            "motion_five_frame_window" | "mffw" => o.five_frame_window = flag()?,
+            "motion_moving_average" | "mma" => o.moving_average = flag()?,
+            _ => return Err(format!("motion has no option {option:?} here")),
+        }
+        Ok(())
+    }
+
+    /// The first frame with a SAD (1, or 2 with the five-frame window).
+    pub fn first_frame(&self) -> usize {
+        if self.five_frame_window { 2 } else { 1 }
+    }
+
+    /// libvmaf's SAD score of a `w x h` frame pair: `sad / 256 / (w·h) · fps_weight`,
+    /// capped at `max_val`.
+    pub fn sad_score(&self, sad: u64, w: usize, h: usize) -> f64 {
+        let score = sad as f64 / 256.0 / ((w * h) as u32 as f64) * self.fps_weight;
+        if score < self.max_val { score } else { self.max_val }
+    }
+
+    fn blend(&self, m: f64) -> f64 {
+        let low = if self.blend_offset < m { self.blend_offset } else { m };
+        let blended = m * self.blend_factor + (1.0 - self.blend_factor) * low;
+        if blended < self.max_val { blended } else { self.max_val }
+    }
+
+    /// libvmaf's motion2 and motion3 from every frame's SAD score (`sad[i]` 0 before
+    /// [`Self::first_frame`]), as its `flush` computes them once the clip has ended.
+    pub fn motion2_motion3(&self, sad: &[f64]) -> (Vec<f64>, Vec<f64>) {
+        let n = sad.len();
+        let first = self.first_frame();
+        let stride = first; // the window's step: 1, or 2 with five frames
+        let motion2: Vec<f64> = (0..n)
+            .map(|i| {
+                if i < first {
+                    return 0.0;
+                }
+                let (lo, hi) = (i + 1 - stride, i + 1);
+                if hi >= n {
+                    sad[i]
+                } else if lo >= first {
+                    if sad[lo] < sad[hi] { sad[lo] } else { sad[hi] }
+                } else {
+                    sad[hi]
+                }
+            })
+            .collect();
+        let stamp = if n > first { self.blend(sad[first]) } else { 0.0 };
+        let mut previous = stamp;
+        let motion3 = (0..n)
+            .map(|i| {
+                if i < first {
+                    previous = stamp;
+                    return stamp;
+                }
+                let processed = self.blend(motion2[i]);
+                let m = if self.moving_average { (processed + previous) / 2.0 } else { processed };
+                previous = processed;
+                m
+            })
+            .collect();
+        (motion2, motion3)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_options_are_motion2_and_motion3() {
+        let raw = [0.0, 3.0, 1.5, 7.0, 2.0];
+        let (m2, m3) = MotionOptions::default().motion2_motion3(&raw);
+        assert_eq!(m2, motion2(&raw));
+        assert_eq!(m3, motion3(&raw, &m2));
+    }
+
+    #[test]
+    fn five_frame_window_and_moving_average() {
+        let o = MotionOptions { max_val: 18.0, five_frame_window: true, moving_average: true, ..Default::default() };
+        // SADs start at frame 2 (frame i against frame i − 2).
+        let sad = [0.0, 0.0, 4.0, 30.0, 2.0, 6.0];
+        let (m2, m3) = o.motion2_motion3(&sad);
+        // Frame 2 has no earlier SAD: the next one; then the smaller of i − 1 and i + 1; the last its own.
+        assert_eq!(m2, vec![0.0, 0.0, 30.0, 2.0, 6.0, 6.0]);
+        // Before frame 2 the stamp (frame 2's SAD, capped); then the mean with the previous capped value.
+        assert_eq!(m3, vec![4.0, 4.0, (18.0 + 4.0) / 2.0, (2.0 + 18.0) / 2.0, (6.0 + 2.0) / 2.0, 6.0]);
+    }
+}
