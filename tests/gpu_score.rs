@@ -241,14 +241,7 @@ fn options_the_gpu_lacks_run_on_the_cpu_path() {
     let Some(ctx) = ctx("options_the_gpu_lacks_run_on_the_cpu_path") else { return };
     let Some((_, clips)) = common::oracle_clips() else { return };
     let name = "testsrc2_576x324__x264_crf28";
-    let v1 = FeatureOptions {
-        adm_enhn_gain_limit: 1.0,
-        adm_csf_mode: 2,
-        adm_dlm_weight: 0.7,
-        adm_min_val: 0.5,
-        adm_noise_weight: 0.02,
-        ..FeatureOptions::default()
-    };
+    let v1 = FeatureOptions::vmaf_v1_adm();
     let capped = MotionOptions { max_val: 18.0, ..MotionOptions::default() };
     let hfr = MotionOptions { five_frame_window: true, moving_average: true, ..capped };
     for (sets, motion, on_gpu) in [

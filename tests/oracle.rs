@@ -276,14 +276,7 @@ fn cambi_and_speed_chroma_match_libvmaf_on_every_oracle_frame() {
 /// no enhancement gain, at 3 H on 1080 lines (`3d0h`), 5 H (`5d0h`), 3 H on 2160
 /// lines (`3d0h_2160`) and 1.5 H on 2160 lines (`1d5h_2160`).
 fn v1_adm_sets() -> Vec<FeatureOptions> {
-    let base = FeatureOptions {
-        adm_enhn_gain_limit: 1.0,
-        adm_csf_mode: 2,
-        adm_dlm_weight: 0.7,
-        adm_min_val: 0.5,
-        adm_noise_weight: 0.02,
-        ..FeatureOptions::default()
-    };
+    let base = FeatureOptions::vmaf_v1_adm();
     vec![
         base,
         FeatureOptions { adm_norm_view_dist: 5.0, ..base },

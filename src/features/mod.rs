@@ -84,6 +84,21 @@ impl Default for FeatureOptions {
 }
 
 impl FeatureOptions {
+    /// The ADM options all eight VMAF v1 models share (libvmaf's
+    /// `model/vmaf_v1.0.16*.json`): CSF mode 2, no enhancement gain, dlm weight 0.7,
+    /// min val 0.5, noise weight 0.02, at the default 3 H on 1080 lines; each model
+    /// sets its own viewing condition on top.
+    pub fn vmaf_v1_adm() -> FeatureOptions {
+        FeatureOptions {
+            adm_enhn_gain_limit: 1.0,
+            adm_csf_mode: 2,
+            adm_dlm_weight: 0.7,
+            adm_min_val: 0.5,
+            adm_noise_weight: 0.02,
+            ..FeatureOptions::default()
+        }
+    }
+
     /// The default options with both enhancement gain limits `limit` (the NEG models' set at 1.0).
     pub fn egl(limit: f64) -> FeatureOptions {
         FeatureOptions { vif_enhn_gain_limit: limit, adm_enhn_gain_limit: limit, ..Default::default() }

@@ -1237,16 +1237,7 @@ mod config_tests {
 
     #[test]
     fn keys_are_libvmafs() {
-        let v1 = FeatureOptions {
-            adm_enhn_gain_limit: 1.0,
-            adm_csf_mode: 2,
-            adm_dlm_weight: 0.7,
-            adm_min_val: 0.5,
-            adm_noise_weight: 0.02,
-            adm_norm_view_dist: 1.5,
-            adm_ref_display_height: 2160,
-            ..Default::default()
-        };
+        let v1 = FeatureOptions { adm_norm_view_dist: 1.5, adm_ref_display_height: 2160, ..FeatureOptions::vmaf_v1_adm() };
         let key = crate::features::name::key("integer_adm3", v1.adm_key_options());
         assert_eq!(key, "integer_adm3_csf_2_dlmw_0.7_egl_1_min_0.5_nw_0.02_nvd_1.5_rdh_2160");
         let m = crate::features::motion::MotionOptions { max_val: 18.0, five_frame_window: true, moving_average: true, ..Default::default() };
