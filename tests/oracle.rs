@@ -30,7 +30,7 @@ fn every_oracle_frame_matches_libvmaf() {
         .iter()
         .map(|id| LoadedModel::load(verify::pin_checked(id).unwrap(), Backend::Cpu).unwrap())
         .collect();
-    let sets = score::feature_sets(&models);
+    let sets = score::feature_sets(&models).unwrap();
     assert_eq!(sets, vec![FeatureOptions::default(), FeatureOptions::egl(1.0)]);
     let options = ScoreOptions { threads: 2, psnr: true, ..ScoreOptions::default() };
 
@@ -139,7 +139,7 @@ fn four_k_models_match_libvmaf_on_every_oracle_frame() {
         .iter()
         .map(|id| LoadedModel::load(verify::pin_checked(id).unwrap(), Backend::Cpu).unwrap())
         .collect();
-    let sets = score::feature_sets(&models);
+    let sets = score::feature_sets(&models).unwrap();
     let options = ScoreOptions { threads: 2, ..ScoreOptions::default() };
     let mut worst = 0.0f64;
     let mut compared = 0;
@@ -344,4 +344,81 @@ fn v1_adm_and_motion_options_match_libvmaf_on_every_oracle_frame() {
     println!("{pairs} pairs, {} keys, {compared} values compared", keys_seen.len());
     assert!(failures.is_empty(), "{} mismatches against libvmaf", failures.len());
     assert!(pairs >= 10 && keys_seen.len() == 34, "{pairs} pairs, keys {keys_seen:?}");
+}
+
+/// VMAF v1's eight models through the product's own path (`score::score_inputs`: the
+/// models' options from their sidecars, the union of their inputs in one extraction)
+/// against every key of the `*.v1` logs, on every frame of every pair: integer
+/// features equal as doubles, SpEED within 1e-6, scores within 5e-5 per frame and in
+/// the pooled mean. The pairs libvmaf refuses (no log) are refused here too.
+#[test]
+fn vmaf_v1_models_match_libvmaf_on_every_key_of_every_oracle_frame() {
+    let Some((oracle, clips)) = common::oracle_clips() else { return };
+    let variants = ["3d0h", "5d0h", "1d5h_2160", "3d0h_2160", "hfr_3d0h", "hfr_5d0h", "hfr_1d5h_2160", "hfr_3d0h_2160"];
+    let models: Vec<LoadedModel> = variants
+        .iter()
+        .map(|v| LoadedModel::load(verify::pin_checked(&format!("vmaf_v1.0.16_{v}")).unwrap(), Backend::Cpu).unwrap())
+        .collect();
+    let options = ScoreOptions { threads: 2, ..ScoreOptions::default() };
+    let mut worst: std::collections::BTreeMap<String, f64> = Default::default();
+    let (mut compared, mut pairs, mut refused) = (0usize, 0, 0);
+    let mut failures = Vec::new();
+    for name in common::oracle_pairs(&oracle) {
+        let open = |kind: &str| tinyvmaf_gpu::io::open(&InputSpec { path: clips.join(format!("{name}.{kind}.y4m")), raw: None }).unwrap();
+        let (mut r, mut d) = (open("ref"), open("dist"));
+        let ours = score::score_inputs(&mut r, &mut d, &models, &options, &|_| {});
+        let Ok(text) = std::fs::read_to_string(oracle.join(format!("logs/{name}.v1.libvmaf_c.json"))) else {
+            assert!(ours.is_err(), "{name}: libvmaf refuses this pair, we scored it");
+            println!("{name}: refused as libvmaf refuses it: {}", ours.err().unwrap());
+            refused += 1;
+            continue;
+        };
+        let ours = ours.unwrap_or_else(|e| panic!("{name}: {e}"));
+        let log: serde_json::Value = serde_json::from_str(&text).unwrap();
+        let frames = log["frames"].as_array().unwrap();
+        assert_eq!(ours.frames.len(), frames.len(), "{name}: frame count");
+        pairs += 1;
+        for key in frames[0]["metrics"].as_object().unwrap().keys() {
+            let column = match (key.strip_prefix("VMAF_integer_feature_motion_sad_score"), key.strip_prefix("vmaf_v1_")) {
+                (Some(options), _) => format!("integer_motion{options}"),
+                (_, Some(variant)) => format!("vmaf_v1.0.16_{variant}"),
+                _ => key.clone(),
+            };
+            let tolerance = if key.starts_with("vmaf") {
+                5e-5
+            } else if key.starts_with("speed_chroma") {
+                1e-6
+            } else {
+                0.0
+            };
+            let Some(k) = ours.metrics.iter().position(|m| *m == column) else {
+                failures.push(format!("{name}: no column {column}"));
+                continue;
+            };
+            let values: Vec<f64> = ours.frames.iter().map(|f| f[k]).collect();
+            let theirs: Vec<f64> = frames.iter().map(|f| f["metrics"][key].as_f64().unwrap()).collect();
+            for (i, (a, b)) in values.iter().zip(&theirs).enumerate() {
+                let diff = (a - b).abs();
+                let slot = worst.entry(key.clone()).or_default();
+                *slot = slot.max(diff);
+                compared += 1;
+                if diff > tolerance || a.is_nan() != b.is_nan() {
+                    failures.push(format!("{name} frame {i} {key}: ours {a:?} libvmaf {b:?}"));
+                }
+            }
+            if key.starts_with("vmaf") {
+                let (a, b) = (pooling::pool(&values).unwrap().mean, pooling::pool(&theirs).unwrap().mean);
+                assert!((a - b).abs() <= 5e-5, "{name} pooled {key}: {a} vs {b}");
+            }
+        }
+    }
+    for (key, diff) in &worst {
+        println!("worst |diff| {key}: {diff:e}");
+    }
+    for f in failures.iter().take(40) {
+        println!("FAIL {f}");
+    }
+    println!("{pairs} pairs, {refused} refused, {} keys, {compared} values compared", worst.len());
+    assert!(failures.is_empty(), "{} mismatches against libvmaf", failures.len());
+    assert!(pairs >= 19 && refused == 3 && worst.len() >= 50, "{pairs} pairs, {refused} refused, {} keys", worst.len());
 }

@@ -9,13 +9,17 @@ NU_SVR), in this exact order:
     2. svm         s    = sum_i coef_i * exp(-gamma * ||x' - sv_i||^2) - rho
                    (libsvm sparse nodes: an index missing from an SV line is 0)
     3. denormalize y    = (s - intercept[0]) / slope[0]
-    4. transform   score_transform -- NOT applied here (libvmaf only applies it
-                   when the model says "enabled": true or the caller asks for
-                   it); it is recorded in the sidecar instead
-    5. clip        y    = min(max(y, score_clip[0]), score_clip[1])
+   (1b. chroma correction, VMAF v1 only: where the normalized speed_chroma value,
+        denormalized, is exactly 0.0 it is replaced by
+        normalize(c - c * denormalize(normalized adm3)), c = chroma_correction_parameter)
 
-There is no clipping of the features or of the normalized features in
-predict.c.  The graph input ``features`` has the columns in the model file's
+The graph ends there. libvmaf's last two steps, the score transform (applied
+when the model says "enabled": true or the caller asks for it) and the clip to
+score_clip (unless the caller disables it), depend on the caller's flags and are
+applied by the program in float64 from the sidecar's score_transform and
+output_range, as predict.c applies them; the bootstrap statistics need the
+score before both. There is no clipping of the features or of the normalized
+features in predict.c.  The graph input ``features`` has the columns in the model file's
 ``feature_names`` order (see the sidecar's "features").
 
 Usage:
@@ -57,6 +61,10 @@ SEED = 20240601
 # Realistic ranges for the random test vectors, by short feature name.
 RANGES = {
     "adm2": (0.3, 1.0),
+    "adm3": (0.5, 1.0),
+    "motion3": (0.0, 18.0),
+    "cambi": (0.0, 5.0),
+    "speed_chroma_uv": (0.0, 10.0),
     "vif_scale0": (0.0, 1.0),
     "vif_scale1": (0.0, 1.0),
     "vif_scale2": (0.0, 1.0),
@@ -77,7 +85,7 @@ ALLOWED_FEATURE_OPTIONS = ("adm_enhn_gain_limit", "vif_enhn_gain_limit")
 
 def short_feature_name(libvmaf_name: str) -> str:
     name = libvmaf_name
-    for prefix in ("VMAF_integer_feature_", "VMAF_feature_", "integer_", "float_"):
+    for prefix in ("VMAF_integer_feature_", "VMAF_feature_", "Cambi_feature_", "Speed_chroma_feature_", "integer_", "float_"):
         if name.startswith(prefix):
             name = name[len(prefix):]
             break
@@ -157,7 +165,18 @@ def load_model(name: str, json_path: str | None) -> dict:
             "license_file_in_package": "ffmpeg_quality_metrics/vmaf_models/LICENSE",
         }
     else:
+        # model/libvmaf/ holds libvmaf's own files, copied unchanged with their license;
+        # its PROVENANCE.json names the repository, commit and path of each.
         source = {"package": None, "package_version": None}
+        provenance = os.path.join(os.path.dirname(os.path.abspath(json_path)), "PROVENANCE.json")
+        if os.path.exists(provenance):
+            with open(provenance, encoding="utf-8") as f:
+                prov = json.load(f)
+            entry = prov["files"].get(os.path.basename(json_path))
+            if entry is None:
+                raise SystemExit(f"{provenance} does not list {os.path.basename(json_path)}")
+            source.update({"repository": prov["repository"], "commit": prov["commit"],
+                           "path_in_repository": entry["path"], "license_file": "model/libvmaf/LICENSE"})
     with open(json_path, "rb") as f:
         raw = f.read()
     doc = json.loads(raw)
@@ -175,15 +194,25 @@ def load_model(name: str, json_path: str | None) -> dict:
     clip = md.get("score_clip")
     if clip is not None:
         clip = [float(clip[0]), float(clip[1])]
-    opts = md.get("feature_opts_dicts") or []
+    opts = md.get("feature_opts_dicts") or [{} for _ in names]
+    if len(opts) != n:
+        raise SystemExit("feature_opts_dicts must have one dict per feature")
+    # The two gain limits, flattened (the form older sidecars carry); every option,
+    # per feature and as in the model file, goes to the sidecar's libvmaf_feature_options.
     feature_options: dict = {}
     for d in opts:
         for k, v in d.items():
             if k not in ALLOWED_FEATURE_OPTIONS:
-                raise SystemExit(f"unsupported feature option {k!r}")
+                continue
             if k in feature_options and feature_options[k] != v:
                 raise SystemExit(f"feature option {k!r} differs between features")
             feature_options[k] = v
+    chroma = md.get("chroma_correction_parameter")
+    if chroma is not None:
+        short = [short_feature_name(x) for x in names]
+        if "adm3" not in short or "speed_chroma_uv" not in short:
+            raise SystemExit("chroma_correction_parameter needs the adm3 and speed_chroma_uv features")
+        chroma = float(chroma)
     svm = parse_libsvm(md["model"], n)
     source.update(
         {
@@ -204,6 +233,8 @@ def load_model(name: str, json_path: str | None) -> dict:
         "score_clip": clip,
         "score_transform": md.get("score_transform"),
         "feature_options": feature_options,
+        "libvmaf_feature_options": [dict(d) for d in opts],
+        "chroma_correction": chroma,
         "svm": svm,
         "source": source,
     }
@@ -213,13 +244,57 @@ def load_model(name: str, json_path: str | None) -> dict:
 # float64 references (written from predict.c / svm.cpp, not from the graph)
 # ---------------------------------------------------------------------------
 
+def chroma_correct_scalar(m: dict, node: list) -> None:
+    """predict.c's post_process_feature_from_another(..., 0.0, "adm3", "speed_chroma")."""
+    feats = m["features"]
+    a, s = feats.index("adm3"), feats.index("speed_chroma_uv")
+    slope, intercept = float(m["slopes"][s]), float(m["intercepts"][s])
+    guiding = (node[a][1] - float(m["intercepts"][a])) / float(m["slopes"][a])
+    guided = (node[s][1] - intercept) / slope
+    if guided == 0.0:
+        c = m["chroma_correction"]
+        corrected = (-c * guiding) + c
+        node[s] = (s + 1, slope * corrected + intercept)
+
+
+def finish(m: dict, y: float, enable_transform: bool = False, disable_clip: bool = False) -> float:
+    """predict.c's transform() and clip() after the graph, with the caller's flags."""
+    t = m["score_transform"] or {}
+    if t.get("enabled", False) or enable_transform:
+        if any(k in t for k in ("p0", "p1", "p2")):
+            out = 0.0
+            if "p0" in t:
+                out += float(t["p0"])
+            if "p1" in t:
+                out += float(t["p1"]) * y
+            if "p2" in t:
+                out += float(t["p2"]) * y * y
+        else:
+            out = y
+        if "knots" in t:
+            raise SystemExit("piecewise-linear knots are not supported by this reference")
+        if str(t.get("out_lte_in", "false")).lower() == "true":
+            out = y if out > y else out
+        if str(t.get("out_gte_in", "false")).lower() == "true":
+            out = y if out < y else out
+        y = out
+    if m["score_clip"] is not None and not disable_clip:
+        lo, hi = m["score_clip"]
+        y = lo if y < lo else y
+        y = hi if y > hi else y
+    return y
+
+
 def reference_scalar(m: dict, x) -> float:
-    """One vector, step by step as libvmaf + libsvm do it, in Python floats (IEEE double)."""
+    """One vector, step by step as libvmaf + libsvm do it, in Python floats (IEEE double):
+    the score before transform and clip (what the graph computes)."""
     svm = m["svm"]
     # predict.c: node[i].index = i + 1; node[i].value = slope*x + intercept
     node = []
     for i, v in enumerate(x):
         node.append((i + 1, float(m["slopes"][i]) * float(v) + float(m["intercepts"][i])))
+    if m["chroma_correction"] is not None:
+        chroma_correct_scalar(m, node)
     total = 0.0
     for coef, sv in zip(svm["coef"].tolist(), svm["sv_sparse"]):
         # Kernel::k_function, RBF, sparse merge of the two node lists
@@ -245,18 +320,20 @@ def reference_scalar(m: dict, x) -> float:
             b += 1
         total += coef * math.exp(-svm["gamma"] * acc)
     total -= svm["rho"]  # svm_predict_values
-    pred = (total - m["intercept0"]) / m["slope0"]  # denormalize
-    if m["score_clip"] is not None:  # clip (transform skipped)
-        lo, hi = m["score_clip"]
-        pred = lo if pred < lo else pred
-        pred = hi if pred > hi else pred
-    return pred
+    return (total - m["intercept0"]) / m["slope0"]  # denormalize
 
 
 def reference_numpy(m: dict, x: np.ndarray) -> np.ndarray:
     """Vectorised float64 version of reference_scalar (dense SVs, zeros where missing)."""
     svm = m["svm"]
     xn = m["slopes"][None, :] * x.astype(np.float64) + m["intercepts"][None, :]
+    if m["chroma_correction"] is not None:
+        a, s = m["features"].index("adm3"), m["features"].index("speed_chroma_uv")
+        guiding = (xn[:, a] - m["intercepts"][a]) / m["slopes"][a]
+        guided = (xn[:, s] - m["intercepts"][s]) / m["slopes"][s]
+        c = m["chroma_correction"]
+        corrected = m["slopes"][s] * ((-c * guiding) + c) + m["intercepts"][s]
+        xn[:, s] = np.where(guided == 0.0, corrected, xn[:, s])
     out = np.empty(x.shape[0], dtype=np.float64)
     for start in range(0, x.shape[0], 1024):
         blk = xn[start : start + 1024]
@@ -264,8 +341,6 @@ def reference_numpy(m: dict, x: np.ndarray) -> np.ndarray:
         ssq = np.sum(d * d, axis=2)
         s = np.exp(-svm["gamma"] * ssq) @ svm["coef"] - svm["rho"]
         out[start : start + 1024] = (s - m["intercept0"]) / m["slope0"]
-    if m["score_clip"] is not None:
-        out = np.clip(out, m["score_clip"][0], m["score_clip"][1])
     return out
 
 
@@ -292,6 +367,34 @@ class G:
         return out
 
 
+def chroma_correction_nodes(g: G, m: dict, xn: str) -> str:
+    """predict.c's chroma correction on the normalized features [N,F]: where the
+    speed_chroma column, denormalized, equals 0.0, it becomes
+    normalize(c - c * denormalize(adm3 column)). Same operations, same order."""
+    nf = len(m["features"])
+    a, s = m["features"].index("adm3"), m["features"].index("speed_chroma_uv")
+    axis1 = g.const("axis_1", [1], np.int64)
+
+    def column(t, k, tag):
+        return g.op("Slice", [t, g.const(f"start_{tag}", [k], np.int64), g.const(f"end_{tag}", [k + 1], np.int64), axis1])
+
+    denorm = g.op("Div", [g.op("Sub", [xn, g.const("intercepts_again", m["intercepts"])]), g.const("slopes_again", m["slopes"])])
+    guiding = column(denorm, a, "guiding")
+    guided = column(denorm, s, "guided")
+    c = m["chroma_correction"]
+    corrected = g.op("Add", [g.op("Mul", [guiding, g.const("minus_chroma_correction", -c)]), g.const("chroma_correction", c)])
+    renorm = g.op("Add", [g.op("Mul", [corrected, g.const("speed_slope", m["slopes"][s])]), g.const("speed_intercept", m["intercepts"][s])])
+    zero = g.op("Equal", [guided, g.const("zero", 0.0)])
+    chosen = g.op("Where", [zero, renorm, column(xn, s, "speed")])
+    parts = []
+    if s > 0:
+        parts.append(g.op("Slice", [xn, g.const("start_before", [0], np.int64), g.const("end_before", [s], np.int64), axis1]))
+    parts.append(chosen)
+    if s + 1 < nf:
+        parts.append(g.op("Slice", [xn, g.const("start_after", [s + 1], np.int64), g.const("end_after", [nf], np.int64), axis1]))
+    return g.op("Concat", parts, axis=1)
+
+
 def split_hi_lo(v):
     """float64 -> (float32 hi, float32 lo) with hi + lo ~= v to ~48 bits."""
     v = np.asarray(v, dtype=np.float64)
@@ -300,13 +403,15 @@ def split_hi_lo(v):
     return hi, lo
 
 
-def build_graph(m: dict, dtype: str) -> onnx.ModelProto:
+def build_graph(m: dict, dtype: str, name: str) -> onnx.ModelProto:
     svm = m["svm"]
     nf = len(m["features"])
     if dtype == "float64":
         g = G(np.float64)
         x = "features"
         xn = g.op("Add", [g.op("Mul", [x, g.const("slopes", m["slopes"])]), g.const("intercepts", m["intercepts"])])
+        if m["chroma_correction"] is not None:
+            xn = chroma_correction_nodes(g, m, xn)
         x3 = g.op("Unsqueeze", [xn, g.const("axes_1", [1], np.int64)])  # [N,1,F]
         d = g.op("Sub", [x3, g.const("support_vectors", svm["sv"])])  # [N,L,F]
         ssq = g.op("ReduceSum", [g.op("Mul", [d, d]), g.const("axes_2", [2], np.int64)], keepdims=0)  # [N,L]
@@ -325,6 +430,8 @@ def build_graph(m: dict, dtype: str) -> onnx.ModelProto:
         #    (a Taylor-polynomial expm1 was tried and gained nothing measurable: the
         #    float32 rounding of u_i itself dominates);
         #  * the constant part of the denormalisation is folded in float64.
+        if m["chroma_correction"] is not None:
+            raise SystemExit("the float32 graph has no chroma correction: build float64 only")
         g = G(np.float32)
         x = "features"
         # x'_j - sv_ij = slope_j * (x_j - X_ij) with X = the SVs mapped back to raw feature
@@ -360,18 +467,15 @@ def build_graph(m: dict, dtype: str) -> onnx.ModelProto:
                               g.op("Mul", [acc, g.const("inv_slope0_lo", inv_lo)])])
         y = g.op("Add", [g.op("Add", [scaled, g.const("offset_lo", off_lo)]), g.const("offset_hi", off_hi)])
         elem = TensorProto.FLOAT
-    if m["score_clip"] is not None:
-        lo, hi = m["score_clip"]
-        y = g.op("Clip", [y, g.const("score_min", lo), g.const("score_max", hi)])
     # rename the last output to "score"
     g.nodes[-1].output[0] = "score"
     graph = helper.make_graph(
         g.nodes,
-        f"{m['name']}_{dtype}",
+        f"{name}_{dtype}",
         [helper.make_tensor_value_info("features", elem, ["batch", nf])],
         [helper.make_tensor_value_info("score", elem, ["batch", 1])],
         initializer=g.inits,
-        doc_string=f"libvmaf {m['name']} nu-SVR (RBF) as plain ONNX, {dtype}; score_transform not applied",
+        doc_string=f"libvmaf {name} nu-SVR (RBF) as plain ONNX, {dtype}; score before transform and clip",
     )
     model = helper.make_model(
         graph,
@@ -423,6 +527,13 @@ def edge_vectors(m: dict) -> np.ndarray:
         vec(adm2=1.05, vif=1.02, motion2=10.0),  # slight enhancement (> 1)
         vec(adm2=0.97, vif_scale0=0.8, vif_scale1=0.9, vif_scale2=0.95, vif_scale3=0.97, motion2=100.0),  # outside range
     ]
+    if m["chroma_correction"] is not None:
+        rows += [
+            vec(adm3=1.0, motion3=0.0),  # speed_chroma 0: corrected from adm3
+            vec(cambi=2.0, speed_chroma_uv=0.0, adm3=0.8, motion3=5.0),
+            vec(cambi=0.5, speed_chroma_uv=0.0, adm3=0.5, motion3=18.0),
+            vec(cambi=1.0, speed_chroma_uv=3.0, adm3=0.9, motion3=3.0),  # no correction
+        ]
     # a vector whose normalized value is exactly the first support vector (kernel == 1 there)
     sv0 = m["svm"]["sv"][0]
     rows.append(((sv0 - m["intercepts"]) / m["slopes"]).tolist())
@@ -431,6 +542,9 @@ def edge_vectors(m: dict) -> np.ndarray:
 
 def random_vectors(m: dict, n: int, rng: np.random.Generator) -> np.ndarray:
     cols = [rng.uniform(*RANGES[f], size=n) for f in m["features"]]
+    if m["chroma_correction"] is not None:
+        # every eighth vector has speed_chroma exactly 0, where the correction applies
+        cols[m["features"].index("speed_chroma_uv")][::8] = 0.0
     return np.stack(cols, axis=1)
 
 
@@ -467,24 +581,36 @@ def main() -> int:
     ap.add_argument("--out", required=True, help="output .onnx path")
     ap.add_argument("--json", default=None, help="model JSON (default: from the installed ffmpeg-quality-metrics)")
     ap.add_argument("--dtype", choices=["float64", "float32"], default="float64")
+    ap.add_argument("--id", default=None,
+                    help="registry id of the sidecar and reference files written beside --out "
+                         "(default: the file name of --out); models that share a graph differ only in these")
     ap.add_argument("--f32-tol", type=float, default=2e-3, help="max allowed float32 graph error (VMAF)")
     args = ap.parse_args()
     if not args.out.endswith(".onnx"):
         raise SystemExit("--out must end with .onnx")
 
     m = load_model(args.model, args.json)
-    models = {dt: build_graph(m, dt) for dt in ("float64", "float32")}
+    # The float32 graph has no chroma correction: a model with one is float64 only.
+    dtypes = ("float64",) if m["chroma_correction"] is not None else ("float64", "float32")
+    if args.dtype not in dtypes:
+        raise SystemExit(f"{args.model} has no {args.dtype} graph")
+    # The graph is named after its file: models that share one graph share its bytes.
+    graph_name = os.path.basename(args.out[: -len(".onnx")])
+    models = {dt: build_graph(m, dt, graph_name) for dt in dtypes}
+    if "float32" not in models:
+        models["float32"] = models["float64"]
 
     rng = np.random.default_rng(SEED)
     x = random_vectors(m, N_RANDOM, rng)
     ref = reference_numpy(m, x)
     x32 = x.astype(np.float32)
     ref32 = reference_numpy(m, x32.astype(np.float64))
+    as32 = (lambda v: v.astype(np.float32)) if "float32" in dtypes else (lambda v: v.astype(np.float64))
     err = {
         "float64": float(np.max(np.abs(run_ort(models["float64"], x) - ref))),
-        "float32": float(np.max(np.abs(run_ort(models["float32"], x32).astype(np.float64) - ref32))),
+        "float32": float(np.max(np.abs(run_ort(models["float32"], as32(x32)).astype(np.float64) - ref32))),
     }
-    err_f32_e2e = float(np.max(np.abs(run_ort(models["float32"], x32).astype(np.float64) - ref)))
+    err_f32_e2e = float(np.max(np.abs(run_ort(models["float32"], as32(x32)).astype(np.float64) - ref)))
     quant = float(np.max(np.abs(ref32 - ref)))
 
     # reference vectors: edge cases first, then random; float32-exact so both graphs see the same input
@@ -494,7 +620,7 @@ def main() -> int:
     ref_vec = reference_numpy(m, xr)
     scal_vs_vec = float(np.max(np.abs(ref_scalar - ref_vec)))
     out64 = run_ort(models["float64"], xr)
-    out32 = run_ort(models["float32"], xr.astype(np.float32)).astype(np.float64)
+    out32 = run_ort(models["float32"], as32(xr)).astype(np.float64)
     err_ref64 = float(np.max(np.abs(out64 - ref_scalar)))
     err_ref32 = float(np.max(np.abs(out32 - ref_scalar)))
 
@@ -514,8 +640,8 @@ def main() -> int:
     os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
     with open(args.out, "wb") as f:
         f.write(data)
-    stem = args.out[: -len(".onnx")]
-    model_id = os.path.basename(stem)
+    model_id = args.id or os.path.basename(args.out[: -len(".onnx")])
+    stem = os.path.join(os.path.dirname(args.out), model_id)
     op_types = sorted({n.op_type for n in model.graph.node})
     sidecar = {
         "id": model_id,
@@ -527,6 +653,7 @@ def main() -> int:
         "output_range": m["score_clip"] if m["score_clip"] is not None else [0.0, 100.0],
         "score_transform": m["score_transform"],
         "feature_options": m["feature_options"],
+        "libvmaf_feature_options": m["libvmaf_feature_options"],
         "provenance": {
             **m["source"],
             "model": m["name"],
@@ -537,7 +664,10 @@ def main() -> int:
             "op_types": op_types,
             "score_transform_applied": False,
             "score_transform_enabled_in_model": bool((m["score_transform"] or {}).get("enabled", False)),
-            "notes": "predict.c order: normalize, nu-SVR (RBF), denormalize, [transform: not in graph], clip",
+            "chroma_correction_parameter": m["chroma_correction"],
+            "graph": os.path.basename(args.out),
+            "notes": ("predict.c order: normalize, [chroma correction], nu-SVR (RBF), denormalize in the graph; "
+                      "transform (score_transform, when enabled) and clip (output_range) applied by the program"),
         },
         "precision": {
             "dtype": args.dtype,
@@ -556,12 +686,15 @@ def main() -> int:
         "id": model_id,
         "model": m["name"],
         "features": m["features"],
-        "note": ("inputs are float32-exact; reference_float64 is a step-by-step port of predict.c + libsvm "
-                 "(sparse RBF, sequential sums) in IEEE double; onnx_float64/onnx_float32 are onnxruntime "
-                 "outputs of the float64/float32 graphs; the first %d vectors are edge cases" % len(edge_vectors(m))),
+        "note": ("inputs are float32-exact; raw_float64 is a step-by-step port of predict.c + libsvm "
+                 "(sparse RBF, sequential sums) in IEEE double up to the denormalisation, reference_float64 the "
+                 "same after libvmaf's default transform and clip; onnx_float64/onnx_float32 are onnxruntime "
+                 "outputs of the float64/float32 graphs (before transform and clip); the first %d vectors are "
+                 "edge cases" % len(edge_vectors(m))),
         "n_edge_cases": len(edge_vectors(m)),
         "inputs": [[fmt(v) for v in row] for row in xr],
-        "reference_float64": [fmt(v) for v in ref_scalar],
+        "raw_float64": [fmt(v) for v in ref_scalar],
+        "reference_float64": [fmt(finish(m, v)) for v in ref_scalar],
         "onnx_float64": [fmt(v) for v in out64],
         "onnx_float32": [fmt(v) for v in out32],
         "max_abs_error_onnx_float64": err_ref64,

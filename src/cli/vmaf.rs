@@ -92,13 +92,21 @@ pub fn run(program: &str, args: &[String]) -> CliResult {
         let mut model = LoadedModel::load(verify::pin_checked(version)?, resolved.models)?;
         model.sidecar.feature_options.vif_enhn_gain_limit = Some(options.vif_enhn_gain_limit);
         model.sidecar.feature_options.adm_enhn_gain_limit = Some(options.adm_enhn_gain_limit);
+        // The model file's own per-feature values give way to the overrides too.
+        for dict in &mut model.sidecar.libvmaf_feature_options {
+            for (key, value) in [("vif_enhn_gain_limit", options.vif_enhn_gain_limit), ("adm_enhn_gain_limit", options.adm_enhn_gain_limit)] {
+                if let Some(slot) = dict.get_mut(key) {
+                    *slot = serde_json::json!(value);
+                }
+            }
+        }
         plan.register_model(model.features(), options);
         models.push(model);
     }
     for e in feature_extractors {
         plan.register(e);
     }
-    let sets = plan.feature_sets(&score::feature_sets(&models));
+    let sets = plan.feature_sets(&score::feature_sets(&models)?);
 
     let options = ScoreOptions {
         threads: if command.threads == 0 { ScoreOptions::default().threads } else { command.threads as usize },

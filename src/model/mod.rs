@@ -5,9 +5,11 @@
 //! bytes passed verification.
 
 pub mod backend;
+pub mod finish;
 pub mod int8;
 
 pub use backend::{Backend, BackendError, BuildFn, device as device_probe, share_gpu};
+pub use finish::{Flags, ScoreTransform};
 pub use crate::registry::compiled::{EmbeddedModel, find as embedded};
 
 use crate::registry::Sidecar;
@@ -28,6 +30,8 @@ pub enum ModelError {
     NotCompiled { id: String },
     #[error("model {id}: cannot read its output: {message}")]
     Readback { id: String, message: String },
+    #[error("model {id}: {why}")]
+    Sidecar { id: String, why: String },
     #[error("int8 weights could not be dequantized on the GPU: {0}")]
     Dequant(#[from] crate::gpu::GpuError),
 }
@@ -36,6 +40,9 @@ pub enum ModelError {
 pub struct LoadedModel {
     pub id: String,
     pub sidecar: Sidecar,
+    /// What the caller asks of the transform and the clip after the graph.
+    pub flags: Flags,
+    transform: Option<ScoreTransform>,
     network: backend::Network,
 }
 
@@ -53,9 +60,17 @@ impl LoadedModel {
         if float64 && backend != Backend::Cpu {
             return Err(ModelError::NeedsFloat64 { id });
         }
+        let sidecar = model.sidecar();
+        let transform = ScoreTransform::from_json(sidecar.score_transform.as_ref())
+            .map_err(|why| ModelError::Sidecar { id: id.clone(), why })?;
         let network = backend::Network::build(&id, float64, backend)
             .ok_or_else(|| ModelError::NotCompiled { id: id.clone() })??;
-        Ok(LoadedModel { id, sidecar: model.sidecar(), network })
+        Ok(LoadedModel { id, sidecar, flags: Flags::default(), transform, network })
+    }
+
+    /// The same model with `flags` for the steps after the graph.
+    pub fn with_flags(self, flags: Flags) -> Self {
+        LoadedModel { flags, ..self }
     }
 
     /// Feature names in the order each row must hold them.
@@ -63,8 +78,19 @@ impl LoadedModel {
         &self.sidecar.features
     }
 
-    /// Scores a batch of feature rows (each in [`Self::features`] order).
+    /// Scores a batch of feature rows (each in [`Self::features`] order): the graph,
+    /// then libvmaf's transform and clip as [`Self::flags`] and the sidecar ask.
     pub fn predict(&self, rows: &[Vec<f64>]) -> Result<Vec<f64>, ModelError> {
+        Ok(self.predict_raw(rows)?.into_iter().map(|y| self.finish(y, self.flags)).collect())
+    }
+
+    /// libvmaf's transform and clip of one score the graph gave, with `flags`.
+    pub fn finish(&self, raw: f64, flags: Flags) -> f64 {
+        finish::finish(raw, self.transform.as_ref(), self.sidecar.output_range, flags)
+    }
+
+    /// What the graph gives for each row: the score before the transform and the clip.
+    pub fn predict_raw(&self, rows: &[Vec<f64>]) -> Result<Vec<f64>, ModelError> {
         let width = self.sidecar.features.len();
         if let Some(bad) = rows.iter().find(|r| r.len() != width) {
             return Err(ModelError::FeatureCount { id: self.id.clone(), expected: width, got: bad.len() });

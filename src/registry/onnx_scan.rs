@@ -15,10 +15,10 @@ use std::fmt;
 /// branches into subgraphs.
 pub const ALLOWED_OPS: &[&str] = &[
     "Abs", "Add", "Cast", "Clip", "Concat", "Constant", "DequantizeLinear", "Div", "DynamicQuantizeLinear",
-    "Exp", "Flatten", "Gather", "Gemm", "Identity", "MatMul", "MatMulInteger", "Max", "Min", "Mul", "Neg",
+    "Equal", "Exp", "Flatten", "Gather", "Gemm", "Identity", "MatMul", "MatMulInteger", "Max", "Min", "Mul", "Neg",
     "Pow", "ReduceMean",
     "ReduceSum", "Relu", "Reshape", "Sigmoid", "Slice", "Sqrt", "Squeeze", "Sub", "Tanh",
-    "Transpose", "Unsqueeze",
+    "Transpose", "Unsqueeze", "Where",
 ];
 
 const MAX_DEPTH: u32 = 16;

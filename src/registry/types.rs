@@ -21,6 +21,10 @@ pub struct ModelEntry {
     pub id: String,
     pub kind: String,
     pub onnx: String,
+    /// The sidecar's path when it is not `<onnx minus .onnx>.json`: models that share
+    /// one graph (VMAF v1's eight) differ only in their sidecars.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sidecar: Option<String>,
     pub sha256: String,
     pub opset: u32,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -50,9 +54,13 @@ fn fp32() -> String {
 }
 
 impl ModelEntry {
-    /// The sidecar's path, relative to the registry folder: `<onnx minus .onnx>.json`.
+    /// The sidecar's path, relative to the registry folder: the entry's `sidecar`, or
+    /// `<onnx minus .onnx>.json`.
     pub fn sidecar_path(&self) -> String {
-        format!("{}.json", self.onnx.strip_suffix(".onnx").unwrap_or(&self.onnx))
+        match &self.sidecar {
+            Some(path) => path.clone(),
+            None => format!("{}.json", self.onnx.strip_suffix(".onnx").unwrap_or(&self.onnx)),
+        }
     }
 
     /// The int8 graph's path when the entry is quantized: `<onnx minus .onnx>.int8.onnx`.
@@ -78,9 +86,13 @@ impl ModelEntry {
         })
     }
 
-    /// A Rust identifier for the entry's generated module (`vmaf_v0.6.1` → `vmaf_v0_6_1`).
+    /// A Rust identifier for the generated module of the entry's graph, from the graph's
+    /// file name (`vmaf_v0.6.1.onnx` → `vmaf_v0_6_1`): entries that share a graph share
+    /// its module.
     pub fn module_name(&self) -> String {
-        self.id.chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '_' }).collect()
+        let stem = self.onnx.rsplit('/').next().unwrap_or(&self.onnx);
+        let stem = stem.strip_suffix(".onnx").unwrap_or(stem);
+        stem.chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '_' }).collect()
     }
 }
 
@@ -95,6 +107,14 @@ pub struct Sidecar {
     pub output_range: [f64; 2],
     #[serde(default)]
     pub feature_options: FeatureOptionsSpec,
+    /// libvmaf's `feature_opts_dicts`: one map per feature, in [`Self::features`]
+    /// order, option name → value as the model file gives it (empty: none given).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub libvmaf_feature_options: Vec<std::collections::BTreeMap<String, serde_json::Value>>,
+    /// libvmaf's `score_transform` (polynomial, knots, rectification), applied after the
+    /// graph when `enabled` or when the caller asks.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub score_transform: Option<serde_json::Value>,
     #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
     pub external_data: std::collections::BTreeMap<String, String>,
     #[serde(flatten)]

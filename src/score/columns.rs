@@ -7,6 +7,7 @@ use crate::features::psnr::{PsnrOptions, apsnr, psnr_with};
 use crate::io::VideoInfo;
 use crate::features::motion::{MotionOptions, motion_score};
 use crate::features::{self, FeatureOptions};
+use super::inputs::ModelInputs;
 use crate::model::LoadedModel;
 use crate::output::{RunContext, ScoreLog};
 
@@ -194,41 +195,26 @@ pub fn score_name(model_id: &str) -> String {
     }
 }
 
-/// The feature options a model's sidecar asks for (defaults where it is silent).
-pub fn model_feature_options(model: &LoadedModel) -> FeatureOptions {
-    let spec = &model.sidecar.feature_options;
-    let default = FeatureOptions::default();
-    FeatureOptions {
-        vif_enhn_gain_limit: spec.vif_enhn_gain_limit.unwrap_or(default.vif_enhn_gain_limit),
-        adm_enhn_gain_limit: spec.adm_enhn_gain_limit.unwrap_or(default.adm_enhn_gain_limit),
-        ..default
-    }
-}
-
-/// The distinct feature sets the models need, default first.
-pub fn feature_sets(models: &[LoadedModel]) -> Vec<FeatureOptions> {
+/// The distinct VIF/ADM feature sets the models need, default first.
+pub fn feature_sets(models: &[LoadedModel]) -> Result<Vec<FeatureOptions>, ScoreError> {
     let mut sets = vec![FeatureOptions::default()];
     for m in models {
-        let o = model_feature_options(m);
+        let o = ModelInputs::of(m)?.set;
         if !sets.contains(&o) {
             sets.push(o);
         }
     }
-    sets
+    Ok(sets)
 }
 
 /// Runs each model over the feature table, all frames in one batch per model.
 pub fn apply_models(table: &FeatureTable, models: &[LoadedModel]) -> Result<Vec<(String, Vec<f64>)>, ScoreError> {
     let mut out = Vec::new();
     for model in models {
-        let suffix = set_suffix(&model_feature_options(model));
-        let columns: Vec<&[f64]> = model
-            .features()
-            .iter()
-            .map(|f| {
-                let name = if f.starts_with("motion") { format!("integer_{f}") } else { format!("integer_{f}{suffix}") };
-                table.column(&name).ok_or_else(|| ScoreError::MissingFeature { model: model.id.clone(), column: name })
-            })
+        let columns: Vec<&[f64]> = ModelInputs::of(model)?
+            .columns
+            .into_iter()
+            .map(|name| table.column(&name).ok_or(ScoreError::MissingFeature { model: model.id.clone(), column: name }))
             .collect::<Result<_, _>>()?;
         let rows: Vec<Vec<f64>> =
             (0..table.frame_numbers.len()).map(|i| columns.iter().map(|c| c[i]).collect()).collect();

@@ -9,6 +9,7 @@ pub mod columns;
 mod cpu;
 pub mod frames;
 mod gpu;
+pub mod inputs;
 pub mod select;
 
 use std::sync::Arc;
@@ -22,7 +23,8 @@ use crate::exit;
 use crate::model::{LoadedModel, ModelError};
 use crate::output::{RunContext, ScoreLog};
 
-pub use columns::{FeatureTable, apply_models, feature_sets, model_feature_options, score_name, set_suffix, to_log};
+pub use columns::{FeatureTable, apply_models, feature_sets, score_name, set_suffix, to_log};
+pub use inputs::ModelInputs;
 
 /// A clip's frame count in the frame-count error: the longer input is read only a
 /// bounded number of frames past the shorter one's end.
@@ -333,12 +335,14 @@ pub fn score_inputs(
     options: &ScoreOptions,
     progress: &dyn Fn(u64),
 ) -> Result<ScoreLog, ScoreError> {
-    let mut sets = feature_sets(models);
+    let mut sets = feature_sets(models)?;
     for set in &options.adm {
         if !sets.contains(set) {
             sets.push(*set);
         }
     }
+    let inputs = models.iter().map(ModelInputs::of).collect::<Result<Vec<_>, _>>()?;
+    let options = &inputs::with_model_inputs(options, &inputs);
     let start = Instant::now();
     let (width, height) = (reference.info().width, reference.info().height);
     let table = extract(reference, distorted, &sets, options, progress)?;

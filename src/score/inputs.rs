@@ -1,0 +1,121 @@
+//! What each model reads: the options its features are computed with (libvmaf's
+//! `feature_opts_dicts`, from the sidecar) and the column that holds each of them,
+//! under libvmaf's option-suffixed key. The run computes the union of what its
+//! models need; each model then reads its own columns.
+
+use super::ScoreError;
+use super::columns::vif_adm_suffixes;
+use crate::features::cambi::CambiOptions;
+use crate::features::motion::MotionOptions;
+use crate::features::speed::SpeedChromaOptions;
+use crate::features::{self, FeatureOptions};
+use crate::model::LoadedModel;
+
+/// One model's inputs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ModelInputs {
+    /// The VIF and ADM options of its VIF/ADM features.
+    pub set: FeatureOptions,
+    /// The options of its motion features.
+    pub motion: MotionOptions,
+    /// CAMBI's options, when it reads `cambi`.
+    pub cambi: Option<CambiOptions>,
+    /// SpEED chroma's options, when it reads `speed_chroma_uv`.
+    pub speed_chroma: Option<SpeedChromaOptions>,
+    /// The column of each feature, in the model's feature order.
+    pub columns: Vec<String>,
+}
+
+impl ModelInputs {
+    /// Reads `model`'s feature options: the sidecar's per-feature dictionaries, over
+    /// the gain limits older sidecars give for the whole model.
+    pub fn of(model: &LoadedModel) -> Result<ModelInputs, ScoreError> {
+        let sidecar = &model.sidecar;
+        let default = FeatureOptions::default();
+        let mut set = FeatureOptions {
+            vif_enhn_gain_limit: sidecar.feature_options.vif_enhn_gain_limit.unwrap_or(default.vif_enhn_gain_limit),
+            adm_enhn_gain_limit: sidecar.feature_options.adm_enhn_gain_limit.unwrap_or(default.adm_enhn_gain_limit),
+            ..default
+        };
+        let mut motion = MotionOptions::default();
+        let (mut cambi, mut speed_chroma) = (None, None);
+        let bad = |why: String| ScoreError::Model(crate::model::ModelError::Sidecar { id: model.id.clone(), why });
+        for (i, feature) in sidecar.features.iter().enumerate() {
+            let options = sidecar.libvmaf_feature_options.get(i);
+            let options = options.into_iter().flatten().map(|(k, v)| (k.as_str(), option_text(v)));
+            match feature.as_str() {
+                f if f.starts_with("adm") || f == "aim" => {
+                    for (k, v) in options {
+                        set.set_adm_option(k, &v).map_err(bad)?;
+                    }
+                }
+                f if f.starts_with("vif") => {
+                    for (k, v) in options {
+                        match (k, v.parse::<f64>()) {
+                            ("vif_enhn_gain_limit", Ok(limit)) if limit >= 1.0 => set.vif_enhn_gain_limit = limit,
+                            _ => return Err(bad(format!("vif option {k}={v} is not supported"))),
+                        }
+                    }
+                }
+                f if f.starts_with("motion") => {
+                    for (k, v) in options {
+                        MotionOptions::set_option(&mut motion, k, &v).map_err(bad)?;
+                    }
+                }
+                "cambi" => {
+                    let o = cambi.get_or_insert_with(CambiOptions::default);
+                    for (k, v) in options {
+                        features::cambi::set_option(o, k, &v).map_err(bad)?;
+                    }
+                }
+                "speed_chroma_uv" => {
+                    let o = speed_chroma.get_or_insert_with(SpeedChromaOptions::default);
+                    for (k, v) in options {
+                        features::speed::set_option(o, k, &v).map_err(bad)?;
+                    }
+                }
+                other => return Err(bad(format!("feature {other} is not one this tool computes"))),
+            }
+        }
+        let (vif_suffix, adm_suffix) = vif_adm_suffixes(&set);
+        let columns = sidecar
+            .features
+            .iter()
+            .map(|f| match f.as_str() {
+                f if f.starts_with("vif") => format!("integer_{f}{vif_suffix}"),
+                f if f.starts_with("adm") || f == "aim" => format!("integer_{f}{adm_suffix}"),
+                f if f.starts_with("motion") => motion.key(&format!("integer_{f}")),
+                "cambi" => features::cambi::key(cambi.as_ref().expect("set above")),
+                _ => features::speed::keys(speed_chroma.as_ref().expect("set above"))[2].clone(),
+            })
+            .collect();
+        Ok(ModelInputs { set, motion, cambi, speed_chroma, columns })
+    }
+}
+
+/// An option's value as libvmaf's dictionary holds it: numbers as JSON writes them,
+/// booleans as `true`/`false`, strings as they are.
+fn option_text(value: &serde_json::Value) -> String {
+    match value {
+        serde_json::Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// Adds what `models` read to `options` (CAMBI, SpEED chroma and motion option sets
+/// not already there), so one extraction computes every model's inputs.
+pub fn with_model_inputs(options: &super::ScoreOptions, inputs: &[ModelInputs]) -> super::ScoreOptions {
+    let mut options = options.clone();
+    for i in inputs {
+        if let Some(o) = i.cambi.filter(|o| !options.cambi.contains(o)) {
+            options.cambi.push(o);
+        }
+        if let Some(o) = i.speed_chroma.filter(|o| !options.speed_chroma.contains(o)) {
+            options.speed_chroma.push(o);
+        }
+        if i.motion != MotionOptions::default() && !options.motion.contains(&i.motion) {
+            options.motion.push(i.motion);
+        }
+    }
+    options
+}
