@@ -520,3 +520,133 @@ fn cambi_and_speed_chroma_columns_with_their_option_keys() {
         assert_eq!(out.status.code(), Some(2), "{bad}: {}", stderr(&out));
     }
 }
+
+/// A 384x288 8-bit 4:2:0 pair of three frames (CAMBI needs 216 samples on one side,
+/// SpEED five 16-sample blocks of prescaled chroma each way):
+/// textured luma and chroma in the reference, a blurred and noisier copy as distorted.
+fn v1_pair(dir: &Path) -> (PathBuf, PathBuf) {
+    let (w, h) = (384usize, 288usize);
+    let mut rng = common::Rng(0x7e57);
+    let header = format!("YUV4MPEG2 W{w} H{h} F25:1 Ip A1:1 C420jpeg\n");
+    let (mut r, mut d) = (header.clone().into_bytes(), header.into_bytes());
+    for t in 0..3usize {
+        r.extend_from_slice(b"FRAME\n");
+        d.extend_from_slice(b"FRAME\n");
+        for (pw, ph) in [(w, h), (w / 2, h / 2), (w / 2, h / 2)] {
+            let plane: Vec<u8> = (0..pw * ph)
+                .map(|i| ((i % pw) * 3 + (i / pw) * 2 + t * 7) as u64 % 200 + rng.below(40) + 8)
+                .map(|v| v as u8)
+                .collect();
+            r.extend_from_slice(&plane);
+            d.extend((0..pw * ph).map(|i| {
+                let next = plane[(i + 1).min(pw * ph - 1)];
+                ((u64::from(plane[i]) + u64::from(next)) / 2 + rng.below(9)).min(255) as u8
+            }));
+        }
+    }
+    let (rp, dp) = (dir.join("v1.ref.y4m"), dir.join("v1.dist.y4m"));
+    std::fs::write(&rp, r).unwrap();
+    std::fs::write(&dp, d).unwrap();
+    (rp, dp)
+}
+
+/// `--model` takes libvmaf's model strings: VMAF v1 by its version, the phone model
+/// (`enable_transform`), `disable_clip`, `name=` and feature overrides; each score is
+/// what the library computes for that model and those flags.
+#[test]
+fn model_strings_select_v1_the_phone_model_and_overrides() {
+    use tinyvmaf_gpu::model::{Backend, Flags, LoadedModel};
+    let c = Clips::new();
+    let (rp, dp) = v1_pair(c.dir.path());
+    let out_path = c.path("v1.json");
+    let out = score(&[
+        "-r", p(&rp), "-d", p(&dp), "-o", p(&out_path), "--backend", "cpu", "--threads", "2",
+        "--model", "version=vmaf_v1.0.16_3d0h:name=v1",
+        "--model", "vmaf_v0.6.1",
+        "--model", "version=vmaf_v0.6.1:name=vmaf_phone:enable_transform",
+        "--model", "version=vmaf_v0.6.1:name=unclipped:disable_clip",
+        "--model", "version=vmaf_v1.0.16_hfr_5d0h:name=hfr8:cambi.enc_bitdepth=8",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let frames = frames(&out_path);
+    let column = |key: &str| -> Vec<f64> { frames.iter().map(|f| f["metrics"][key].as_f64().unwrap_or_else(|| panic!("{key}"))).collect() };
+
+    // The same models through the library.
+    let load = |id: &str, flags: Flags| LoadedModel::load(tinyvmaf_gpu::verify::pin_checked(id).unwrap(), Backend::Cpu).unwrap().with_flags(flags);
+    let phone = Flags { enable_transform: true, ..Flags::default() };
+    let unclipped = Flags { disable_clip: true, ..Flags::default() };
+    let models = vec![load("vmaf_v1.0.16_3d0h", Flags::default()), load("vmaf_v0.6.1", Flags::default()), load("vmaf_v0.6.1", phone), load("vmaf_v0.6.1", unclipped)];
+    let spec = |path: &Path| tinyvmaf_gpu::io::InputSpec { path: path.to_path_buf(), raw: None };
+    let options = tinyvmaf_gpu::score::ScoreOptions { threads: 2, ..Default::default() };
+    let log = tinyvmaf_gpu::score::score_pair(&spec(&rp), &spec(&dp), &models, &options, &|_| {}).unwrap();
+    let library = |k: usize| -> Vec<f64> {
+        let at = log.metrics.len() - models.len() + k;
+        log.frames.iter().map(|f| f[at]).collect()
+    };
+    assert_eq!(column("v1"), library(0));
+    assert_eq!(column("vmaf"), library(1));
+    assert_eq!(column("vmaf_phone"), library(2));
+    assert_eq!(column("unclipped"), library(3));
+    for (plain, phone) in column("vmaf").iter().zip(column("vmaf_phone")) {
+        assert!(phone >= *plain, "the phone transform never lowers a score: {phone} < {plain}");
+    }
+    assert!(frames[0]["metrics"]["cambi_hrs_1080_cmxv_17_vlt_0.06"].is_number());
+    assert!(frames[0]["metrics"]["integer_adm3_csf_2_dlmw_0.7_egl_1_min_0.5_nw_0.02"].is_number());
+    // The override changes the CAMBI key (`_encbd_8`) the HFR model reads.
+    assert!(frames[0]["metrics"].as_object().unwrap().keys().any(|k| k.starts_with("cambi") && k.contains("8")), "{}", frames[0]["metrics"]);
+    assert!(column("hfr8").iter().all(|v| (0.0..=100.0).contains(v)));
+}
+
+/// Bad model strings are usage errors (exit 2) that name the problem, before any
+/// frame is read: a model file, an override of a feature the model does not read,
+/// an option the feature does not have, a bad value, and two scores under one name
+/// (libvmaf names every model `vmaf` unless told otherwise).
+#[test]
+fn bad_model_strings_are_usage_errors() {
+    let c = Clips::new();
+    let (r, d) = (c.path("ref.y4m"), c.path("dist.y4m"));
+    for (models, needle) in [
+        (vec!["path=/tmp/vmaf_v0.6.1.json"], "model files are not read"),
+        (vec!["version=vmaf_v0.6.1:cambi.enc_bitdepth=8"], "reads no feature of cambi"),
+        (vec!["version=vmaf_v1.0.16_3d0h:cambi.no_such_option=1"], "no_such_option"),
+        (vec!["version=vmaf_v1.0.16_3d0h:motion.motion_max_val=x"], "not a number"),
+        (vec!["version=vmaf_v1.0.16_3d0h", "vmaf_v0.6.1"], "a second model named vmaf"),
+        (vec!["version=no_such_model"], "no_such_model"),
+    ] {
+        let mut args = vec!["-r", p(&r), "-d", p(&d)];
+        for m in &models {
+            args.extend(["--model", m]);
+        }
+        let out = score(&args);
+        assert!(!out.status.success(), "{models:?} was accepted");
+        assert!(stderr(&out).contains(needle), "{models:?}: expected {needle:?} in: {}", stderr(&out));
+        assert!(!stderr(&out).contains("panicked"), "{}", stderr(&out));
+        if needle != "no_such_model" {
+            assert_eq!(out.status.code(), Some(2), "{models:?}: {}", stderr(&out));
+        }
+    }
+}
+
+/// VMAF v1 with `--backend gpu` (lavapipe in CI) gives the CPU backend's numbers. The
+/// GPU passes do not compute v1's ADM options (CSF mode 2, the viewing conditions)
+/// yet, so the run says so and computes the features on the CPU path.
+#[test]
+fn vmaf_v1_on_the_gpu_backend_equals_the_cpu_backend() {
+    let what = "vmaf_v1_on_the_gpu_backend_equals_the_cpu_backend";
+    if common::or_skip(what, tinyvmaf_gpu::gpu::GpuContext::new(&tinyvmaf_gpu::gpu::DeviceOptions::default())).is_none() {
+        return;
+    }
+    let c = Clips::new();
+    let (rp, dp) = v1_pair(c.dir.path());
+    let run = |backend: &str, out: &Path| {
+        let o = score(&["-r", p(&rp), "-d", p(&dp), "-o", p(out), "--backend", backend, "--model", "version=vmaf_v1.0.16_3d0h"]);
+        assert!(o.status.success(), "{backend}: {}", stderr(&o));
+        o
+    };
+    let (a, b) = (c.path("cpu.json"), c.path("gpu.json"));
+    run("cpu", &a);
+    let gpu = run("gpu", &b);
+    assert!(stderr(&gpu).contains("computed on the CPU"), "{}", stderr(&gpu));
+    assert_eq!(frames(&a), frames(&b));
+    assert!(frames(&a)[0]["metrics"]["vmaf"].is_number());
+}

@@ -138,7 +138,10 @@ pub struct ScoreArgs {
     /// Distorted clip; `-` reads standard input (only one of the two may).
     #[arg(help_heading = "Input", short, long, value_name = "FILE")]
     pub distorted: PathBuf,
-    /// Registry model id; repeat for several models sharing one feature pass.
+    /// Registry model id (`tinyvmaf-gpu models list`), or libvmaf's model string
+    /// `version=ID[:name=NAME][:enable_transform][:disable_clip][:FEATURE.OPTION=VALUE…]`
+    /// (e.g. `version=vmaf_v1.0.16_3d0h`, `version=vmaf_v0.6.1:name=vmaf_phone:enable_transform`);
+    /// repeat for several models sharing one feature pass.
     #[arg(help_heading = "Models and metrics", short, long = "model", value_name = "ID", default_value = "vmaf_v0.6.1")]
     pub models: Vec<String>,
     /// Raw YUV width (both inputs).

@@ -35,11 +35,7 @@ pub fn run(args: BatchArgs) -> CliResult {
         if sets.contains_key(&pair.models) {
             continue;
         }
-        let loaded = pair
-            .models
-            .iter()
-            .map(|id| models::load(id, &args.load, resolved.models))
-            .collect::<Result<Vec<_>, _>>()
+        let loaded = models::load_all(&pair.models, &args.load, resolved.models)
             .map_err(|f| Failure {
                 code: f.code,
                 error: f.error.context(format!("{}:{}: models of pair {:?}", manifest.path.display(), pair.line, pair.id)),

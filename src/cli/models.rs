@@ -28,6 +28,50 @@ pub fn run_models(cmd: ModelsCommand) -> CliResult {
     }
 }
 
+/// Loads what a `--model` of `score` or `batch` names: a registry id, or libvmaf's
+/// model string `version=ID[:name=NAME][:enable_transform][:disable_clip][:FEATURE.OPTION=VALUE…]`.
+pub fn load_spec(text: &str, args: &ModelLoadArgs, backend: model::Backend) -> Result<LoadedModel, super::Failure> {
+    use tinyvmaf_gpu::compat::spec::{ModelSource, ModelSpec};
+    let usage = |error: anyhow::Error| super::Failure { code: tinyvmaf_gpu::exit::USAGE, error };
+    if !text.contains('=') {
+        return load(text, args, backend);
+    }
+    let spec = ModelSpec::parse(text).map_err(|e| usage(anyhow::anyhow!("--model {e}")))?;
+    let id = match &spec.source {
+        ModelSource::Version(id) => id,
+        ModelSource::Path(path) => {
+            return Err(usage(anyhow::anyhow!(
+                "--model path={path}: model files are not read; give version= with a registry id (tinyvmaf-gpu models list)"
+            )))
+        }
+    };
+    let flags = model::Flags { enable_transform: spec.enable_transform, disable_clip: spec.disable_clip, ..Default::default() };
+    let mut model = load(id, args, backend)?.with_flags(flags);
+    for o in &spec.overrides {
+        tinyvmaf_gpu::score::inputs::apply_override(&mut model.sidecar, &o.feature, &o.option, &o.value)
+            .map_err(|e| usage(anyhow::anyhow!("--model {text}: {e}")))?;
+    }
+    // The options are read now, so a bad override fails before any frame is read.
+    tinyvmaf_gpu::score::ModelInputs::of(&model).map_err(|e| usage(anyhow::anyhow!("--model {text}: {e}")))?;
+    model.name = Some(spec.name);
+    Ok(model)
+}
+
+/// [`load_spec`] for each of `texts`; two models whose scores would go by the same
+/// name in the log are refused (give them different `name=`).
+pub fn load_all(texts: &[String], args: &ModelLoadArgs, backend: model::Backend) -> Result<Vec<LoadedModel>, super::Failure> {
+    let models = texts.iter().map(|t| load_spec(t, args, backend)).collect::<Result<Vec<_>, _>>()?;
+    let names: Vec<String> =
+        models.iter().map(|m| m.name.clone().unwrap_or_else(|| tinyvmaf_gpu::score::score_name(&m.id))).collect();
+    if let Some((k, name)) = names.iter().enumerate().find(|(k, n)| names[..*k].contains(n)) {
+        return Err(super::Failure {
+            code: tinyvmaf_gpu::exit::USAGE,
+            error: anyhow::anyhow!("--model {}: a second model named {name} (give each its own name=)", texts[k]),
+        });
+    }
+    Ok(models)
+}
+
 /// Verifies (pin always; cosign with `--tiny-model-verify`) and then loads a model.
 pub fn load(id: &str, args: &ModelLoadArgs, backend: model::Backend) -> Result<LoadedModel, super::Failure> {
     let verified = if args.tiny_model_verify {

@@ -33,11 +33,7 @@ pub fn run(args: ScoreArgs) -> CliResult {
 
     let resolved = backend::resolve(&args.backend, args.quiet)?;
     // Verified before any weight reaches a device; float64 graphs run on the CPU.
-    let models = args
-        .models
-        .iter()
-        .map(|id| models::load(id, &args.load, resolved.models))
-        .collect::<Result<Vec<_>, _>>()?;
+    let models = models::load_all(&args.models, &args.load, resolved.models)?;
 
     let options = ScoreOptions {
         threads: args.threads.unwrap_or(ScoreOptions::default().threads),

@@ -16,7 +16,7 @@ use tinyvmaf_gpu::compat::spec::{FeatureSpec, ModelSource, ModelSpec};
 use tinyvmaf_gpu::features::psnr::PsnrOptions;
 use tinyvmaf_gpu::features::{FeatureOptions, SsimOptions};
 use tinyvmaf_gpu::io::{InputSpec, RawFormat};
-use tinyvmaf_gpu::model::LoadedModel;
+use tinyvmaf_gpu::model::{Flags, LoadedModel};
 use tinyvmaf_gpu::output::libvmaf::{self, LibvmafFormat};
 use tinyvmaf_gpu::output::{self, RunContext};
 use tinyvmaf_gpu::score::{self, ScoreOptions};
@@ -88,8 +88,10 @@ pub fn run(program: &str, args: &[String]) -> CliResult {
         command.quiet || !interactive,
     )?;
     let mut models = Vec::new();
-    for (version, options) in &model_options {
+    // Every model string parsed (else the run stopped above): they pair up in order.
+    for (spec, (version, options)) in command.models.iter().zip(&model_options) {
         let mut model = LoadedModel::load(verify::pin_checked(version)?, resolved.models)?;
+        model.flags = Flags { enable_transform: spec.enable_transform, disable_clip: spec.disable_clip, ..Flags::default() };
         model.sidecar.feature_options.vif_enhn_gain_limit = Some(options.vif_enhn_gain_limit);
         model.sidecar.feature_options.adm_enhn_gain_limit = Some(options.adm_enhn_gain_limit);
         // The model file's own per-feature values give way to the overrides too.
@@ -190,9 +192,6 @@ fn model_options(spec: &ModelSpec) -> Result<(&str, FeatureOptions), String> {
             ))
         }
     };
-    if spec.disable_clip || spec.enable_transform {
-        return Err(format!("model {version}: disable_clip and enable_transform are not supported"));
-    }
     let mut options = if version.ends_with("neg") {
         FeatureOptions::egl(1.0)
     } else {

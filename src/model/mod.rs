@@ -42,6 +42,9 @@ pub struct LoadedModel {
     pub sidecar: Sidecar,
     /// What the caller asks of the transform and the clip after the graph.
     pub flags: Flags,
+    /// The name its score goes by in the log, when the caller gave one (libvmaf's
+    /// `name=`); else the log's default name for the model.
+    pub name: Option<String>,
     transform: Option<ScoreTransform>,
     network: backend::Network,
 }
@@ -65,7 +68,7 @@ impl LoadedModel {
             .map_err(|why| ModelError::Sidecar { id: id.clone(), why })?;
         let network = backend::Network::build(&id, float64, backend)
             .ok_or_else(|| ModelError::NotCompiled { id: id.clone() })??;
-        Ok(LoadedModel { id, sidecar, flags: Flags::default(), transform, network })
+        Ok(LoadedModel { id, sidecar, flags: Flags::default(), name: None, transform, network })
     }
 
     /// The same model with `flags` for the steps after the graph.

@@ -218,7 +218,8 @@ pub fn apply_models(table: &FeatureTable, models: &[LoadedModel]) -> Result<Vec<
             .collect::<Result<_, _>>()?;
         let rows: Vec<Vec<f64>> =
             (0..table.frame_numbers.len()).map(|i| columns.iter().map(|c| c[i]).collect()).collect();
-        out.push((score_name(&model.id), model.predict(&rows)?));
+        let name = model.name.clone().unwrap_or_else(|| score_name(&model.id));
+        out.push((name, model.predict(&rows)?));
     }
     Ok(out)
 }

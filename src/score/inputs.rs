@@ -43,13 +43,13 @@ impl ModelInputs {
         for (i, feature) in sidecar.features.iter().enumerate() {
             let options = sidecar.libvmaf_feature_options.get(i);
             let options = options.into_iter().flatten().map(|(k, v)| (k.as_str(), option_text(v)));
-            match feature.as_str() {
-                f if f.starts_with("adm") || f == "aim" => {
+            match extractor(feature) {
+                "adm" => {
                     for (k, v) in options {
                         set.set_adm_option(k, &v).map_err(bad)?;
                     }
                 }
-                f if f.starts_with("vif") => {
+                "vif" => {
                     for (k, v) in options {
                         match (k, v.parse::<f64>()) {
                             ("vif_enhn_gain_limit", Ok(limit)) if limit >= 1.0 => set.vif_enhn_gain_limit = limit,
@@ -57,7 +57,7 @@ impl ModelInputs {
                         }
                     }
                 }
-                f if f.starts_with("motion") => {
+                "motion" => {
                     for (k, v) in options {
                         MotionOptions::set_option(&mut motion, k, &v).map_err(bad)?;
                     }
@@ -68,7 +68,7 @@ impl ModelInputs {
                         features::cambi::set_option(o, k, &v).map_err(bad)?;
                     }
                 }
-                "speed_chroma_uv" => {
+                "speed_chroma" => {
                     let o = speed_chroma.get_or_insert_with(SpeedChromaOptions::default);
                     for (k, v) in options {
                         features::speed::set_option(o, k, &v).map_err(bad)?;
@@ -81,15 +81,47 @@ impl ModelInputs {
         let columns = sidecar
             .features
             .iter()
-            .map(|f| match f.as_str() {
-                f if f.starts_with("vif") => format!("integer_{f}{vif_suffix}"),
-                f if f.starts_with("adm") || f == "aim" => format!("integer_{f}{adm_suffix}"),
-                f if f.starts_with("motion") => motion.key(&format!("integer_{f}")),
+            .map(|f| match extractor(f) {
+                "vif" => format!("integer_{f}{vif_suffix}"),
+                "adm" => format!("integer_{f}{adm_suffix}"),
+                "motion" => motion.key(&format!("integer_{f}")),
                 "cambi" => features::cambi::key(cambi.as_ref().expect("set above")),
                 _ => features::speed::keys(speed_chroma.as_ref().expect("set above"))[2].clone(),
             })
             .collect();
         Ok(ModelInputs { set, motion, cambi, speed_chroma, columns })
+    }
+}
+
+/// The libvmaf extractor that computes a model feature (`adm3` → `adm`).
+fn extractor(feature: &str) -> &str {
+    match feature {
+        f if f.starts_with("adm") || f == "aim" => "adm",
+        f if f.starts_with("vif") => "vif",
+        f if f.starts_with("motion") => "motion",
+        "speed_chroma_uv" => "speed_chroma",
+        other => other,
+    }
+}
+
+/// libvmaf's model override `FEATURE.OPTION=VALUE` (`cambi.enc_bitdepth=8`): the
+/// option is set for every feature of `sidecar` that extractor `feature` computes, over
+/// the model file's own value. Checked when the model's inputs are read
+/// ([`ModelInputs::of`]); a model that reads nothing of `feature` is an error here.
+pub fn apply_override(sidecar: &mut crate::registry::Sidecar, feature: &str, option: &str, value: &str) -> Result<(), String> {
+    let n = sidecar.features.len();
+    sidecar.libvmaf_feature_options.resize(n, Default::default());
+    let mut hit = false;
+    for (f, dict) in sidecar.features.iter().zip(&mut sidecar.libvmaf_feature_options) {
+        if extractor(f) == feature {
+            dict.insert(option.to_owned(), serde_json::Value::String(value.to_owned()));
+            hit = true;
+        }
+    }
+    if hit {
+        Ok(())
+    } else {
+        Err(format!("model {} reads no feature of {feature} (it reads {})", sidecar.id, sidecar.features.join(", ")))
     }
 }
 
