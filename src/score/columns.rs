@@ -2,13 +2,11 @@
 //! both backends: feature columns, the feature sets the models ask for, each model's
 //! per-frame score, and the log.
 
-use super::{Extracted, HostMetrics, ScoreError};
+use super::{Extracted, HostMetrics};
 use crate::features::psnr::{PsnrOptions, apsnr, psnr_with};
 use crate::io::VideoInfo;
 use crate::features::motion::{MotionOptions, motion_score};
 use crate::features::{self, FeatureOptions};
-use super::inputs::ModelInputs;
-use crate::model::LoadedModel;
 use crate::output::{RunContext, ScoreLog};
 
 /// Every feature column of a run, before any model.
@@ -193,35 +191,6 @@ pub fn score_name(model_id: &str) -> String {
         "vmaf_v0.6.1neg" => "vmaf_neg".to_owned(),
         other => other.to_owned(),
     }
-}
-
-/// The distinct VIF/ADM feature sets the models need, default first.
-pub fn feature_sets(models: &[LoadedModel]) -> Result<Vec<FeatureOptions>, ScoreError> {
-    let mut sets = vec![FeatureOptions::default()];
-    for m in models {
-        let o = ModelInputs::of(m)?.set;
-        if !sets.contains(&o) {
-            sets.push(o);
-        }
-    }
-    Ok(sets)
-}
-
-/// Runs each model over the feature table, all frames in one batch per model.
-pub fn apply_models(table: &FeatureTable, models: &[LoadedModel]) -> Result<Vec<(String, Vec<f64>)>, ScoreError> {
-    let mut out = Vec::new();
-    for model in models {
-        let columns: Vec<&[f64]> = ModelInputs::of(model)?
-            .columns
-            .into_iter()
-            .map(|name| table.column(&name).ok_or(ScoreError::MissingFeature { model: model.id.clone(), column: name }))
-            .collect::<Result<_, _>>()?;
-        let rows: Vec<Vec<f64>> =
-            (0..table.frame_numbers.len()).map(|i| columns.iter().map(|c| c[i]).collect()).collect();
-        let name = model.name.clone().unwrap_or_else(|| score_name(&model.id));
-        out.push((name, model.predict(&rows)?));
-    }
-    Ok(out)
 }
 
 /// Features and scores as one log, in libvmaf's column order (features, then scores).

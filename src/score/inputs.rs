@@ -4,7 +4,7 @@
 //! models need; each model then reads its own columns.
 
 use super::ScoreError;
-use super::columns::vif_adm_suffixes;
+use super::columns::{FeatureTable, score_name, vif_adm_suffixes};
 use crate::features::cambi::CambiOptions;
 use crate::features::motion::MotionOptions;
 use crate::features::speed::SpeedChromaOptions;
@@ -150,4 +150,33 @@ pub fn with_model_inputs(options: &super::ScoreOptions, inputs: &[ModelInputs]) 
         }
     }
     options
+}
+
+/// The distinct VIF/ADM feature sets the models need, default first.
+pub fn feature_sets(models: &[LoadedModel]) -> Result<Vec<FeatureOptions>, ScoreError> {
+    let mut sets = vec![FeatureOptions::default()];
+    for m in models {
+        let o = ModelInputs::of(m)?.set;
+        if !sets.contains(&o) {
+            sets.push(o);
+        }
+    }
+    Ok(sets)
+}
+
+/// Runs each model over the feature table, all frames in one batch per model.
+pub fn apply_models(table: &FeatureTable, models: &[LoadedModel]) -> Result<Vec<(String, Vec<f64>)>, ScoreError> {
+    let mut out = Vec::new();
+    for model in models {
+        let columns: Vec<&[f64]> = ModelInputs::of(model)?
+            .columns
+            .into_iter()
+            .map(|name| table.column(&name).ok_or(ScoreError::MissingFeature { model: model.id.clone(), column: name }))
+            .collect::<Result<_, _>>()?;
+        let rows: Vec<Vec<f64>> =
+            (0..table.frame_numbers.len()).map(|i| columns.iter().map(|c| c[i]).collect()).collect();
+        let name = model.name.clone().unwrap_or_else(|| score_name(&model.id));
+        out.push((name, model.predict(&rows)?));
+    }
+    Ok(out)
 }

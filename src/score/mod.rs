@@ -1,6 +1,7 @@
 //! Scoring one pair: two inputs → frame pairs ([`frames`]) → per-frame integer
-//! features on the CPU ([`cpu`]) or the GPU ([`gpu`]) → libvmaf's feature columns and
-//! each model's per-frame score ([`columns`]) → a [`ScoreLog`] ready for pooling and
+//! features on the CPU ([`cpu`]) or the GPU ([`gpu`]) → libvmaf's feature columns
+//! ([`columns`]) → each model's per-frame score from the columns its sidecar names
+//! ([`inputs`]) → a [`ScoreLog`] ready for pooling and
 //! output. [`score_pair`] is the only copy of that sequence: the `score` command runs
 //! it once, `batch` once per manifest row. [`select`] decides which backend runs.
 
@@ -23,8 +24,8 @@ use crate::exit;
 use crate::model::{LoadedModel, ModelError};
 use crate::output::{RunContext, ScoreLog};
 
-pub use columns::{FeatureTable, apply_models, feature_sets, score_name, set_suffix, to_log};
-pub use inputs::ModelInputs;
+pub use columns::{FeatureTable, score_name, set_suffix, to_log};
+pub use inputs::{ModelInputs, apply_models, feature_sets};
 
 /// A clip's frame count in the frame-count error: the longer input is read only a
 /// bounded number of frames past the shorter one's end.
