@@ -61,8 +61,7 @@ pub fn load_spec(text: &str, args: &ModelLoadArgs, backend: model::Backend) -> R
 /// name in the log are refused (give them different `name=`).
 pub fn load_all(texts: &[String], args: &ModelLoadArgs, backend: model::Backend) -> Result<Vec<LoadedModel>, super::Failure> {
     let models = texts.iter().map(|t| load_spec(t, args, backend)).collect::<Result<Vec<_>, _>>()?;
-    let names: Vec<String> =
-        models.iter().map(|m| m.name.clone().unwrap_or_else(|| tinyvmaf_gpu::score::score_name(&m.id))).collect();
+    let names: Vec<String> = models.iter().map(tinyvmaf_gpu::score::output_name).collect();
     if let Some((k, name)) = names.iter().enumerate().find(|(k, n)| names[..*k].contains(n)) {
         return Err(super::Failure {
             code: tinyvmaf_gpu::exit::USAGE,

@@ -92,15 +92,10 @@ pub fn run(program: &str, args: &[String]) -> CliResult {
     for (spec, (version, options)) in command.models.iter().zip(&model_options) {
         let mut model = LoadedModel::load(verify::pin_checked(version)?, resolved.models)?;
         model.flags = Flags { enable_transform: spec.enable_transform, disable_clip: spec.disable_clip, ..Flags::default() };
-        model.sidecar.feature_options.vif_enhn_gain_limit = Some(options.vif_enhn_gain_limit);
-        model.sidecar.feature_options.adm_enhn_gain_limit = Some(options.adm_enhn_gain_limit);
-        // The model file's own per-feature values give way to the overrides too.
-        for dict in &mut model.sidecar.libvmaf_feature_options {
-            for (key, value) in [("vif_enhn_gain_limit", options.vif_enhn_gain_limit), ("adm_enhn_gain_limit", options.adm_enhn_gain_limit)] {
-                if let Some(slot) = dict.get_mut(key) {
-                    *slot = serde_json::json!(value);
-                }
-            }
+        // libvmaf's overrides replace the model file's values for the extractor's features.
+        for o in &spec.overrides {
+            score::inputs::apply_override(&mut model.sidecar, &o.feature, &o.option, &o.value)
+                .map_err(|e| Failure { code: exit::USAGE, error: anyhow::anyhow!(e) })?;
         }
         plan.register_model(model.features(), options);
         models.push(model);

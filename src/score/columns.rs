@@ -183,6 +183,12 @@ fn psnr_columns(
     }
 }
 
+/// The name a loaded model's score goes by in the log: the caller's (libvmaf's
+/// `name=`), else [`score_name`] of its id.
+pub fn output_name(model: &crate::model::LoadedModel) -> String {
+    model.name.clone().unwrap_or_else(|| score_name(&model.id))
+}
+
 /// The output name of a model's score: libvmaf's names for libvmaf's models, so
 /// existing log parsers find `vmaf` and `vmaf_neg`; the registry id otherwise.
 pub fn score_name(model_id: &str) -> String {

@@ -4,7 +4,7 @@
 //! models need; each model then reads its own columns.
 
 use super::ScoreError;
-use super::columns::{FeatureTable, score_name, vif_adm_suffixes};
+use super::columns::{FeatureTable, output_name, vif_adm_suffixes};
 use crate::features::cambi::CambiOptions;
 use crate::features::motion::MotionOptions;
 use crate::features::speed::SpeedChromaOptions;
@@ -154,14 +154,19 @@ pub fn with_model_inputs(options: &super::ScoreOptions, inputs: &[ModelInputs]) 
 
 /// The distinct VIF/ADM feature sets the models need, default first.
 pub fn feature_sets(models: &[LoadedModel]) -> Result<Vec<FeatureOptions>, ScoreError> {
+    let inputs = models.iter().map(ModelInputs::of).collect::<Result<Vec<_>, _>>()?;
+    Ok(sets_of(&inputs))
+}
+
+/// The distinct VIF/ADM sets of already read inputs, default first.
+pub fn sets_of(inputs: &[ModelInputs]) -> Vec<FeatureOptions> {
     let mut sets = vec![FeatureOptions::default()];
-    for m in models {
-        let o = ModelInputs::of(m)?.set;
-        if !sets.contains(&o) {
-            sets.push(o);
+    for i in inputs {
+        if !sets.contains(&i.set) {
+            sets.push(i.set);
         }
     }
-    Ok(sets)
+    sets
 }
 
 /// Runs each model over the feature table, all frames in one batch per model.
@@ -175,8 +180,7 @@ pub fn apply_models(table: &FeatureTable, models: &[LoadedModel]) -> Result<Vec<
             .collect::<Result<_, _>>()?;
         let rows: Vec<Vec<f64>> =
             (0..table.frame_numbers.len()).map(|i| columns.iter().map(|c| c[i]).collect()).collect();
-        let name = model.name.clone().unwrap_or_else(|| score_name(&model.id));
-        out.push((name, model.predict(&rows)?));
+        out.push((output_name(model), model.predict(&rows)?));
     }
     Ok(out)
 }

@@ -24,7 +24,7 @@ use crate::exit;
 use crate::model::{LoadedModel, ModelError};
 use crate::output::{RunContext, ScoreLog};
 
-pub use columns::{FeatureTable, score_name, set_suffix, to_log};
+pub use columns::{FeatureTable, output_name, score_name, set_suffix, to_log};
 pub use inputs::{ModelInputs, apply_models, feature_sets};
 
 /// A clip's frame count in the frame-count error: the longer input is read only a
@@ -336,13 +336,13 @@ pub fn score_inputs(
     options: &ScoreOptions,
     progress: &dyn Fn(u64),
 ) -> Result<ScoreLog, ScoreError> {
-    let mut sets = feature_sets(models)?;
+    let inputs = models.iter().map(ModelInputs::of).collect::<Result<Vec<_>, _>>()?;
+    let mut sets = inputs::sets_of(&inputs);
     for set in &options.adm {
         if !sets.contains(set) {
             sets.push(*set);
         }
     }
-    let inputs = models.iter().map(ModelInputs::of).collect::<Result<Vec<_>, _>>()?;
     let options = &inputs::with_model_inputs(options, &inputs);
     let start = Instant::now();
     let (width, height) = (reference.info().width, reference.info().height);

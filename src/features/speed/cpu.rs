@@ -1446,21 +1446,12 @@ impl SpeedChroma {
     /// One channel (libvmaf's `speed_extract_score`): the score and whether
     /// either picture's covariance matrix was singular.
     fn channel(&mut self, reference: &[u16], distorted: &[u16], stride: usize) -> (f32, bool) {
-        let mut frame = std::mem::take(&mut self.frame_ref);
-        self.load(reference, stride, &mut frame);
-        self.filter_and_decimate(&mut frame);
-        let mut stats = std::mem::take(&mut self.stats_ref);
-        let ok_ref = self.estimate(&frame, &mut stats);
-        self.frame_ref = frame;
-        self.stats_ref = stats;
-
-        let mut frame = std::mem::take(&mut self.frame_dis);
-        self.load(distorted, stride, &mut frame);
-        self.filter_and_decimate(&mut frame);
-        let mut stats = std::mem::take(&mut self.stats_dis);
-        let ok_dis = self.estimate(&frame, &mut stats);
-        self.frame_dis = frame;
-        self.stats_dis = stats;
+        let (mut frame, mut stats) = (std::mem::take(&mut self.frame_ref), std::mem::take(&mut self.stats_ref));
+        let ok_ref = self.picture(reference, stride, &mut frame, &mut stats);
+        (self.frame_ref, self.stats_ref) = (frame, stats);
+        let (mut frame, mut stats) = (std::mem::take(&mut self.frame_dis), std::mem::take(&mut self.stats_dis));
+        let ok_dis = self.picture(distorted, stride, &mut frame, &mut stats);
+        (self.frame_dis, self.stats_dis) = (frame, stats);
 
         let score = if ok_ref != ok_dis {
             // Only one picture numerically unusable: report 0 rather than an
@@ -1481,6 +1472,15 @@ impl SpeedChroma {
 
     /// Samples to float, centred: `sample / 2^(depth-8) - 128` (the division by
     /// a power of two in float, so exact).
+    /// One picture's block statistics, in `frame` and `stats` (the state's own
+    /// buffers, lent while `self` is borrowed); `false` when its covariance matrix is
+    /// singular.
+    fn picture(&mut self, plane: &[u16], stride: usize, frame: &mut [f32], stats: &mut BlockStats) -> bool {
+        self.load(plane, stride, frame);
+        self.filter_and_decimate(frame);
+        self.estimate(frame, stats)
+    }
+
     fn load(&self, plane: &[u16], stride: usize, frame: &mut [f32]) {
         let g = &self.geometry;
         let scaler: f32 = match self.bit_depth {
