@@ -136,3 +136,33 @@ fn batch_size_changes_no_score() {
         assert_eq!(alone[0].to_bits(), together[i].to_bits(), "row {i}");
     }
 }
+
+/// libvmaf's bootstrap model: the graph's 21 outputs against onnxruntime's, and the
+/// whole set of score columns (main model, 20 sub-models, bagging, stddev, 95%
+/// interval) against the converter's float64 port of predict.c's bootstrap.
+#[test]
+fn vmaf_b_v0_6_3_bootstrap_matches_onnxruntime_and_libvmaf_math() {
+    let path = common::manifest_dir().join("model/tiny/vmaf_b_v0.6.3.reference.json");
+    let doc: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let rows = |key: &str| -> Vec<Vec<f64>> {
+        doc[key].as_array().unwrap().iter().map(|r| r.as_array().unwrap().iter().map(|x| x.as_f64().unwrap()).collect()).collect()
+    };
+    let (inputs, onnx, reference) = (rows("inputs"), rows("onnx_float64"), rows("reference_float64"));
+    let model = LoadedModel::load(verify::pin_checked("vmaf_b_v0.6.3").unwrap(), Backend::Cpu).unwrap();
+    assert_eq!(model.outputs(), 21);
+    let raw = model.predict_raw(&inputs).unwrap();
+    let diff = max_abs_diff(&raw, &onnx.concat());
+    assert!(diff <= 1e-9, "graph vs onnxruntime {diff:e}");
+    let columns = model.score_columns(&inputs).unwrap();
+    let names: Vec<&str> = columns.iter().map(|(s, _)| s.as_str()).collect();
+    assert_eq!(names.len(), 25);
+    assert_eq!((names[0], names[1], names[20]), ("", "_0001", "_0020"));
+    assert_eq!(&names[21..], ["_bagging", "_stddev", "_ci_p95_lo", "_ci_p95_hi"]);
+    let mut worst = 0.0f64;
+    for (k, (_, values)) in columns.iter().enumerate() {
+        let want: Vec<f64> = reference.iter().map(|r| r[k]).collect();
+        worst = worst.max(max_abs_diff(values, &want));
+    }
+    println!("vmaf_b_v0.6.3: graph vs onnxruntime {diff:e}, columns vs predict.c port {worst:e}");
+    assert!(worst <= 1e-9, "{worst:e}");
+}

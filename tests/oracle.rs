@@ -423,36 +423,54 @@ fn vmaf_v1_models_match_libvmaf_on_every_key_of_every_oracle_frame() {
     assert!(pairs >= 19 && refused == 3 && worst.len() >= 50, "{pairs} pairs, {refused} refused, {} keys", worst.len());
 }
 
-/// libvmaf's phone model, `vmaf_v0.6.1` with `enable_transform` (the `vmaf_phone`
-/// key of the `*.extra` logs): the transform and then the clip, within 5e-5 per frame
-/// and in the pooled mean.
+/// libvmaf's phone model (`vmaf_v0.6.1` with `enable_transform`, key `vmaf_phone`)
+/// and its bootstrap model (`vmaf_b_v0.6.3` named `vmaf_b`: the main model, 20
+/// sub-models, bagging, stddev and the 95% interval) against the `*.extra` logs: within
+/// 5e-5 per frame and in the pooled mean, every key.
 #[test]
-fn the_phone_model_matches_libvmaf_on_every_oracle_frame() {
+fn the_phone_and_bootstrap_models_match_libvmaf_on_every_oracle_frame() {
     let Some((oracle, clips)) = common::oracle_clips() else { return };
-    let phone = tinyvmaf_gpu::model::Flags { enable_transform: true, ..Default::default() };
-    let models = vec![LoadedModel::load(verify::pin_checked("vmaf_v0.6.1").unwrap(), Backend::Cpu).unwrap().with_flags(phone)];
+    let load = |id: &str| LoadedModel::load(verify::pin_checked(id).unwrap(), Backend::Cpu).unwrap();
+    let mut phone = load("vmaf_v0.6.1").with_flags(tinyvmaf_gpu::model::Flags { enable_transform: true, ..Default::default() });
+    phone.name = Some("vmaf_phone".to_owned());
+    let mut bootstrap = load("vmaf_b_v0.6.3");
+    bootstrap.name = Some("vmaf_b".to_owned());
+    let models = vec![phone, bootstrap];
     let options = ScoreOptions { threads: 2, ..ScoreOptions::default() };
-    let (mut worst, mut compared) = (0.0f64, 0usize);
+    let mut worst: std::collections::BTreeMap<String, f64> = Default::default();
+    let mut compared = 0usize;
     for name in common::oracle_pairs(&oracle) {
         let open = |kind: &str| tinyvmaf_gpu::io::open(&InputSpec { path: clips.join(format!("{name}.{kind}.y4m")), raw: None }).unwrap();
         let (mut r, mut d) = (open("ref"), open("dist"));
         let sets = score::feature_sets(&models).unwrap();
         let table = score::extract(&mut r, &mut d, &sets, &options, &|_| {}).unwrap();
-        let ours = &score::apply_models(&table, &models).unwrap()[0].1;
+        let scores = score::apply_models(&table, &models).unwrap();
+        assert_eq!(scores.len(), 1 + 25, "{name}: vmaf_phone and the bootstrap's 25 columns");
         let log: serde_json::Value = serde_json::from_str(
             &std::fs::read_to_string(oracle.join(format!("logs/{name}.extra.libvmaf_c.json"))).unwrap(),
         )
         .unwrap();
-        let theirs: Vec<f64> = log["frames"].as_array().unwrap().iter().map(|f| f["metrics"]["vmaf_phone"].as_f64().unwrap()).collect();
-        assert_eq!(ours.len(), theirs.len(), "{name}");
-        for (i, (a, b)) in ours.iter().zip(&theirs).enumerate() {
-            assert!((a - b).abs() <= 5e-5, "{name} frame {i} vmaf_phone: {a} vs {b}");
-            worst = worst.max((a - b).abs());
-            compared += 1;
+        for (key, ours) in &scores {
+            let theirs: Vec<f64> = log["frames"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|f| f["metrics"][key].as_f64().unwrap_or_else(|| panic!("{name}: the log has no {key}")))
+                .collect();
+            assert_eq!(ours.len(), theirs.len(), "{name}");
+            for (i, (a, b)) in ours.iter().zip(&theirs).enumerate() {
+                assert!((a - b).abs() <= 5e-5, "{name} frame {i} {key}: {a} vs {b}");
+                let slot = worst.entry(key.clone()).or_default();
+                *slot = slot.max((a - b).abs());
+                compared += 1;
+            }
+            let (a, b) = (pooling::pool(ours).unwrap().mean, pooling::pool(&theirs).unwrap().mean);
+            assert!((a - b).abs() <= 5e-5, "{name} pooled {key}: {a} vs {b}");
         }
-        let (a, b) = (pooling::pool(ours).unwrap().mean, pooling::pool(&theirs).unwrap().mean);
-        assert!((a - b).abs() <= 5e-5, "{name} pooled vmaf_phone: {a} vs {b}");
     }
-    println!("{compared} vmaf_phone scores, max |diff| {worst:e}");
-    assert!(compared >= 280);
+    for (key, diff) in &worst {
+        println!("worst |diff| {key}: {diff:e}");
+    }
+    println!("{compared} scores compared");
+    assert!(compared >= 26 * 280);
 }

@@ -180,8 +180,24 @@ def load_model(name: str, json_path: str | None) -> dict:
     with open(json_path, "rb") as f:
         raw = f.read()
     doc = json.loads(raw)
-    md = doc["model_dict"]
-    if md.get("model_type") != "LIBSVMNUSVR":
+    collection = None
+    if "model_dict" not in doc and "0" in doc:
+        # libvmaf's model collection (the bootstrap model): "0" is the main model,
+        # "1".."N" the sub-models; all share everything but their SVMs.
+        keys = sorted(doc, key=int)
+        if keys != [str(i) for i in range(len(keys))] or len(keys) < 3:
+            raise SystemExit("a model collection has keys \"0\", \"1\", ... (three or more)")
+        collection = [doc[k]["model_dict"] for k in keys]
+        for other in collection[1:]:
+            for key in ("model_type", "norm_type", "feature_names", "slopes", "intercepts", "score_transform",
+                        "score_clip", "feature_opts_dicts", "chroma_correction_parameter"):
+                if other.get(key) != collection[0].get(key):
+                    raise SystemExit(f"the models of the collection differ in {key}")
+        md = collection[0]
+    else:
+        md = doc["model_dict"]
+    # A bootstrap collection's models are plain nu-SVRs; predict.c scores each one so.
+    if md.get("model_type") != ("BOOTSTRAP_LIBSVMNUSVR" if collection else "LIBSVMNUSVR"):
         raise SystemExit(f"unsupported model_type {md.get('model_type')!r}")
     if md.get("norm_type") != "linear_rescale":
         raise SystemExit(f"unsupported norm_type {md.get('norm_type')!r}")
@@ -214,6 +230,7 @@ def load_model(name: str, json_path: str | None) -> dict:
             raise SystemExit("chroma_correction_parameter needs the adm3 and speed_chroma_uv features")
         chroma = float(chroma)
     svm = parse_libsvm(md["model"], n)
+    svms = [parse_libsvm(d["model"], n) for d in collection] if collection else [svm]
     source.update(
         {
             "file": os.path.basename(json_path),
@@ -236,6 +253,8 @@ def load_model(name: str, json_path: str | None) -> dict:
         "libvmaf_feature_options": [dict(d) for d in opts],
         "chroma_correction": chroma,
         "svm": svm,
+        "svms": svms,
+        "collection": collection is not None,
         "source": source,
     }
 
@@ -285,10 +304,11 @@ def finish(m: dict, y: float, enable_transform: bool = False, disable_clip: bool
     return y
 
 
-def reference_scalar(m: dict, x) -> float:
+def reference_scalar(m: dict, x, svm: dict | None = None) -> float:
     """One vector, step by step as libvmaf + libsvm do it, in Python floats (IEEE double):
-    the score before transform and clip (what the graph computes)."""
-    svm = m["svm"]
+    the score before transform and clip (what the graph computes), of `svm` (default:
+    the model's own; a collection's sub-models share everything else)."""
+    svm = svm or m["svm"]
     # predict.c: node[i].index = i + 1; node[i].value = slope*x + intercept
     node = []
     for i, v in enumerate(x):
@@ -323,9 +343,9 @@ def reference_scalar(m: dict, x) -> float:
     return (total - m["intercept0"]) / m["slope0"]  # denormalize
 
 
-def reference_numpy(m: dict, x: np.ndarray) -> np.ndarray:
+def reference_numpy(m: dict, x: np.ndarray, svm: dict | None = None) -> np.ndarray:
     """Vectorised float64 version of reference_scalar (dense SVs, zeros where missing)."""
-    svm = m["svm"]
+    svm = svm or m["svm"]
     xn = m["slopes"][None, :] * x.astype(np.float64) + m["intercepts"][None, :]
     if m["chroma_correction"] is not None:
         a, s = m["features"].index("adm3"), m["features"].index("speed_chroma_uv")
@@ -342,6 +362,45 @@ def reference_numpy(m: dict, x: np.ndarray) -> np.ndarray:
         s = np.exp(-svm["gamma"] * ssq) @ svm["coef"] - svm["rho"]
         out[start : start + 1024] = (s - m["intercept0"]) / m["slope0"]
     return out
+
+
+def raw_all(m: dict, x: np.ndarray) -> np.ndarray:
+    """reference_numpy of every SVM: [N] for a model, [N, models] for a collection."""
+    out = np.stack([reference_numpy(m, x, svm) for svm in m["svms"]], axis=1)
+    return out if m["collection"] else out[:, 0]
+
+
+def raw_all_scalar(m: dict, x):
+    """reference_scalar of every SVM: a float for a model, a list for a collection."""
+    out = [reference_scalar(m, x, svm) for svm in m["svms"]]
+    return out if m["collection"] else out[0]
+
+
+def bootstrap(m: dict, raw: list) -> list:
+    """predict.c's vmaf_bootstrap_predict_score_at_index with no flags: the main
+    model's score, each sub-model's, then bagging, stddev, ci_p95_lo, ci_p95_hi over
+    the sub-models' scores before transform and clip."""
+    scores = raw[1:]
+    n = len(scores)
+    total = 0.0
+    for v in scores:
+        total += v
+    mean = total / n
+    ssd = 0.0
+    for v in scores:
+        ssd += math.pow(v - mean, 2)
+    stddev = math.sqrt(ssd / n)
+    ordered = sorted(scores)
+
+    def percentile(perc):
+        p = perc * (n - 1) / 100.0
+        lo, hi = math.floor(p), math.ceil(p)
+        return ordered[lo] if lo == hi else ordered[lo] * (hi - p) + ordered[hi] * (p - lo)
+
+    delta = 0.01
+    slope = (finish(m, mean + delta) - finish(m, mean - delta)) / (2.0 * delta)
+    return ([finish(m, v) for v in raw]
+            + [finish(m, mean), stddev * slope, finish(m, percentile(2.5)), finish(m, percentile(97.5))])
 
 
 # ---------------------------------------------------------------------------
@@ -413,12 +472,20 @@ def build_graph(m: dict, dtype: str, name: str) -> onnx.ModelProto:
         if m["chroma_correction"] is not None:
             xn = chroma_correction_nodes(g, m, xn)
         x3 = g.op("Unsqueeze", [xn, g.const("axes_1", [1], np.int64)])  # [N,1,F]
-        d = g.op("Sub", [x3, g.const("support_vectors", svm["sv"])])  # [N,L,F]
-        ssq = g.op("ReduceSum", [g.op("Mul", [d, d]), g.const("axes_2", [2], np.int64)], keepdims=0)  # [N,L]
-        k = g.op("Exp", [g.op("Mul", [ssq, g.const("neg_gamma", -svm["gamma"])])])
-        s = g.op("MatMul", [k, g.const("sv_coef", svm["coef"].reshape(-1, 1))])  # [N,1]
-        s = g.op("Sub", [s, g.const("rho", svm["rho"])])
-        y = g.op("Div", [g.op("Sub", [s, g.const("intercept0", m["intercept0"])]), g.const("slope0", m["slope0"])])
+        ys = []
+        for i, svm in enumerate(m["svms"]):
+            # A collection's sub-models each get their own constants (suffix _i).
+            tag = f"_{i}" if m["collection"] else ""
+            d = g.op("Sub", [x3, g.const(f"support_vectors{tag}", svm["sv"])])  # [N,L,F]
+            axes2 = g.const("axes_2", [2], np.int64) if i == 0 else "axes_2"
+            ssq = g.op("ReduceSum", [g.op("Mul", [d, d]), axes2], keepdims=0)  # [N,L]
+            k = g.op("Exp", [g.op("Mul", [ssq, g.const(f"neg_gamma{tag}", -svm["gamma"])])])
+            s = g.op("MatMul", [k, g.const(f"sv_coef{tag}", svm["coef"].reshape(-1, 1))])  # [N,1]
+            s = g.op("Sub", [s, g.const(f"rho{tag}", svm["rho"])])
+            ys.append(g.op("Div", [g.op("Sub", [s, g.const(f"intercept0{tag}", m["intercept0"])]),
+                                   g.const(f"slope0{tag}", m["slope0"])]))
+        # A collection's scores side by side, [N, models], the main model first.
+        y = g.op("Concat", ys, axis=1) if m["collection"] else ys[0]
         elem = TensorProto.DOUBLE
     else:
         # float32, structured for accuracy:
@@ -430,8 +497,8 @@ def build_graph(m: dict, dtype: str, name: str) -> onnx.ModelProto:
         #    (a Taylor-polynomial expm1 was tried and gained nothing measurable: the
         #    float32 rounding of u_i itself dominates);
         #  * the constant part of the denormalisation is folded in float64.
-        if m["chroma_correction"] is not None:
-            raise SystemExit("the float32 graph has no chroma correction: build float64 only")
+        if m["chroma_correction"] is not None or m["collection"]:
+            raise SystemExit("the float32 graph has no chroma correction or collection: build float64 only")
         g = G(np.float32)
         x = "features"
         # x'_j - sv_ij = slope_j * (x_j - X_ij) with X = the SVs mapped back to raw feature
@@ -473,7 +540,7 @@ def build_graph(m: dict, dtype: str, name: str) -> onnx.ModelProto:
         g.nodes,
         f"{name}_{dtype}",
         [helper.make_tensor_value_info("features", elem, ["batch", nf])],
-        [helper.make_tensor_value_info("score", elem, ["batch", 1])],
+        [helper.make_tensor_value_info("score", elem, ["batch", len(m["svms"]) if m["collection"] else 1])],
         initializer=g.inits,
         doc_string=f"libvmaf {name} nu-SVR (RBF) as plain ONNX, {dtype}; score before transform and clip",
     )
@@ -495,7 +562,8 @@ def run_ort(model: onnx.ModelProto, x: np.ndarray) -> np.ndarray:
     so = ort.SessionOptions()
     so.intra_op_num_threads = 1
     sess = ort.InferenceSession(model.SerializeToString(), so, providers=["CPUExecutionProvider"])
-    return sess.run(["score"], {"features": x})[0][:, 0]
+    out = sess.run(["score"], {"features": x})[0]
+    return out if out.shape[1] > 1 else out[:, 0]
 
 
 # ---------------------------------------------------------------------------
@@ -591,7 +659,7 @@ def main() -> int:
 
     m = load_model(args.model, args.json)
     # The float32 graph has no chroma correction: a model with one is float64 only.
-    dtypes = ("float64",) if m["chroma_correction"] is not None else ("float64", "float32")
+    dtypes = ("float64",) if m["chroma_correction"] is not None or m["collection"] else ("float64", "float32")
     if args.dtype not in dtypes:
         raise SystemExit(f"{args.model} has no {args.dtype} graph")
     # The graph is named after its file: models that share one graph share its bytes.
@@ -602,9 +670,9 @@ def main() -> int:
 
     rng = np.random.default_rng(SEED)
     x = random_vectors(m, N_RANDOM, rng)
-    ref = reference_numpy(m, x)
+    ref = raw_all(m, x)
     x32 = x.astype(np.float32)
-    ref32 = reference_numpy(m, x32.astype(np.float64))
+    ref32 = raw_all(m, x32.astype(np.float64))
     as32 = (lambda v: v.astype(np.float32)) if "float32" in dtypes else (lambda v: v.astype(np.float64))
     err = {
         "float64": float(np.max(np.abs(run_ort(models["float64"], x) - ref))),
@@ -616,8 +684,8 @@ def main() -> int:
     # reference vectors: edge cases first, then random; float32-exact so both graphs see the same input
     xr = np.concatenate([edge_vectors(m), random_vectors(m, N_REFERENCE, rng)])[:N_REFERENCE]
     xr = xr.astype(np.float32).astype(np.float64)
-    ref_scalar = np.array([reference_scalar(m, row) for row in xr])
-    ref_vec = reference_numpy(m, xr)
+    ref_scalar = np.array([raw_all_scalar(m, row) for row in xr])
+    ref_vec = raw_all(m, xr)
     scal_vs_vec = float(np.max(np.abs(ref_scalar - ref_vec)))
     out64 = run_ort(models["float64"], xr)
     out32 = run_ort(models["float32"], as32(xr)).astype(np.float64)
@@ -646,7 +714,7 @@ def main() -> int:
     sidecar = {
         "id": model_id,
         "inputs": [{"name": "features", "shape": ["batch", len(m["features"])], "dtype": args.dtype}],
-        "outputs": [{"name": "score", "shape": ["batch", 1], "dtype": args.dtype}],
+        "outputs": [{"name": "score", "shape": ["batch", len(m["svms"]) if m["collection"] else 1], "dtype": args.dtype}],
         "output_name": "score",
         "features": m["features"],
         "libvmaf_features": m["libvmaf_features"],
@@ -681,6 +749,10 @@ def main() -> int:
             "max_abs_error_vmaf_float32_graph_incl_input_rounding": err_f32_e2e,
         },
     }
+    if m["collection"]:
+        # libvmaf's bootstrap collection: output 0 is the main model, 1.. the sub-models
+        # whose bagging mean, stddev and 95% interval the program computes.
+        sidecar["collection"] = "bootstrap"
     write_json(stem + ".json", sidecar)
     reference = {
         "id": model_id,
@@ -693,10 +765,11 @@ def main() -> int:
                  "edge cases" % len(edge_vectors(m))),
         "n_edge_cases": len(edge_vectors(m)),
         "inputs": [[fmt(v) for v in row] for row in xr],
-        "raw_float64": [fmt(v) for v in ref_scalar],
-        "reference_float64": [fmt(finish(m, v)) for v in ref_scalar],
-        "onnx_float64": [fmt(v) for v in out64],
-        "onnx_float32": [fmt(v) for v in out32],
+        "raw_float64": np.asarray(ref_scalar, dtype=np.float64).tolist(),
+        "reference_float64": ([[fmt(v) for v in bootstrap(m, list(row))] for row in ref_scalar] if m["collection"]
+                              else [fmt(finish(m, v)) for v in ref_scalar]),
+        "onnx_float64": np.asarray(out64, dtype=np.float64).tolist(),
+        "onnx_float32": np.asarray(out32, dtype=np.float64).tolist(),
         "max_abs_error_onnx_float64": err_ref64,
         "max_abs_error_onnx_float32": err_ref32,
     }

@@ -5,6 +5,7 @@
 //! bytes passed verification.
 
 pub mod backend;
+pub mod bootstrap;
 pub mod finish;
 pub mod int8;
 
@@ -92,7 +93,44 @@ impl LoadedModel {
         finish::finish(raw, self.transform.as_ref(), self.sidecar.output_range, flags)
     }
 
-    /// What the graph gives for each row: the score before the transform and the clip.
+    /// How many scores the graph gives per row: 1, or a collection's models.
+    pub fn outputs(&self) -> usize {
+        let width = self.sidecar.outputs.first().and_then(|o| o.shape.get(1)).and_then(|v| v.as_u64());
+        width.map_or(1, |w| w as usize)
+    }
+
+    /// The model's score columns for `rows`, each with the suffix libvmaf gives it after
+    /// the model's name: `""` alone for a model; for a bootstrap collection the main
+    /// model `""`, each sub-model (`_0001`, …), then `_bagging`, `_stddev`,
+    /// `_ci_p95_lo` and `_ci_p95_hi` (computed before the transform and the clip).
+    pub fn score_columns(&self, rows: &[Vec<f64>]) -> Result<Vec<(String, Vec<f64>)>, ModelError> {
+        let width = self.outputs();
+        match self.sidecar.collection.as_deref() {
+            None if width == 1 => return Ok(vec![(String::new(), self.predict(rows)?)]),
+            Some("bootstrap") if width >= 3 => {}
+            _ => {
+                let why = format!("its graph gives {width} scores per row, and that is no bootstrap collection");
+                return Err(ModelError::Sidecar { id: self.id.clone(), why });
+            }
+        }
+        let raw = self.predict_raw(rows)?;
+        let mut columns: Vec<(String, Vec<f64>)> = (0..width)
+            .map(|k| if k == 0 { String::new() } else { format!("_{k:04}") })
+            .chain(bootstrap::Bootstrap::SUFFIXES.iter().map(|s| (*s).to_owned()))
+            .map(|suffix| (suffix, Vec::with_capacity(rows.len())))
+            .collect();
+        for frame in raw.chunks(width) {
+            let stats = bootstrap::statistics(&frame[1..], |y| self.finish(y, self.flags));
+            let finished = frame.iter().map(|&y| self.finish(y, self.flags));
+            for (column, value) in columns.iter_mut().zip(finished.chain(stats.values())) {
+                column.1.push(value);
+            }
+        }
+        Ok(columns)
+    }
+
+    /// What the graph gives for each row: the score before the transform and the clip
+    /// (a collection's [`Self::outputs`] scores per row, one row after another).
     pub fn predict_raw(&self, rows: &[Vec<f64>]) -> Result<Vec<f64>, ModelError> {
         let width = self.sidecar.features.len();
         if let Some(bad) = rows.iter().find(|r| r.len() != width) {

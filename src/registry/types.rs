@@ -111,6 +111,10 @@ pub struct Sidecar {
     /// order, option name → value as the model file gives it (empty: none given).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub libvmaf_feature_options: Vec<std::collections::BTreeMap<String, serde_json::Value>>,
+    /// `bootstrap` for libvmaf's bootstrap collections: output 0 is the main model,
+    /// the others the sub-models the bagging statistics are taken over.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub collection: Option<String>,
     /// libvmaf's `score_transform` (polynomial, knots, rectification), applied after the
     /// graph when `enabled` or when the caller asks.
     #[serde(default, skip_serializing_if = "Option::is_none")]

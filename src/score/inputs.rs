@@ -180,7 +180,10 @@ pub fn apply_models(table: &FeatureTable, models: &[LoadedModel]) -> Result<Vec<
             .collect::<Result<_, _>>()?;
         let rows: Vec<Vec<f64>> =
             (0..table.frame_numbers.len()).map(|i| columns.iter().map(|c| c[i]).collect()).collect();
-        out.push((output_name(model), model.predict(&rows)?));
+        let name = output_name(model);
+        for (suffix, values) in model.score_columns(&rows)? {
+            out.push((format!("{name}{suffix}"), values));
+        }
     }
     Ok(out)
 }
