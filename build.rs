@@ -145,9 +145,10 @@ fn write_index(
         // score per row, or a collection's `width` scores per row).
         let rank = m.sidecar.outputs.first().map_or(2, |o| o.shape.len());
         let width = m.sidecar.outputs.first().and_then(|o| o.shape.get(1)).and_then(|v| v.as_u64()).unwrap_or(1);
+        let len = if width == 1 { "rows".to_owned() } else { format!("rows * {width}") };
         writeln!(
             src,
-            "impl crate::model::backend::Regressor for {module}::Model {{\n    fn forward_scores(&self, features: burn::tensor::Tensor<2>) -> burn::tensor::Tensor<1> {{\n        let rows = features.dims()[0];\n        let out: burn::tensor::Tensor<{rank}> = self.forward(features);\n        out.reshape([rows * {width}])\n    }}\n}}\n"
+            "impl crate::model::backend::Regressor for {module}::Model {{\n    fn forward_scores(&self, features: burn::tensor::Tensor<2>) -> burn::tensor::Tensor<1> {{\n        let rows = features.dims()[0];\n        let out: burn::tensor::Tensor<{rank}> = self.forward(features);\n        out.reshape([{len}])\n    }}\n}}\n"
         )
         .unwrap();
     }

@@ -214,7 +214,7 @@ fn what_this_tool_does_not_compute_is_refused_by_name_before_any_frame() {
         ("-r {ref} -d {dist} --feature cambi=window=3 -o {out}", 2, "window"),
         ("-r {ref} -d {dist} --feature speed_chroma=speed_prescale_method=cubic -o {out}", 2, "cubic"),
         ("-r {ref} -d {dist} --feature float_ssim=enable_lcs=true -o {out}", 2, "enable_lcs"),
-        ("-r {ref} -d {dist} --model version=vmaf_b_v0.6.3 -o {out}", 2, "vmaf_b_v0.6.3"),
+        ("-r {ref} -d {dist} --model version=vmaf_v1.0.16_3d0h -o {out}", 2, "vmaf_v1.0.16_3d0h"),
         ("-r {ref} -d {dist} --model path=model.json -o {out}", 2, "model.json"),
         ("-r {ref} -d {dist} --model version=vmaf_v0.6.1:motion.motion_force_zero=true -o {out}", 2, "motion.motion_force_zero"),
         ("-r {ref} -d {dist} --feature psnr=enable_lcs=true -o {out}", 2, "enable_lcs"),

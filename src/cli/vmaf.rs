@@ -30,7 +30,7 @@ use super::{backend, CliResult, Failure};
 const USAGE_EXIT: u8 = 1;
 
 /// The built-in models of libvmaf that this tool has, by libvmaf's version name.
-const MODELS: &[&str] = &["vmaf_v0.6.1", "vmaf_v0.6.1neg", "vmaf_4k_v0.6.1", "vmaf_4k_v0.6.1neg"];
+const MODELS: &[&str] = &["vmaf_v0.6.1", "vmaf_v0.6.1neg", "vmaf_4k_v0.6.1", "vmaf_4k_v0.6.1neg", "vmaf_b_v0.6.3"];
 
 /// The feature extractors of libvmaf that this tool has.
 const FEATURES: &[&str] =
@@ -92,6 +92,7 @@ pub fn run(program: &str, args: &[String]) -> CliResult {
     for (spec, (version, options)) in command.models.iter().zip(&model_options) {
         let mut model = LoadedModel::load(verify::pin_checked(version)?, resolved.models)?;
         model.flags = Flags { enable_transform: spec.enable_transform, disable_clip: spec.disable_clip, ..Flags::default() };
+        model.name = Some(spec.name.clone());
         // libvmaf's overrides replace the model file's values for the extractor's features.
         for o in &spec.overrides {
             score::inputs::apply_override(&mut model.sidecar, &o.feature, &o.option, &o.value)
@@ -136,17 +137,31 @@ pub fn run(program: &str, args: &[String]) -> CliResult {
     }
     let scores = if command.no_prediction { Vec::new() } else { score::apply_models(&table, &models)? };
     let fps = table.frame_numbers.len() as f64 / start.elapsed().as_secs_f64().max(1e-9);
-    // Each model's score under its `name=`, in the order given.
-    let scores: Vec<(String, Vec<f64>)> =
-        command.models.iter().zip(scores).map(|(spec, (_, values))| (spec.name.clone(), values)).collect();
+    // Each model's score under its `name=`, in the order given, then the further
+    // columns of the bootstrap collections (their sub-models and statistics), as
+    // libvmaf writes them.
+    let (mut scores, further): (Vec<_>, Vec<_>) =
+        scores.into_iter().partition(|(name, _)| command.models.iter().any(|spec| spec.name == *name));
+    scores.extend(further);
     let context = RunContext { width, height, ..RunContext::default() };
     let log = plan.log(&table, &sets, command.threads > 0, scores, fps, context);
 
     if interactive && (!command.quiet || command.output.is_none()) {
         for spec in &command.models {
-            if let Some(mean) = log.column(&spec.name).and_then(|c: Vec<f64>| tinyvmaf_gpu::pooling::pool(&c)).map(|p| p.mean) {
+            if let Some(mean) = pooled_mean(&log, &spec.name) {
                 eprintln!("{}: {mean:.6}", label(spec));
             }
+        }
+        for (spec, _) in command.models.iter().zip(&models).filter(|(_, m)| m.outputs() > 1) {
+            let stat = |suffix: &str| pooled_mean(&log, &format!("{}{suffix}", spec.name)).unwrap_or(f64::NAN);
+            eprintln!(
+                "{}: {:.6}, ci.p95: [{:.6}, {:.6}], stddev: {:.6}",
+                label(spec),
+                stat("_bagging"),
+                stat("_ci_p95_lo"),
+                stat("_ci_p95_hi"),
+                stat("_stddev")
+            );
         }
     }
     if let (Some(path), Some(destination)) = (&command.output, destination) {
@@ -159,6 +174,11 @@ pub fn run(program: &str, args: &[String]) -> CliResult {
         destination.write(path.as_ref(), libvmaf::render(&log, format).as_bytes())?;
     }
     Ok(())
+}
+
+/// The mean of a column of the log.
+fn pooled_mean(log: &tinyvmaf_gpu::output::ScoreLog, name: &str) -> Option<f64> {
+    log.column(name).and_then(|c: Vec<f64>| tinyvmaf_gpu::pooling::pool(&c)).map(|p| p.mean)
 }
 
 /// How libvmaf names a model on stderr: its version, or its path.
@@ -174,6 +194,12 @@ fn label(spec: &ModelSpec) -> &str {
 fn model_options(spec: &ModelSpec) -> Result<(&str, FeatureOptions), String> {
     let version = match &spec.source {
         ModelSource::Version(v) if MODELS.contains(&v.as_str()) => v,
+        ModelSource::Version(v) if v.starts_with("vmaf_v1.") => {
+            return Err(format!(
+                "problem loading model: {v}: this command does not write VMAF v1's feature columns yet; \
+                 `tinyvmaf-gpu score --model version={v}` scores it"
+            ))
+        }
         ModelSource::Version(v) => {
             return Err(format!(
                 "problem loading model: {v}: not a model this tool has (it has: {})",
