@@ -27,10 +27,6 @@ fn atomic_add_u64(i: u32, v: vec2<u32>) {
     atomicAdd(&totals[i + 1u], v.y + carry);
 }
 
-fn rf32(b: u32) -> u32 {
-    return select(select(params.rf_h, params.rf_v, b == 1u), params.rf_d, b == 2u);
-}
-
 @compute @workgroup_size(WG_SIZE, 1, 1)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
     // `row` and `b` are uniform across the workgroup, so every invocation reaches the barriers.
@@ -47,14 +43,14 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
         sq_shift = ADM_S0_CM_SQ_SHIFT[b];
     }
     let add_sq = vec2<u32>(1u << (sq_shift - 1u), 0u);
-    let rf = rf32(b);
+    let rf = adm_rf32(params, b);
     var inner = vec2<u32>(0u, 0u);
     for (var j = params.score_left + lid; j < params.score_right; j += WG_SIZE) {
         let rv = r_in[band + j];
         let t = thr[base + j];
         var x: i32;
         if (s0) {
-            x = max(abs(rv * ADM_S0_RFACTOR[b]) - (t << ADM_S0_CM_THR_SHIFT[b]), 0);
+            x = max(abs(rv * adm_s0_rf(params, b)) - (t << ADM_S0_CM_THR_SHIFT[b]), 0);
         } else {
             x = i32(shr_i64(add_u64(mul_u32_i32_wide(rf, rv), vec2<u32>(1u << 27u, 0u)), 28u).x);
             x = max(abs(x) - t, 0);

@@ -18,10 +18,6 @@
 @group(0) @binding(2) var<storage, read_write> csf_a: array<i32>;
 @group(0) @binding(3) var<storage, read_write> csf_f: array<i32>;
 
-fn rf32(b: u32) -> u32 {
-    return select(select(params.rf_h, params.rf_v, b == 1u), params.rf_d, b == 2u);
-}
-
 @compute @workgroup_size(WG_SIZE, 1, 1)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     let j = params.filt_left + gid.x;
@@ -38,10 +34,10 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
         var v: i32;
         var f: i32;
         if (params.scale == 0u) {
-            v = trunc_i16((ADM_S0_RFACTOR[b] * s + ADM_S0_CSF_ADD[b]) >> ADM_S0_CSF_SHIFT[b]);
+            v = trunc_i16((adm_s0_rf(params, b) * s + ADM_S0_CSF_ADD[b]) >> ADM_S0_CSF_SHIFT[b]);
             f = trunc_i16((ADM_S0_ONE_BY_30 * abs(v) + 2048) >> 12u);
         } else {
-            v = i32(shr_i64(add_u64(mul_u32_i32_wide(rf32(b), s), vec2<u32>(1u << 27u, 0u)), 28u).x);
+            v = i32(shr_i64(add_u64(mul_u32_i32_wide(adm_rf32(params, b), s), vec2<u32>(1u << 27u, 0u)), 28u).x);
             f = i32(add_u64(mul_u32_wide(ADM_S123_ONE_BY_30, u32(abs(v))), minus_2_31).y);
         }
         csf_a[b * n + idx] = v;

@@ -283,7 +283,17 @@ struct AdmParams {
     cm_cub_d: u32,
     cm_row: u32,
     result_offset: u32,
-    _pad0: u32,
-    _pad1: u32,
-    _pad2: u32,
+    s0_rf_h: i32,
+    s0_rf_v: i32,
+    s0_rf_d: i32,
+}
+
+// Scales 1..3: band b's CSF factor in Q32.
+fn adm_rf32(p: AdmParams, b: u32) -> u32 {
+    return select(select(p.rf_h, p.rf_v, b == 1u), p.rf_d, b == 2u);
+}
+
+// Scale 0: band b's integer CSF factor (`features::adm::AdmConfig::s0`).
+fn adm_s0_rf(p: AdmParams, b: u32) -> i32 {
+    return select(select(p.s0_rf_h, p.s0_rf_v, b == 1u), p.s0_rf_d, b == 2u);
 }

@@ -124,6 +124,36 @@ fn adm_frames_match_cpu() {
     eprintln!("{cases} ADM frames bit-identical in {:.1?} on {:?}", start.elapsed(), ctx.adapter_summary().name);
 }
 
+/// VMAF v1's ADM option sets (CSF mode 2, the four viewing conditions, noise weight
+/// 0.02) and a far viewing condition of the default CSF mode: the GPU's (num, den)
+/// and AIM per scale equal the CPU's, bit for bit, at every depth and fill.
+#[test]
+fn adm_option_sets_match_cpu() {
+    let Some(ctx) = ctx("adm_option_sets_match_cpu") else { return };
+    let v1 = features::FeatureOptions::vmaf_v1_adm();
+    let mut sets = Vec::new();
+    for (nvd, rdh) in [(3.0, 1080), (5.0, 1080), (1.5, 2160), (3.0, 2160)] {
+        sets.push(features::FeatureOptions { adm_norm_view_dist: nvd, adm_ref_display_height: rdh, ..v1 });
+    }
+    sets.push(features::FeatureOptions { adm_norm_view_dist: 6.0, ..Default::default() });
+    let mut cases = 0;
+    for (k, set) in sets.iter().enumerate() {
+        let cfg = cpu::AdmConfig::new(set).unwrap();
+        for (fi, fill) in FILLS.into_iter().enumerate() {
+            let depth = [8u8, 10, 12, 16][(k + fi) % 4];
+            let (w, h) = SIZES[(k * 3 + fi) % SIZES.len()].max((33, 17));
+            let (r, d) = planes(w, h, depth, fill, 7 + (k * 8 + fi) as u64);
+            let want = cpu::compute_adm_scales_with(&r, &d, depth, &cfg, &mut Default::default());
+            let got = gpu_adm::compute_adm_scales_with(ctx, &r, &d, depth, set).unwrap();
+            let what = format!("{set:?} {w}x{h} {depth}-bit {fill:?}");
+            assert_eq!(bits(&got.num_den), bits(&want.num_den), "(num, den), {what}");
+            assert_eq!(got.aim.map(f32::to_bits), want.aim.map(f32::to_bits), "AIM, {what}");
+            cases += 1;
+        }
+    }
+    eprintln!("{cases} frames with other ADM options bit-identical on {:?}", ctx.adapter_summary().name);
+}
+
 /// Every intermediate of every scale (bands, r, a, csf_a, csf_f, thr, totals).
 #[test]
 fn adm_pass_level_traces_match_cpu() {
@@ -261,7 +291,7 @@ fn adm_plan_records_into_the_callers_encoder() {
     let frames: Vec<(Plane, Plane)> = (0..2).map(|i| planes(w, h, depth, Fill::Smooth, 50 + i)).collect();
     let buffers: Vec<_> = frames.iter().map(|(r, d)| (upload(r), upload(d))).collect();
     let plans: Vec<AdmPlan> =
-        buffers.iter().map(|(r, d)| AdmPlan::new(ctx, w, h, depth, 100.0, r, d).unwrap()).collect();
+        buffers.iter().map(|(r, d)| AdmPlan::new(ctx, w, h, depth, &Default::default(), r, d).unwrap()).collect();
     let mut encoder = device.create_command_encoder(&Default::default());
     let mut staging = Vec::new();
     for plan in &plans {
@@ -320,7 +350,7 @@ fn adm_unsupported_and_degenerate_inputs_are_typed() {
         usage: wgpu::BufferUsages::STORAGE,
         mapped_at_creation: false,
     });
-    match AdmPlan::new(ctx, 1 << 20, 1 << 20, 8, 100.0, &dummy, &dummy) {
+    match AdmPlan::new(ctx, 1 << 20, 1 << 20, 8, &Default::default(), &dummy, &dummy) {
         Err(GpuError::TooLarge { .. }) => {}
         Err(other) => panic!("expected TooLarge, got {other:?}"),
         Ok(_) => panic!("expected TooLarge, got a plan"),

@@ -232,9 +232,9 @@ fn a_lost_device_mid_run_continues_on_the_cpu_with_the_same_numbers() {
     assert_same_table(&gpu, &cpu, "device lost at frame 5");
 }
 
-/// Option sets the GPU passes do not compute (VMAF v1's ADM options, motion's
-/// five-frame window) run on the CPU path under `--backend gpu`, with a note, and give
-/// the CPU's numbers; motion's cap alone (the same SAD) stays on the GPU.
+/// VMAF v1's ADM options (CSF mode 2, noise weight, dlm weight) and motion's cap run
+/// on the GPU and give the CPU's numbers; motion's five-frame window, which the GPU
+/// passes do not compute, runs on the CPU path under `--backend gpu`, with a note.
 #[test]
 fn options_the_gpu_lacks_run_on_the_cpu_path() {
     use tinyvmaf_gpu::features::motion::MotionOptions;
@@ -245,7 +245,7 @@ fn options_the_gpu_lacks_run_on_the_cpu_path() {
     let capped = MotionOptions { max_val: 18.0, ..MotionOptions::default() };
     let hfr = MotionOptions { five_frame_window: true, moving_average: true, ..capped };
     for (sets, motion, on_gpu) in [
-        (vec![FeatureOptions::default(), v1], vec![capped], false),
+        (vec![FeatureOptions::default(), v1], vec![capped], true),
         (vec![FeatureOptions::default()], vec![capped, hfr], false),
         (vec![FeatureOptions::default()], vec![capped], true),
     ] {

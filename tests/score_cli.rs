@@ -627,9 +627,10 @@ fn bad_model_strings_are_usage_errors() {
     }
 }
 
-/// VMAF v1 with `--backend gpu` (lavapipe in CI) gives the CPU backend's numbers. The
-/// GPU passes do not compute v1's ADM options (CSF mode 2, the viewing conditions)
-/// yet, so the run says so and computes the features on the CPU path.
+/// VMAF v1 with `--backend gpu` (lavapipe in CI) gives the CPU backend's numbers: its
+/// ADM (CSF mode 2, the viewing condition) and motion SAD on the GPU, CAMBI and SpEED
+/// on the host. The HFR model's five-frame window is not a GPU pass yet: that run says
+/// so and computes its features on the CPU path.
 #[test]
 fn vmaf_v1_on_the_gpu_backend_equals_the_cpu_backend() {
     let what = "vmaf_v1_on_the_gpu_backend_equals_the_cpu_backend";
@@ -638,15 +639,17 @@ fn vmaf_v1_on_the_gpu_backend_equals_the_cpu_backend() {
     }
     let c = Clips::new();
     let (rp, dp) = v1_pair(c.dir.path());
-    let run = |backend: &str, out: &Path| {
-        let o = score(&["-r", p(&rp), "-d", p(&dp), "-o", p(out), "--backend", backend, "--model", "version=vmaf_v1.0.16_3d0h"]);
+    let run = |backend: &str, model: &str, out: &Path| {
+        let o = score(&["-r", p(&rp), "-d", p(&dp), "-o", p(out), "--backend", backend, "--model", model]);
         assert!(o.status.success(), "{backend}: {}", stderr(&o));
         o
     };
-    let (a, b) = (c.path("cpu.json"), c.path("gpu.json"));
-    run("cpu", &a);
-    let gpu = run("gpu", &b);
-    assert!(stderr(&gpu).contains("computed on the CPU"), "{}", stderr(&gpu));
-    assert_eq!(frames(&a), frames(&b));
-    assert!(frames(&a)[0]["metrics"]["vmaf"].is_number());
+    for (model, on_gpu) in [("version=vmaf_v1.0.16_3d0h", true), ("version=vmaf_v1.0.16_hfr_3d0h", false)] {
+        let (a, b) = (c.path("cpu.json"), c.path("gpu.json"));
+        run("cpu", model, &a);
+        let gpu = run("gpu", model, &b);
+        assert_eq!(!stderr(&gpu).contains("computed on the CPU"), on_gpu, "{model}: {}", stderr(&gpu));
+        assert_eq!(frames(&a), frames(&b), "{model}");
+        assert!(frames(&a)[0]["metrics"]["vmaf"].is_number());
+    }
 }

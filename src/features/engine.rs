@@ -89,7 +89,7 @@ impl<'c> FeatureEngine<'c> {
                 for set in sets {
                     let (r, d) = (&reference, &distorted);
                     vif.push(Box::new(VifPlan::new(ctx, width, height, bit_depth, set.vif_enhn_gain_limit, r, d)?));
-                    adm.push(AdmPlan::new(ctx, width, height, bit_depth, set.adm_enhn_gain_limit, r, d)?);
+                    adm.push(AdmPlan::new(ctx, width, height, bit_depth, set, r, d)?);
                 }
                 let words = vif.iter().map(|p| p.result().1).chain(adm.iter().map(|p| p.result().1)).sum::<usize>() + 2;
                 let staging = ctx.buffer("engine.staging", (words * 4) as u64, usage::READBACK);

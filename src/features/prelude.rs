@@ -45,7 +45,6 @@ fn adm_constants() -> String {
         "const ADM_DWT_LO = array<i32, 4>({});\n\
          const ADM_DWT_HI = array<i32, 4>({});\n\
          const ADM_DWT_LO_SUM: i32 = {ADM_DWT_LO_SUM}i;\n\
-         const ADM_S0_RFACTOR = array<i32, 3>({});\n\
          const ADM_S0_CSF_SHIFT = array<u32, 3>({});\n\
          const ADM_S0_CSF_ADD = array<i32, 3>({});\n\
          const ADM_S0_ONE_BY_30: i32 = {ADM_S0_ONE_BY_30}i;\n\
@@ -61,7 +60,6 @@ fn adm_constants() -> String {
          const ADM_COS_SQ_EXP: i32 = {cos_exp}i;\n",
         ints(&ADM_DWT_LO),
         ints(&ADM_DWT_HI),
-        ints(&ADM_S0_RFACTOR),
         uints(&ADM_S0_CSF_SHIFT),
         ints(&ADM_S0_CSF_ADD),
         ADM_S123_ONE_BY_30 as u32,

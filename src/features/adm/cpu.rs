@@ -169,6 +169,19 @@ impl AdmConfig {
     pub fn rf_q32(&self, scale: usize) -> [i64; 3] {
         self.rf[scale].map(|r| (r as f64 * 4294967296.0) as i64 as u32 as i64)
     }
+
+    /// The integer factors `scale`'s CSF and masking passes multiply by.
+    pub fn factors(&self, scale: usize) -> CsfFactors {
+        CsfFactors { s0: self.s0, q32: self.rf_q32(scale) }
+    }
+}
+
+/// The integer CSF factors (h, v, d) of one scale, as the passes take them (the GPU's
+/// in its params): scale 0's `s0`, or scales 1..3's in Q32.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CsfFactors {
+    pub s0: [i32; 3],
+    pub q32: [i64; 3],
 }
 
 /// Rectangle `[top, bottom) x [left, right)` inside a band.
@@ -569,10 +582,10 @@ fn csf(
     scale: usize,
     csf_a: &mut [Vec<i32>; 3],
     csf_f: &mut [Vec<i32>; 3],
-    cfg: &AdmConfig,
+    factors: CsfFactors,
 ) {
     let reg = region_filter(w, h);
-    let rf_q32 = cfg.rf_q32(scale);
+    let rf_q32 = factors.q32;
     for b in 0..3 {
         ensure_len(&mut csf_a[b], w * h);
         ensure_len(&mut csf_f[b], w * h);
@@ -583,7 +596,7 @@ fn csf(
             let da = &mut csf_a[b][rs.clone()];
             let df = &mut csf_f[b][rs];
             if scale == 0 {
-                let (f, add, sh) = (cfg.s0[b], ADM_S0_CSF_ADD[b], ADM_S0_CSF_SHIFT[b]);
+                let (f, add, sh) = (factors.s0[b], ADM_S0_CSF_ADD[b], ADM_S0_CSF_SHIFT[b]);
                 for ((s, da), df) in src.iter().zip(da.iter_mut()).zip(df.iter_mut()) {
                     let v = (f.wrapping_mul(*s).wrapping_add(add) >> sh) as i16 as i32;
                     *da = v;
@@ -714,7 +727,7 @@ fn cm_thr(
 /// Per pixel and band: x = r·rfactor, x = max(|x| − thr, 0), then
 /// `rnd(rnd(x², s2)·x, s3)` summed per row (i64, wrapping), each row rounded by
 /// `ceil(log2 h)`, rows summed (i64, wrapping).
-fn cm(r: &[Vec<i32>; 3], thr: &[i32], w: usize, h: usize, scale: usize, cfg: &AdmConfig) -> [i64; 3] {
+fn cm(r: &[Vec<i32>; 3], thr: &[i32], w: usize, h: usize, scale: usize, factors: CsfFactors) -> [i64; 3] {
     let reg = region_score(w, h);
     let sh = adm_shifts(w, h, scale);
     let add_inner = half_round_u(sh.cm_row) as i64;
@@ -725,7 +738,7 @@ fn cm(r: &[Vec<i32>; 3], thr: &[i32], w: usize, h: usize, scale: usize, cfg: &Ad
         if scale == 0 {
             let (sub, sq) = (ADM_S0_CM_THR_SHIFT[b], ADM_S0_CM_SQ_SHIFT[b]);
             let add_sq = 1i64 << (sq - 1);
-            let rf = cfg.s0[b];
+            let rf = factors.s0[b];
             for i in reg.top..reg.bottom {
                 let mut inner = 0i64;
                 let rr = &r[b][i * w + reg.left..i * w + reg.right];
@@ -739,7 +752,7 @@ fn cm(r: &[Vec<i32>; 3], thr: &[i32], w: usize, h: usize, scale: usize, cfg: &Ad
                 *acc = acc.wrapping_add((inner + add_inner) >> sh.cm_row);
             }
         } else {
-            let rf = cfg.rf_q32(scale)[b];
+            let rf = factors.q32[b];
             for i in reg.top..reg.bottom {
                 let mut inner = 0i64;
                 let rr = &r[b][i * w + reg.left..i * w + reg.right];
@@ -948,9 +961,9 @@ fn run_scales(
         let (bw, bh) = (ref_b.w, ref_b.h);
         decouple(ref_b, dis_b, scale, cfg.gain_limit, r, a);
         let den_acc = csf_den(ref_b, scale);
-        csf(a, bw, bh, scale, csf_a, csf_f, cfg);
+        csf(a, bw, bh, scale, csf_a, csf_f, cfg.factors(scale));
         cm_thr(csf_a, csf_f, bw, bh, scale, thr);
-        let num_acc = cm(r, thr, bw, bh, scale, cfg);
+        let num_acc = cm(r, thr, bw, bh, scale, cfg.factors(scale));
         out.num_den[scale] =
             (adm_cm_finish_with(num_acc, bw, bh, scale, cfg), adm_den_finish_with(den_acc, bw, bh, scale, cfg));
         if let Some(t) = trace.as_deref_mut() {
@@ -979,9 +992,9 @@ fn run_scales(
         // the two decoupled bands swapped (the additive impairment masked by the
         // restored image) and no noise floor. It reuses the DLM's CSF and threshold
         // buffers, so it runs after the trace has copied them.
-        csf(r, bw, bh, scale, csf_a, csf_f, cfg);
+        csf(r, bw, bh, scale, csf_a, csf_f, cfg.factors(scale));
         cm_thr(csf_a, csf_f, bw, bh, scale, thr);
-        out.aim[scale] = adm_aim_finish(cm(a, thr, bw, bh, scale, cfg), bw, bh, scale);
+        out.aim[scale] = adm_aim_finish(cm(a, thr, bw, bh, scale, cfg.factors(scale)), bw, bh, scale);
         std::mem::swap(prev_ref, &mut ref_b.a);
         std::mem::swap(prev_dis, &mut dis_b.a);
         cw = bw;
@@ -1167,13 +1180,18 @@ pub fn adm_csf_den(b: &mut [Vec<u32>]) {
     add_totals(totals, p.result_offset as usize, csf_den(&refb, p.scale as usize));
 }
 
+/// The CSF factors a pass's params carry (scale 0's and scales 1..3's Q32).
+fn params_factors(p: &AdmParams) -> CsfFactors {
+    CsfFactors { s0: [p.s0_rf_h, p.s0_rf_v, p.s0_rf_d], q32: [p.rf_h, p.rf_v, p.rf_d].map(i64::from) }
+}
+
 /// `shaders/adm_csf.wgsl`: params, a_in, csf_a, csf_f (over the filter region).
 pub fn adm_csf(b: &mut [Vec<u32>]) {
     let [params, a_in, csf_a, csf_f] = b else { panic!("adm_csf binds 4 buffers") };
     let p: AdmParams = twin::params(params);
     let (w, h) = (p.width as usize, p.height as usize);
     let (mut ca, mut cf) = (Hvd::default(), Hvd::default());
-    csf(&hvd_of(a_in, w * h), w, h, p.scale as usize, &mut ca, &mut cf, &AdmConfig::default());
+    csf(&hvd_of(a_in, w * h), w, h, p.scale as usize, &mut ca, &mut cf, params_factors(&p));
     put_region(csf_a, &ca, w, h, region_filter(w, h));
     put_region(csf_f, &cf, w, h, region_filter(w, h));
 }
@@ -1194,7 +1212,7 @@ pub fn adm_cm(b: &mut [Vec<u32>]) {
     let [params, r_in, thr, totals] = b else { panic!("adm_cm binds 4 buffers") };
     let p: AdmParams = twin::params(params);
     let (w, h) = (p.width as usize, p.height as usize);
-    let num = cm(&hvd_of(r_in, w * h), &plane_of(thr, 0, w * h), w, h, p.scale as usize, &AdmConfig::default());
+    let num = cm(&hvd_of(r_in, w * h), &plane_of(thr, 0, w * h), w, h, p.scale as usize, params_factors(&p));
     add_totals(totals, p.result_offset as usize + 6, num.map(|v| v as u64));
 }
 

@@ -34,7 +34,7 @@
 //! caller uses the CPU.
 
 pub use super::params::AdmParams;
-use super::cpu::{self as cpu, AdmScales, AdmTrace, Hvd, adm_band_sizes, adm_shifts, adm_trace_mask, region_filter, region_score};
+use super::cpu::{self as cpu, AdmConfig, AdmScales, AdmTrace, Hvd, adm_band_sizes, adm_shifts, adm_trace_mask, region_filter, region_score};
 use crate::features::oneshot::{ScalePlan, num_den_once, result_words_by_twin, run_frame, with_plan};
 use crate::features::prelude::wgsl_prelude;
 use crate::features::tables::*;
@@ -73,7 +73,7 @@ fn gain_as_i32(gain_limit: f64) -> Result<i32, GpuError> {
     }
 }
 
-fn params_for(scale: usize, band: (usize, usize), src: (usize, usize), bit_depth: u8, gain: i32) -> AdmParams {
+fn params_for(scale: usize, band: (usize, usize), src: (usize, usize), bit_depth: u8, gain: i32, cfg: &AdmConfig) -> AdmParams {
     let (bw, bh) = band;
     let f = region_filter(bw, bh);
     let s = region_score(bw, bh);
@@ -85,8 +85,8 @@ fn params_for(scale: usize, band: (usize, usize), src: (usize, usize), bit_depth
         let (va, vs, ha, hs) = ADM_S123_DWT_SHIFTS[scale - 1];
         (va as u32, vs, ha as u32, hs)
     };
-    // the CPU's `(rf as f64 * 2^32) as u32` (features::adm::adm_csf, adm_cm)
-    let rf = if scale == 0 { [0; 3] } else { adm_rfactor(scale).map(|r| (r as f64 * 4294967296.0) as u32) };
+    // the CPU's Q32 factors (features::adm::AdmConfig::factors)
+    let rf = if scale == 0 { [0; 3] } else { cfg.rf_q32(scale).map(|r| r as u32) };
     AdmParams {
         width: bw as u32,
         height: bh as u32,
@@ -117,9 +117,9 @@ fn params_for(scale: usize, band: (usize, usize), src: (usize, usize), bit_depth
         cm_cub_d: sh.cm_cub[2],
         cm_row: sh.cm_row,
         result_offset: (scale * SCALE_WORDS) as u32,
-        _pad0: 0,
-        _pad1: 0,
-        _pad2: 0,
+        s0_rf_h: cfg.s0[0],
+        s0_rf_v: cfg.s0[1],
+        s0_rf_d: cfg.s0[2],
     }
 }
 
@@ -139,6 +139,9 @@ pub struct AdmPlan {
     scratch: Vec<Buffer>,
     /// [`PER_SCALE`] per scale, in [`features::adm`](crate::features::adm)'s order.
     dispatches: Vec<Dispatch>,
+    /// The options' CSF factors and noise weight: in the params, and in the float
+    /// steps after the readback.
+    cfg: AdmConfig,
 }
 
 impl AdmPlan {
@@ -149,15 +152,16 @@ impl AdmPlan {
         width: usize,
         height: usize,
         bit_depth: u8,
-        gain_limit: f64,
+        options: &crate::features::FeatureOptions,
         reference: &Buffer,
         distorted: &Buffer,
     ) -> Result<AdmPlan, GpuError> {
-        let gain = gain_as_i32(gain_limit)?;
+        let gain = gain_as_i32(options.adm_enhn_gain_limit)?;
+        let cfg = AdmConfig::new(options).map_err(|reason| GpuError::Unsupported { what: "these ADM options", reason })?;
         let bit_depth = bit_depth.clamp(8, 16);
         let totals = ctx.buffer("adm.totals", (RESULT_WORDS * 4) as u64, SCRATCH);
         let mut plan =
-            AdmPlan { bands: None, totals, ref_bands: Vec::new(), dis_bands: Vec::new(), scratch: Vec::new(), dispatches: Vec::new() };
+            AdmPlan { bands: None, totals, ref_bands: Vec::new(), dis_bands: Vec::new(), scratch: Vec::new(), dispatches: Vec::new(), cfg };
         if width == 0 || height == 0 {
             return Ok(plan);
         }
@@ -176,7 +180,7 @@ impl AdmPlan {
         let mut scales = Vec::with_capacity(4);
         for (s, &(bw, bh)) in sizes.iter().enumerate() {
             let src = if s == 0 { (width, height) } else { sizes[s - 1] };
-            let p = params_for(s, (bw, bh), src, bit_depth, gain);
+            let p = params_for(s, (bw, bh), src, bit_depth, gain, &plan.cfg);
             let filt = [(p.filt_right - p.filt_left) as usize, (p.filt_bottom - p.filt_top) as usize];
             let score = [(p.score_right - p.score_left) as usize, (p.score_bottom - p.score_top) as usize];
             let band_grid = grid([bw.div_ceil(wg), bh, 1])?;
@@ -283,7 +287,7 @@ impl AdmPlan {
             let base = s * SCALE_WORDS;
             let den: [u64; 3] = std::array::from_fn(|b| pair(base + 2 * b));
             let num: [i64; 3] = std::array::from_fn(|b| pair(base + 6 + 2 * b) as i64);
-            (cpu::adm_cm_finish(num, bw, bh, s), cpu::adm_den_finish(den, bw, bh, s))
+            (cpu::adm_cm_finish_with(num, bw, bh, s, &self.cfg), cpu::adm_den_finish_with(den, bw, bh, s, &self.cfg))
         });
         let aim = std::array::from_fn(|s| {
             let (bw, bh) = sizes[s];
@@ -297,9 +301,14 @@ impl AdmPlan {
 /// A plan over a one-shot run's planes (`features::oneshot::with_plan`).
 fn builder(
     ctx: &GpuContext,
-    gain_limit: f64,
+    options: crate::features::FeatureOptions,
 ) -> impl FnOnce((usize, usize), u8, &oneshot::Planes) -> Result<AdmPlan, GpuError> + '_ {
-    move |(w, h), depth, p| AdmPlan::new(ctx, w, h, depth, gain_limit, &p.reference, &p.distorted)
+    move |(w, h), depth, p| AdmPlan::new(ctx, w, h, depth, &options, &p.reference, &p.distorted)
+}
+
+/// The default ADM options with gain limit `gain_limit`.
+fn with_gain(gain_limit: f64) -> crate::features::FeatureOptions {
+    crate::features::FeatureOptions { adm_enhn_gain_limit: gain_limit, ..Default::default() }
 }
 
 /// Convenience for tests and the self-test: upload, encode, read back, decode.
@@ -311,7 +320,7 @@ pub fn compute_adm_num_den(
     gain_limit: f64,
 ) -> Result<[(f32, f32); 4], GpuError> {
     gain_as_i32(gain_limit)?;
-    num_den_once(ctx, "adm", (ref_y, dist_y), bit_depth, builder(ctx, gain_limit))
+    num_den_once(ctx, "adm", (ref_y, dist_y), bit_depth, builder(ctx, with_gain(gain_limit)))
 }
 
 /// The raw result words of one frame with the pass named `swap` run by its CPU twin
@@ -326,7 +335,7 @@ pub fn adm_result_words_by_twin(
     swap: Option<&str>,
 ) -> Result<(Vec<u32>, oneshot::Swapped), GpuError> {
     gain_as_i32(gain_limit)?;
-    result_words_by_twin(ctx, "adm", (ref_y, dist_y), bit_depth, builder(ctx, gain_limit), swap)
+    result_words_by_twin(ctx, "adm", (ref_y, dist_y), bit_depth, builder(ctx, with_gain(gain_limit)), swap)
 }
 
 /// DLM's (num, den) and AIM's numerator per scale on the GPU: the twin of
@@ -338,8 +347,20 @@ pub fn compute_adm_scales(
     bit_depth: u8,
     gain_limit: f64,
 ) -> Result<AdmScales, GpuError> {
-    gain_as_i32(gain_limit)?;
-    let scales = with_plan(ctx, "adm", (ref_y, dist_y), bit_depth, builder(ctx, gain_limit), |plan| {
+    compute_adm_scales_with(ctx, ref_y, dist_y, bit_depth, &with_gain(gain_limit))
+}
+
+/// [`compute_adm_scales`] with any ADM options (CSF mode 2, the viewing condition,
+/// the noise weight): the twin of `features::adm::compute_adm_scales_with`.
+pub fn compute_adm_scales_with(
+    ctx: &GpuContext,
+    ref_y: &Plane,
+    dist_y: &Plane,
+    bit_depth: u8,
+    options: &crate::features::FeatureOptions,
+) -> Result<AdmScales, GpuError> {
+    gain_as_i32(options.adm_enhn_gain_limit)?;
+    let scales = with_plan(ctx, "adm", (ref_y, dist_y), bit_depth, builder(ctx, *options), |plan| {
         Ok(plan.decode_scales(&run_frame(ctx, plan, None)?.0))
     })?;
     Ok(scales.unwrap_or_default())
@@ -377,7 +398,7 @@ pub fn compute_adm_trace(
     gain_limit: f64,
 ) -> Result<Vec<AdmTrace>, GpuError> {
     gain_as_i32(gain_limit)?;
-    let trace = with_plan(ctx, "adm", (ref_y, dist_y), bit_depth, builder(ctx, gain_limit), |plan| {
+    let trace = with_plan(ctx, "adm", (ref_y, dist_y), bit_depth, builder(ctx, with_gain(gain_limit)), |plan| {
         let Some(sizes) = plan.bands else {
             return Ok(Vec::new());
         };
@@ -433,7 +454,7 @@ pub fn adm_decouple_bands(
         return Ok(Default::default());
     }
     ctx.checked("adm_decouple", || {
-        let p = params_for(scale.min(3), (w, h), (w, h), 8, gain);
+        let p = params_for(scale.min(3), (w, h), (w, h), 8, gain, &AdmConfig::default());
         let params = ctx.buffer("adm.params", size_of::<AdmParams>() as u64, usage::UNIFORM);
         ctx.write(&params, 0, bytemuck::bytes_of(&p));
         let upload = |hvd: &[Vec<i32>; 3]| {
@@ -507,9 +528,9 @@ pub fn shared_structs() -> Vec<SharedStruct> {
             cm_cub_d,
             cm_row,
             result_offset,
-            _pad0,
-            _pad1,
-            _pad2,
+            s0_rf_h,
+            s0_rf_v,
+            s0_rf_d,
         },
         &[
             ADM_DWT_S0.name,

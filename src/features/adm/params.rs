@@ -43,7 +43,8 @@ pub struct AdmParams {
     pub cm_row: u32,
     /// First word of this scale's totals in the result buffer.
     pub result_offset: u32,
-    pub _pad0: u32,
-    pub _pad1: u32,
-    pub _pad2: u32,
+    /// Scale 0: the integer CSF factors (h, v, d) of [`AdmConfig::s0`](super::AdmConfig).
+    pub s0_rf_h: i32,
+    pub s0_rf_v: i32,
+    pub s0_rf_d: i32,
 }
