@@ -19,7 +19,8 @@ use tinyvmaf_gpu::io::{InputSpec, RawFormat};
 use tinyvmaf_gpu::model::{Flags, LoadedModel};
 use tinyvmaf_gpu::output::libvmaf::{self, LibvmafFormat};
 use tinyvmaf_gpu::output::{self, RunContext};
-use tinyvmaf_gpu::score::{self, ScoreOptions};
+use tinyvmaf_gpu::registry::Sidecar;
+use tinyvmaf_gpu::score::{self, ModelInputs, ScoreOptions};
 use tinyvmaf_gpu::{exit, verify};
 
 use super::args::BackendArgs;
@@ -30,7 +31,21 @@ use super::{backend, CliResult, Failure};
 const USAGE_EXIT: u8 = 1;
 
 /// The built-in models of libvmaf that this tool has, by libvmaf's version name.
-const MODELS: &[&str] = &["vmaf_v0.6.1", "vmaf_v0.6.1neg", "vmaf_4k_v0.6.1", "vmaf_4k_v0.6.1neg", "vmaf_b_v0.6.3"];
+const MODELS: &[&str] = &[
+    "vmaf_v0.6.1",
+    "vmaf_v0.6.1neg",
+    "vmaf_4k_v0.6.1",
+    "vmaf_4k_v0.6.1neg",
+    "vmaf_b_v0.6.3",
+    "vmaf_v1.0.16_3d0h",
+    "vmaf_v1.0.16_5d0h",
+    "vmaf_v1.0.16_1d5h_2160",
+    "vmaf_v1.0.16_3d0h_2160",
+    "vmaf_v1.0.16_hfr_3d0h",
+    "vmaf_v1.0.16_hfr_5d0h",
+    "vmaf_v1.0.16_hfr_1d5h_2160",
+    "vmaf_v1.0.16_hfr_3d0h_2160",
+];
 
 /// The feature extractors of libvmaf that this tool has.
 const FEATURES: &[&str] =
@@ -89,16 +104,12 @@ pub fn run(program: &str, args: &[String]) -> CliResult {
     )?;
     let mut models = Vec::new();
     // Every model string parsed (else the run stopped above): they pair up in order.
-    for (spec, (version, options)) in command.models.iter().zip(&model_options) {
+    for (spec, (version, sidecar, inputs)) in command.models.iter().zip(model_options) {
         let mut model = LoadedModel::load(verify::pin_checked(version)?, resolved.models)?;
         model.flags = Flags { enable_transform: spec.enable_transform, disable_clip: spec.disable_clip, ..Flags::default() };
         model.name = Some(spec.name.clone());
-        // libvmaf's overrides replace the model file's values for the extractor's features.
-        for o in &spec.overrides {
-            score::inputs::apply_override(&mut model.sidecar, &o.feature, &o.option, &o.value)
-                .map_err(|e| Failure { code: exit::USAGE, error: anyhow::anyhow!(e) })?;
-        }
-        plan.register_model(model.features(), options);
+        model.sidecar = sidecar;
+        plan.register_model(model.features(), &inputs);
         models.push(model);
     }
     for e in feature_extractors {
@@ -122,6 +133,7 @@ pub fn run(program: &str, args: &[String]) -> CliResult {
         ciede: plan.ciede(),
         cambi: plan.cambi(),
         speed_chroma: plan.speed_chroma(),
+        motion: plan.motion(),
         gpu: resolved.gpu.clone(),
         ..ScoreOptions::default()
     };
@@ -189,17 +201,11 @@ fn label(spec: &ModelSpec) -> &str {
 }
 
 
-/// The built-in model a `--model` names, and the VIF/ADM options it runs with: its
-/// own, then its overrides.
-fn model_options(spec: &ModelSpec) -> Result<(&str, FeatureOptions), String> {
+/// The built-in model a `--model` names, its sidecar with the string's overrides
+/// applied (libvmaf's overload: over the model file's values), and what it reads.
+fn model_options(spec: &ModelSpec) -> Result<(&str, Sidecar, ModelInputs), String> {
     let version = match &spec.source {
         ModelSource::Version(v) if MODELS.contains(&v.as_str()) => v,
-        ModelSource::Version(v) if v.starts_with("vmaf_v1.") => {
-            return Err(format!(
-                "problem loading model: {v}: this command does not write VMAF v1's feature columns yet; \
-                 `tinyvmaf-gpu score --model version={v}` scores it"
-            ))
-        }
         ModelSource::Version(v) => {
             return Err(format!(
                 "problem loading model: {v}: not a model this tool has (it has: {})",
@@ -213,28 +219,15 @@ fn model_options(spec: &ModelSpec) -> Result<(&str, FeatureOptions), String> {
             ))
         }
     };
-    let mut options = if version.ends_with("neg") {
-        FeatureOptions::egl(1.0)
-    } else {
-        FeatureOptions::default()
-    };
+    let embedded = tinyvmaf_gpu::model::embedded(version).ok_or_else(|| format!("problem loading model: {version}: not compiled in"))?;
+    let mut sidecar = embedded.sidecar();
     for o in &spec.overrides {
-        let value = |v: &str| v.parse::<f64>().ok().filter(|x| x.is_finite() && *x >= 1.0);
-        match (o.feature.as_str(), o.option.as_str(), value(&o.value)) {
-            ("vif", "vif_enhn_gain_limit", Some(v)) => options.vif_enhn_gain_limit = v,
-            ("adm", "adm_enhn_gain_limit", Some(v)) => options.adm_enhn_gain_limit = v,
-            ("vif", "vif_enhn_gain_limit", None) | ("adm", "adm_enhn_gain_limit", None) => {
-                return Err(format!("model {version}: {}.{}={}: not a number of 1.0 or more", o.feature, o.option, o.value))
-            }
-            _ => {
-                return Err(format!(
-                    "model {version}: override {}.{} is not supported (supported: vif.vif_enhn_gain_limit, adm.adm_enhn_gain_limit)",
-                    o.feature, o.option
-                ))
-            }
-        }
+        let named = |e: String| format!("model {version}: override {}.{}={}: {e}", o.feature, o.option, o.value);
+        score::inputs::apply_override(&mut sidecar, &o.feature, &o.option, &o.value).map_err(named)?;
+        ModelInputs::of_sidecar(&sidecar).map_err(|e| named(e.to_string()))?;
     }
-    Ok((version, options))
+    let inputs = ModelInputs::of_sidecar(&sidecar).map_err(|e| format!("model {version}: {e}"))?;
+    Ok((version, sidecar, inputs))
 }
 
 /// The extractor a `--feature` registers.
@@ -299,9 +292,9 @@ fn extractor(spec: &FeatureSpec) -> Result<Extractor, String> {
         clip_db: spec.option("clip_db") == Some("true"),
     };
     Ok(match spec.name.as_str() {
-        "adm" => Extractor::Adm(limit("adm_enhn_gain_limit")?),
+        "adm" => Extractor::adm(&FeatureOptions { adm_enhn_gain_limit: limit("adm_enhn_gain_limit")?, ..FeatureOptions::default() }),
         "vif" => Extractor::Vif(limit("vif_enhn_gain_limit")?),
-        "motion" => Extractor::Motion,
+        "motion" => Extractor::Motion(Default::default()),
         "float_ssim" => Extractor::FloatSsim(SsimOptions { scale, ..db }),
         "float_ms_ssim" => Extractor::FloatMsSsim(db),
         "psnr_hvs" => Extractor::PsnrHvs,

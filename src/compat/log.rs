@@ -19,15 +19,17 @@
 //! extractor, `_egl_1`).
 
 use crate::features::FeatureOptions;
+use crate::features::motion::MotionOptions;
 use crate::output::{RunContext, ScoreLog};
-use crate::score::columns::{set_suffix, FeatureTable};
+use crate::score::columns::{set_suffix, vif_adm_suffixes, FeatureTable};
+use crate::score::ModelInputs;
 
 /// One registered extractor with its options.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Extractor {
-    /// `adm` with its enhancement-gain limit.
-    Adm(f64),
-    Motion,
+    /// `adm` with its options (the VIF fields at their defaults).
+    Adm(FeatureOptions),
+    Motion(MotionOptions),
     /// `vif` with its enhancement-gain limit.
     Vif(f64),
     Psnr(crate::features::psnr::PsnrOptions),
@@ -41,18 +43,33 @@ pub enum Extractor {
 }
 
 impl Extractor {
-    /// The extractor that computes a model feature (`adm2`, `motion2`, `vif_scale0`).
-    pub fn of_model_feature(feature: &str, options: &FeatureOptions) -> Option<Extractor> {
+    /// `adm` with the ADM options of `set`.
+    pub fn adm(set: &FeatureOptions) -> Extractor {
+        Extractor::Adm(adm_part(set))
+    }
+
+    /// The extractor that computes a model feature (`adm2`, `motion2`, `vif_scale0`,
+    /// `cambi`, `speed_chroma_uv`) with the model's options.
+    pub fn of_model_feature(feature: &str, inputs: &ModelInputs) -> Option<Extractor> {
         if feature.starts_with("adm") || feature.starts_with("aim") {
-            Some(Extractor::Adm(options.adm_enhn_gain_limit))
+            Some(Extractor::adm(&inputs.set))
         } else if feature.starts_with("motion") {
-            Some(Extractor::Motion)
+            Some(Extractor::Motion(inputs.motion))
         } else if feature.starts_with("vif") {
-            Some(Extractor::Vif(options.vif_enhn_gain_limit))
+            Some(Extractor::Vif(inputs.set.vif_enhn_gain_limit))
+        } else if feature == "cambi" {
+            inputs.cambi.map(Extractor::Cambi)
+        } else if feature.starts_with("speed_chroma") {
+            inputs.speed_chroma.map(Extractor::SpeedChroma)
         } else {
             None
         }
     }
+}
+
+/// A set's ADM options alone (the VIF gain limit at its default).
+fn adm_part(set: &FeatureOptions) -> FeatureOptions {
+    FeatureOptions { vif_enhn_gain_limit: FeatureOptions::default().vif_enhn_gain_limit, ..*set }
 }
 
 /// libvmaf's key suffix for a non-default enhancement-gain limit.
@@ -82,12 +99,18 @@ impl Plan {
     }
 
     /// Registers what a model's features need, in the order of its features.
-    pub fn register_model(&mut self, features: &[String], options: &FeatureOptions) {
+    pub fn register_model(&mut self, features: &[String], inputs: &ModelInputs) {
         for f in features {
-            if let Some(e) = Extractor::of_model_feature(f, options) {
+            if let Some(e) = Extractor::of_model_feature(f, inputs) {
                 self.register(e);
             }
         }
+    }
+
+    /// The option sets of the registered `motion` extractors other than the default.
+    pub fn motion(&self) -> Vec<MotionOptions> {
+        let default = MotionOptions::default();
+        self.extractors.iter().filter_map(|e| if let Extractor::Motion(o) = e { Some(*o) } else { None }).filter(|o| *o != default).collect()
     }
 
     /// The option sets of the registered `cambi` extractors, in order.
@@ -144,7 +167,7 @@ impl Plan {
         let default = FeatureOptions::default();
         for e in &self.extractors {
             let (covered, wanted) = match *e {
-                Extractor::Adm(l) => (sets.iter().any(|s| s.adm_enhn_gain_limit == l && s.adm_is_default_model()), FeatureOptions { adm_enhn_gain_limit: l, ..default }),
+                Extractor::Adm(o) => (sets.iter().any(|s| adm_part(s) == o), o),
                 Extractor::Vif(l) => (sets.iter().any(|s| s.vif_enhn_gain_limit == l), FeatureOptions { vif_enhn_gain_limit: l, ..default }),
                 _ => (true, default),
             };
@@ -168,10 +191,13 @@ impl Plan {
         let mut deferred = Vec::new();
         for e in &self.extractors {
             match *e {
-                Extractor::Adm(limit) => {
-                    let ours = set_with(&|s| s.adm_enhn_gain_limit == limit && s.adm_is_default_model());
+                Extractor::Adm(o) => {
+                    let set = sets.iter().find(|s| adm_part(s) == o).expect("feature_sets covers every registered ADM set");
+                    let ours = vif_adm_suffixes(set).1;
+                    // libvmaf's key names the ADM options alone.
+                    let key = if o.adm_is_default_model() { suffix(o.adm_enhn_gain_limit) } else { vif_adm_suffixes(&o).1 };
                     for base in ["adm2", "aim", "adm3", "adm_scale0", "adm_scale1", "adm_scale2", "adm_scale3"] {
-                        first.push(column(format!("integer_{base}{}", suffix(limit)), format!("integer_{base}{ours}")));
+                        first.push(column(format!("integer_{base}{key}"), format!("integer_{base}{ours}")));
                     }
                 }
                 Extractor::Vif(limit) => {
@@ -180,10 +206,10 @@ impl Plan {
                         first.push(column(format!("integer_vif_scale{k}{}", suffix(limit)), format!("integer_vif_scale{k}{ours}")));
                     }
                 }
-                Extractor::Motion => {
-                    first.push(column("VMAF_integer_feature_motion_sad_score".into(), "integer_motion".into()));
+                Extractor::Motion(o) => {
+                    first.push(column(o.key("VMAF_integer_feature_motion_sad_score"), o.key("integer_motion")));
                     for name in ["integer_motion2", "integer_motion3"] {
-                        deferred.push(column(name.into(), name.into()));
+                        deferred.push(column(o.key(name), o.key(name)));
                     }
                 }
                 Extractor::FloatSsim(_) => first.push(column("float_ssim".into(), "float_ssim".into())),
@@ -272,6 +298,10 @@ mod tests {
         ["adm2", "motion2", "vif_scale0", "vif_scale1", "vif_scale2", "vif_scale3"].map(str::to_owned).to_vec()
     }
 
+    fn inputs(set: FeatureOptions) -> ModelInputs {
+        ModelInputs { set, motion: MotionOptions::default(), cambi: None, speed_chroma: None, columns: Vec::new() }
+    }
+
     fn keys(plan: &Plan, threaded: bool) -> Vec<String> {
         let sets = plan.feature_sets(&[FeatureOptions::default(), FeatureOptions::egl(1.0)]);
         plan.columns(&sets, threaded).into_iter().map(|c| c.key).collect()
@@ -281,8 +311,8 @@ mod tests {
     fn neg_then_plain_with_psnr_as_libvmaf_orders_them() {
         let neg = FeatureOptions::egl(1.0);
         let mut plan = Plan::default();
-        plan.register_model(&model_features(), &neg);
-        plan.register_model(&model_features(), &FeatureOptions::default());
+        plan.register_model(&model_features(), &inputs(neg));
+        plan.register_model(&model_features(), &inputs(FeatureOptions::default()));
         plan.register(Extractor::Psnr(Default::default()));
         let unthreaded = keys(&plan, false);
         assert_eq!(unthreaded[0], "integer_adm2_egl_1");

@@ -30,7 +30,11 @@ impl ModelInputs {
     /// Reads `model`'s feature options: the sidecar's per-feature dictionaries, over
     /// the gain limits older sidecars give for the whole model.
     pub fn of(model: &LoadedModel) -> Result<ModelInputs, ScoreError> {
-        let sidecar = &model.sidecar;
+        Self::of_sidecar(&model.sidecar)
+    }
+
+    /// [`Self::of`] from a sidecar alone (what a model will read, before it loads).
+    pub fn of_sidecar(sidecar: &crate::registry::Sidecar) -> Result<ModelInputs, ScoreError> {
         let default = FeatureOptions::default();
         let mut set = FeatureOptions {
             vif_enhn_gain_limit: sidecar.feature_options.vif_enhn_gain_limit.unwrap_or(default.vif_enhn_gain_limit),
@@ -39,7 +43,7 @@ impl ModelInputs {
         };
         let mut motion = MotionOptions::default();
         let (mut cambi, mut speed_chroma) = (None, None);
-        let bad = |why: String| ScoreError::Model(crate::model::ModelError::Sidecar { id: model.id.clone(), why });
+        let bad = |why: String| ScoreError::Model(crate::model::ModelError::Sidecar { id: sidecar.id.clone(), why });
         for (i, feature) in sidecar.features.iter().enumerate() {
             let options = sidecar.libvmaf_feature_options.get(i);
             let options = options.into_iter().flatten().map(|(k, v)| (k.as_str(), option_text(v)));
