@@ -257,13 +257,28 @@ fn extractor(spec: &FeatureSpec) -> Result<Extractor, String> {
             }
             return Ok(Extractor::SpeedChroma(o));
         }
+        // ADM and motion take every option this tool computes (VMAF v1's CSF mode 2,
+        // viewing conditions, HFR window, …), by name or alias, with libvmaf's ranges.
+        "adm" => {
+            let mut o = FeatureOptions::default();
+            for (key, value) in &spec.options {
+                o.set_adm_option(key, value).map_err(|e| format!("feature {spec}: {e}"))?;
+            }
+            tinyvmaf_gpu::features::adm::AdmConfig::new(&o).map_err(|e| format!("feature {spec}: {e}"))?;
+            return Ok(Extractor::adm(&o));
+        }
+        "motion" => {
+            let mut o = tinyvmaf_gpu::features::motion::MotionOptions::default();
+            for (key, value) in &spec.options {
+                tinyvmaf_gpu::features::motion::MotionOptions::set_option(&mut o, key, value).map_err(|e| format!("feature {spec}: {e}"))?;
+            }
+            return Ok(Extractor::Motion(o));
+        }
         _ => {}
     }
     let allowed: &[&str] = match spec.name.as_str() {
-        "adm" => &["adm_enhn_gain_limit"],
         "vif" => &["vif_enhn_gain_limit"],
         "psnr" => &["enable_chroma", "enable_mse", "enable_apsnr", "reduced_hbd_peak", "min_sse"],
-        "motion" => &[],
         "float_ssim" => &["enable_db", "clip_db", "scale"],
         "float_ms_ssim" => &["enable_db", "clip_db"],
         "psnr_hvs" | "ciede" => &[],
@@ -292,9 +307,7 @@ fn extractor(spec: &FeatureSpec) -> Result<Extractor, String> {
         clip_db: spec.option("clip_db") == Some("true"),
     };
     Ok(match spec.name.as_str() {
-        "adm" => Extractor::adm(&FeatureOptions { adm_enhn_gain_limit: limit("adm_enhn_gain_limit")?, ..FeatureOptions::default() }),
         "vif" => Extractor::Vif(limit("vif_enhn_gain_limit")?),
-        "motion" => Extractor::Motion(Default::default()),
         "float_ssim" => Extractor::FloatSsim(SsimOptions { scale, ..db }),
         "float_ms_ssim" => Extractor::FloatMsSsim(db),
         "psnr_hvs" => Extractor::PsnrHvs,
