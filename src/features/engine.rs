@@ -33,6 +33,8 @@ pub const IN_FLIGHT: usize = 3;
 struct InFlight {
     pending: Pending,
     has_motion: bool,
+    /// The SAD against the frame two back (motion's five-frame window) was computed.
+    has_motion2: bool,
 }
 
 struct Slot {
@@ -42,6 +44,9 @@ struct Slot {
     adm: Vec<AdmPlan>,
     /// Bound to the previous slot's reference; `None` until that slot exists.
     motion: Option<MotionPlan>,
+    /// With the five-frame window: bound to the reference two slots back (frame i−2,
+    /// whose slot is rewritten only by the next frame's upload, after this submit).
+    motion2: Option<MotionPlan>,
     staging: Buffer,
     words: usize,
     in_flight: Option<InFlight>,
@@ -55,6 +60,8 @@ pub struct FeatureEngine<'c> {
     height: usize,
     pushed: u64,
     returned: u64,
+    /// Motion's five-frame window: each frame also gets the SAD against frame i−2.
+    window2: bool,
 }
 
 impl std::fmt::Debug for FeatureEngine<'_> {
@@ -78,6 +85,19 @@ impl<'c> FeatureEngine<'c> {
         bit_depth: u8,
         sets: &[FeatureOptions],
     ) -> Result<Self, GpuError> {
+        Self::with_window(ctx, width, height, bit_depth, sets, false)
+    }
+
+    /// [`Self::new`], and with `five_frame_window` each frame's SAD against the frame
+    /// two back as well (`FrameFeatures::motion_sad2`, motion's five-frame window).
+    pub fn with_window(
+        ctx: &'c GpuContext,
+        width: usize,
+        height: usize,
+        bit_depth: u8,
+        sets: &[FeatureOptions],
+        five_frame_window: bool,
+    ) -> Result<Self, GpuError> {
         let slots = ctx.checked("engine", || {
             let bytes = plane_bytes(width, height);
             let mut slots: Vec<Slot> = Vec::with_capacity(IN_FLIGHT);
@@ -91,19 +111,25 @@ impl<'c> FeatureEngine<'c> {
                     vif.push(Box::new(VifPlan::new(ctx, width, height, bit_depth, set.vif_enhn_gain_limit, r, d)?));
                     adm.push(AdmPlan::new(ctx, width, height, bit_depth, set, r, d)?);
                 }
-                let words = vif.iter().map(|p| p.result().1).chain(adm.iter().map(|p| p.result().1)).sum::<usize>() + 2;
+                let motion_words = if five_frame_window { 4 } else { 2 };
+                let words = vif.iter().map(|p| p.result().1).chain(adm.iter().map(|p| p.result().1)).sum::<usize>() + motion_words;
                 let staging = ctx.buffer("engine.staging", (words * 4) as u64, usage::READBACK);
-                slots.push(Slot { reference, distorted, vif, adm, motion: None, staging, words, in_flight: None });
+                slots.push(Slot { reference, distorted, vif, adm, motion: None, motion2: None, staging, words, in_flight: None });
             }
             // Slot i's motion reads slot i-1's reference as the previous frame.
             for i in 0..IN_FLIGHT {
                 let prev = &slots[(i + IN_FLIGHT - 1) % IN_FLIGHT].reference;
                 let plan = MotionPlan::new(ctx, (width, height), (width, width), bit_depth, prev, &slots[i].reference)?;
                 slots[i].motion = Some(plan);
+                if five_frame_window {
+                    let prev2 = &slots[(i + IN_FLIGHT - 2) % IN_FLIGHT].reference;
+                    let plan = MotionPlan::new(ctx, (width, height), (width, width), bit_depth, prev2, &slots[i].reference)?;
+                    slots[i].motion2 = Some(plan);
+                }
             }
             Ok(slots)
         })?;
-        Ok(FeatureEngine { ctx, slots, width, height, pushed: 0, returned: 0 })
+        Ok(FeatureEngine { ctx, slots, width, height, pushed: 0, returned: 0, window2: five_frame_window })
     }
 
     /// Submits one frame pair (luma planes of the engine's size). Returns the oldest
@@ -127,6 +153,7 @@ impl<'c> FeatureEngine<'c> {
         };
         let ctx = self.ctx;
         let has_motion = self.pushed > 0;
+        let has_motion2 = self.window2 && self.pushed > 1;
         let slot = &mut self.slots[index];
         ctx.checked("engine", || {
             upload_plane(ctx, &slot.reference, ref_y, h);
@@ -139,14 +166,16 @@ impl<'c> FeatureEngine<'c> {
                 encoder.copy_buffer_to_buffer(buffer, 0, &slot.staging, offset, (words * 4) as u64);
                 offset += (words * 4) as u64;
             }
-            if has_motion {
-                let motion = slot.motion.as_ref().expect("every slot has a motion plan");
+            // The SAD against frame i−1, then (five-frame window) against frame i−2.
+            let motions = [(has_motion, &slot.motion), (has_motion2, &slot.motion2)];
+            for motion in motions.iter().filter(|(on, _)| *on).map(|(_, m)| m.as_ref().expect("a motion plan per slot")) {
                 motion.encode(ctx, &mut encoder)?;
                 let (buffer, words) = motion.result();
                 encoder.copy_buffer_to_buffer(buffer, 0, &slot.staging, offset, (words * 4) as u64);
+                offset += (words * 4) as u64;
             }
             let pending = submit_and_map(ctx, encoder, &slot.staging, slot.words, "engine.staging");
-            slot.in_flight = Some(InFlight { pending, has_motion });
+            slot.in_flight = Some(InFlight { pending, has_motion, has_motion2 });
             Ok(())
         })?;
         self.pushed += 1;
@@ -220,7 +249,8 @@ impl<'c> FeatureEngine<'c> {
         let vif = slot.vif.iter().map(|p| take(p.as_ref()).0).collect();
         let adm = slot.adm.iter().map(|p| p.decode_scales(take(p).1)).collect();
         let motion_sad = flight.has_motion.then(|| MotionPlan::decode(rest));
+        let motion_sad2 = flight.has_motion2.then(|| MotionPlan::decode(&rest[2..]));
         self.returned += 1;
-        Ok(FrameFeatures { vif, adm, motion_sad, motion_sad2: None })
+        Ok(FrameFeatures { vif, adm, motion_sad, motion_sad2 })
     }
 }

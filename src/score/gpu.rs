@@ -21,11 +21,32 @@ struct Waiting {
     dist_y: Plane,
 }
 
-/// Frames whose features are final, and the reference luma of the last one: the
-/// previous frame of the next CPU computation.
+/// Frames whose features are final, and the reference luma of the last two: the
+/// previous frames of the next CPU computation.
 struct Done {
     out: Extracted,
-    last_ref: Option<Plane>,
+    last_refs: Back,
+}
+
+/// The reference luma of the last two frames, newest first.
+#[derive(Default)]
+struct Back([Option<Plane>; 2]);
+
+impl Back {
+    fn push(&mut self, plane: Plane) {
+        self.0.swap(0, 1);
+        self.0[0] = Some(plane);
+    }
+
+    /// A frame's features on the CPU, against these previous frames (the SAD against
+    /// the frame two back only with motion's five-frame window).
+    fn features(&self, ref_y: &Plane, dist_y: &Plane, info: &VideoInfo, sets: &[FeatureOptions], window2: bool, scratch: &mut features::FeatureScratch) -> FrameFeatures {
+        let mut f = features::frame_features(ref_y, dist_y, self.0[0].as_ref(), info.bit_depth, sets, scratch);
+        if window2 {
+            f.motion_sad2 = self.0[1].as_ref().map(|p| features::motion_sad(p, ref_y, info.bit_depth).unwrap_or(0));
+        }
+        f
+    }
 }
 
 impl Done {
@@ -34,7 +55,7 @@ impl Done {
             check_same(w.frame, &got, want, sets)?;
         }
         self.out.push(w.frame, got, w.host);
-        self.last_ref = Some(w.ref_y);
+        self.last_refs.push(w.ref_y);
         progress(self.out.features.len() as u64);
         Ok(())
     }
@@ -68,7 +89,8 @@ pub(super) fn extract(
     // Decoded pairs queued ahead of the engine: as many as keep it fed (two per frame
     // in flight), fewer when the memory limit says so.
     let queue = super::budget::plan_gpu(info, 2 * IN_FLIGHT, IN_FLIGHT, options.memory_limit)?.pairs;
-    let mut state = match FeatureEngine::new(ctx, info.width, info.height, info.bit_depth, sets) {
+    let window2 = options.motion.iter().any(|m| m.five_frame_window);
+    let mut state = match FeatureEngine::with_window(ctx, info.width, info.height, info.bit_depth, sets, window2) {
         Ok(engine) => GpuState::Running(engine),
         // Out of memory for this frame size, say: the whole clip on the CPU.
         Err(e) => {
@@ -81,13 +103,12 @@ pub(super) fn extract(
     let mut waiting: VecDeque<Waiting> = VecDeque::new();
     let mut check_scratch = features::FeatureScratch::default();
     let mut cpu_scratch = features::FeatureScratch::default();
-    let mut check_previous: Option<Plane> = None;
-    let mut done = Done { out: Extracted { frame_numbers: Vec::new(), features: Vec::new(), host: Vec::new() }, last_ref: None };
+    let mut check_previous = Back::default();
+    let mut done = Done { out: Extracted { frame_numbers: Vec::new(), features: Vec::new(), host: Vec::new() }, last_refs: Back::default() };
     // The CPU takes over every frame still waiting (after a GPU failure).
     let mut drain = |waiting: &mut VecDeque<Waiting>, done: &mut Done| {
         while let Some(w) = waiting.pop_front() {
-            let prev = done.last_ref.as_ref();
-            let got = features::frame_features(&w.ref_y, &w.dist_y, prev, info.bit_depth, sets, &mut cpu_scratch);
+            let got = done.last_refs.features(&w.ref_y, &w.dist_y, info, sets, window2, &mut cpu_scratch);
             done.accept(w, got, sets, progress)?;
         }
         Ok::<(), ScoreError>(())
@@ -125,14 +146,11 @@ pub(super) fn extract(
         for item in rx {
             let (frame, r, d) = item?;
             let host = HostMetrics::of(&r, &d, options, super::frames::is_scored(frame, options.subsample))?;
-            let want = options.check_gpu.then(|| {
-                let (ry, dy) = (&r.planes[0], &d.planes[0]);
-                features::frame_features(ry, dy, check_previous.as_ref(), info.bit_depth, sets, &mut check_scratch)
-            });
+            let want = options.check_gpu.then(|| check_previous.features(&r.planes[0], &d.planes[0], info, sets, window2, &mut check_scratch));
             let [ref_y, ..] = r.planes;
             let [dist_y, ..] = d.planes;
             if options.check_gpu {
-                check_previous = Some(ref_y.clone());
+                check_previous.push(ref_y.clone());
             }
             let w = Waiting { frame, host, want, ref_y, dist_y };
             match &mut state {
@@ -197,6 +215,9 @@ fn check_same(frame: u64, gpu: &FrameFeatures, cpu: &FrameFeatures, sets: &[Feat
     }
     if gpu.motion_sad != cpu.motion_sad {
         return Err(differ("motion SAD".to_owned(), format!("{:?}", gpu.motion_sad), format!("{:?}", cpu.motion_sad)));
+    }
+    if gpu.motion_sad2 != cpu.motion_sad2 {
+        return Err(differ("motion SAD two frames back".to_owned(), format!("{:?}", gpu.motion_sad2), format!("{:?}", cpu.motion_sad2)));
     }
     Ok(())
 }

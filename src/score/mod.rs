@@ -275,18 +275,8 @@ pub fn extract(
         })?;
     }
     let pairs = frames::FramePairs::new(reference, distorted, options)?;
-    // The GPU passes compute every ADM option set and the SAD of consecutive frames;
-    // motion's five-frame window runs on the CPU path, said in a note.
-    let gpu_can = !options.motion.iter().any(|m| m.five_frame_window);
     let (extracted, notes) = match &options.gpu {
-        Some(ctx) if gpu_can => gpu::extract(pairs, ctx, &info, sets, options, progress)?,
-        Some(_) => {
-            let note = "note: the GPU passes do not compute motion's five-frame window yet; every feature was computed on the CPU".to_owned();
-            eprintln!("{note}");
-            let (extracted, mut notes) = cpu::extract(pairs, &info, sets, options, progress)?;
-            notes.insert(0, note);
-            (extracted, notes)
-        }
+        Some(ctx) => gpu::extract(pairs, ctx, &info, sets, options, progress)?,
         None => cpu::extract(pairs, &info, sets, options, progress)?,
     };
     if extracted.features.is_empty() {
