@@ -22,7 +22,7 @@ use crate::features::FeatureOptions;
 use crate::features::motion::MotionOptions;
 use crate::output::{RunContext, ScoreLog};
 use crate::score::columns::{set_suffix, vif_adm_suffixes, FeatureTable};
-use crate::score::ModelInputs;
+use crate::score::{ModelInputs, ScoreOptions};
 
 /// One registered extractor with its options.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -158,6 +158,23 @@ impl Plan {
             Extractor::FloatMsSsim(o) => Some(*o),
             _ => None,
         })
+    }
+
+    /// `base` with what the registered extractors add to a run (PSNR, SSIM, CAMBI, …;
+    /// VIF and ADM come from [`Plan::feature_sets`]).
+    pub fn score_options(&self, base: ScoreOptions) -> ScoreOptions {
+        ScoreOptions {
+            psnr: self.psnr(),
+            psnr_options: self.psnr_options().unwrap_or_default(),
+            ssim: self.ssim(),
+            ms_ssim: self.ms_ssim(),
+            psnr_hvs: self.psnr_hvs(),
+            ciede: self.ciede(),
+            cambi: self.cambi(),
+            speed_chroma: self.speed_chroma(),
+            motion: self.motion(),
+            ..base
+        }
     }
 
     /// The VIF/ADM option sets the run must compute: `model_sets` (the models'
