@@ -37,7 +37,6 @@ rm -rf "$out" && mkdir -p "$build"
 cd "$build"
 PKG_CONFIG_PATH="$pc_dir" "$src_cache/ffmpeg/configure" --prefix="$out" \
   --disable-everything --disable-doc --disable-network --disable-autodetect \
-  --disable-x86asm \
   --enable-libvmaf --enable-filter=libvmaf,scale,format,null,setpts,settb \
   --enable-protocol=file,pipe \
   --enable-demuxer=mov,matroska,yuv4mpegpipe,rawvideo \

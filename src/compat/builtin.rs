@@ -33,21 +33,12 @@ pub const FEATURES: &[&str] =
 
 /// The built-in model a `--model` names, its sidecar with the string's overrides
 /// applied (libvmaf's overload: over the model file's values), and what it reads.
-pub fn model_options(spec: &ModelSpec) -> Result<(&str, Sidecar, ModelInputs), String> {
+pub fn model_options(spec: &ModelSpec) -> Result<(&'static str, Sidecar, ModelInputs), String> {
     let version = match &spec.source {
-        ModelSource::Version(v) if MODELS.contains(&v.as_str()) => v,
-        ModelSource::Version(v) => {
-            return Err(format!(
-                "problem loading model: {v}: not a model this tool has (it has: {})",
-                MODELS.join(", ")
-            ))
-        }
-        ModelSource::Path(p) => {
-            return Err(format!(
-                "problem loading model: {p}: model files are not read; use version= with one of: {}",
-                MODELS.join(", ")
-            ))
-        }
+        ModelSource::Version(v) => MODELS.iter().copied().find(|m| m == v).ok_or_else(|| {
+            format!("problem loading model: {v}: not a model this tool has (it has: {})", MODELS.join(", "))
+        })?,
+        ModelSource::Path(p) => model_file(p)?,
     };
     let embedded = crate::model::embedded(version).ok_or_else(|| format!("problem loading model: {version}: not compiled in"))?;
     let mut sidecar = embedded.sidecar();
@@ -58,6 +49,53 @@ pub fn model_options(spec: &ModelSpec) -> Result<(&str, Sidecar, ModelInputs), S
     }
     let inputs = ModelInputs::of_sidecar(&sidecar).map_err(|e| format!("model {version}: {e}"))?;
     Ok((version, sidecar, inputs))
+}
+
+/// libvmaf's own model files (Netflix/vmaf f85a8536, `model/`), by sha256, for the
+/// models this tool has: a `path=` naming one of them loads that model.
+const MODEL_FILES: &[(&str, &str)] = &[
+    ("5950d61fa1f861bd45d8149d80539ed9f3376cfc2495b8f0fa8e9f57cb131ee3", "vmaf_v0.6.1"),
+    ("1fcda193aaa2a3136471b7516b3c5dc344546c05fcde2d58609f8c60a2387392", "vmaf_v0.6.1neg"),
+    ("73b187001309703c89d57cf58baab01660bd11e4ea6fac62bc064c5f5da6dac8", "vmaf_4k_v0.6.1"),
+    ("f92048bf94401a5b915f551eb248709275c61df5f20d062a3ae010dcf4d4e8fc", "vmaf_4k_v0.6.1neg"),
+    ("34f620dbaff662fe7d33dd80326553c2cc3910e4135349ba4c367171d3a3cfbd", "vmaf_b_v0.6.3"),
+    ("e4cf8c147e1368b35497d772920bc92f98c1ad7853c1033d8a836947f427140e", "vmaf_v1.0.16_3d0h"),
+    ("64e12d9c1e4ed5d79da7fa515b82fac7247a9e2ccc91e0ebce31d05489500385", "vmaf_v1.0.16_5d0h"),
+    ("634d36e0502cb797384726cdd1a106a2c207827595a9e4958d3dae1bd517b139", "vmaf_v1.0.16_1d5h_2160"),
+    ("77f552fd8d5b6c6a2166bfc4470c9368ec68d2425ed40f1cc235b0cc500f33c2", "vmaf_v1.0.16_3d0h_2160"),
+    ("dcfdfab1c00685c1e5f75b6f1078bb4a44c722654e4de090fa5c66784c75241b", "vmaf_v1.0.16_hfr_3d0h"),
+    ("590f612c87df94badca58e563b318fa9958eac631ab8aadd73bff8cc1adfc515", "vmaf_v1.0.16_hfr_5d0h"),
+    ("0371db55d3de81a760125f6d65eb4386f1d38af6cf1d00c2f48158e3596246d4", "vmaf_v1.0.16_hfr_1d5h_2160"),
+    ("1bc502f00aeee11433e2d09468186bbf1bbce56ee650c9bade06c7435ebdd4db", "vmaf_v1.0.16_hfr_3d0h_2160"),
+];
+
+/// Largest model file read (libvmaf's largest, the bootstrap collection, is 3 MB).
+const MAX_MODEL_FILE: u64 = 64 << 20;
+
+/// The built-in model a model file is: the file must be one of libvmaf's own, byte
+/// for byte (this tool runs its models as verified graphs, never from a JSON file).
+fn model_file(path: &str) -> Result<&'static str, String> {
+    use sha2::Digest;
+    use std::io::Read;
+    let fail = |why: String| format!("problem loading model: {path}: {why}");
+    let file = std::fs::File::open(path).map_err(|e| fail(e.to_string()))?;
+    let meta = file.metadata().map_err(|e| fail(e.to_string()))?;
+    if !meta.is_file() {
+        return Err(fail("not a regular file".into()));
+    }
+    let mut bytes = Vec::new();
+    file.take(MAX_MODEL_FILE + 1).read_to_end(&mut bytes).map_err(|e| fail(e.to_string()))?;
+    if bytes.len() as u64 > MAX_MODEL_FILE {
+        return Err(fail(format!("larger than {} MiB: not a libvmaf model file", MAX_MODEL_FILE >> 20)));
+    }
+    let digest: String = sha2::Sha256::digest(&bytes).iter().map(|b| format!("{b:02x}")).collect();
+    MODEL_FILES.iter().find(|(sha, _)| *sha == digest).map(|(_, version)| *version).ok_or_else(|| {
+        fail(format!(
+            "not one of libvmaf's model files for the models this tool has (sha256 {digest}); \
+             those are libvmaf's JSON files of: {}",
+            MODELS.join(", ")
+        ))
+    })
 }
 
 /// The extractor a `--feature` registers.

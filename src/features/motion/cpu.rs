@@ -214,6 +214,9 @@ pub struct MotionOptions {
     /// `motion_moving_average` (`mma`): motion3 is the mean of this frame's and the
     /// previous frame's blended motion2.
     pub moving_average: bool,
+    /// `motion_force_zero` (`force_0`): every SAD score is 0 (so motion2 and motion3
+    /// are), as Av1an asks of libvmaf for still-image-like scoring.
+    pub force_zero: bool,
 }
 
 impl Default for MotionOptions {
@@ -225,6 +228,7 @@ impl Default for MotionOptions {
             fps_weight: 1.0,
             five_frame_window: false,
             moving_average: false,
+            force_zero: false,
         }
     }
 }
@@ -243,6 +247,7 @@ impl MotionOptions {
                 K::double("motion_fps_weight", "mfw", self.fps_weight, d.fps_weight),
                 K::flag("motion_five_frame_window", "mffw", self.five_frame_window, d.five_frame_window),
                 K::flag("motion_moving_average", "mma", self.moving_average, d.moving_average),
+                K::flag("motion_force_zero", "force_0", self.force_zero, d.force_zero),
             ],
         )
     }
@@ -268,6 +273,7 @@ impl MotionOptions {
             "motion_fps_weight" | "mfw" => o.fps_weight = number(0.0, 5.0)?,
             "motion_five_frame_window" | "mffw" => o.five_frame_window = flag()?,
             "motion_moving_average" | "mma" => o.moving_average = flag()?,
+            "motion_force_zero" | "force_0" => o.force_zero = flag()?,
             _ => return Err(format!("motion has no option {option:?} here")),
         }
         Ok(())
@@ -281,6 +287,9 @@ impl MotionOptions {
     /// libvmaf's SAD score of a `w x h` frame pair: `sad / 256 / (w·h) · fps_weight`,
     /// capped at `max_val`.
     pub fn sad_score(&self, sad: u64, w: usize, h: usize) -> f64 {
+        if self.force_zero {
+            return 0.0;
+        }
         let score = sad as f64 / 256.0 / ((w * h) as u32 as f64) * self.fps_weight;
         if score < self.max_val { score } else { self.max_val }
     }
