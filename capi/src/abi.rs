@@ -406,8 +406,8 @@ pub unsafe extern "C" fn vmaf_use_feature(
     })
 }
 
-/// Reads a pair of pictures and takes them over (they are released, as libvmaf
-/// releases them, also on error); two NULL pictures flush the context.
+/// Reads a pair of pictures and releases them (on error they stay the caller's, as
+/// in libvmaf); two NULL pictures flush the context.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn vmaf_read_pictures(
     vmaf: *mut VmafContext,
@@ -422,17 +422,18 @@ pub unsafe extern "C" fn vmaf_read_pictures(
             (true, false) | (false, true) => return Err("vmaf_read_pictures: one picture is NULL (both NULL flushes)".into()),
             (false, false) => {}
         }
-        let take = |pic: *mut VmafPicture, what: &str| -> Result<tinyvmaf_gpu::io::Frame, Failed> {
-            let key = read(pic, what)?.r#ref as usize;
-            let frame = picture::take_frame(key).map_err(|e| format!("vmaf_read_pictures: {what}: {e}"));
-            if frame.is_ok() {
-                put(pic, zeroed_picture(), what)?;
-            }
-            frame
-        };
-        let reference = take(r#ref, "the reference picture");
-        let distorted = take(dist, "the distorted picture");
-        ctx.read(reference?, distorted?, u64::from(index))
+        // As in libvmaf, the pictures stay the caller's when the read fails, and are
+        // released once read.
+        let key = |pic: *mut VmafPicture, what: &str| read(pic, what).map(|p| p.r#ref as usize);
+        let (ref_key, dist_key) = (key(r#ref, "the reference picture")?, key(dist, "the distorted picture")?);
+        let frame = |k: usize, what: &str| picture::frame(k).map_err(|e| format!("vmaf_read_pictures: {what}: {e}"));
+        let reference = frame(ref_key, "the reference picture")?;
+        let distorted = frame(dist_key, "the distorted picture")?;
+        ctx.read(reference, distorted, u64::from(index))?;
+        picture::release(ref_key);
+        picture::release(dist_key);
+        put(r#ref, zeroed_picture(), "the reference picture")?;
+        put(dist, zeroed_picture(), "the distorted picture")
     })
 }
 

@@ -94,12 +94,15 @@ pub fn release(key: usize) -> bool {
     with_live(|live| live.remove(&key)).is_some()
 }
 
-/// The picture's samples as a frame (and releases the allocation: reading a
-/// picture takes it over, as in libvmaf). Chroma planes of odd sizes, which libvmaf
-/// rounds down, get their last column or row repeated to this engine's rounded-up
-/// size.
-pub fn take_frame(key: usize) -> Result<Frame, String> {
-    let buffer = with_live(|live| live.remove(&key)).ok_or("a picture this library did not allocate, or one released already")?;
+/// The picture's samples as a frame; the picture stays allocated. Chroma planes of
+/// odd sizes, which libvmaf rounds down, get their last column or row repeated to
+/// this engine's rounded-up size.
+pub fn frame(key: usize) -> Result<Frame, String> {
+    with_live(|live| live.get(&key).map(|b| to_frame(b)))
+        .ok_or_else(|| "a picture this library did not allocate, or one released already".to_owned())?
+}
+
+fn to_frame(buffer: &Buffer) -> Result<Frame, String> {
     let chroma = match buffer.pix_fmt {
         YUV420P => ChromaFormat::Yuv420,
         YUV422P => ChromaFormat::Yuv422,

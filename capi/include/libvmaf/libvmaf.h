@@ -176,8 +176,8 @@ int vmaf_use_feature(struct VmafContext *vmaf,
                      const char *feature_name,
                      struct VmafFeatureDictionary *opts_dict);
 
-// Reads a pair of pictures and takes them over (they are released, as libvmaf
-// releases them, also on error); two NULL pictures flush the context.
+// Reads a pair of pictures and releases them (on error they stay the caller's, as
+// in libvmaf); two NULL pictures flush the context.
 int vmaf_read_pictures(struct VmafContext *vmaf,
                        struct VmafPicture *ref,
                        struct VmafPicture *dist,

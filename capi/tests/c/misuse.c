@@ -121,6 +121,8 @@ int main(int argc, char **argv)
     EXPECT(picture(&r, 8, 64, 64, 1), 0);
     EXPECT(picture(&d, 8, 64, 64, 2), 0);
     EXPECT(vmaf_read_pictures(vmaf, &r, &d, 5), E); /* out of order */
+    EXPECT(vmaf_picture_unref(&r), 0); /* a failed read leaves them the caller's */
+    EXPECT(vmaf_picture_unref(&d), 0);
     EXPECT(vmaf_read_pictures(vmaf, &zero, &zero, 1), E); /* not allocated here */
     EXPECT(picture(&r, 8, 64, 64, 1), 0);
     EXPECT(picture(&d, 8, 64, 64, 2), 0);
