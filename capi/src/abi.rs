@@ -12,8 +12,18 @@
 //! already closed or destroyed, and for a picture this library did not allocate,
 //! instead of reading it. Each runs under `catch_unwind`: a panic inside becomes
 //! `-EINVAL` with a message, never an abort of the caller.
+//!
+//! # Safety
+//!
+//! Every function here has libvmaf's contract, stated once for all: each pointer
+//! argument is NULL or points to valid, initialised memory of its C type for the
+//! duration of the call (strings NUL-terminated), out-pointers to writable storage;
+//! a context or model is used by one thread at a time. Handles this library gave out
+//! are checked against its own records before use, so a closed context, a destroyed
+//! model or a foreign picture is an error, not undefined behaviour.
 
 #![allow(non_camel_case_types, reason = "libvmaf's C names, kept as the header spells them")]
+#![allow(clippy::missing_safety_doc, reason = "one contract for every function, libvmaf's: the module's # Safety section")]
 
 use std::collections::HashSet;
 use std::ffi::{CStr, c_char, c_int, c_uint, c_void};
@@ -513,11 +523,14 @@ pub unsafe extern "C" fn vmaf_feature_score_pooled(
     })
 }
 
+/// Picks one value of a score column (at an index, or pooled over a range).
+type Pick<'a> = &'a dyn Fn(&[u64], &[f64]) -> Result<f64, Failed>;
+
 /// The bootstrap statistics of a collection's scores, pooled.
 fn collection_score(
     vmaf: *mut VmafContext,
     model_collection: *mut VmafModelCollection,
-    pick: &dyn Fn(&[u64], &[f64]) -> Result<f64, Failed>,
+    pick: Pick,
 ) -> Result<VmafModelCollectionScore, Failed> {
     let model = &get(model_collection, "the model collection")?.inner;
     let ctx = &mut get(vmaf, "the context")?.inner;
