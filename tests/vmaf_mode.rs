@@ -217,7 +217,7 @@ fn what_this_tool_does_not_compute_is_refused_by_name_before_any_frame() {
         ("-r {ref} -d {dist} --model version=vmaf_v1.0.16_3d0h:cambi.window=3 -o {out}", 2, "cambi.window=3"),
         ("-r {ref} -d {dist} --model version=vmaf_v1.0.16_3d0h -o {out}", 3, "CAMBI is not defined for frames of 96x64"),
         ("-r {ref} -d {dist} --model path=model.json -o {out}", 2, "model.json"),
-        ("-r {ref} -d {dist} --model version=vmaf_v0.6.1:motion.motion_force_zero=true -o {out}", 2, "motion.motion_force_zero"),
+        ("-r {ref} -d {dist} --model version=vmaf_v0.6.1:motion.debug=true -o {out}", 2, "motion.debug"),
         ("-r {ref} -d {dist} --feature psnr=enable_lcs=true -o {out}", 2, "enable_lcs"),
         ("-r {ref} -d {dist} --feature float_ms_ssim -o {out}", 3, "MS-SSIM is not defined for frames of 96x64"),
         ("-r {ref} -d {dist} --feature cambi -o {out}", 3, "CAMBI is not defined for frames of 96x64"),
