@@ -350,6 +350,15 @@ fn load(cfg: *mut VmafModelConfig, source: ModelSource) -> Result<Model, Failed>
     Model::load(spec, disable_transform)
 }
 
+/// Loads a model into `*model`.
+fn load_into(model: *mut *mut VmafModel, cfg: *mut VmafModelConfig, source: ModelSource) -> Result<(), Failed> {
+    if model.is_null() {
+        return Err("the model pointer is NULL".into());
+    }
+    let loaded = load(cfg, source)?;
+    put(model, handle(VmafModel { inner: loaded }), "the model pointer")
+}
+
 /// Takes the dictionary (libvmaf frees it in the calls that take one).
 fn take_dictionary(dict: *mut VmafFeatureDictionary) -> Result<Vec<(String, String)>, Failed> {
     if dict.is_null() {
@@ -490,6 +499,14 @@ pub unsafe extern "C" fn vmaf_score_pooled(
     })
 }
 
+/// The scored frames and a feature's column, by libvmaf's key.
+fn feature_column(vmaf: *mut VmafContext, feature_name: *const c_char) -> Result<(Vec<u64>, Vec<f64>), Failed> {
+    let ctx = &get(vmaf, "the context")?.inner;
+    let name = text(feature_name, "the feature name")?;
+    let column = ctx.log()?.column(name).ok_or_else(|| format!("no feature {name} in this context"))?;
+    Ok((ctx.frame_numbers()?.to_vec(), column))
+}
+
 /// A feature's value at one picture, by libvmaf's key (`integer_adm2`, `psnr_y`, …).
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn vmaf_feature_score_at_index(
@@ -499,10 +516,8 @@ pub unsafe extern "C" fn vmaf_feature_score_at_index(
     index: c_uint,
 ) -> c_int {
     guard(|| {
-        let ctx = &get(vmaf, "the context")?.inner;
-        let name = text(feature_name, "the feature name")?;
-        let column = ctx.log()?.column(name).ok_or_else(|| format!("no feature {name} in this context"))?;
-        put(score, at_index(ctx.frame_numbers()?, &column, index)?, "the score pointer")
+        let (frames, column) = feature_column(vmaf, feature_name)?;
+        put(score, at_index(&frames, &column, index)?, "the score pointer")
     })
 }
 
@@ -516,10 +531,8 @@ pub unsafe extern "C" fn vmaf_feature_score_pooled(
     index_high: c_uint,
 ) -> c_int {
     guard(|| {
-        let ctx = &get(vmaf, "the context")?.inner;
-        let name = text(feature_name, "the feature name")?;
-        let column = ctx.log()?.column(name).ok_or_else(|| format!("no feature {name} in this context"))?;
-        put(score, pooled(ctx.frame_numbers()?, &column, pool_method, index_low, index_high)?, "the score pointer")
+        let (frames, column) = feature_column(vmaf, feature_name)?;
+        put(score, pooled(&frames, &column, pool_method, index_low, index_high)?, "the score pointer")
     })
 }
 
@@ -646,22 +659,14 @@ pub unsafe extern "C" fn vmaf_picture_unref(pic: *mut VmafPicture) -> c_int {
 /// Loads a built-in model by libvmaf's version name (`vmaf_v0.6.1`, …).
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn vmaf_model_load(model: *mut *mut VmafModel, cfg: *mut VmafModelConfig, version: *const c_char) -> c_int {
-    guard(|| {
-        let version = text(version, "the model version")?.to_owned();
-        let loaded = load(cfg, ModelSource::Version(version))?;
-        put(model, handle(VmafModel { inner: loaded }), "the model pointer")
-    })
+    guard(|| load_into(model, cfg, ModelSource::Version(text(version, "the model version")?.to_owned())))
 }
 
 /// Loads a model from a libvmaf model file: one of libvmaf's own JSON files for
 /// the models this library has (recognised by content).
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn vmaf_model_load_from_path(model: *mut *mut VmafModel, cfg: *mut VmafModelConfig, path: *const c_char) -> c_int {
-    guard(|| {
-        let path = text(path, "the model path")?.to_owned();
-        let loaded = load(cfg, ModelSource::Path(path))?;
-        put(model, handle(VmafModel { inner: loaded }), "the model pointer")
-    })
+    guard(|| load_into(model, cfg, ModelSource::Path(text(path, "the model path")?.to_owned())))
 }
 
 /// Sets options of one of the model's features (`adm`, `vif`, `motion`, …); takes
