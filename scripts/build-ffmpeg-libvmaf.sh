@@ -10,7 +10,8 @@
 # (needs a deb-src entry; one is added beside Debian's own sources if missing).
 #
 # Only what the filter and its clients need is enabled: Y4M, raw video, MP4/Matroska
-# with H.264 (what ab-av1 feeds it), the scaler, and the filter itself.
+# with H.264 (what ab-av1 feeds it), the scaler, `scale2ref` and `split` (ffmpeg-quality-metrics),
+# and the filter itself.
 set -euo pipefail
 pc_dir=$(realpath "$1")
 out=$(realpath -m "$2")
@@ -37,7 +38,7 @@ rm -rf "$out" && mkdir -p "$build"
 cd "$build"
 PKG_CONFIG_PATH="$pc_dir" "$src_cache/ffmpeg/configure" --prefix="$out" \
   --disable-everything --disable-doc --disable-network --disable-autodetect \
-  --enable-libvmaf --enable-filter=libvmaf,scale,format,null,setpts,settb \
+  --enable-libvmaf --enable-filter=libvmaf,scale,scale2ref,format,null,setpts,settb,split \
   --enable-protocol=file,pipe \
   --enable-demuxer=mov,matroska,yuv4mpegpipe,rawvideo \
   --enable-decoder=h264,rawvideo,wrapped_avframe --enable-parser=h264 \
