@@ -106,13 +106,15 @@ fn tokens(text: &str) -> Vec<(bool, String)> {
 }
 
 /// Whether `ours` is `stock` with every number within one unit of stock's last
-/// printed digit (integers exact), the run's speed (`fps`) aside.
-fn same_log(ours: &str, stock: &str) -> Result<(), String> {
+/// printed digit (integers exact), the run's speed (`fps`) aside; if so, how many
+/// numbers were compared and how many differ at all.
+fn same_log(ours: &str, stock: &str) -> Result<(usize, usize), String> {
     let (a, b) = (tokens(ours), tokens(stock));
     if a.len() != b.len() {
         return Err(format!("{} tokens, stock has {}", a.len(), b.len()));
     }
     let mut previous = "";
+    let (mut compared, mut differing) = (0, 0);
     for ((num_a, x), (num_b, y)) in a.iter().zip(&b) {
         if num_a != num_b || (!num_a && x != y) {
             return Err(format!("{x:?} where stock has {y:?}"));
@@ -130,12 +132,14 @@ fn same_log(ours: &str, stock: &str) -> Result<(), String> {
             if (p - q).abs() > tolerance {
                 return Err(format!("{x} where stock has {y} (after {previous:?})"));
             }
+            compared += 1;
+            differing += usize::from(x != y);
         }
         if !num_a {
             previous = x;
         }
     }
-    Ok(())
+    Ok((compared, differing))
 }
 
 fn score_lines(stderr: &str) -> String {
@@ -187,11 +191,14 @@ fn filter_logs_equal_stock_libvmafs() {
         if scores != stock_scores {
             failures.push(format!("{name}: printed {scores:?}, stock printed {stock_scores:?}"));
         }
-        if let Err(why) = same_log(&text, &stock_log) {
-            failures.push(format!("{name}: log differs: {why}"));
+        match same_log(&text, &stock_log) {
+            Ok((compared, differing)) => eprintln!(
+                "{name}: log and {} score line(s) equal stock libvmaf's: {compared} numbers, {differing} differing in the last digit",
+                scores.lines().count()
+            ),
+            Err(why) => failures.push(format!("{name}: log differs: {why}")),
         }
         ran += 1;
-        eprintln!("{name}: log and score lines equal stock libvmaf's ({} score lines)", scores.lines().count());
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
     assert!(blessing() || ran >= 12, "only {ran} cases ran");
