@@ -146,9 +146,10 @@ fn score_lines(stderr: &str) -> String {
     stderr.lines().filter_map(|l| l.find("VMAF score:").map(|i| format!("{}\n", &l[i..]))).collect()
 }
 
-#[test]
-fn filter_logs_equal_stock_libvmafs() {
-    let Some(bin) = ffmpeg_bin() else { return };
+/// Runs the cases of cases.txt that `pick` keeps, with `backend` as
+/// `TINYVMAF_BACKEND`, comparing each with stock libvmaf's log and score lines (or
+/// writing those when blessing). Returns the failures and how many cases ran.
+fn run_cases(bin: &Path, backend: &str, pick: &dyn Fn(&str) -> bool) -> (Vec<String>, usize) {
     let sample = common::root().join("tests/data/sample");
     let expected = data().join("ffmpeg");
     let cases = std::fs::read_to_string(expected.join("cases.txt")).expect("cases.txt");
@@ -158,6 +159,9 @@ fn filter_logs_equal_stock_libvmafs() {
     for line in cases.lines().filter(|l| !l.trim().is_empty() && !l.starts_with('#')) {
         let parts: Vec<&str> = line.split('|').map(str::trim).collect();
         let (name, input) = (parts[0], parts[1]);
+        if !pick(name) {
+            continue;
+        }
         // The options may hold `|` themselves (several models or features).
         let options = parts[2..].join("|");
         let log = tmp.path().join(format!("{name}.log"));
@@ -165,6 +169,7 @@ fn filter_logs_equal_stock_libvmafs() {
             .replace("{log}", &log.display().to_string())
             .replace("{models}", &common::root().join("model/libvmaf").display().to_string());
         let out = ffmpeg(bin, "ffmpeg")
+            .env("TINYVMAF_BACKEND", backend)
             .args(["-hide_banner", "-nostats", "-i"])
             .arg(sample.join("cell_small.dist.y4m"))
             .arg("-i")
@@ -176,7 +181,7 @@ fn filter_logs_equal_stock_libvmafs() {
             .expect("ffmpeg runs");
         let stderr = String::from_utf8_lossy(&out.stderr);
         if !out.status.success() {
-            failures.push(format!("{name}: ffmpeg failed: {stderr}"));
+            failures.push(format!("{name} ({backend}): ffmpeg failed: {stderr}"));
             continue;
         }
         let scores = score_lines(&stderr);
@@ -189,19 +194,46 @@ fn filter_logs_equal_stock_libvmafs() {
         let stock_scores = std::fs::read_to_string(expected.join(format!("{name}.score"))).expect("expected score");
         let stock_log = std::fs::read_to_string(expected.join(format!("{name}.log"))).expect("expected log");
         if scores != stock_scores {
-            failures.push(format!("{name}: printed {scores:?}, stock printed {stock_scores:?}"));
+            failures.push(format!("{name} ({backend}): printed {scores:?}, stock printed {stock_scores:?}"));
         }
         match same_log(&text, &stock_log) {
             Ok((compared, differing)) => eprintln!(
-                "{name}: log and {} score line(s) equal stock libvmaf's: {compared} numbers, {differing} differing in the last digit",
+                "{name} ({backend}): log and {} score line(s) equal stock libvmaf's: {compared} numbers, {differing} differing in the last digit",
                 scores.lines().count()
             ),
-            Err(why) => failures.push(format!("{name}: log differs: {why}")),
+            Err(why) => failures.push(format!("{name} ({backend}): log differs: {why}")),
         }
         ran += 1;
     }
+    (failures, ran)
+}
+
+#[test]
+fn filter_logs_equal_stock_libvmafs() {
+    let Some(bin) = ffmpeg_bin() else { return };
+    let (failures, ran) = run_cases(bin, "auto", &|_| true);
     assert!(failures.is_empty(), "{}", failures.join("\n"));
     assert!(blessing() || ran >= 12, "only {ran} cases ran");
+}
+
+/// The cases whose features run on the GPU (VIF, ADM, motion; VMAF v1's CAMBI and
+/// SpEED stay on the host) with `TINYVMAF_BACKEND=gpu`: any adapter, Mesa's lavapipe
+/// in CI. Skipped without one unless `TINYVMAF_REQUIRE_GPU` is set.
+#[test]
+fn filter_logs_on_the_gpu_equal_stock_libvmafs() {
+    let Some(bin) = ffmpeg_bin() else { return };
+    if blessing() {
+        return;
+    }
+    let on_gpu = ["default_xml", "neg_json", "subsample", "v1", "tenbit", "threads", "motion_zero"];
+    let (failures, ran) = run_cases(bin, "gpu", &|name| on_gpu.contains(&name));
+    if failures.iter().all(|f| f.contains("TINYVMAF_BACKEND=gpu")) && !failures.is_empty() {
+        assert!(std::env::var_os("TINYVMAF_REQUIRE_GPU").is_none(), "TINYVMAF_REQUIRE_GPU is set: {}", failures[0]);
+        eprintln!("skipped: no GPU adapter: {}", failures[0]);
+        return;
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    assert_eq!(ran, on_gpu.len());
 }
 
 #[test]

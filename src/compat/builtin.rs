@@ -214,11 +214,15 @@ pub enum LoadError {
     Model(#[from] crate::model::ModelError),
 }
 
-/// Loads the built-in model `spec` names on `backend`, with its name, flags and
-/// overrides, and says what it reads.
+/// Loads the built-in model `spec` names on `backend` (float64 graphs on the CPU),
+/// with its name, flags and overrides, and says what it reads.
 pub fn load_model(spec: &ModelSpec, backend: crate::model::Backend) -> Result<(crate::model::LoadedModel, ModelInputs), LoadError> {
     let (version, sidecar, inputs) = model_options(spec).map_err(LoadError::Refused)?;
-    let mut model = crate::model::LoadedModel::load(crate::verify::pin_checked(version)?, backend)?;
+    let verified = crate::verify::pin_checked(version)?;
+    // WGSL has no f64: a float64 graph runs on burn's CPU backend (microseconds per
+    // frame) whatever the features run on, as `score` runs it.
+    let backend = if verified.model().is_float64() { crate::model::Backend::Cpu } else { backend };
+    let mut model = crate::model::LoadedModel::load(verified, backend)?;
     model.flags = crate::model::Flags { enable_transform: spec.enable_transform, disable_clip: spec.disable_clip, ..Default::default() };
     model.name = Some(spec.name.clone());
     model.sidecar = sidecar;
