@@ -263,6 +263,17 @@ impl Context {
     }
 }
 
+impl Drop for Context {
+    /// `vmaf_close` before the flush: the worker is told the input ended and waited
+    /// for, so no thread outlives the context.
+    fn drop(&mut self) {
+        if let Some(running) = self.running.take() {
+            drop((running.reference, running.distorted));
+            let _ = running.worker.join();
+        }
+    }
+}
+
 /// One input's frames, as the pictures arrive.
 struct Channel {
     info: VideoInfo,

@@ -173,6 +173,14 @@ int main(int argc, char **argv)
     EXPECT(vmaf_read_pictures(vmaf, &r, &d, 0), E);
     EXPECT(vmaf_close(vmaf), 0);
 
+    /* Closed without a flush: the worker is stopped and waited for. */
+    EXPECT(vmaf_init(&vmaf, config()), 0);
+    EXPECT(vmaf_use_feature(vmaf, "psnr", NULL), 0);
+    EXPECT(picture(&r, 8, 64, 64, 0), 0);
+    EXPECT(picture(&d, 8, 64, 64, 1), 0);
+    EXPECT(vmaf_read_pictures(vmaf, &r, &d, 0), 0);
+    EXPECT(vmaf_close(vmaf), 0);
+
     printf("%s\n", vmaf_version());
     printf("%d failed\n", failures);
     return failures ? 1 : 0;
