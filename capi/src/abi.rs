@@ -25,6 +25,7 @@
 #![allow(non_camel_case_types, reason = "libvmaf's C names, kept as the header spells them")]
 #![allow(clippy::missing_safety_doc, reason = "one contract for every function, libvmaf's: the module's # Safety section")]
 
+use std::any::TypeId;
 use std::collections::HashSet;
 use std::ffi::{CStr, c_char, c_int, c_uint, c_void};
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -225,39 +226,40 @@ fn guard(body: impl FnOnce() -> Result<(), Failed>) -> c_int {
     }
 }
 
-/// Live handles, so that one used after `vmaf_close` / `*_destroy` is refused.
-static LIVE: Mutex<Option<HashSet<usize>>> = Mutex::new(None);
+/// Live handles by address and type, so that one used after `vmaf_close` /
+/// `*_destroy`, or passed where another kind is expected, is refused.
+static LIVE: Mutex<Option<HashSet<(usize, TypeId)>>> = Mutex::new(None);
 
-fn live(f: impl FnOnce(&mut HashSet<usize>) -> bool) -> bool {
+fn live(f: impl FnOnce(&mut HashSet<(usize, TypeId)>) -> bool) -> bool {
     let mut guard = LIVE.lock().unwrap_or_else(PoisonError::into_inner);
     f(guard.get_or_insert_with(HashSet::new))
 }
 
 /// Boxes a handle and remembers it.
-fn handle<T>(value: T) -> *mut T {
+fn handle<T: 'static>(value: T) -> *mut T {
     let ptr = Box::into_raw(Box::new(value));
-    live(|l| l.insert(ptr as usize));
+    live(|l| l.insert((ptr as usize, TypeId::of::<T>())));
     ptr
 }
 
 /// The handle's object, if `ptr` is a live handle.
-fn get<'a, T>(ptr: *mut T, what: &str) -> Result<&'a mut T, Failed> {
+fn get<'a, T: 'static>(ptr: *mut T, what: &str) -> Result<&'a mut T, Failed> {
     if ptr.is_null() {
         return Err(format!("{what} is NULL"));
     }
-    if !live(|l| l.contains(&(ptr as usize))) {
-        return Err(format!("{what} was closed or destroyed, or never created here"));
+    if !live(|l| l.contains(&(ptr as usize, TypeId::of::<T>()))) {
+        return Err(format!("{what} was closed or destroyed, or is not one this library created"));
     }
-    // SAFETY: `ptr` came from `Box::into_raw` in `handle` and is still registered, so
-    // it points to a live `T`; libvmaf's contract (one thread per context and
+    // SAFETY: `ptr` came from `Box::into_raw` in `handle` for a `T` and is still
+    // registered with `T`'s type, so it points to a live `T`; libvmaf's contract (one thread per context and
     // model at a time) makes this the only reference while the call runs.
     Ok(unsafe { &mut *ptr })
 }
 
 /// Forgets a handle and frees its object.
-fn destroy<T>(ptr: *mut T, what: &str) -> Result<(), Failed> {
+fn destroy<T: 'static>(ptr: *mut T, what: &str) -> Result<(), Failed> {
     get(ptr, what)?;
-    live(|l| l.remove(&(ptr as usize)));
+    live(|l| l.remove(&(ptr as usize, TypeId::of::<T>())));
     // SAFETY: registered until the line above, so `ptr` is a `Box<T>` not yet freed,
     // and no other handle to it remains.
     drop(unsafe { Box::from_raw(ptr) });

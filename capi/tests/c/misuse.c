@@ -94,6 +94,13 @@ int main(int argc, char **argv)
     EXPECT(vmaf_feature_dictionary_set(&dict, "no_such_option", "1"), 0);
     EXPECT(vmaf_use_feature(vmaf, "psnr", dict), E); /* and the dictionary is freed */
 
+    /* A live handle of one kind passed as another. */
+    VmafFeatureDictionary *other = NULL;
+    EXPECT(vmaf_feature_dictionary_set(&other, "enable_chroma", "false"), 0);
+    EXPECT(vmaf_close((VmafContext *) other), E);
+    EXPECT(vmaf_feature_dictionary_free(&other), 0);
+    EXPECT(other == NULL, 1);
+
     /* Scores before any picture. */
     EXPECT(vmaf_model_load(&model, &mcfg, "vmaf_v0.6.1"), 0);
     EXPECT(vmaf_use_features_from_model(vmaf, model), 0);
