@@ -503,10 +503,11 @@ pub unsafe extern "C" fn vmaf_score_pooled(
 
 /// The scored frames and a feature's column, by libvmaf's key.
 fn feature_column(vmaf: *mut VmafContext, feature_name: *const c_char) -> Result<(Vec<u64>, Vec<f64>), Failed> {
-    let ctx = &get(vmaf, "the context")?.inner;
+    let ctx = &mut get(vmaf, "the context")?.inner;
     let name = text(feature_name, "the feature name")?;
-    let column = ctx.log()?.column(name).ok_or_else(|| format!("no feature {name} in this context"))?;
-    Ok((ctx.frame_numbers()?.to_vec(), column))
+    let log = ctx.log()?;
+    let column = log.column(name).ok_or_else(|| format!("no feature {name} in this context"))?;
+    Ok((log.frame_numbers.clone(), column))
 }
 
 /// A feature's value at one picture, by libvmaf's key (`integer_adm2`, `psnr_y`, …).
@@ -518,8 +519,9 @@ pub unsafe extern "C" fn vmaf_feature_score_at_index(
     index: c_uint,
 ) -> c_int {
     guard(|| {
-        let (frames, column) = feature_column(vmaf, feature_name)?;
-        put(score, at_index(&frames, &column, index)?, "the score pointer")
+        let name = text(feature_name, "the feature name")?;
+        let value = get(vmaf, "the context")?.inner.feature_at(name, u64::from(index))?;
+        put(score, value, "the score pointer")
     })
 }
 
@@ -598,7 +600,7 @@ pub unsafe extern "C" fn vmaf_score_pooled_model_collection(
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn vmaf_write_output(vmaf: *mut VmafContext, output_path: *const c_char, fmt: c_int) -> c_int {
     guard(|| {
-        let ctx = &get(vmaf, "the context")?.inner;
+        let ctx = &mut get(vmaf, "the context")?.inner;
         let path = text(output_path, "the output path")?;
         let format = match fmt {
             1 => LibvmafFormat::Xml,

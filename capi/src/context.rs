@@ -104,6 +104,9 @@ pub struct Context {
     /// Model scores computed so far, under the model's name, in the order first
     /// computed: what the log holds after the features.
     scores: Vec<(String, Vec<f64>)>,
+    /// The log of the scores so far, kept for per-index lookups (cleared when a
+    /// model's scores are added).
+    log: Option<ScoreLog>,
 }
 
 impl Context {
@@ -118,6 +121,7 @@ impl Context {
             done: None,
             flushed: false,
             scores: Vec::new(),
+            log: None,
         }
     }
 
@@ -231,6 +235,7 @@ impl Context {
         if !collection {
             scores.truncate(1);
         }
+        self.log = None;
         for (name, values) in &scores {
             match self.scores.iter_mut().find(|(n, _)| n == name) {
                 Some((_, v)) => v.clone_from(values),
@@ -246,17 +251,31 @@ impl Context {
     }
 
     /// The run as libvmaf logs it: features, then the model scores computed so far.
-    pub fn log(&self) -> Result<ScoreLog, Failed> {
-        let done = self.done("vmaf_write_output")?;
-        let context = RunContext { width: done.info.width, height: done.info.height, ..RunContext::default() };
-        Ok(self.plan.log(&done.table, &done.sets, self.config.n_threads > 0, self.scores.clone(), done.fps, context))
+    pub fn log(&mut self) -> Result<&ScoreLog, Failed> {
+        if self.log.is_none() {
+            let done = self.done("the log")?;
+            let context = RunContext { width: done.info.width, height: done.info.height, ..RunContext::default() };
+            let log = self.plan.log(&done.table, &done.sets, self.config.n_threads > 0, self.scores.clone(), done.fps, context);
+            self.log = Some(log);
+        }
+        Ok(self.log.as_ref().expect("built above"))
+    }
+
+    /// A feature's value at picture `index`, by libvmaf's key.
+    pub fn feature_at(&mut self, name: &str, index: u64) -> Result<f64, Failed> {
+        let log = self.log()?;
+        let j = log.metrics.iter().position(|m| m == name).ok_or_else(|| format!("no feature {name} in this context"))?;
+        let i = log
+            .frame_numbers
+            .binary_search(&index)
+            .map_err(|_| format!("no score at picture {index} (not read, or left out by n_subsample)"))?;
+        Ok(log.frames[i][j])
     }
 
     /// `vmaf_write_output`: the log at `path` (written whole or not at all; a device
     /// or FIFO is written through).
-    pub fn write_output(&self, path: &std::path::Path, format: LibvmafFormat) -> Result<(), Failed> {
-        let log = self.log()?;
-        let text = libvmaf::render(&log, format);
+    pub fn write_output(&mut self, path: &std::path::Path, format: LibvmafFormat) -> Result<(), Failed> {
+        let text = libvmaf::render(self.log()?, format);
         let shown = path.display();
         let destination = Destination::resolve(path).map_err(|e| format!("could not open file: {shown}: {e}"))?;
         destination.write(path, text.as_bytes()).map_err(|e| format!("could not write {shown}: {e}"))
