@@ -77,6 +77,8 @@ struct Running {
     distorted: SyncSender<Frame>,
     worker: JoinHandle<Result<FeatureTable, Failed>>,
     info: VideoInfo,
+    /// The VIF/ADM option sets the worker computes (the log's columns name them).
+    sets: Vec<FeatureOptions>,
 }
 
 /// What a flushed context holds.
@@ -194,13 +196,16 @@ impl Context {
         let (distorted, distorted_rx) = sync_channel(QUEUE);
         let worker = std::thread::Builder::new()
             .name("tinyvmaf-libvmaf".into())
-            .spawn(move || {
-                let mut r = Input::new("reference".into(), Box::new(Channel { info, frames: reference_rx }));
-                let mut d = Input::new("distorted".into(), Box::new(Channel { info, frames: distorted_rx }));
-                score::extract(&mut r, &mut d, &sets, &options, &|_| {}).map_err(|e| e.to_string())
+            .spawn({
+                let sets = sets.clone();
+                move || {
+                    let mut r = Input::new("reference".into(), Box::new(Channel { info, frames: reference_rx }));
+                    let mut d = Input::new("distorted".into(), Box::new(Channel { info, frames: distorted_rx }));
+                    score::extract(&mut r, &mut d, &sets, &options, &|_| {}).map_err(|e| e.to_string())
+                }
             })
             .map_err(|e| format!("cannot start the feature extraction thread: {e}"))?;
-        self.running = Some(Running { reference, distorted, worker, info });
+        self.running = Some(Running { reference, distorted, worker, info, sets });
         self.started = Some(Instant::now());
         Ok(())
     }
@@ -214,11 +219,10 @@ impl Context {
         let Some(running) = self.running.take() else {
             return Err("vmaf_read_pictures: flush before any picture was read".into());
         };
-        let info = running.info;
+        let (info, sets) = (running.info, running.sets);
         drop((running.reference, running.distorted));
         let table = running.worker.join().map_err(|_| "the feature extraction thread panicked".to_owned())??;
         let seconds = self.started.map_or(0.0, |s| s.elapsed().as_secs_f64());
-        let sets = self.plan.feature_sets(&score::inputs::sets_of(&self.model_inputs));
         self.done = Some(Done { table, sets, fps: self.read as f64 / seconds.max(1e-9), info });
         Ok(())
     }

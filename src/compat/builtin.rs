@@ -75,7 +75,6 @@ const MAX_MODEL_FILE: u64 = 64 << 20;
 /// The built-in model a model file is: the file must be one of libvmaf's own, byte
 /// for byte (this tool runs its models as verified graphs, never from a JSON file).
 fn model_file(path: &str) -> Result<&'static str, String> {
-    use sha2::Digest;
     use std::io::Read;
     let fail = |why: String| format!("problem loading model: {path}: {why}");
     let file = std::fs::File::open(path).map_err(|e| fail(e.to_string()))?;
@@ -88,7 +87,7 @@ fn model_file(path: &str) -> Result<&'static str, String> {
     if bytes.len() as u64 > MAX_MODEL_FILE {
         return Err(fail(format!("larger than {} MiB: not a libvmaf model file", MAX_MODEL_FILE >> 20)));
     }
-    let digest: String = sha2::Sha256::digest(&bytes).iter().map(|b| format!("{b:02x}")).collect();
+    let digest = crate::registry::pin::sha256_hex(&bytes);
     MODEL_FILES.iter().find(|(sha, _)| *sha == digest).map(|(_, version)| *version).ok_or_else(|| {
         fail(format!(
             "not one of libvmaf's model files for the models this tool has (sha256 {digest}); \
