@@ -17,7 +17,7 @@ SRC = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "src")
 
 # Lower layers first; a module may import its own layer or any layer below it.
 LAYERS = [
-    {"io", "exit", "test_rng", "process"},
+    {"io", "exit", "test_rng", "process", "simd"},
     {"gpu", "registry"},
     {"features", "verify"},
     {"model"},

@@ -23,6 +23,7 @@ pub mod process;
 pub mod score;
 pub mod registry;
 pub mod report;
+pub mod simd;
 pub mod verify;
 
 #[cfg(test)]

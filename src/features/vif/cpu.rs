@@ -35,6 +35,7 @@ use crate::features::tables::{
 };
 use crate::features::twin;
 use crate::io::Plane;
+use crate::simd::Isa;
 use super::params::VifParams;
 
 /// Per-row (tile) partial sums of the VIF statistic.
@@ -69,7 +70,7 @@ const BLK: usize = 16;
 /// homomorphism, so the result equals the unfolded sum mod 2^32 (and the
 /// true sum always fits). Blocked so the accumulators stay in registers.
 #[inline(always)]
-fn conv_v<const N: usize>(rows: &[&[u16]; N], taps: &[u16; N], out: &mut [u32]) {
+fn conv_v_scalar<const N: usize>(rows: &[&[u16]; N], taps: &[u16; N], out: &mut [u32]) {
     let w = out.len();
     let h = N / 2;
     let mut j = 0;
@@ -101,9 +102,9 @@ fn conv_v<const N: usize>(rows: &[&[u16]; N], taps: &[u16; N], out: &mut [u32]) 
 }
 
 /// `out[j] = Σ_k taps[k] · src[j + k]` on a padded row (u16 × u16 → u32),
-/// with the same symmetric folding as [`conv_v`].
+/// with the same symmetric folding as [`conv_v_scalar`].
 #[inline(always)]
-fn conv_h<const N: usize>(src: &[u16], taps: &[u16; N], out: &mut [u32]) {
+fn conv_h_scalar<const N: usize>(src: &[u16], taps: &[u16; N], out: &mut [u32]) {
     let w = out.len();
     let h = N / 2;
     let mut j = 0;
@@ -134,6 +135,23 @@ fn conv_h<const N: usize>(src: &[u16], taps: &[u16; N], out: &mut [u32]) {
     }
 }
 
+/// [`conv_v_scalar`], with `simd.rs`'s vector twin doing all but the last partial
+/// vector (the same numbers at every level).
+fn conv_v<const N: usize>(isa: Isa, rows: &[&[u16]; N], taps: &[u16; N], out: &mut [u32]) {
+    let done = super::simd::conv_v(isa, rows, taps, out);
+    if done < out.len() {
+        conv_v_scalar(&rows.map(|r| &r[done..]), taps, &mut out[done..]);
+    }
+}
+
+/// [`conv_h_scalar`], vectorised like [`conv_v`].
+fn conv_h<const N: usize>(isa: Isa, src: &[u16], taps: &[u16; N], out: &mut [u32]) {
+    let done = super::simd::conv_h(isa, src, taps, out);
+    if done < out.len() {
+        conv_h_scalar(&src[done..], taps, &mut out[done..]);
+    }
+}
+
 /// Product planes of a row-ring: x², y², xy as u16 halves (hi, lo).
 /// "Narrow" mode (8-bit input at scale 0) stores the whole product in `lo`
 /// (it is < 2^16) and leaves `hi` unused.
@@ -142,6 +160,8 @@ const N_PROD: usize = 6; // xx_hi, xx_lo, yy_hi, yy_lo, xy_hi, xy_lo
 /// Scratch buffers reused across rows and scales.
 #[derive(Default)]
 pub struct VifScratch {
+    /// The vector level its filters run at (the process's, unless chosen).
+    pub isa: Isa,
     /// ring of product rows: slot `r % taps` holds source row r
     ring: [Vec<u16>; N_PROD],
     /// vertical-pass u32 sums
@@ -161,6 +181,11 @@ pub struct VifScratch {
 }
 
 impl VifScratch {
+    /// An empty scratch whose filters run at `isa`.
+    pub fn with_isa(isa: Isa) -> Self {
+        VifScratch { isa, ..VifScratch::default() }
+    }
+
     /// The bytes its buffers hold on the heap now.
     pub fn heap_bytes(&self) -> u64 {
         use crate::features::vec_bytes;
@@ -291,8 +316,9 @@ fn filter_v_row<const N: usize>(
     for v in sc.vacc.iter_mut() {
         ensure_len(v, w);
     }
-    conv_v(&xrows, taps, &mut sc.vacc[0]);
-    conv_v(&yrows, taps, &mut sc.vacc[1]);
+    let isa = sc.isa;
+    conv_v(isa, &xrows, taps, &mut sc.vacc[0]);
+    conv_v(isa, &yrows, taps, &mut sc.vacc[1]);
     let planes: &[usize] = if narrow {
         &[1, 3, 5]
     } else {
@@ -305,7 +331,7 @@ fn filter_v_row<const N: usize>(
             let slot = src_rows[k] % n;
             prow[k] = &ring[slot * w..slot * w + w];
         }
-        conv_v(&prow, taps, &mut sc.vacc[2 + p]);
+        conv_v(isa, &prow, taps, &mut sc.vacc[2 + p]);
     }
     let padded = w + 2 * half;
     for v in sc.vrow.iter_mut() {
@@ -351,9 +377,10 @@ fn filter_v_row<const N: usize>(
 /// `sc.hacc`: mu1, mu2 unshifted (u32), squares as (hi, lo) half sums that
 /// [`sigmas_row`] combines to `(Σ c·v + 2^15) >> 16`.
 fn filter_h_row<const N: usize>(w: usize, taps: &[u16; N], sc: &mut VifScratch) {
+    let isa = sc.isa;
     for (src, dst) in sc.vrow.iter().zip(sc.hacc.iter_mut()) {
         ensure_len(dst, w);
-        conv_h(src, taps, dst);
+        conv_h(isa, src, taps, dst);
     }
 }
 
@@ -480,7 +507,7 @@ fn downsample_image<const N: usize>(
             rows[k] = &src[r * w..r * w + w];
         }
         ensure_len(&mut sc.tmp_a, w);
-        conv_v(&rows, taps, &mut sc.tmp_a);
+        conv_v(sc.isa, &rows, taps, &mut sc.tmp_a);
         ensure_len(&mut sc.tmp_pad, padded);
         for (d, &a) in sc.tmp_pad[half..half + w].iter_mut().zip(&sc.tmp_a) {
             *d = (a.wrapping_add(rv) >> shift_v) as u16;
