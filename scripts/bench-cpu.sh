@@ -16,7 +16,8 @@
 #   1. `cargo build --profile bench-cpu` (release for our crate, deps at opt-level 1; honours RUSTFLAGS and
 #      CARGO_TARGET_DIR).
 #   2. Makes long clips from the oracle pairs in ../shared/oracle (relative to the repo root): each pair's
-#      frames repeated REPEAT times (576x324: 16 -> 96 frames, 720p: 8 -> 48, 1080p: 6 -> 36). Offline.
+#      frames repeated REPEAT times (576x324: 16 -> 96 frames, 720p: 8 -> 48, 1080p: 6 -> 36), and the 1080p
+#      pair converted to 10-bit (yuv420p10le) with ffmpeg when it is installed. Offline.
 #   3. For each clip and thread count, runs each tool --runs times, interleaved (ours, libvmaf, ours, ...),
 #      timing the whole command (process start to exit, incl. model load and Y4M reading) with `date +%s.%N`.
 #      fps = frames / median wall time, for both tools. Our JSON's own `fps` (feature extraction + model, no
@@ -25,7 +26,7 @@
 #      libvmaf run and against one extra run with `--cpumask 63` (libvmaf's plain C path, the oracle's
 #      definition). The C-path diff must be <= 5e-5 (exit status 1 otherwise).
 #
-# Needs: bash, coreutils, xz, jq; cargo unless --bin/--no-build.
+# Needs: bash, coreutils, xz, jq; cargo unless --bin/--no-build; ffmpeg for the 10-bit clip.
 set -euo pipefail
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
@@ -114,11 +115,27 @@ y4m_frames() {
 
 mkdir -p "$clips"
 [ -d "$oracle/clips" ] || { echo "no oracle clips at $oracle/clips" >&2; exit 1; }
+stems=()
 for p in "${pairs[@]}"; do
   for side in ref dist; do
     make_long "$oracle/clips/$p.$side.y4m.xz" "$clips/$p.x$repeat.$side.y4m"
   done
+  stems+=("$p.x$repeat")
 done
+# 1080p 10-bit: the 1080p pair converted to yuv420p10le by ffmpeg (the oracle has no 10-bit 1080p pair).
+if command -v ffmpeg >/dev/null; then
+  p10=${pairs[2]}.x$repeat.p10
+  for side in ref dist; do
+    if [ ! -s "$clips/$p10.$side.y4m" ]; then
+      ffmpeg -nostdin -loglevel error -y -i "$clips/${pairs[2]}.x$repeat.$side.y4m" -pix_fmt yuv420p10le \
+        -strict -1 "$clips/.part.$p10.$side.y4m"
+      mv -f "$clips/.part.$p10.$side.y4m" "$clips/$p10.$side.y4m"
+    fi
+  done
+  stems+=("$p10")
+else
+  log "no ffmpeg: the 1080p 10-bit clip is skipped"
+fi
 
 # ---- 3. timing -----------------------------------------------------------------------------------------
 work=$(mktemp -d "${TMPDIR:-/tmp}/bench-cpu.XXXXXX")
@@ -153,11 +170,12 @@ log "bench: runs=$runs threads=($threads_list) clips=$clips load=$load_start"
 rows=()
 diffs=()
 worst_c=0
-for p in "${pairs[@]}"; do
-  ref=$clips/$p.x$repeat.ref.y4m
-  dist=$clips/$p.x$repeat.dist.y4m
+for stem in "${stems[@]}"; do
+  ref=$clips/$stem.ref.y4m
+  dist=$clips/$stem.dist.y4m
   info=$(y4m_frames "$ref")
   read -r frames res <<<"$info"
+  case $stem in *.p10) res="$res 10-bit" ;; esac
   for t in $threads_list; do
     ours_walls=()
     ours_fps=()

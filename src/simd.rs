@@ -151,6 +151,23 @@ impl Default for Isa {
     }
 }
 
+/// Runs `f` compiled for `isa`'s instructions: scalar code inlined into `f` (mark
+/// what it calls `#[inline(always)]`) is vectorised by the compiler for AVX2 or
+/// AVX-512, as if the whole program were built for that CPU. The numbers cannot
+/// change: the compiler keeps Rust's semantics (no contraction into FMA, saturating
+/// float-to-int casts), it only picks wider instructions. Scalar and SSE2 run `f` as
+/// built for the default target.
+#[inline(always)]
+pub fn vectorize<R>(isa: Isa, f: impl FnOnce() -> R) -> R {
+    match isa {
+        #[cfg(target_arch = "x86_64")]
+        Isa::Avx2(v3) => v3.vectorize(f),
+        #[cfg(target_arch = "x86_64")]
+        Isa::Avx512(v4) => v4.vectorize(f),
+        _ => f(),
+    }
+}
+
 #[cfg(target_arch = "x86_64")]
 pub use x86::Madd16;
 

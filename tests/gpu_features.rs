@@ -207,6 +207,8 @@ fn devices_command_lists_adapters_and_exits_0_without_any() {
     assert!(out.status.success(), "{out:?}");
     let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let adapters = doc["adapters"].as_array().unwrap();
+    let simd = doc["cpu"]["simd"].as_str().unwrap();
+    assert!(doc["cpu"]["simd_available"].as_array().unwrap().iter().any(|l| l == simd), "{doc}");
     if common::gpu_required() {
         assert!(!adapters.is_empty());
     }
@@ -220,6 +222,7 @@ fn devices_command_lists_adapters_and_exits_0_without_any() {
     let missing = if cfg!(target_os = "macos") { "dx12" } else { "metal" };
     let out = std::process::Command::new(bin).args(["devices", "--gpu-api", missing]).output().unwrap();
     assert!(out.status.success(), "{out:?}");
-    assert!(out.stdout.is_empty(), "{out:?}");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.lines().count() == 1 && stdout.starts_with("CPU: "), "only the CPU line: {out:?}");
     assert!(String::from_utf8_lossy(&out.stderr).contains("no GPU adapter found"), "{out:?}");
 }

@@ -569,3 +569,35 @@ fn no_runtime_dir_warnings_from_the_gpu_driver_without_xdg_runtime_dir() {
         assert!(!stderr.contains("XDG_RUNTIME_DIR"), "{value:?}: {stderr}");
     }
 }
+
+/// `TINYVMAF_SIMD` naming no level, or one this CPU lacks, is refused before any work
+/// (exit 2, the variable and the levels named); every level the CPU runs gives the
+/// same log, byte for byte.
+#[test]
+fn a_forced_vector_level_is_checked_and_every_level_gives_the_same_log() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("never.json");
+    let args = ["score", "-r", SAMPLE_REF, "-d", SAMPLE_DIST, "--backend", "cpu", "--quiet", "-o", p(&bad)];
+    let forced = |level: &str, args: &[&str]| Command::new(BIN).args(args).env("TINYVMAF_SIMD", level).output().unwrap();
+    let out = forced("avx3", &args);
+    assert_refused(&out, 2, &["TINYVMAF_SIMD=\"avx3\"", "scalar, sse2, avx2, avx512"]);
+    assert!(!bad.exists(), "nothing is written");
+    let available = tinyvmaf_gpu::simd::Level::available();
+    for level in tinyvmaf_gpu::simd::Level::ALL.into_iter().filter(|l| !available.contains(l)) {
+        assert_refused(&forced(level.name(), &args), 2, &["does not support"]);
+    }
+    let log = |level: &str| {
+        let path = dir.path().join(format!("{level}.json"));
+        let args = ["score", "-r", SAMPLE_REF, "-d", SAMPLE_DIST, "--backend", "cpu", "--quiet", "-o", p(&path)];
+        let out = forced(level, &args);
+        assert!(out.status.success(), "{level}: {}", String::from_utf8_lossy(&out.stderr));
+        let mut doc: serde_json::Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+        // Timing differs from run to run; everything else must not.
+        doc.as_object_mut().unwrap().remove("fps");
+        doc
+    };
+    let scalar = log("scalar");
+    for level in &available {
+        assert_eq!(log(level.name()), scalar, "{level} differs from scalar");
+    }
+}

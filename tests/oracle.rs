@@ -13,6 +13,7 @@ use tinyvmaf_gpu::model::{Backend, LoadedModel};
 use tinyvmaf_gpu::pooling;
 use tinyvmaf_gpu::io::InputSpec;
 use tinyvmaf_gpu::score::{self, ScoreOptions};
+use tinyvmaf_gpu::simd::{Isa, Level};
 use tinyvmaf_gpu::verify;
 
 /// Our column name → libvmaf's key, where they differ.
@@ -25,6 +26,21 @@ fn libvmaf_key(ours: &str) -> &str {
 
 #[test]
 fn every_oracle_frame_matches_libvmaf() {
+    oracle_at(ScoreOptions::default().simd);
+}
+
+/// The golden test again at every other vector level this CPU runs (`TINYVMAF_SIMD`'s
+/// levels): each must give libvmaf's numbers, not merely the default level's.
+#[test]
+fn every_vector_level_matches_libvmaf_on_every_oracle_frame() {
+    let default = ScoreOptions::default().simd.level();
+    for level in Level::available().into_iter().filter(|&l| l != default) {
+        println!("--- {level}");
+        oracle_at(level.isa().unwrap());
+    }
+}
+
+fn oracle_at(simd: Isa) {
     let Some((oracle, clips)) = common::oracle_clips() else { return };
     let models: Vec<LoadedModel> = ["vmaf_v0.6.1", "vmaf_v0.6.1neg"]
         .iter()
@@ -32,7 +48,7 @@ fn every_oracle_frame_matches_libvmaf() {
         .collect();
     let sets = score::feature_sets(&models).unwrap();
     assert_eq!(sets, vec![FeatureOptions::default(), FeatureOptions::egl(1.0)]);
-    let options = ScoreOptions { threads: 2, psnr: true, ..ScoreOptions::default() };
+    let options = ScoreOptions { threads: 2, psnr: true, simd, ..ScoreOptions::default() };
 
     let mut failures = Vec::new();
     let mut compared = 0usize;
@@ -78,8 +94,8 @@ fn every_oracle_frame_matches_libvmaf() {
     for f in failures.iter().take(40) {
         println!("FAIL {f}");
     }
-    assert!(failures.is_empty(), "{} mismatches against libvmaf", failures.len());
-    println!("{compared} values compared");
+    assert!(failures.is_empty(), "{}: {} mismatches against libvmaf", simd.level(), failures.len());
+    println!("{compared} values compared at {}", simd.level());
 }
 
 /// libvmaf's `float_ssim`, `float_ms_ssim`, `psnr_hvs*` and `ciede2000` (the oracle's

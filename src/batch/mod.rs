@@ -93,6 +93,7 @@ impl RunOptions {
             adm: Vec::new(),
             gpu: self.gpu.clone(),
             check_gpu: self.check_gpu,
+            simd: crate::simd::current(),
         }
     }
 }

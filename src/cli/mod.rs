@@ -62,6 +62,11 @@ pub type CliResult<T = ()> = Result<T, Failure>;
 
 pub fn main() -> ExitCode {
     runtime_dir::ensure();
+    // A forced vector level the CPU lacks is refused before any work (the library
+    // would fall back to the best level with a warning).
+    if let Err(e) = tinyvmaf_gpu::simd::Level::from_env() {
+        return finish(Err(Failure { code: exit::USAGE, error: e.into() }));
+    }
     let argv: Vec<std::ffi::OsString> = std::env::args_os().collect();
     if argv.first().is_some_and(|a| vmaf::invoked_as_vmaf(a)) {
         let program = argv[0].to_string_lossy().into_owned();

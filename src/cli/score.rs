@@ -55,6 +55,7 @@ pub fn run(args: ScoreArgs) -> CliResult {
         adm: option_sets(&args.adm, tinyvmaf_gpu::features::FeatureOptions::set_adm_option)?,
         gpu: resolved.gpu,
         check_gpu: args.backend.check_gpu,
+        ..ScoreOptions::default()
     };
     // Where the log goes, checked before scoring: a missing folder fails now, not
     // after the whole clip.

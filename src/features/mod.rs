@@ -174,6 +174,11 @@ pub fn scratch_bytes_bound(width: usize, height: usize) -> u64 {
 }
 
 impl FeatureScratch {
+    /// An empty scratch whose kernels run at `isa`.
+    pub fn with_isa(isa: crate::simd::Isa) -> Self {
+        FeatureScratch { vif: VifScratch::with_isa(isa), adm: AdmScratch::with_isa(isa) }
+    }
+
     /// The bytes its buffers hold on the heap now (their capacities).
     pub fn heap_bytes(&self) -> u64 {
         self.vif.heap_bytes() + self.adm.heap_bytes()
@@ -227,7 +232,7 @@ pub fn frame_features(
             adm::compute_adm_scales_with(ref_y, dist_y, bit_depth, &cfg, &mut scratch.adm)
         })
         .collect();
-    let motion_sad = previous_ref_y.map(|prev| motion_sad(prev, ref_y, bit_depth).unwrap_or(0));
+    let motion_sad = previous_ref_y.map(|prev| motion::motion_sad_at(scratch.vif.isa, prev, ref_y, bit_depth).unwrap_or(0));
     FrameFeatures { vif, adm, motion_sad, motion_sad2: None }
 }
 

@@ -42,7 +42,7 @@ pub(super) fn extract(
         .map_err(|e| ScoreError::ThreadPool(e.to_string()))?;
     // One scratch per worker for the whole clip: its buffers are allocated on the
     // first frame and reused, not re-created (and re-zeroed) per rayon job.
-    let scratches: Vec<Mutex<FeatureScratch>> = (0..plan.workers).map(|_| Mutex::default()).collect();
+    let scratches: Vec<Mutex<FeatureScratch>> = (0..plan.workers).map(|_| Mutex::new(FeatureScratch::with_isa(options.simd))).collect();
     let batch_size = plan.pairs;
     let mut out = Extracted { frame_numbers: Vec::new(), features: Vec::new(), host: Vec::new() };
     // The last two references of the previous batch (the older first).

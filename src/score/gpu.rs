@@ -101,8 +101,8 @@ pub(super) fn extract(
         }
     };
     let mut waiting: VecDeque<Waiting> = VecDeque::new();
-    let mut check_scratch = features::FeatureScratch::default();
-    let mut cpu_scratch = features::FeatureScratch::default();
+    let mut check_scratch = features::FeatureScratch::with_isa(options.simd);
+    let mut cpu_scratch = features::FeatureScratch::with_isa(options.simd);
     let mut check_previous = Back::default();
     let mut done = Done { out: Extracted { frame_numbers: Vec::new(), features: Vec::new(), host: Vec::new() }, last_refs: Back::default() };
     // The CPU takes over every frame still waiting (after a GPU failure).

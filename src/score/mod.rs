@@ -142,6 +142,8 @@ pub struct ScoreOptions {
     pub gpu: Option<Arc<GpuContext>>,
     /// With `gpu`: also compute every frame on the CPU and fail at the first difference.
     pub check_gpu: bool,
+    /// The vector level of the CPU kernels (default: the process's, `crate::simd::current`).
+    pub simd: crate::simd::Isa,
 }
 
 impl Default for ScoreOptions {
@@ -166,6 +168,7 @@ impl Default for ScoreOptions {
             adm: Vec::new(),
             gpu: None,
             check_gpu: false,
+            simd: crate::simd::current(),
         }
     }
 }

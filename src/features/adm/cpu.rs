@@ -61,6 +61,8 @@ fn ensure_len(v: &mut Vec<i32>, n: usize) {
 /// Scratch buffers for one ADM evaluation.
 #[derive(Default)]
 pub struct AdmScratch {
+    /// The vector level its passes are compiled for (the process's, unless chosen).
+    pub isa: crate::simd::Isa,
     ref_b: Bands,
     dis_b: Bands,
     /// decoupled restored / additive bands (h, v, d)
@@ -81,6 +83,11 @@ pub struct AdmScratch {
 }
 
 impl AdmScratch {
+    /// An empty scratch whose passes run at `isa`.
+    pub fn with_isa(isa: crate::simd::Isa) -> Self {
+        AdmScratch { isa, ..AdmScratch::default() }
+    }
+
     /// The bytes its buffers hold on the heap now.
     pub fn heap_bytes(&self) -> u64 {
         use crate::features::vec_bytes;
@@ -282,6 +289,7 @@ fn dwt_taps_index(i: usize, n: usize) -> [usize; 4] {
 /// lo is centred by `LO_SUM * 2^(s-1)`; `(Σ + 2^(s-1)) >> s`, stored as i16.
 /// i32 sums (they wrap for 16-bit input exactly as libvmaf's do; the centred
 /// result is in range, so wrapping arithmetic gives the exact value).
+#[inline(always)]
 fn adm_dwt_v_s0(
     src: &[u16],
     w: usize,
@@ -314,6 +322,7 @@ fn adm_dwt_v_s0(
 }
 
 /// Pass 1a (vertical) at scales 1..3 on an i32 band, i64 sums.
+#[inline(always)]
 fn adm_dwt_v_s123(
     src: &[i32],
     w: usize,
@@ -345,6 +354,7 @@ fn adm_dwt_v_s123(
 
 /// Copy a row into `pad` so that output column j reads `pad[2j..2j+4]`
 /// (index -1 -> 1, w -> w-1, w+1 -> w-2).
+#[inline(always)]
 fn pad_dwt_row(row: &[i32], w: usize, pad: &mut Vec<i32>) {
     pad.clear();
     pad.resize(w + 3, 0);
@@ -357,6 +367,7 @@ fn pad_dwt_row(row: &[i32], w: usize, pad: &mut Vec<i32>) {
 /// Pass 1b (horizontal): lo/hi filters on the padded lo and hi rows, writing
 /// one row of each band. `s16` selects scale-0 arithmetic (i32 sums, i16
 /// results) versus scales 1..3 (i64 sums, i32 results).
+#[inline(always)]
 fn adm_dwt_h(
     pad_lo: &[i32],
     pad_hi: &[i32],
@@ -405,6 +416,7 @@ fn adm_dwt_h(
 }
 
 /// Scale-0 DWT of a pixel plane into `out`.
+#[inline(always)]
 fn dwt_s0(
     src: &[u16],
     w: usize,
@@ -429,6 +441,7 @@ fn dwt_s0(
 }
 
 /// Scale 1..3 DWT of the previous approximation band.
+#[inline(always)]
 fn dwt_s123(
     src: &[i32],
     w: usize,
@@ -472,6 +485,7 @@ pub fn adm_angle_flag(ot_dp: i64, o_mag_sq: i64, t_mag_sq: i64) -> bool {
 /// k = clamp(t / o, 0, 1) in Q15 via the reciprocal table, r = k·o, with
 /// the enhancement-gain rule when the (h, v) angle between ref and dis is
 /// under 1°, and a = t - r.
+#[inline(always)]
 fn decouple(
     refb: &Bands,
     disb: &Bands,
@@ -575,6 +589,7 @@ pub fn adm_decouple_bands(
 /// to i16; scales 1..3: Q32 factors, `rnd(·, 28)`), and the masking input
 /// `csf_f = |csf_a| / 30` (scale 0: `(4369·|x| + 2048) >> 12`; scales 1..3:
 /// `(143165577·|x| - 2^31) >> 32`).
+#[inline(always)]
 fn csf(
     a: &[Vec<i32>; 3],
     w: usize,
@@ -619,6 +634,7 @@ fn csf(
 /// Per band, Σ|o|³ over each row (u64, wrapping), each row rounded by
 /// `den_row`, rows summed (u64, wrapping). Scales 1..3 round `o²` and the cube
 /// on the way (see [`AdmShifts`]).
+#[inline(always)]
 fn csf_den(refb: &Bands, scale: usize) -> [u64; 3] {
     let (w, h) = (refb.w, refb.h);
     let reg = region_score(w, h);
@@ -679,6 +695,7 @@ pub fn adm_den_finish_with(acc: [u64; 3], w: usize, h: usize, scale: usize, cfg:
 /// Pass 5a: masking threshold over the score region:
 /// `thr = Σ_bands (Σ_3x3 csf_f − csf_f[centre] + |csf_a[centre]|/15)`, with
 /// neighbour rows/cols mirrored as -1 -> 1 and n -> n-1.
+#[inline(always)]
 fn cm_thr(
     csf_a: &[Vec<i32>; 3],
     csf_f: &[Vec<i32>; 3],
@@ -689,34 +706,45 @@ fn cm_thr(
 ) {
     ensure_len(thr, w * h);
     let reg = region_score(w, h);
+    if reg.left >= reg.right || reg.top >= reg.bottom {
+        return;
+    }
     let up = |i: usize| if i == 0 { 1.min(h - 1) } else { i - 1 };
     let down = |i: usize| if i + 1 >= h { h - 1 } else { i + 1 };
     let left = |j: usize| if j == 0 { 1.min(w - 1) } else { j - 1 };
     let right = |j: usize| if j + 1 >= w { w - 1 } else { j + 1 };
+    // The 3x3 sum is separable: column sums of the three rows first, then three of
+    // those per pixel. All sums wrap mod 2^32, so the order does not change them.
+    let mut colsum = vec![0i32; w];
+    // Columns whose neighbours are j - 1 and j + 1 (no mirroring): a plain loop.
+    let (inner_l, inner_r) = (reg.left.max(1), reg.right.min(w.saturating_sub(1)).max(reg.left.max(1)));
     for i in reg.top..reg.bottom {
-        let rows = [up(i), i, down(i)];
-        for j in reg.left..reg.right {
-            let cols = [left(j), j, right(j)];
-            let mut sum = 0i32;
-            for b in 0..3 {
-                let f = &csf_f[b];
-                let mut s = 0i32;
-                for &r in &rows {
-                    for &c in &cols {
-                        s = s.wrapping_add(f[r * w + c]);
-                    }
-                }
-                s = s.wrapping_sub(f[i * w + j]);
-                let ca = csf_a[b][i * w + j];
-                let centre = if scale == 0 {
-                    ((ADM_S0_ONE_BY_15 * ca.abs() + 2048) >> 12) as i16 as i32
-                } else {
-                    ((ADM_S123_ONE_BY_15 * ca.unsigned_abs() as i64 + ADM_S123_FLT_ADD) >> 32)
-                        as i32
-                };
-                sum = sum.wrapping_add(s.wrapping_add(centre));
+        let out = &mut thr[i * w..(i + 1) * w];
+        out[reg.left..reg.right].fill(0);
+        for b in 0..3 {
+            let f = &csf_f[b];
+            let (r0, r1, r2) = (&f[up(i) * w..][..w], &f[i * w..][..w], &f[down(i) * w..][..w]);
+            for (c, s) in colsum.iter_mut().enumerate() {
+                *s = r0[c].wrapping_add(r1[c]).wrapping_add(r2[c]);
             }
-            thr[i * w + j] = sum;
+            let ca = &csf_a[b][i * w..][..w];
+            let centre = |j: usize| {
+                if scale == 0 {
+                    ((ADM_S0_ONE_BY_15 * ca[j].abs() + 2048) >> 12) as i16 as i32
+                } else {
+                    ((ADM_S123_ONE_BY_15 * ca[j].unsigned_abs() as i64 + ADM_S123_FLT_ADD) >> 32) as i32
+                }
+            };
+            let at = |j: usize| {
+                colsum[left(j)].wrapping_add(colsum[j]).wrapping_add(colsum[right(j)]).wrapping_sub(r1[j]).wrapping_add(centre(j))
+            };
+            for j in (reg.left..inner_l).chain(inner_r..reg.right) {
+                out[j] = out[j].wrapping_add(at(j));
+            }
+            for j in inner_l..inner_r {
+                let s = colsum[j - 1].wrapping_add(colsum[j]).wrapping_add(colsum[j + 1]).wrapping_sub(r1[j]);
+                out[j] = out[j].wrapping_add(s.wrapping_add(centre(j)));
+            }
         }
     }
 }
@@ -727,6 +755,7 @@ fn cm_thr(
 /// Per pixel and band: x = r·rfactor, x = max(|x| − thr, 0), then
 /// `rnd(rnd(x², s2)·x, s3)` summed per row (i64, wrapping), each row rounded by
 /// `ceil(log2 h)`, rows summed (i64, wrapping).
+#[inline(always)]
 fn cm(r: &[Vec<i32>; 3], thr: &[i32], w: usize, h: usize, scale: usize, factors: CsfFactors) -> [i64; 3] {
     let reg = region_score(w, h);
     let sh = adm_shifts(w, h, scale);
@@ -931,6 +960,7 @@ fn run_scales(
         return out;
     }
     let AdmScratch {
+        isa,
         ref_b,
         dis_b,
         r,
@@ -949,56 +979,59 @@ fn run_scales(
     let [prev_ref, prev_dis] = prev;
     let (mut cw, mut ch) = (w, h);
     for scale in 0..4 {
-        if scale == 0 {
-            let rp = crate::features::vif::cpu::packed(ref_y, w, h, pack_r);
-            dwt_s0(rp, cw, ch, bit_depth, ref_b, lo, hi, pad_lo, pad_hi);
-            let dp = crate::features::vif::cpu::packed(dist_y, w, h, pack_d);
-            dwt_s0(dp, cw, ch, bit_depth, dis_b, lo, hi, pad_lo, pad_hi);
-        } else {
-            dwt_s123(prev_ref, cw, ch, scale, ref_b, lo, hi, pad_lo, pad_hi);
-            dwt_s123(prev_dis, cw, ch, scale, dis_b, lo, hi, pad_lo, pad_hi);
-        }
-        let (bw, bh) = (ref_b.w, ref_b.h);
-        decouple(ref_b, dis_b, scale, cfg.gain_limit, r, a);
-        let den_acc = csf_den(ref_b, scale);
-        csf(a, bw, bh, scale, csf_a, csf_f, cfg.factors(scale));
-        cm_thr(csf_a, csf_f, bw, bh, scale, thr);
-        let num_acc = cm(r, thr, bw, bh, scale, cfg.factors(scale));
-        out.num_den[scale] =
-            (adm_cm_finish_with(num_acc, bw, bh, scale, cfg), adm_den_finish_with(den_acc, bw, bh, scale, cfg));
-        if let Some(t) = trace.as_deref_mut() {
-            let n = bw * bh;
-            let band = |b: &Bands| -> [Vec<i32>; 4] {
-                [&b.a, &b.hvd[0], &b.hvd[1], &b.hvd[2]].map(|v| v[..n].to_vec())
-            };
-            let filt = |v: &[Vec<i32>; 3]| -> [Vec<i32>; 3] {
-                std::array::from_fn(|b| adm_trace_mask(&v[b], bw, bh, false))
-            };
-            t.push(AdmTrace {
-                w: bw,
-                h: bh,
-                ref_bands: band(ref_b),
-                dis_bands: band(dis_b),
-                r: filt(r),
-                a: filt(a),
-                csf_a: filt(csf_a),
-                csf_f: filt(csf_f),
-                thr: adm_trace_mask(thr, bw, bh, true),
-                den_acc,
-                num_acc,
-            });
-        }
-        // AIM (additive impairment measure): the same CSF and masking with the roles of
-        // the two decoupled bands swapped (the additive impairment masked by the
-        // restored image) and no noise floor. It reuses the DLM's CSF and threshold
-        // buffers, so it runs after the trace has copied them.
-        csf(r, bw, bh, scale, csf_a, csf_f, cfg.factors(scale));
-        cm_thr(csf_a, csf_f, bw, bh, scale, thr);
-        out.aim[scale] = adm_aim_finish(cm(a, thr, bw, bh, scale, cfg.factors(scale)), bw, bh, scale);
-        std::mem::swap(prev_ref, &mut ref_b.a);
-        std::mem::swap(prev_dis, &mut dis_b.a);
-        cw = bw;
-        ch = bh;
+        // Each scale's passes are compiled for the scratch's vector level.
+        crate::simd::vectorize(*isa, || {
+            if scale == 0 {
+                let rp = crate::features::vif::cpu::packed(ref_y, w, h, pack_r);
+                dwt_s0(rp, cw, ch, bit_depth, ref_b, lo, hi, pad_lo, pad_hi);
+                let dp = crate::features::vif::cpu::packed(dist_y, w, h, pack_d);
+                dwt_s0(dp, cw, ch, bit_depth, dis_b, lo, hi, pad_lo, pad_hi);
+            } else {
+                dwt_s123(prev_ref, cw, ch, scale, ref_b, lo, hi, pad_lo, pad_hi);
+                dwt_s123(prev_dis, cw, ch, scale, dis_b, lo, hi, pad_lo, pad_hi);
+            }
+            let (bw, bh) = (ref_b.w, ref_b.h);
+            decouple(ref_b, dis_b, scale, cfg.gain_limit, r, a);
+            let den_acc = csf_den(ref_b, scale);
+            csf(a, bw, bh, scale, csf_a, csf_f, cfg.factors(scale));
+            cm_thr(csf_a, csf_f, bw, bh, scale, thr);
+            let num_acc = cm(r, thr, bw, bh, scale, cfg.factors(scale));
+            out.num_den[scale] =
+                (adm_cm_finish_with(num_acc, bw, bh, scale, cfg), adm_den_finish_with(den_acc, bw, bh, scale, cfg));
+            if let Some(t) = trace.as_deref_mut() {
+                let n = bw * bh;
+                let band = |b: &Bands| -> [Vec<i32>; 4] {
+                    [&b.a, &b.hvd[0], &b.hvd[1], &b.hvd[2]].map(|v| v[..n].to_vec())
+                };
+                let filt = |v: &[Vec<i32>; 3]| -> [Vec<i32>; 3] {
+                    std::array::from_fn(|b| adm_trace_mask(&v[b], bw, bh, false))
+                };
+                t.push(AdmTrace {
+                    w: bw,
+                    h: bh,
+                    ref_bands: band(ref_b),
+                    dis_bands: band(dis_b),
+                    r: filt(r),
+                    a: filt(a),
+                    csf_a: filt(csf_a),
+                    csf_f: filt(csf_f),
+                    thr: adm_trace_mask(thr, bw, bh, true),
+                    den_acc,
+                    num_acc,
+                });
+            }
+            // AIM (additive impairment measure): the same CSF and masking with the roles of
+            // the two decoupled bands swapped (the additive impairment masked by the
+            // restored image) and no noise floor. It reuses the DLM's CSF and threshold
+            // buffers, so it runs after the trace has copied them.
+            csf(r, bw, bh, scale, csf_a, csf_f, cfg.factors(scale));
+            cm_thr(csf_a, csf_f, bw, bh, scale, thr);
+            out.aim[scale] = adm_aim_finish(cm(a, thr, bw, bh, scale, cfg.factors(scale)), bw, bh, scale);
+            std::mem::swap(prev_ref, &mut ref_b.a);
+            std::mem::swap(prev_dis, &mut dis_b.a);
+            cw = bw;
+            ch = bh;
+        });
     }
     out
 }

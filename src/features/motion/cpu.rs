@@ -27,6 +27,7 @@ use crate::io::Plane;
 ///
 /// The CPU sums in i32 for 8-bit input (|Σ| < 2^16 · 2^8) and in i64 above.
 /// GPU twin: `shaders/motion_blur_v.wgsl`.
+#[inline(always)]
 pub fn blur_v_row(
     prev: &Plane,
     cur: &Plane,
@@ -64,6 +65,7 @@ pub fn blur_v_row(
 
 /// Pass 2, one row: horizontal blur, absolute value and row sum.
 /// GPU twin: `shaders/motion_blur_h_sad.wgsl`.
+#[inline(always)]
 pub fn blur_h_sad_row(w: usize, vrow: &[i32], padded: &mut Vec<i32>) -> u64 {
     padded.clear();
     padded.resize(w + 4, 0);
@@ -97,6 +99,16 @@ pub fn compute_motion_sad(prev: &Plane, cur: &Plane, bit_depth: u8) -> f64 {
 /// The frame's SAD before [`motion_score`] (passes 1–3), or `None` when the compared
 /// area is empty.
 pub fn motion_sad(prev: &Plane, cur: &Plane, bit_depth: u8) -> Option<u64> {
+    motion_sad_at(crate::simd::current(), prev, cur, bit_depth)
+}
+
+/// [`motion_sad`] compiled for the vector level `isa` (the same numbers).
+pub fn motion_sad_at(isa: crate::simd::Isa, prev: &Plane, cur: &Plane, bit_depth: u8) -> Option<u64> {
+    crate::simd::vectorize(isa, || motion_sad_rows(prev, cur, bit_depth))
+}
+
+#[inline(always)]
+fn motion_sad_rows(prev: &Plane, cur: &Plane, bit_depth: u8) -> Option<u64> {
     let bit_depth = bit_depth.clamp(8, 16);
     let (w, h) = motion_extent(prev, cur)?;
     let mut vrow = vec![0i32; w];

@@ -248,6 +248,7 @@ fn combine_split(hi: u32, lo: u32, s: u32) -> u32 {
 }
 
 /// Pass 0 (products): x², y², x·y of one source row, split into 16-bit halves.
+#[inline(always)]
 fn products_row(xr: &[u16], yr: &[u16], narrow: bool, slot: usize, w: usize, sc: &mut VifScratch) {
     let [xxh, xxl, yyh, yyl, xyh, xyl] = &mut sc.ring;
     let base = slot * w;
@@ -288,6 +289,7 @@ fn pad_reflect101<T: Copy>(v: &mut [T], half: usize, w: usize) {
 /// Writes `sc.vrow` (reflect-101 padded by `taps.len()/2`): mu1, mu2 as u16
 /// (`rnd(Σ c·x, s_mu)`), and the squares `rnd(Σ c·x², s_sq)` as u32 split
 /// into (hi, lo) u16 halves for the horizontal pass.
+#[inline(always)]
 fn filter_v_row<const N: usize>(
     refi: &[u16],
     disi: &[u16],
@@ -376,6 +378,7 @@ fn filter_v_row<const N: usize>(
 /// Pass 2 (horizontal): Gaussian along the padded vertical rows into
 /// `sc.hacc`: mu1, mu2 unshifted (u32), squares as (hi, lo) half sums that
 /// [`sigmas_row`] combines to `(Σ c·v + 2^15) >> 16`.
+#[inline(always)]
 fn filter_h_row<const N: usize>(w: usize, taps: &[u16; N], sc: &mut VifScratch) {
     let isa = sc.isa;
     for (src, dst) in sc.vrow.iter().zip(sc.hacc.iter_mut()) {
@@ -393,6 +396,7 @@ fn mul_q32(a: u32, b: u32) -> u32 {
 
 /// Pass 3a: per-pixel local variances and covariance (branch-free, vectorisable):
 /// σ1² = xx − mu1², σ2² = max(yy − mu2², 0), σ12 = xy − mu1·mu2 (u32 wrap → i32).
+#[inline(always)]
 fn sigmas_row(w: usize, sc: &mut VifScratch) {
     let r = &sc.hacc;
     let (mu1, mu2) = (&r[0][..w], &r[1][..w]);
@@ -438,26 +442,39 @@ pub fn vif_gain_terms(sigma1_sq: i32, sigma2_sq: i32, sigma12: i32, gain_limit: 
 
 /// Pass 3b: per-pixel VIF statistic (log-domain information terms) of one row of
 /// σ1², σ2², σ12, summed into one partial per row.
+///
+/// In chunks, two loops each: the f64 gain terms of every pixel first, without a
+/// branch so the compiler can vectorise them (a pixel the statistic skips computes
+/// values nobody reads), then the branches and table look-ups.
+#[inline(always)]
 pub fn stats_row(s1: &[i32], s2: &[i32], s12: &[i32], gain_limit: f64, table: &[u16; 65536]) -> VifPartial {
+    const CHUNK: usize = 64;
     let mut p = VifPartial::default();
     let w = s1.len().min(s2.len()).min(s12.len());
-    let (s1, s2, s12) = (&s1[..w], &s2[..w], &s12[..w]);
-    for j in 0..w {
-        let (sigma1_sq, sigma2_sq, sigma12) = (s1[j], s2[j], s12[j]);
-        if sigma1_sq >= VIF_SIGMA_NSQ {
-            // log2(1 + sigma1²/sigma_n²) = log2(sigma_n² + sigma1²) - 17, Q11
-            p.den_log += (log2_q11_u32(table, VIF_SIGMA_NSQ.wrapping_add(sigma1_sq) as u32)
-                - 2048 * 17) as i64;
-            if sigma12 > 0 && sigma2_sq > 0 {
-                let (sv_sq, gg_sigma1) = vif_gain_terms(sigma1_sq, sigma2_sq, sigma12, gain_limit);
-                let numer1 = (sv_sq as u32).wrapping_add(VIF_SIGMA_NSQ as u32);
-                let numer1_tmp = gg_sigma1.wrapping_add(numer1 as i64);
-                p.num_log += (log2_q11_u64(table, numer1_tmp as u64)
-                    - log2_q11_u64(table, numer1 as u64)) as i64;
+    let (mut numer1, mut numer1_tmp) = ([0u32; CHUNK], [0i64; CHUNK]);
+    for start in (0..w).step_by(CHUNK) {
+        let end = (start + CHUNK).min(w);
+        let (s1, s2, s12) = (&s1[start..end], &s2[start..end], &s12[start..end]);
+        let n = s1.len();
+        for j in 0..n {
+            let (sv_sq, gg_sigma1) = vif_gain_terms(s1[j], s2[j], s12[j], gain_limit);
+            numer1[j] = (sv_sq as u32).wrapping_add(VIF_SIGMA_NSQ as u32);
+            numer1_tmp[j] = gg_sigma1.wrapping_add(numer1[j] as i64);
+        }
+        for j in 0..n {
+            let (sigma1_sq, sigma2_sq, sigma12) = (s1[j], s2[j], s12[j]);
+            if sigma1_sq >= VIF_SIGMA_NSQ {
+                // log2(1 + sigma1²/sigma_n²) = log2(sigma_n² + sigma1²) - 17, Q11
+                p.den_log += (log2_q11_u32(table, VIF_SIGMA_NSQ.wrapping_add(sigma1_sq) as u32)
+                    - 2048 * 17) as i64;
+                if sigma12 > 0 && sigma2_sq > 0 {
+                    p.num_log += (log2_q11_u64(table, numer1_tmp[j] as u64)
+                        - log2_q11_u64(table, numer1[j] as u64)) as i64;
+                }
+            } else {
+                p.num_nonlog += sigma2_sq as i64;
+                p.count += 1;
             }
-        } else {
-            p.num_nonlog += sigma2_sq as i64;
-            p.count += 1;
         }
     }
     p
@@ -485,6 +502,19 @@ pub fn vif_finish(t: &VifPartial) -> (f32, f32) {
 /// Vertical `(Σ + 2^(s-1)) >> s` (s = bit depth when leaving scale 0, else
 /// 16) stored as u16, horizontal `(Σ + 2^15) >> 16` as u16; all u32 sums.
 fn downsample_image<const N: usize>(
+    src: &[u16],
+    w: usize,
+    h: usize,
+    taps: &[u16; N],
+    shift_v: u32,
+    out: &mut Vec<u16>,
+    sc: &mut VifScratch,
+) -> (usize, usize) {
+    crate::simd::vectorize(sc.isa, || downsample_rows(src, w, h, taps, shift_v, out, sc))
+}
+
+#[inline(always)]
+fn downsample_rows<const N: usize>(
     src: &[u16],
     w: usize,
     h: usize,
@@ -529,6 +559,7 @@ fn downsample_image<const N: usize>(
 /// The vertical pass of one scale, row by row: keeps the product rows the taps need
 /// in the ring, runs [`filter_v_row`], then calls `f(row, sc)` with that row's
 /// results in `sc.vrow`.
+#[inline(always)]
 fn vertical_rows<const N: usize>(
     refi: &[u16],
     disi: &[u16],
@@ -585,16 +616,20 @@ fn vif_scale<const N: usize>(
     let mut parts = std::mem::take(&mut sc.parts);
     parts.clear();
     let table = vif_log2_table();
-    vertical_rows(refi, disi, w, h, taps, sh, narrow, sc, |_, sc| {
-        filter_h_row(w, taps, sc);
-        sigmas_row(w, sc);
-        let [s1, s2, s12] = &sc.sigma;
-        parts.push(stats_row(&s1[..w], &s2[..w], &s12[..w], gain_limit, table));
-        if let Some(t) = trace.as_deref_mut().and_then(|t| t.scales.last_mut()) {
-            for (all, row) in t.sigmas.iter_mut().zip(&sc.sigma) {
-                all.extend_from_slice(&row[..w]);
+    // Everything per row is compiled for the scratch's vector level (the filters
+    // dispatch on their own).
+    crate::simd::vectorize(sc.isa, || {
+        vertical_rows(refi, disi, w, h, taps, sh, narrow, sc, |_, sc| {
+            filter_h_row(w, taps, sc);
+            sigmas_row(w, sc);
+            let [s1, s2, s12] = &sc.sigma;
+            parts.push(stats_row(&s1[..w], &s2[..w], &s12[..w], gain_limit, table));
+            if let Some(t) = trace.as_deref_mut().and_then(|t| t.scales.last_mut()) {
+                for (all, row) in t.sigmas.iter_mut().zip(&sc.sigma) {
+                    all.extend_from_slice(&row[..w]);
+                }
             }
-        }
+        })
     });
     if let Some(t) = trace.and_then(|t| t.scales.last_mut()) {
         t.partials = parts.clone();
