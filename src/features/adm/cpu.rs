@@ -980,7 +980,7 @@ fn run_scales(
     let (mut cw, mut ch) = (w, h);
     for scale in 0..4 {
         // Each scale's passes are compiled for the scratch's vector level.
-        crate::simd::vectorize(*isa, || {
+        crate::simd::vectorize(*isa, #[inline(always)] || {
             if scale == 0 {
                 let rp = crate::features::vif::cpu::packed(ref_y, w, h, pack_r);
                 dwt_s0(rp, cw, ch, bit_depth, ref_b, lo, hi, pad_lo, pad_hi);

@@ -104,7 +104,7 @@ pub fn motion_sad(prev: &Plane, cur: &Plane, bit_depth: u8) -> Option<u64> {
 
 /// [`motion_sad`] compiled for the vector level `isa` (the same numbers).
 pub fn motion_sad_at(isa: crate::simd::Isa, prev: &Plane, cur: &Plane, bit_depth: u8) -> Option<u64> {
-    crate::simd::vectorize(isa, || motion_sad_rows(prev, cur, bit_depth))
+    crate::simd::vectorize(isa, #[inline(always)] || motion_sad_rows(prev, cur, bit_depth))
 }
 
 #[inline(always)]

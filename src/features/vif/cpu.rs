@@ -510,7 +510,7 @@ fn downsample_image<const N: usize>(
     out: &mut Vec<u16>,
     sc: &mut VifScratch,
 ) -> (usize, usize) {
-    crate::simd::vectorize(sc.isa, || downsample_rows(src, w, h, taps, shift_v, out, sc))
+    crate::simd::vectorize(sc.isa, #[inline(always)] || downsample_rows(src, w, h, taps, shift_v, out, sc))
 }
 
 #[inline(always)]
@@ -618,8 +618,8 @@ fn vif_scale<const N: usize>(
     let table = vif_log2_table();
     // Everything per row is compiled for the scratch's vector level (the filters
     // dispatch on their own).
-    crate::simd::vectorize(sc.isa, || {
-        vertical_rows(refi, disi, w, h, taps, sh, narrow, sc, |_, sc| {
+    crate::simd::vectorize(sc.isa, #[inline(always)] || {
+        vertical_rows(refi, disi, w, h, taps, sh, narrow, sc, #[inline(always)] |_, sc| {
             filter_h_row(w, taps, sc);
             sigmas_row(w, sc);
             let [s1, s2, s12] = &sc.sigma;
