@@ -78,15 +78,17 @@ fn too_big(info: &VideoInfo, needed: u64, limit: u64) -> ScoreError {
     ScoreError::MemoryLimit { width: info.width, height: info.height, needed, limit }
 }
 
-/// The CPU path: `threads` workers over batches of up to `max(2 x threads, 4)` pairs
-/// (enough to keep every worker busy across a batch's uneven frames). The batch holds
-/// its pairs, each worker its scratch, and the previous reference luma is held twice
-/// while the next one is copied. Pairs are given up first (down to one per worker),
-/// then workers.
+/// The CPU path: `threads` workers and up to `max(2 x threads, 4)` pairs in flight:
+/// a batch of half of them computed while a reader thread queues the rest (and holds
+/// one more while it waits). Each worker holds its scratch, and the previous reference
+/// luma is held twice while the next one is copied. Pairs are given up first (down to
+/// one per worker), then workers.
 pub fn plan_cpu(info: &VideoInfo, threads: usize, limit: u64) -> Result<Plan, ScoreError> {
     let c = Costs::of(info);
     let peak = |workers: usize, pairs: usize| {
-        FIXED_BYTES + c.readers + pairs as u64 * c.pair + 2 * c.luma + workers as u64 * c.scratch
+        // `pairs` in flight (a batch and the reader's queue) and the one the reader holds
+        // while it waits.
+        FIXED_BYTES + c.readers + (pairs as u64 + 1) * c.pair + 2 * c.luma + workers as u64 * c.scratch
     };
     let threads = threads.max(1);
     let wanted = (2 * threads).max(4);

@@ -15,7 +15,7 @@ use crate::io::{Plane, VideoInfo};
 /// workers and the batch size come from the memory budget ([`budget::plan_cpu`]);
 /// when it allows fewer workers than `--threads`, a note says so.
 pub(super) fn extract(
-    mut pairs: FramePairs,
+    pairs: FramePairs,
     info: &VideoInfo,
     sets: &[FeatureOptions],
     options: &ScoreOptions,
@@ -43,61 +43,69 @@ pub(super) fn extract(
     // One scratch per worker for the whole clip: its buffers are allocated on the
     // first frame and reused, not re-created (and re-zeroed) per rayon job.
     let scratches: Vec<Mutex<FeatureScratch>> = (0..plan.workers).map(|_| Mutex::new(FeatureScratch::with_isa(options.simd))).collect();
-    let batch_size = plan.pairs;
+    // A reader thread decodes the next pairs while the workers compute a batch: half
+    // the pairs the budget allows are computed, the other half queue (the reader
+    // holds one more while it waits, which the budget counts).
+    let batch_size = plan.pairs.div_ceil(2);
+    let queue = plan.pairs - batch_size;
     let mut out = Extracted { frame_numbers: Vec::new(), features: Vec::new(), host: Vec::new() };
     // The last two references of the previous batch (the older first).
     let mut previous: Vec<Plane> = Vec::new();
     let five_frame_window = options.motion.iter().any(|m| m.five_frame_window);
-    loop {
-        let mut batch = Vec::with_capacity(batch_size);
-        while batch.len() < batch_size {
-            match pairs.next()? {
-                Some(pair) => batch.push(pair),
-                None => break,
+    std::thread::scope(|scope| -> Result<(), ScoreError> {
+        let rx = pairs.read_ahead(scope, queue);
+        loop {
+            let mut batch = Vec::with_capacity(batch_size);
+            while batch.len() < batch_size {
+                match rx.recv() {
+                    Ok(pair) => batch.push(pair?),
+                    Err(_) => break,
+                }
             }
-        }
-        if batch.is_empty() {
-            break;
-        }
-        let computed: Vec<(FrameFeatures, Result<HostMetrics, ScoreError>)> = pool.install(|| {
-            (0..batch.len())
-                .into_par_iter()
-                .map(|i| {
-                    // The reference `k` frames back (1 or 2), from this batch or the previous one.
-                    let back = |k: usize| -> Option<&Plane> {
-                        if i >= k { Some(&batch[i - k].1.planes[0]) } else { previous.iter().rev().nth(k - i - 1) }
-                    };
-                    let prev = back(1);
-                    let (n, r, d) = &batch[i];
-                    let depth = r.info.bit_depth;
-                    let sad2 = |f: &mut FrameFeatures| {
-                        if five_frame_window {
-                            f.motion_sad2 = back(2).map(|p| features::motion_sad(p, &r.planes[0], depth).unwrap_or(0));
+            if batch.is_empty() {
+                break;
+            }
+            let computed: Vec<(FrameFeatures, Result<HostMetrics, ScoreError>)> = pool.install(|| {
+                (0..batch.len())
+                    .into_par_iter()
+                    .map(|i| {
+                        // The reference `k` frames back (1 or 2), from this batch or the previous one.
+                        let back = |k: usize| -> Option<&Plane> {
+                            if i >= k { Some(&batch[i - k].1.planes[0]) } else { previous.iter().rev().nth(k - i - 1) }
+                        };
+                        let prev = back(1);
+                        let (n, r, d) = &batch[i];
+                        let depth = r.info.bit_depth;
+                        let sad2 = |f: &mut FrameFeatures| {
+                            if five_frame_window {
+                                f.motion_sad2 = back(2).map(|p| features::motion_sad(p, &r.planes[0], depth).unwrap_or(0));
+                            }
+                        };
+                        if !super::frames::is_scored(*n, options.subsample) {
+                            // Left out of the log: motion only (its neighbours' motion2 needs it).
+                            let mut f = features::motion_only_features(&r.planes[0], prev, depth, sets.len());
+                            sad2(&mut f);
+                            return (f, HostMetrics::of(r, d, options, false));
                         }
-                    };
-                    if !super::frames::is_scored(*n, options.subsample) {
-                        // Left out of the log: motion only (its neighbours' motion2 needs it).
-                        let mut f = features::motion_only_features(&r.planes[0], prev, depth, sets.len());
+                        // The pool's threads are numbered 0..workers, one scratch each, so
+                        // the lock is never contended.
+                        let worker = rayon::current_thread_index().unwrap_or(0);
+                        let mut scratch = scratches[worker].lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+                        let mut f = features::frame_features(&r.planes[0], &d.planes[0], prev, depth, sets, &mut scratch);
                         sad2(&mut f);
-                        return (f, HostMetrics::of(r, d, options, false));
-                    }
-                    // The pool's threads are numbered 0..workers, one scratch each, so
-                    // the lock is never contended.
-                    let worker = rayon::current_thread_index().unwrap_or(0);
-                    let mut scratch = scratches[worker].lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-                    let mut f = features::frame_features(&r.planes[0], &d.planes[0], prev, depth, sets, &mut scratch);
-                    sad2(&mut f);
-                    (f, HostMetrics::of(r, d, options, true))
-                })
-                .collect()
-        });
-        let last: Vec<Plane> = batch.iter().rev().take(2).rev().map(|(_, r, _)| r.planes[0].clone()).collect();
-        previous = if last.len() >= 2 { last } else { previous.pop().into_iter().chain(last).collect() };
-        for ((n, _, _), (f, host)) in batch.iter().zip(computed) {
-            out.push(*n, f, host?);
+                        (f, HostMetrics::of(r, d, options, true))
+                    })
+                    .collect()
+            });
+            let last: Vec<Plane> = batch.iter().rev().take(2).rev().map(|(_, r, _)| r.planes[0].clone()).collect();
+            previous = if last.len() >= 2 { last } else { previous.pop().into_iter().chain(last).collect() };
+            for ((n, _, _), (f, host)) in batch.iter().zip(computed) {
+                out.push(*n, f, host?);
+            }
+            progress(out.features.len() as u64);
         }
-        progress(out.features.len() as u64);
-    }
+        Ok(())
+    })?;
     Ok((out, notes))
 }
 

@@ -3,6 +3,8 @@
 
 use super::{FrameTotal, ScoreError, ScoreOptions};
 use crate::io::open::Input;
+use std::sync::mpsc::Receiver;
+
 use crate::io::{Frame, VideoInfo};
 
 /// The smallest width and height scored: VIF's fourth scale is the frame halved three
@@ -86,6 +88,38 @@ impl<'a> FramePairs<'a> {
     }
 
     /// The next pair and its frame number, `None` at the end.
+    /// Reads the pairs on a thread of `scope`, up to `queue` ahead of the receiver
+    /// (plus the one it holds while it waits); an error is the last item. Dropping the
+    /// receiver stops it after the pair it is reading.
+    pub(crate) fn read_ahead<'scope>(
+        mut self,
+        scope: &'scope std::thread::Scope<'scope, '_>,
+        queue: usize,
+    ) -> Receiver<Result<(u64, Frame, Frame), ScoreError>>
+    where
+        'a: 'scope,
+    {
+        let (tx, rx) = std::sync::mpsc::sync_channel(queue);
+        scope.spawn(move || {
+            loop {
+                match self.next() {
+                    Ok(Some(pair)) => {
+                        // A closed channel means the consumer stopped on an error.
+                        if tx.send(Ok(pair)).is_err() {
+                            break;
+                        }
+                    }
+                    Ok(None) => break,
+                    Err(e) => {
+                        let _ = tx.send(Err(e));
+                        break;
+                    }
+                }
+            }
+        });
+        rx
+    }
+
     pub(crate) fn next(&mut self) -> Result<Option<(u64, Frame, Frame)>, ScoreError> {
         if self.done || self.frame_count.is_some_and(|n| self.index >= n) {
             return Ok(None);

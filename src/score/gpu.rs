@@ -78,7 +78,7 @@ enum GpuState<'c> {
 /// numbers are those of an all-CPU run), and one warning says where it happened; it is
 /// also kept in the table's `notes` for the log.
 pub(super) fn extract(
-    mut pairs: FramePairs,
+    pairs: FramePairs,
     ctx: &GpuContext,
     info: &VideoInfo,
     sets: &[FeatureOptions],
@@ -125,24 +125,7 @@ pub(super) fn extract(
         *state = GpuState::Failed;
     };
     std::thread::scope(|scope| {
-        let (tx, rx) = std::sync::mpsc::sync_channel(queue);
-        scope.spawn(move || {
-            loop {
-                match pairs.next() {
-                    Ok(Some(pair)) => {
-                        // A closed channel means the consumer stopped on an error.
-                        if tx.send(Ok(pair)).is_err() {
-                            break;
-                        }
-                    }
-                    Ok(None) => break,
-                    Err(e) => {
-                        let _ = tx.send(Err(e));
-                        break;
-                    }
-                }
-            }
-        });
+        let rx = pairs.read_ahead(scope, queue);
         for item in rx {
             let (frame, r, d) = item?;
             let host = HostMetrics::of(&r, &d, options, super::frames::is_scored(frame, options.subsample))?;

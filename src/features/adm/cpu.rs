@@ -50,10 +50,13 @@ impl Bands {
     }
 }
 
-/// Resize without clearing. Every pass writes exactly the region the next
-/// pass reads, so stale samples outside it are never observed.
+/// Make `v` at least `n` long, without clearing and without shrinking. Every pass
+/// writes exactly the region the next pass reads (indexing `i * w + j`, never by the
+/// vector's length), so stale samples outside it are never observed; and as the
+/// scales' sizes alternate within a frame, a buffer keeps its largest size instead
+/// of being shrunk and zero-filled again on every frame.
 fn ensure_len(v: &mut Vec<i32>, n: usize) {
-    if v.len() != n {
+    if v.len() < n {
         v.resize(n, 0);
     }
 }

@@ -524,7 +524,11 @@ fn downsample_rows<const N: usize>(
     sc: &mut VifScratch,
 ) -> (usize, usize) {
     let (ow, oh) = (w / 2, h / 2);
-    reset(out, ow * oh);
+    // Every output sample is written; the images of the scales alternate sizes, so
+    // the buffer only grows (no zero-fill per frame).
+    if out.len() < ow * oh {
+        out.resize(ow * oh, 0);
+    }
     let n = N;
     let half = n / 2;
     let padded = w + 2 * half;
