@@ -49,17 +49,31 @@ pub fn vif_log2_table() -> &'static [u16; 65536] {
 /// to index the table's valid range (callers pass v >= 2^17).
 #[inline(always)]
 pub fn log2_q11_u32(table: &[u16; 65536], v: u32) -> i32 {
-    let k = 16 - v.leading_zeros() as i32;
-    let k = k.max(0);
-    table[(v >> k) as usize & 0xFFFF] as i32 + 2048 * k
+    let (index, k) = log2_q11_split_u32(v);
+    table[index as usize] as i32 + 2048 * k
 }
 
 /// Same for 64-bit inputs (keep the top 16 significant bits).
 #[inline(always)]
 pub fn log2_q11_u64(table: &[u16; 65536], v: u64) -> i32 {
-    let k = 48 - v.leading_zeros() as i32;
-    let k = k.max(0);
-    table[(v >> k) as usize & 0xFFFF] as i32 + 2048 * k
+    let (index, k) = log2_q11_split_u64(v);
+    table[index as usize] as i32 + 2048 * k
+}
+
+/// [`log2_q11_u32`] before its look-up: the table index (the top 16 significant
+/// bits) and the shift `k`, so that the result is `table[index] + 2048·k`. Free of
+/// memory access, so a loop of them vectorises; the look-ups follow in another loop.
+#[inline(always)]
+pub fn log2_q11_split_u32(v: u32) -> (u16, i32) {
+    let k = (16 - v.leading_zeros() as i32).max(0);
+    ((v >> k) as u16, k)
+}
+
+/// [`log2_q11_split_u32`] for [`log2_q11_u64`].
+#[inline(always)]
+pub fn log2_q11_split_u64(v: u64) -> (u16, i32) {
+    let k = (48 - v.leading_zeros() as i32).max(0);
+    ((v >> k) as u16, k)
 }
 
 // ---------------------------------------------------------------- ADM -----

@@ -40,13 +40,19 @@ pub fn oracle_clips() -> Option<(PathBuf, PathBuf)> {
         return None;
     };
     let dest = Path::new(env!("CARGO_TARGET_TMPDIR")).join("oracle-clips");
-    let status = std::process::Command::new("bash")
-        .arg(oracle.join("unpack.sh"))
-        .arg(&dest)
-        .stdout(std::process::Stdio::null())
-        .status()
-        .expect("run unpack.sh");
-    assert!(status.success(), "unpack.sh failed");
+    // Once per test binary: tests run on several threads, and two unpack.sh runs at
+    // once race on the same `.part` files.
+    static UNPACKED: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    let unpacked = *UNPACKED.get_or_init(|| {
+        std::process::Command::new("bash")
+            .arg(oracle.join("unpack.sh"))
+            .arg(&dest)
+            .stdout(std::process::Stdio::null())
+            .status()
+            .expect("run unpack.sh")
+            .success()
+    });
+    assert!(unpacked, "unpack.sh failed");
     Some((oracle, dest))
 }
 

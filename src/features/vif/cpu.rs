@@ -30,8 +30,8 @@
 //! every pass's output for the GPU's pass-level tests.
 
 use crate::features::tables::{
-    VIF_EPS, VIF_SIGMA_NSQ, VIF_TAPS_S0, VIF_TAPS_S1, VIF_TAPS_S2, VIF_TAPS_S3, log2_q11_u32,
-    log2_q11_u64, reflect101, vif_log2_table,
+    VIF_EPS, VIF_SIGMA_NSQ, VIF_TAPS_S0, VIF_TAPS_S1, VIF_TAPS_S2, VIF_TAPS_S3, log2_q11_split_u32,
+    log2_q11_split_u64, reflect101, vif_log2_table,
 };
 use crate::features::twin;
 use crate::io::Plane;
@@ -440,44 +440,150 @@ pub fn vif_gain_terms(sigma1_sq: i32, sigma2_sq: i32, sigma12: i32, gain_limit: 
     (sv_sq, (g * g * sigma1_sq as f64) as i64)
 }
 
+/// [`vif_gain_terms`] in the form a vector loop takes: the same `sv_sq` always, and
+/// the same `g·g·σ1²` wherever the statistic reads it (`σ1² ≥ σn²` and `σ12 > 0`;
+/// there `g = σ12/σ1² ≤ 2^31/2^17`, so `g·g·σ1² < 2^45`). Rust's saturating casts
+/// compile to scalar code with NaN checks; here the truncated values are clamped in
+/// f64 and converted by [`f64_to_i64_exact`]. `sv_sq` is clamped by max/min, not
+/// `clamp`: a NaN gives 0 there, as the cast does; a NaN `g·g·σ1²` is never read.
+#[inline(always)]
+fn vif_gain_terms_lanes(sigma1_sq: i32, sigma2_sq: i32, sigma12: i32, gain_limit: f64) -> (i32, i64) {
+    let g = sigma12 as f64 / (sigma1_sq as f64 + VIF_EPS);
+    let sv = (sigma2_sq as f64 - g * sigma12 as f64).trunc().max(0.0).min(i32::MAX as f64);
+    let g = if g >= gain_limit { gain_limit } else { g };
+    let gg = (g * g * sigma1_sq as f64).trunc().clamp(-F64_EXACT_LIMIT, F64_EXACT_LIMIT);
+    (f64_to_i64_exact(sv) as i32, f64_to_i64_exact(gg))
+}
+
+/// Integers of magnitude up to 2^51 are exact in [`f64_to_i64_exact`].
+const F64_EXACT_LIMIT: f64 = (1u64 << 51) as f64;
+
+/// An integral f64 of magnitude ≤ 2^51 as i64, by bit operations only: adding
+/// 2^52 + 2^51 puts the integer in the low mantissa bits, exactly.
+#[inline(always)]
+fn f64_to_i64_exact(t: f64) -> i64 {
+    const MAGIC: f64 = 6_755_399_441_055_744.0; // 2^52 + 2^51
+    (t + MAGIC).to_bits() as i64 - MAGIC.to_bits() as i64
+}
+
 /// Pass 3b: per-pixel VIF statistic (log-domain information terms) of one row of
 /// σ1², σ2², σ12, summed into one partial per row.
 ///
-/// In chunks, two loops each: the f64 gain terms of every pixel first, without a
-/// branch so the compiler can vectorise them (a pixel the statistic skips computes
-/// values nobody reads), then the branches and table look-ups.
+/// libvmaf branches per pixel: pixels with `σ1² ≥ σn²` add log terms (the numerator's
+/// only when `σ12 > 0` and `σ2² > 0`), the others add `σ2²` and a count. Here every
+/// pixel computes every term and masks select what it adds, so nothing mispredicts on
+/// noisy content. In chunks, two loops each: the f64 gain terms, the log2 shifts and
+/// table indices and the masked sums first (no memory access but the inputs, so the
+/// compiler vectorises them), then the masked table look-ups. Integer sums, so the
+/// order of additions changes nothing.
 #[inline(always)]
 pub fn stats_row(s1: &[i32], s2: &[i32], s12: &[i32], gain_limit: f64, table: &[u16; 65536]) -> VifPartial {
+    stats_row_with::<false>(s1, s2, s12, gain_limit, table)
+}
+
+/// [`stats_row`] for the vector level `isa`: the gain terms as
+/// [`vif_gain_terms_lanes`] where the level rounds f64 vectors in one instruction
+/// (AVX2, AVX-512); below that `trunc` is a library call, and the casts are cheaper.
+#[inline(always)]
+fn stats_row_at(isa: Isa, s1: &[i32], s2: &[i32], s12: &[i32], gain_limit: f64, table: &[u16; 65536]) -> VifPartial {
+    use crate::simd::Level;
+    if matches!(isa.level(), Level::Avx2 | Level::Avx512) {
+        stats_row_with::<true>(s1, s2, s12, gain_limit, table)
+    } else {
+        stats_row_with::<false>(s1, s2, s12, gain_limit, table)
+    }
+}
+
+#[inline(always)]
+fn stats_row_with<const LANES: bool>(
+    s1: &[i32],
+    s2: &[i32],
+    s12: &[i32],
+    gain_limit: f64,
+    table: &[u16; 65536],
+) -> VifPartial {
     const CHUNK: usize = 64;
     let mut p = VifPartial::default();
     let w = s1.len().min(s2.len()).min(s12.len());
-    let (mut numer1, mut numer1_tmp) = ([0u32; CHUNK], [0i64; CHUNK]);
+    // table indices of log2(σn² + σ1²), log2(numerator·…), log2(numerator), and masks
+    let (mut den_i, mut tmp_i, mut num_i) = ([0u16; CHUNK], [0u16; CHUNK], [0u16; CHUNK]);
+    let (mut den_m, mut num_m) = ([0u16; CHUNK], [0u16; CHUNK]);
     for start in (0..w).step_by(CHUNK) {
         let end = (start + CHUNK).min(w);
         let (s1, s2, s12) = (&s1[start..end], &s2[start..end], &s12[start..end]);
         let n = s1.len();
-        for j in 0..n {
-            let (sv_sq, gg_sigma1) = vif_gain_terms(s1[j], s2[j], s12[j], gain_limit);
-            numer1[j] = (sv_sq as u32).wrapping_add(VIF_SIGMA_NSQ as u32);
-            numer1_tmp[j] = gg_sigma1.wrapping_add(numer1[j] as i64);
-        }
+        // every slice exactly n long, so the loops carry no bounds checks
+        let (den_i, tmp_i, num_i) = (&mut den_i[..n], &mut tmp_i[..n], &mut num_i[..n]);
+        let (den_m, num_m) = (&mut den_m[..n], &mut num_m[..n]);
+        let (mut den_k, mut num_k, mut nonlog, mut count) = (0i64, 0i64, 0i64, 0i64);
         for j in 0..n {
             let (sigma1_sq, sigma2_sq, sigma12) = (s1[j], s2[j], s12[j]);
-            if sigma1_sq >= VIF_SIGMA_NSQ {
-                // log2(1 + sigma1²/sigma_n²) = log2(sigma_n² + sigma1²) - 17, Q11
-                p.den_log += (log2_q11_u32(table, VIF_SIGMA_NSQ.wrapping_add(sigma1_sq) as u32)
-                    - 2048 * 17) as i64;
-                if sigma12 > 0 && sigma2_sq > 0 {
-                    p.num_log += (log2_q11_u64(table, numer1_tmp[j] as u64)
-                        - log2_q11_u64(table, numer1[j] as u64)) as i64;
-                }
+            let (sv_sq, gg_sigma1) = if LANES {
+                vif_gain_terms_lanes(sigma1_sq, sigma2_sq, sigma12, gain_limit)
             } else {
-                p.num_nonlog += sigma2_sq as i64;
-                p.count += 1;
-            }
+                vif_gain_terms(sigma1_sq, sigma2_sq, sigma12, gain_limit)
+            };
+            let numer1 = (sv_sq as u32).wrapping_add(VIF_SIGMA_NSQ as u32);
+            let numer1_tmp = gg_sigma1.wrapping_add(numer1 as i64);
+            // log2(1 + σ1²/σn²) = log2(σn² + σ1²) − 17, Q11
+            let (di, dk) = log2_q11_split_u32(VIF_SIGMA_NSQ.wrapping_add(sigma1_sq) as u32);
+            let (ti, tk) = log2_q11_split_u64(numer1_tmp as u64);
+            let (ni, nk) = log2_q11_split_u64(numer1 as u64);
+            let logged = sigma1_sq >= VIF_SIGMA_NSQ;
+            let num = logged & (sigma12 > 0) & (sigma2_sq > 0);
+            (den_i[j], tmp_i[j], num_i[j]) = (di, ti, ni);
+            (den_m[j], num_m[j]) = (logged as u16 * 0xFFFF, num as u16 * 0xFFFF);
+            den_k += if logged { 2048 * (dk - 17) as i64 } else { 0 };
+            num_k += if num { 2048 * (tk - nk) as i64 } else { 0 };
+            nonlog += if logged { 0 } else { sigma2_sq as i64 };
+            count += !logged as i64;
         }
+        let (den_t, num_t) = masked_log_sums(table, den_i, tmp_i, num_i, den_m, num_m);
+        p.den_log += den_k + den_t;
+        p.num_log += num_k + num_t;
+        p.num_nonlog += nonlog;
+        p.count += count;
     }
     p
+}
+
+/// The table half of [`stats_row_with`]: Σ den_m·table[den_i] and
+/// Σ num_m·(table[tmp_i] − table[num_i]) (masks all ones or zero).
+///
+/// Not inlined, so it compiles at the baseline level wherever it is called: at
+/// AVX2/AVX-512 the compiler vectorises these look-ups lane by lane (an extract and
+/// an insert per sample), twice as slow as plain loads.
+#[inline(never)]
+fn masked_log_sums(
+    table: &[u16; 65536],
+    den_i: &[u16],
+    tmp_i: &[u16],
+    num_i: &[u16],
+    den_m: &[u16],
+    num_m: &[u16],
+) -> (i64, i64) {
+    let (mut den_t, mut num_t) = (0i64, 0i64);
+    for ((((&d, &t), &n), &dm), &nm) in den_i.iter().zip(tmp_i).zip(num_i).zip(den_m).zip(num_m) {
+        den_t += (table[d as usize] & dm) as i64;
+        num_t += (table[t as usize] & nm) as i64 - (table[n as usize] & nm) as i64;
+    }
+    (den_t, num_t)
+}
+
+/// [`stats_row`] over every `w`-wide row of σ1², σ2², σ12 images, compiled for `isa`,
+/// summed into one partial: the statistic alone, for its benchmark and level tests.
+pub fn stats_rows_at(isa: Isa, s1: &[i32], s2: &[i32], s12: &[i32], w: usize, gain_limit: f64) -> VifPartial {
+    if w == 0 {
+        return VifPartial::default();
+    }
+    let table = vif_log2_table();
+    crate::simd::vectorize(isa, #[inline(always)] || {
+        let mut total = VifPartial::default();
+        for ((a, b), c) in s1.chunks_exact(w).zip(s2.chunks_exact(w)).zip(s12.chunks_exact(w)) {
+            total.add(&stats_row_at(isa, a, b, c, gain_limit, table));
+        }
+        total
+    })
 }
 
 /// Pass 4: reduce the per-row partials to libvmaf's (num, den) floats.
@@ -627,7 +733,7 @@ fn vif_scale<const N: usize>(
             filter_h_row(w, taps, sc);
             sigmas_row(w, sc);
             let [s1, s2, s12] = &sc.sigma;
-            parts.push(stats_row(&s1[..w], &s2[..w], &s12[..w], gain_limit, table));
+            parts.push(stats_row_at(sc.isa, &s1[..w], &s2[..w], &s12[..w], gain_limit, table));
             if let Some(t) = trace.as_deref_mut().and_then(|t| t.scales.last_mut()) {
                 for (all, row) in t.sigmas.iter_mut().zip(&sc.sigma) {
                     all.extend_from_slice(&row[..w]);
@@ -971,6 +1077,75 @@ pub fn vif_downsample(b: &mut [Vec<u32>]) {
         for (oy, row) in out.chunks(ow.max(1)).take(oh).enumerate() {
             let at = oy * out_stride / 2;
             twin::pack(row, &mut dst[at..at + ow.div_ceil(2)]);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::simd::Level;
+    use crate::test_rng::Rng;
+
+    /// The statistic at every level equals the per-pixel reference (libvmaf's
+    /// branches, Rust's casts) on random σ values and on the edges: negative, zero
+    /// and just-below-σn² σ1², σ12 of both signs up to i32's limits, zero σ2².
+    #[test]
+    fn the_statistic_at_every_level_equals_the_branching_reference() {
+        let mut rng = Rng(0x57a7);
+        let edges = [
+            i32::MIN,
+            -65536,
+            -1,
+            0,
+            1,
+            VIF_SIGMA_NSQ - 1,
+            VIF_SIGMA_NSQ,
+            VIF_SIGMA_NSQ + 1,
+            1 << 24,
+            i32::MAX - 1,
+            i32::MAX,
+        ];
+        let pick = |rng: &mut Rng| match rng.next() % 4 {
+            0 => edges[(rng.next() % edges.len() as u64) as usize],
+            1 => (rng.next() % (1 << 20)) as i32,
+            2 => rng.next() as i32,
+            _ => (rng.next() % (1 << 26)) as i32 - (1 << 20),
+        };
+        let table = vif_log2_table();
+        for w in [1usize, 7, 63, 64, 65, 200] {
+            let h = 9;
+            let mut planes = [vec![0i32; w * h], vec![0i32; w * h], vec![0i32; w * h]];
+            for plane in planes.iter_mut() {
+                plane.iter_mut().for_each(|v| *v = pick(&mut rng));
+            }
+            // σ2² is clamped at 0 by the sigma pass, as libvmaf does.
+            planes[1].iter_mut().for_each(|v| *v = (*v).max(0));
+            let [s1, s2, s12] = &planes;
+            for gain_limit in [1.0, 100.0] {
+                let mut want = VifPartial::default();
+                for i in 0..w * h {
+                    let (sigma1_sq, sigma2_sq, sigma12) = (s1[i], s2[i], s12[i]);
+                    if sigma1_sq >= VIF_SIGMA_NSQ {
+                        let (sv_sq, gg) = vif_gain_terms(sigma1_sq, sigma2_sq, sigma12, gain_limit);
+                        let numer1 = (sv_sq as u32).wrapping_add(VIF_SIGMA_NSQ as u32);
+                        let log2_32 = |v: u32| crate::features::tables::log2_q11_u32(table, v) as i64;
+                        let log2_64 = |v: u64| crate::features::tables::log2_q11_u64(table, v) as i64;
+                        want.den_log += log2_32(VIF_SIGMA_NSQ.wrapping_add(sigma1_sq) as u32) - 2048 * 17;
+                        if sigma12 > 0 && sigma2_sq > 0 {
+                            want.num_log +=
+                                log2_64(gg.wrapping_add(numer1 as i64) as u64) - log2_64(numer1 as u64);
+                        }
+                    } else {
+                        want.num_nonlog += sigma2_sq as i64;
+                        want.count += 1;
+                    }
+                }
+                for level in Level::available() {
+                    let got = stats_rows_at(level.isa().unwrap(), s1, s2, s12, w, gain_limit);
+                    assert_eq!(got, want, "{level} w={w} gain_limit={gain_limit}");
+                }
+            }
         }
     }
 }
