@@ -151,6 +151,19 @@ impl Default for Isa {
     }
 }
 
+/// Integers of magnitude up to 2^51 are exact in [`f64_to_i64_exact`].
+pub const F64_EXACT_LIMIT: f64 = (1u64 << 51) as f64;
+
+/// An integral f64 of magnitude ≤ [`F64_EXACT_LIMIT`] as i64, by bit operations only:
+/// adding 2^52 + 2^51 puts the integer in the low mantissa bits, exactly. Rust's `as`
+/// saturates and maps NaN to 0, which compiles to scalar code with checks; this
+/// vectorises (callers truncate and bound the value first).
+#[inline(always)]
+pub fn f64_to_i64_exact(t: f64) -> i64 {
+    const MAGIC: f64 = 6_755_399_441_055_744.0; // 2^52 + 2^51
+    (t + MAGIC).to_bits() as i64 - MAGIC.to_bits() as i64
+}
+
 /// Runs `f` compiled for `isa`'s instructions: scalar code inlined into `f` (mark
 /// what it calls `#[inline(always)]`) is vectorised by the compiler for AVX2 or
 /// AVX-512, as if the whole program were built for that CPU. The numbers cannot
@@ -316,6 +329,23 @@ mod x86 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn exact_conversion_equals_the_cast_up_to_its_limit() {
+        let limit = F64_EXACT_LIMIT as i64;
+        let mut x = 0x2545_f491_4f6c_dd1du64;
+        let mut values = vec![0, 1, -1, 2, -2, limit, -limit, limit - 1, 1 - limit, 1 << 31, -(1 << 31)];
+        for _ in 0..10_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            values.push((x as i64) % (limit + 1));
+        }
+        for v in values {
+            assert_eq!(f64_to_i64_exact(v as f64), v, "{v}");
+        }
+        assert_eq!(f64_to_i64_exact(-0.0), 0);
+    }
 
     #[test]
     fn names_round_trip_and_unknown_names_are_refused() {

@@ -35,7 +35,7 @@ use crate::features::tables::{
 };
 use crate::features::twin;
 use crate::io::Plane;
-use crate::simd::Isa;
+use crate::simd::{F64_EXACT_LIMIT, Isa, f64_to_i64_exact};
 use super::params::VifParams;
 
 /// Per-row (tile) partial sums of the VIF statistic.
@@ -453,17 +453,6 @@ fn vif_gain_terms_lanes(sigma1_sq: i32, sigma2_sq: i32, sigma12: i32, gain_limit
     let g = if g >= gain_limit { gain_limit } else { g };
     let gg = (g * g * sigma1_sq as f64).trunc().clamp(-F64_EXACT_LIMIT, F64_EXACT_LIMIT);
     (f64_to_i64_exact(sv) as i32, f64_to_i64_exact(gg))
-}
-
-/// Integers of magnitude up to 2^51 are exact in [`f64_to_i64_exact`].
-const F64_EXACT_LIMIT: f64 = (1u64 << 51) as f64;
-
-/// An integral f64 of magnitude ≤ 2^51 as i64, by bit operations only: adding
-/// 2^52 + 2^51 puts the integer in the low mantissa bits, exactly.
-#[inline(always)]
-fn f64_to_i64_exact(t: f64) -> i64 {
-    const MAGIC: f64 = 6_755_399_441_055_744.0; // 2^52 + 2^51
-    (t + MAGIC).to_bits() as i64 - MAGIC.to_bits() as i64
 }
 
 /// Pass 3b: per-pixel VIF statistic (log-domain information terms) of one row of
