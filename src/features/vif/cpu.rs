@@ -472,11 +472,14 @@ pub fn stats_row(s1: &[i32], s2: &[i32], s12: &[i32], gain_limit: f64, table: &[
 
 /// [`stats_row`] for the vector level `isa`: the gain terms as
 /// [`vif_gain_terms_lanes`] where the level rounds f64 vectors in one instruction
-/// (AVX2, AVX-512); below that `trunc` is a library call, and the casts are cheaper.
+/// (AVX2, AVX-512) and the gain limit is not negative; below AVX2 `trunc` is a library
+/// call, and the casts are cheaper.
 #[inline(always)]
 fn stats_row_at(isa: Isa, s1: &[i32], s2: &[i32], s12: &[i32], gain_limit: f64, table: &[u16; 65536]) -> VifPartial {
     use crate::simd::Level;
-    if matches!(isa.level(), Level::Avx2 | Level::Avx512) {
+    // The lanes' bound on g·g·σ1² needs the clamp to lower g, never to raise |g|: a
+    // negative limit (libvmaf allows 1..100; the library takes any) keeps the casts.
+    if matches!(isa.level(), Level::Avx2 | Level::Avx512) && gain_limit >= 0.0 {
         stats_row_with::<true>(s1, s2, s12, gain_limit, table)
     } else {
         stats_row_with::<false>(s1, s2, s12, gain_limit, table)
@@ -1111,7 +1114,7 @@ mod tests {
             // σ2² is clamped at 0 by the sigma pass, as libvmaf does.
             planes[1].iter_mut().for_each(|v| *v = (*v).max(0));
             let [s1, s2, s12] = &planes;
-            for gain_limit in [1.0, 100.0] {
+            for gain_limit in [1.0, 100.0, 0.0, -1.0, f64::NEG_INFINITY, f64::INFINITY, f64::NAN] {
                 let mut want = VifPartial::default();
                 for i in 0..w * h {
                     let (sigma1_sq, sigma2_sq, sigma12) = (s1[i], s2[i], s12[i]);
