@@ -5,6 +5,9 @@
 //! here so the benchmark needs no clip; the kernels' work does not depend on content
 //! except the VIF statistic's branches, which real-looking texture exercises.
 
+#[path = "../tests/common/mod.rs"]
+mod common;
+
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 use std::hint::black_box;
 use tinyvmaf_gpu::features::adm::cpu::{AdmConfig, AdmScratch, compute_adm_scales_with};
@@ -19,14 +22,8 @@ const H: usize = 1080;
 /// A fixed-seed textured gradient (8-bit samples) and a distorted copy: a 3-tap
 /// blur plus small noise, so VIF and ADM see real structure and real loss.
 fn frames() -> (Plane, Plane) {
-    let mut state = 0x9e37_79b9_7f4a_7c15u64;
-    let mut noise = move || {
-        state = state.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = state;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    };
+    let mut rng = common::Rng(0x9e37_79b9_7f4a_7c15);
+    let mut noise = move || rng.next();
     let mut reference = Plane::new(W, H);
     for y in 0..H {
         for x in 0..W {

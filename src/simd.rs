@@ -333,13 +333,10 @@ mod tests {
     #[test]
     fn exact_conversion_equals_the_cast_up_to_its_limit() {
         let limit = F64_EXACT_LIMIT as i64;
-        let mut x = 0x2545_f491_4f6c_dd1du64;
+        let mut rng = crate::test_rng::Rng(0x2545_f491_4f6c_dd1d);
         let mut values = vec![0, 1, -1, 2, -2, limit, -limit, limit - 1, 1 - limit, 1 << 31, -(1 << 31)];
         for _ in 0..10_000 {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            values.push((x as i64) % (limit + 1));
+            values.push((rng.next() as i64) % (limit + 1));
         }
         for v in values {
             assert_eq!(f64_to_i64_exact(v as f64), v, "{v}");
