@@ -488,8 +488,13 @@ pub fn adm_angle_flag(ot_dp: i64, o_mag_sq: i64, t_mag_sq: i64) -> bool {
 /// k = clamp(t / o, 0, 1) in Q15 via the reciprocal table, r = k·o, with
 /// the enhancement-gain rule when the (h, v) angle between ref and dis is
 /// under 1°, and a = t - r.
+///
+/// Rows whose values fit [`lanes_fit`] run [`decouple_pixel_lanes`] at AVX2 and
+/// AVX-512 (the same numbers, in f64 vector code); the others, and every row at the
+/// lower levels, run [`decouple_pixel`].
 #[inline(always)]
 fn decouple(
+    isa: crate::simd::Isa,
     refb: &Bands,
     disb: &Bands,
     scale: usize,
@@ -497,71 +502,163 @@ fn decouple(
     r_out: &mut [Vec<i32>; 3],
     a_out: &mut [Vec<i32>; 3],
 ) {
+    use crate::simd::Level;
     let (w, h) = (refb.w, refb.h);
     for v in r_out.iter_mut().chain(a_out.iter_mut()) {
         ensure_len(v, w * h);
     }
     let reg = region_filter(w, h);
+    if reg.left >= reg.right {
+        return;
+    }
+    // The lanes' bound on the gained value needs a gain limit that is not negative
+    // (libvmaf allows 1..100; the library takes any).
+    let lanes = matches!(isa.level(), Level::Avx2 | Level::Avx512) && gain_limit >= 0.0;
+    let cos_sq = adm_cos_1deg_sq() as f64;
+    let scale0 = scale == 0;
     for i in reg.top..reg.bottom {
-        for j in reg.left..reg.right {
-            let idx = i * w + j;
-            let o = [refb.hvd[0][idx], refb.hvd[1][idx], refb.hvd[2][idx]];
-            let t = [disb.hvd[0][idx], disb.hvd[1][idx], disb.hvd[2][idx]];
-            let (oh, ov, th, tv) = (o[0] as i64, o[1] as i64, t[0] as i64, t[1] as i64);
-            let ot_dp = oh * th + ov * tv;
-            let o_mag_sq = oh * oh + ov * ov;
-            let t_mag_sq = th * th + tv * tv;
-            let angle_flag = adm_angle_flag(ot_dp, o_mag_sq, t_mag_sq);
-            for b in 0..3 {
-                let (ob, tb) = (o[b], t[b]);
-                let k: i64 = if ob == 0 {
-                    32768
-                } else if scale == 0 {
-                    (ADM_DIV_LOOKUP[(ob + 32768) as usize] as i64 * tb as i64 + 16384) >> 15
-                } else {
-                    let abs_o = ob.unsigned_abs();
-                    let sign: i64 = if ob < 0 { -1 } else { 1 };
-                    let (msb, sh) = if abs_o < 32768 {
-                        (abs_o, 0u32)
-                    } else {
-                        let s = 17 - abs_o.leading_zeros();
-                        ((abs_o + (1 << (s - 1))) >> s, s)
-                    };
-                    let d = ADM_DIV_LOOKUP[(msb as usize + 32768).min(65536)] as i64;
-                    ((d * tb as i64) * sign + (1i64 << (14 + sh))) >> (15 + sh)
-                };
-                let k = k.clamp(0, 32768);
-                let mut rst = if scale == 0 {
-                    (((k as i32) * ob + 16384) >> 15) as i16 as i32
-                } else {
-                    ((k * ob as i64 + 16384) >> 15) as i32
-                };
-                // sign of the float product k/32768 * o/64 (k >= 0)
-                if angle_flag && k > 0 && ob != 0 {
-                    let scaled = rst as f64 * gain_limit;
-                    let tbf = tb as f64;
-                    let v = if ob > 0 {
-                        if scaled < tbf { scaled } else { tbf }
-                    } else if scaled > tbf {
-                        scaled
-                    } else {
-                        tbf
-                    };
-                    rst = if scale == 0 {
-                        v as i16 as i32
-                    } else {
-                        v as i32
-                    };
+        let rs = i * w + reg.left..i * w + reg.right;
+        let o: [&[i32]; 3] = std::array::from_fn(|b| &refb.hvd[b][rs.clone()]);
+        let t: [&[i32]; 3] = std::array::from_fn(|b| &disb.hvd[b][rs.clone()]);
+        let [r0, r1, r2] = r_out;
+        let [a0, a1, a2] = a_out;
+        let r = [&mut r0[rs.clone()], &mut r1[rs.clone()], &mut r2[rs.clone()]];
+        let a = [&mut a0[rs.clone()], &mut a1[rs.clone()], &mut a2[rs.clone()]];
+        if lanes && lanes_fit(o, t, scale0) {
+            let n = rs.len();
+            let [o0, o1, o2] = o.map(|v| &v[..n]);
+            let [t0, t1, t2] = t.map(|v| &v[..n]);
+            let [r0, r1, r2] = r;
+            let [a0, a1, a2] = a;
+            let (r0, r1, r2, a0, a1, a2) = (&mut r0[..n], &mut r1[..n], &mut r2[..n], &mut a0[..n], &mut a1[..n], &mut a2[..n]);
+            for j in 0..n {
+                let (rv, av) = decouple_pixel_lanes([o0[j], o1[j], o2[j]], [t0[j], t1[j], t2[j]], scale0, gain_limit, cos_sq);
+                (r0[j], r1[j], r2[j]) = (rv[0], rv[1], rv[2]);
+                (a0[j], a1[j], a2[j]) = (av[0], av[1], av[2]);
+            }
+        } else {
+            for j in 0..rs.len() {
+                let (rv, av) = decouple_pixel([o[0][j], o[1][j], o[2][j]], [t[0][j], t[1][j], t[2][j]], scale, gain_limit);
+                for b in 0..3 {
+                    (r[b][j], a[b][j]) = (rv[b], av[b]);
                 }
-                r_out[b][idx] = rst;
-                a_out[b][idx] = if scale == 0 {
-                    tb.wrapping_sub(rst) as i16 as i32
-                } else {
-                    tb.wrapping_sub(rst)
-                };
             }
         }
     }
+}
+
+/// libvmaf's decouple of one pixel: reference detail values `o` (h, v, d) and
+/// distorted `t`, to the restored `r` and additive `a` values.
+#[inline(always)]
+fn decouple_pixel(o: [i32; 3], t: [i32; 3], scale: usize, gain_limit: f64) -> ([i32; 3], [i32; 3]) {
+    let (oh, ov, th, tv) = (o[0] as i64, o[1] as i64, t[0] as i64, t[1] as i64);
+    let ot_dp = oh * th + ov * tv;
+    let o_mag_sq = oh * oh + ov * ov;
+    let t_mag_sq = th * th + tv * tv;
+    let angle_flag = adm_angle_flag(ot_dp, o_mag_sq, t_mag_sq);
+    let (mut r, mut a) = ([0; 3], [0; 3]);
+    for b in 0..3 {
+        let (ob, tb) = (o[b], t[b]);
+        let k: i64 = if ob == 0 {
+            32768
+        } else if scale == 0 {
+            (ADM_DIV_LOOKUP[(ob + 32768) as usize] as i64 * tb as i64 + 16384) >> 15
+        } else {
+            let abs_o = ob.unsigned_abs();
+            let sign: i64 = if ob < 0 { -1 } else { 1 };
+            let (msb, sh) = if abs_o < 32768 {
+                (abs_o, 0u32)
+            } else {
+                let s = 17 - abs_o.leading_zeros();
+                ((abs_o + (1 << (s - 1))) >> s, s)
+            };
+            let d = ADM_DIV_LOOKUP[(msb as usize + 32768).min(65536)] as i64;
+            ((d * tb as i64) * sign + (1i64 << (14 + sh))) >> (15 + sh)
+        };
+        let k = k.clamp(0, 32768);
+        let mut rst = if scale == 0 {
+            (((k as i32) * ob + 16384) >> 15) as i16 as i32
+        } else {
+            ((k * ob as i64 + 16384) >> 15) as i32
+        };
+        // sign of the float product k/32768 * o/64 (k >= 0)
+        if angle_flag && k > 0 && ob != 0 {
+            let scaled = rst as f64 * gain_limit;
+            let tbf = tb as f64;
+            let v = if ob > 0 {
+                if scaled < tbf { scaled } else { tbf }
+            } else if scaled > tbf {
+                scaled
+            } else {
+                tbf
+            };
+            rst = if scale == 0 { v as i16 as i32 } else { v as i32 };
+        }
+        r[b] = rst;
+        a[b] = if scale == 0 { tb.wrapping_sub(rst) as i16 as i32 } else { tb.wrapping_sub(rst) };
+    }
+    (r, a)
+}
+
+/// Largest |o| the lanes take: the reciprocal then needs no shift (scales 1..3 shift
+/// larger values to 15 bits), and `k·o < 2^30` stays in i32.
+const LANES_MAX_O: u32 = 32767;
+/// Largest |t| the lanes take at scales 1..3: `d·t < 2^51` and `t_h² + t_v² < 2^43`
+/// are exact in f64. At scale 0 |t| ≤ [`LANES_MAX_O`], so the gained value, bounded by
+/// |t|, is in i16 range (where the reference's saturating `as i16` is exact).
+const LANES_MAX_T: u32 = 1 << 21;
+
+/// Whether one row's values are in the range [`decouple_pixel_lanes`] is exact for.
+#[inline(always)]
+fn lanes_fit(o: [&[i32]; 3], t: [&[i32]; 3], scale0: bool) -> bool {
+    let max_abs = |v: &[i32]| v.iter().fold(0u32, |m, x| m.max(x.unsigned_abs()));
+    let t_limit = if scale0 { LANES_MAX_O } else { LANES_MAX_T };
+    o.iter().all(|v| max_abs(v) <= LANES_MAX_O) && t.iter().all(|v| max_abs(v) <= t_limit)
+}
+
+/// [`decouple_pixel`] as straight-line f64 code that the compiler vectorises (no
+/// table, no branch), for values within [`lanes_fit`] and a gain limit ≥ 0:
+/// - the table's reciprocal `⌊2^30/|o|⌋` is the f64 quotient truncated: the quotient
+///   is at least `1/|o| ≥ 2^-15` from the next integer, far above its rounding error;
+/// - `k = (d·t + 2^14) >> 15` is the floor of an exact f64 (`|d·t| < 2^51`), and so
+///   is the angle test's dot product and squared lengths, whose single rounding to
+///   f32 is then the reference's i64 → f32;
+/// - the gained value lies between 0 and `t` (the gain limit is not negative; a NaN
+///   product selects `t`, as the reference's comparisons do), so truncating it and
+///   converting with [`f64_to_i64_exact`] is the reference's cast.
+#[inline(always)]
+fn decouple_pixel_lanes(o: [i32; 3], t: [i32; 3], scale0: bool, gain_limit: f64, cos_sq: f64) -> ([i32; 3], [i32; 3]) {
+    use crate::simd::f64_to_i64_exact;
+    let (oh, ov, th, tv) = (o[0] as f64, o[1] as f64, t[0] as f64, t[1] as f64);
+    let dp = ((oh * th + ov * tv) as f32) as f64 / 4096.0;
+    let o_mag = ((oh * oh + ov * ov) as f32) as f64 / 4096.0;
+    let t_mag = ((th * th + tv * tv) as f32) as f64 / 4096.0;
+    let angle = (dp >= 0.0) & (dp * dp >= cos_sq * o_mag * t_mag);
+    let (mut r, mut a) = ([0; 3], [0; 3]);
+    for b in 0..3 {
+        let (ob, tb) = (o[b], t[b]);
+        let d = (1_073_741_824.0 / ob.wrapping_abs().max(1) as f64).trunc();
+        let d = if ob < 0 { -d } else { d };
+        let k = ((d * tb as f64 + 16384.0) * (1.0 / 32768.0)).floor();
+        let k = if ob == 0 { 32768.0 } else { k.clamp(0.0, 32768.0) };
+        let k = f64_to_i64_exact(k) as i32;
+        let rst = (k * ob + 16384) >> 15;
+        let rst = if scale0 { rst as i16 as i32 } else { rst };
+        let scaled = rst as f64 * gain_limit;
+        let tbf = tb as f64;
+        let v = if ob > 0 {
+            if scaled < tbf { scaled } else { tbf }
+        } else if scaled > tbf {
+            scaled
+        } else {
+            tbf
+        };
+        let v = f64_to_i64_exact(v.trunc()) as i32;
+        let rst = if angle & (k > 0) & (ob != 0) { v } else { rst };
+        r[b] = rst;
+        a[b] = if scale0 { tb.wrapping_sub(rst) as i16 as i32 } else { tb.wrapping_sub(rst) };
+    }
+    (r, a)
 }
 
 /// Three detail bands (h, v, d), row-major.
@@ -579,9 +676,23 @@ pub fn adm_decouple_bands(
     scale: usize,
     gain_limit: f64,
 ) -> (Hvd, Hvd) {
+    adm_decouple_bands_at(crate::simd::Isa::Scalar, o, t, w, h, scale, gain_limit)
+}
+
+/// [`adm_decouple_bands`] compiled for and run at `isa`.
+#[doc(hidden)]
+pub fn adm_decouple_bands_at(
+    isa: crate::simd::Isa,
+    o: &[Vec<i32>; 3],
+    t: &[Vec<i32>; 3],
+    w: usize,
+    h: usize,
+    scale: usize,
+    gain_limit: f64,
+) -> (Hvd, Hvd) {
     let bands = |hvd: &[Vec<i32>; 3]| Bands { w, h, a: Vec::new(), hvd: hvd.clone() };
     let (mut r, mut a) = (Default::default(), Default::default());
-    decouple(&bands(o), &bands(t), scale, gain_limit, &mut r, &mut a);
+    crate::simd::vectorize(isa, #[inline(always)] || decouple(isa, &bands(o), &bands(t), scale, gain_limit, &mut r, &mut a));
     let mask = |v: [Vec<i32>; 3]| v.map(|p| adm_trace_mask(&p, w, h, false));
     (mask(r), mask(a))
 }
@@ -994,7 +1105,7 @@ fn run_scales(
                 dwt_s123(prev_dis, cw, ch, scale, dis_b, lo, hi, pad_lo, pad_hi);
             }
             let (bw, bh) = (ref_b.w, ref_b.h);
-            decouple(ref_b, dis_b, scale, cfg.gain_limit, r, a);
+            decouple(*isa, ref_b, dis_b, scale, cfg.gain_limit, r, a);
             let den_acc = csf_den(ref_b, scale);
             csf(a, bw, bh, scale, csf_a, csf_f, cfg.factors(scale));
             cm_thr(csf_a, csf_f, bw, bh, scale, thr);
@@ -1202,7 +1313,7 @@ pub fn adm_decouple(b: &mut [Vec<u32>]) {
     let (w, h) = (p.width as usize, p.height as usize);
     let (mut r, mut a) = (Hvd::default(), Hvd::default());
     let (refb, disb) = (bands_of(ref_bands, w, h), bands_of(dis_bands, w, h));
-    decouple(&refb, &disb, p.scale as usize, f64::from(p.gain_limit), &mut r, &mut a);
+    decouple(crate::simd::Isa::Scalar, &refb, &disb, p.scale as usize, f64::from(p.gain_limit), &mut r, &mut a);
     put_region(r_out, &r, w, h, region_filter(w, h));
     put_region(a_out, &a, w, h, region_filter(w, h));
 }
@@ -1296,5 +1407,98 @@ mod config_tests {
         assert_eq!(key, "integer_adm3_csf_2_dlmw_0.7_egl_1_min_0.5_nw_0.02_nvd_1.5_rdh_2160");
         let m = crate::features::motion::MotionOptions { max_val: 18.0, five_frame_window: true, moving_average: true, ..Default::default() };
         assert_eq!(m.key("integer_motion3"), "integer_motion3_mffw_mmxv_18_mma");
+    }
+}
+
+#[cfg(test)]
+mod decouple_tests {
+    use super::*;
+    use crate::simd::Level;
+    use crate::test_rng::Rng;
+
+    /// Bands of `n` samples for `scale`: values of random width (within the lanes'
+    /// range, and with `wide` an eighth up to 2^30), a sixteenth zeros, and in some rounds distorted
+    /// (h, v) pairs within ±0.01° of 1° from the reference's, where the angle test's
+    /// roundings decide.
+    fn bands(rng: &mut Rng, n: usize, scale: usize, near_angle: bool, wide: bool) -> ([Vec<i32>; 3], [Vec<i32>; 3]) {
+        let (mut o, mut t): ([Vec<i32>; 3], [Vec<i32>; 3]) = Default::default();
+        for _ in 0..n {
+            let top = if scale == 0 { 16 } else if wide && rng.below(8) == 0 { 31 } else { 22 };
+            let mut val = || -> i64 {
+                let bits = 1 + rng.below(top) as u32;
+                let v = rng.next() as i64 >> (64 - bits);
+                if rng.below(16) == 0 { 0 } else { v }
+            };
+            let (oh, ov, od) = (val(), val(), val());
+            let (th, tv, td) = if near_angle {
+                let theta = (1.0 + (rng.below(2001) as f64 - 1000.0) * 1e-5).to_radians();
+                let s = (0.5 + rng.below(2500) as f64 * 1e-3) * if rng.below(4) == 0 { -1.0 } else { 1.0 };
+                let (c, sn) = (theta.cos(), theta.sin());
+                let (x, y) = (oh as f64, ov as f64);
+                ((s * (c * x - sn * y)).round() as i64, (s * (sn * x + c * y)).round() as i64, (s * od as f64) as i64)
+            } else {
+                (val(), val(), val())
+            };
+            let clamp = |v: i64| if scale == 0 { v.clamp(-32768, 32767) as i32 } else { v.clamp(-(1 << 30), 1 << 30) as i32 };
+            for (band, v) in o.iter_mut().zip([oh, ov, od]) {
+                band.push(clamp(v));
+            }
+            for (band, v) in t.iter_mut().zip([th, tv, td]) {
+                band.push(clamp(v));
+            }
+        }
+        (o, t)
+    }
+
+    /// One pixel's three values as three one-sample rows.
+    fn singles(v: &[i32; 3]) -> [&[i32]; 3] {
+        std::array::from_fn(|b| std::slice::from_ref(&v[b]))
+    }
+
+    const GAINS: [f64; 7] = [100.0, 1.0, 0.0, 0.5, f64::INFINITY, -1.0, f64::NAN];
+
+    #[test]
+    fn the_lanes_pixel_equals_the_reference_within_its_range() {
+        let mut rng = Rng(0x5eed_0ad0);
+        let cos_sq = adm_cos_1deg_sq() as f64;
+        let (mut checked, mut gained) = (0usize, 0usize);
+        for round in 0..16 {
+            let scale = round % 4;
+            let (o, t) = bands(&mut rng, 4000, scale, round % 3 != 0, true);
+            for i in 0..o[0].len() {
+                let (op, tp) = ([o[0][i], o[1][i], o[2][i]], [t[0][i], t[1][i], t[2][i]]);
+                if !lanes_fit(singles(&op), singles(&tp), scale == 0) {
+                    continue;
+                }
+                for gain in GAINS.into_iter().filter(|g| *g >= 0.0) {
+                    let want = decouple_pixel(op, tp, scale, gain);
+                    let got = decouple_pixel_lanes(op, tp, scale == 0, gain, cos_sq);
+                    assert_eq!(got, want, "scale {scale} gain {gain} o {op:?} t {tp:?}");
+                    checked += 1;
+                    gained += (want.0 != decouple_pixel(op, tp, scale, f64::INFINITY).0) as usize;
+                }
+            }
+        }
+        assert!(checked > 100_000, "only {checked} pixels in the lanes' range");
+        assert!(gained > 1000, "the enhancement-gain rule decided only {gained} pixels");
+    }
+
+    #[test]
+    fn decouple_at_every_level_equals_the_scalar_reference() {
+        let mut rng = Rng(0xdec0_0b1e);
+        // rounds 0, 2, 4, …: every row in the lanes' range; odd rounds: few rows are
+        for round in 0..16 {
+            let scale = round % 4;
+            for (w, h) in [(61, 37), (7, 5), (1, 9), (130, 11)] {
+                let (o, t) = bands(&mut rng, w * h, scale, round % 3 == 1, round % 2 == 1);
+                for gain in GAINS {
+                    let want = adm_decouple_bands(&o, &t, w, h, scale, gain);
+                    for level in Level::available() {
+                        let got = adm_decouple_bands_at(level.isa().unwrap(), &o, &t, w, h, scale, gain);
+                        assert!(got == want, "{level} scale {scale} {w}x{h} gain {gain}");
+                    }
+                }
+            }
+        }
     }
 }
