@@ -646,13 +646,24 @@ fn downsample_rows<const N: usize>(
         }
         pad_reflect101(&mut sc.tmp_pad, half, w);
         let o = &mut out[oy * ow..(oy + 1) * ow];
-        for (ox, dst) in o.iter_mut().enumerate() {
-            let s = &sc.tmp_pad[2 * ox..2 * ox + n];
-            let mut acc = 0u32;
-            for k in 0..n {
-                acc = acc.wrapping_add(taps[k] as u32 * s[k] as u32);
+        if matches!(sc.isa, Isa::Scalar) {
+            // only the samples kept
+            for (ox, dst) in o.iter_mut().enumerate() {
+                let s = &sc.tmp_pad[2 * ox..2 * ox + n];
+                let mut acc = 0u32;
+                for k in 0..n {
+                    acc = acc.wrapping_add(taps[k] as u32 * s[k] as u32);
+                }
+                *dst = (acc.wrapping_add(1 << 15) >> 16) as u16;
             }
-            *dst = (acc.wrapping_add(1 << 15) >> 16) as u16;
+        } else {
+            // Every sample with vectors, then the even ones: at twice the work still
+            // several times faster than the kept samples alone in scalar code.
+            let full = &mut sc.tmp_a[..w];
+            conv_h(sc.isa, &sc.tmp_pad, taps, full);
+            for (dst, &acc) in o.iter_mut().zip(full.iter().step_by(2)) {
+                *dst = (acc.wrapping_add(1 << 15) >> 16) as u16;
+            }
         }
     }
     (ow, oh)
