@@ -164,6 +164,24 @@ pub fn f64_to_i64_exact(t: f64) -> i64 {
     (t + MAGIC).to_bits() as i64 - MAGIC.to_bits() as i64
 }
 
+/// `x as f32` (rounded to nearest) by operations that vectorise at every level: AVX2
+/// has no i64 → f32 or i64 → f64 conversion, and the compiler converts lane by lane.
+/// Above 2^53 the bits under bit 11 are folded into bit 11 (round to odd), so the
+/// exact conversion to f64 (at most 52 significant bits) followed by the rounding to
+/// f32 rounds as the direct conversion does; f64 keeps 29 bits more than f32, so its
+/// own step cannot round. The two 32-bit halves are converted through the mantissa
+/// (2^52 + n is exact for n < 2^32).
+#[inline(always)]
+pub fn i64_to_f32_exact(x: i64) -> f32 {
+    const TWO_52: f64 = 4_503_599_627_370_496.0;
+    let a = x.unsigned_abs();
+    let odd = (a & !0x7ff) | (((a & 0x7ff) != 0) as u64) << 11;
+    let a = if a >= 1 << 53 { odd } else { a };
+    let half = |n: u64| f64::from_bits(TWO_52.to_bits() | n) - TWO_52;
+    let f = half(a >> 32) * 4_294_967_296.0 + half(a & 0xffff_ffff);
+    (if x < 0 { -f } else { f }) as f32
+}
+
 /// Runs `f` compiled for `isa`'s instructions: scalar code inlined into `f` (mark
 /// what it calls `#[inline(always)]`) is vectorised by the compiler for AVX2 or
 /// AVX-512, as if the whole program were built for that CPU. The numbers cannot
@@ -342,6 +360,25 @@ mod tests {
             assert_eq!(f64_to_i64_exact(v as f64), v, "{v}");
         }
         assert_eq!(f64_to_i64_exact(-0.0), 0);
+    }
+
+    #[test]
+    fn exact_i64_to_f32_equals_the_cast() {
+        let mut rng = crate::test_rng::Rng(0x9e37_79b9_7f4a_7c15);
+        let mut values = vec![0, 1, -1, i64::MIN, i64::MAX, i64::MIN + 1, 1 << 53, (1 << 53) + 1, (1 << 53) - 1];
+        for _ in 0..200_000 {
+            let v = rng.next() as i64 >> rng.below(64);
+            // ties and near-ties of f32 rounding: 24 significant bits, then a half
+            let shift = rng.below(40) as u32;
+            let tie = ((rng.next() >> 40) | 1 << 23) << shift;
+            let near = (1i64 << shift.max(1) >> 1) as u64;
+            for w in [v, (tie | near) as i64, (tie | near) as i64 + 1, (tie | near) as i64 - 1] {
+                values.extend([w, w.wrapping_neg()]);
+            }
+        }
+        for v in values {
+            assert_eq!(i64_to_f32_exact(v).to_bits(), (v as f32).to_bits(), "{v}");
+        }
     }
 
     #[test]

@@ -600,49 +600,62 @@ fn decouple_pixel(o: [i32; 3], t: [i32; 3], scale: usize, gain_limit: f64) -> ([
     (r, a)
 }
 
-/// Largest |o| the lanes take: the reciprocal then needs no shift (scales 1..3 shift
-/// larger values to 15 bits), and `k·o < 2^30` stays in i32.
-const LANES_MAX_O: u32 = 32767;
-/// Largest |t| the lanes take at scales 1..3: `d·t < 2^51` and `t_h² + t_v² < 2^43`
-/// are exact in f64. At scale 0 |t| ≤ [`LANES_MAX_O`], so the gained value, bounded by
-/// |t|, is in i16 range (where the reference's saturating `as i16` is exact).
-const LANES_MAX_T: u32 = 1 << 21;
-
-/// Whether one row's values are in the range [`decouple_pixel_lanes`] is exact for.
+/// Whether one row's values are in the range [`decouple_pixel_lanes`] is exact for:
+/// at scale 0 every value an i16 (as libvmaf stores them there; the i16 reciprocal
+/// is not shifted), at scales 1..3 any.
 #[inline(always)]
 fn lanes_fit(o: [&[i32]; 3], t: [&[i32]; 3], scale0: bool) -> bool {
-    let max_abs = |v: &[i32]| v.iter().fold(0u32, |m, x| m.max(x.unsigned_abs()));
-    let t_limit = if scale0 { LANES_MAX_O } else { LANES_MAX_T };
-    o.iter().all(|v| max_abs(v) <= LANES_MAX_O) && t.iter().all(|v| max_abs(v) <= t_limit)
+    let in_i16 = |v: &[i32]| v.iter().fold(true, |ok, &x| ok & (x as i16 as i32 == x));
+    !scale0 || o.iter().chain(&t).all(|v| in_i16(v))
+}
+
+/// `2^e` for an exponent in f64's normal range, built from its bits (vectorises,
+/// unlike `powi`).
+#[inline(always)]
+fn pow2(e: i64) -> f64 {
+    f64::from_bits(((1023 + e) as u64) << 52)
 }
 
 /// [`decouple_pixel`] as straight-line f64 code that the compiler vectorises (no
-/// table, no branch), for values within [`lanes_fit`] and a gain limit ≥ 0:
-/// - the table's reciprocal `⌊2^30/|o|⌋` is the f64 quotient truncated: the quotient
-///   is at least `1/|o| ≥ 2^-15` from the next integer, far above its rounding error;
-/// - `k = (d·t + 2^14) >> 15` is the floor of an exact f64 (`|d·t| < 2^51`), and so
-///   is the angle test's dot product and squared lengths, whose single rounding to
-///   f32 is then the reference's i64 → f32;
+/// table, no branch), for values within [`lanes_fit`] and a gain limit ≥ 0. Every
+/// step is exact:
+/// - the reference's shift of |o| to 15 significant bits (scales 1..3) is `s`
+///   from the f64 exponent, the rounded value a floor after scaling by `2^-s`;
+/// - the table's reciprocal `⌊2^30/m⌋` is the f64 quotient truncated: the quotient
+///   is at least `1/m ≥ 2^-15` from the next integer, far above its rounding error;
+/// - `k = (d·t·sign + 2^(14+s)) >> (15+s)` with `d = 2^15·dh + dl`: `dh·t` and `dl·t`
+///   stay below 2^47, and `⌊(2^15·dh·t + x)/2^15⌋ = dh·t + ⌊x/2^15⌋`;
+/// - the angle test's dot product and squared lengths are the reference's i64 sums
+///   (wrapping where its would overflow), rounded to f32 by [`i64_to_f32_exact`];
 /// - the gained value lies between 0 and `t` (the gain limit is not negative; a NaN
 ///   product selects `t`, as the reference's comparisons do), so truncating it and
 ///   converting with [`f64_to_i64_exact`] is the reference's cast.
 #[inline(always)]
 fn decouple_pixel_lanes(o: [i32; 3], t: [i32; 3], scale0: bool, gain_limit: f64, cos_sq: f64) -> ([i32; 3], [i32; 3]) {
-    use crate::simd::f64_to_i64_exact;
-    let (oh, ov, th, tv) = (o[0] as f64, o[1] as f64, t[0] as f64, t[1] as f64);
-    let dp = ((oh * th + ov * tv) as f32) as f64 / 4096.0;
-    let o_mag = ((oh * oh + ov * ov) as f32) as f64 / 4096.0;
-    let t_mag = ((th * th + tv * tv) as f32) as f64 / 4096.0;
+    use crate::simd::{f64_to_i64_exact, i64_to_f32_exact};
+    const Q15: f64 = 1.0 / 32768.0;
+    let (oh, ov, th, tv) = (o[0] as i64, o[1] as i64, t[0] as i64, t[1] as i64);
+    let f = |v: i64| i64_to_f32_exact(v) as f64 / 4096.0;
+    let dp = f((oh * th).wrapping_add(ov * tv));
+    let o_mag = f((oh * oh).wrapping_add(ov * ov));
+    let t_mag = f((th * th).wrapping_add(tv * tv));
     let angle = (dp >= 0.0) & (dp * dp >= cos_sq * o_mag * t_mag);
     let (mut r, mut a) = ([0; 3], [0; 3]);
     for b in 0..3 {
         let (ob, tb) = (o[b], t[b]);
-        let d = (1_073_741_824.0 / ob.wrapping_abs().max(1) as f64).trunc();
-        let d = if ob < 0 { -d } else { d };
-        let k = ((d * tb as f64 + 16384.0) * (1.0 / 32768.0)).floor();
+        let abs_o = (ob as f64).abs();
+        // floor(log2 |o|) - 14, for |o| ≥ 2^15 at scales 1..3
+        let s = if scale0 { 0 } else { ((abs_o.to_bits() >> 52) as i64 - 1023 - 14).max(0) };
+        let round = if s > 0 { 0.5 } else { 0.0 };
+        let m = (abs_o * pow2(-s) + round).floor().max(1.0);
+        let d = (1_073_741_824.0 / m).trunc();
+        let tt = if ob < 0 { -(tb as f64) } else { tb as f64 };
+        let dh = (d * Q15).floor();
+        let dl = d - dh * 32768.0;
+        let q = dh * tt + ((dl * tt + pow2(14 + s)) * Q15).floor();
+        let k = (q * pow2(-s)).floor();
         let k = if ob == 0 { 32768.0 } else { k.clamp(0.0, 32768.0) };
-        let k = f64_to_i64_exact(k) as i32;
-        let rst = (k * ob + 16384) >> 15;
+        let rst = f64_to_i64_exact(((k * ob as f64 + 16384.0) * Q15).floor()) as i32;
         let rst = if scale0 { rst as i16 as i32 } else { rst };
         let scaled = rst as f64 * gain_limit;
         let tbf = tb as f64;
@@ -654,7 +667,7 @@ fn decouple_pixel_lanes(o: [i32; 3], t: [i32; 3], scale0: bool, gain_limit: f64,
             tbf
         };
         let v = f64_to_i64_exact(v.trunc()) as i32;
-        let rst = if angle & (k > 0) & (ob != 0) { v } else { rst };
+        let rst = if angle & (k > 0.0) & (ob != 0) { v } else { rst };
         r[b] = rst;
         a[b] = if scale0 { tb.wrapping_sub(rst) as i16 as i32 } else { tb.wrapping_sub(rst) };
     }
@@ -1416,20 +1429,26 @@ mod decouple_tests {
     use crate::simd::Level;
     use crate::test_rng::Rng;
 
-    /// Bands of `n` samples for `scale`: values of random width (within the lanes'
-    /// range, and with `wide` an eighth up to 2^30), a sixteenth zeros, and in some rounds distorted
+    /// Bands of `n` samples for `scale`: values of random width (at scales 1..3 h and
+    /// v up to 2^25, d up to 2^31, and with `wide` an eighth of the pixels up to the
+    /// i32 limits in every band, where rows leave the lanes' range), a sixteenth zeros, and in some rounds distorted
     /// (h, v) pairs within ±0.01° of 1° from the reference's, where the angle test's
     /// roundings decide.
     fn bands(rng: &mut Rng, n: usize, scale: usize, near_angle: bool, wide: bool) -> ([Vec<i32>; 3], [Vec<i32>; 3]) {
         let (mut o, mut t): ([Vec<i32>; 3], [Vec<i32>; 3]) = Default::default();
         for _ in 0..n {
-            let top = if scale == 0 { 16 } else if wide && rng.below(8) == 0 { 31 } else { 22 };
-            let mut val = || -> i64 {
+            // bit widths: h and v within the lanes' 2^25 unless `wide`, d up to 2^31
+            let (top_hv, top_d) = match scale {
+                0 => (16, 16),
+                _ if wide && rng.below(8) == 0 => (33, 33),
+                _ => (26, 32),
+            };
+            let mut val = |top: u64| -> i64 {
                 let bits = 1 + rng.below(top) as u32;
                 let v = rng.next() as i64 >> (64 - bits);
                 if rng.below(16) == 0 { 0 } else { v }
             };
-            let (oh, ov, od) = (val(), val(), val());
+            let (oh, ov, od) = (val(top_hv), val(top_hv), val(top_d));
             let (th, tv, td) = if near_angle {
                 let theta = (1.0 + (rng.below(2001) as f64 - 1000.0) * 1e-5).to_radians();
                 let s = (0.5 + rng.below(2500) as f64 * 1e-3) * if rng.below(4) == 0 { -1.0 } else { 1.0 };
@@ -1437,9 +1456,9 @@ mod decouple_tests {
                 let (x, y) = (oh as f64, ov as f64);
                 ((s * (c * x - sn * y)).round() as i64, (s * (sn * x + c * y)).round() as i64, (s * od as f64) as i64)
             } else {
-                (val(), val(), val())
+                (val(top_hv), val(top_hv), val(top_d))
             };
-            let clamp = |v: i64| if scale == 0 { v.clamp(-32768, 32767) as i32 } else { v.clamp(-(1 << 30), 1 << 30) as i32 };
+            let clamp = |v: i64| if scale == 0 { v.clamp(-32768, 32767) as i32 } else { v.clamp(-(i32::MAX as i64), i32::MAX as i64) as i32 };
             for (band, v) in o.iter_mut().zip([oh, ov, od]) {
                 band.push(clamp(v));
             }
