@@ -147,6 +147,13 @@ impl Plane {
         }
     }
 
+    /// A plane of the first `width·height` of `samples` (no zero-fill first).
+    fn from_samples(width: usize, height: usize, samples: impl Iterator<Item = u16>) -> Self {
+        let mut data = Vec::with_capacity(width * height);
+        data.extend(samples.take(width * height));
+        Plane { width, height, data }
+    }
+
     /// Row `y` as a slice (panics if `y >= height`).
     #[inline]
     pub fn row(&self, y: usize) -> &[u16] {
@@ -174,34 +181,22 @@ impl Frame {
         }
     }
 
-    /// A frame decoded from one frame's packed file bytes.
+    /// A frame decoded from one frame's packed file bytes (8-bit, or 16-bit
+    /// little-endian). `bytes.len()` must equal `info.frame_bytes()`.
     pub(crate) fn from_bytes(info: VideoInfo, bytes: &[u8]) -> Self {
-        let mut frame = Frame::new(info);
-        frame.fill_from_bytes(bytes);
-        frame
-    }
-
-    /// Fill the planes from packed file bytes (8-bit or 16-bit little-endian).
-    /// `bytes.len()` must equal `info.frame_bytes()`.
-    fn fill_from_bytes(&mut self, bytes: &[u8]) {
+        let size = info.bytes_per_sample();
         let mut off = 0;
-        let two = self.info.bytes_per_sample() == 2;
-        for plane in self.planes.iter_mut() {
-            let n = plane.width * plane.height;
-            if two {
-                let src = &bytes[off..off + 2 * n];
-                for (d, s) in plane.data.iter_mut().zip(src.chunks_exact(2)) {
-                    *d = u16::from_le_bytes([s[0], s[1]]);
-                }
-                off += 2 * n;
+        let planes = [0, 1, 2].map(|p| {
+            let (w, h) = info.plane_dims(p);
+            let src = &bytes[off..off + size * w * h];
+            off += src.len();
+            if size == 2 {
+                Plane::from_samples(w, h, src.chunks_exact(2).map(|s| u16::from_le_bytes([s[0], s[1]])))
             } else {
-                let src = &bytes[off..off + n];
-                for (d, &s) in plane.data.iter_mut().zip(src) {
-                    *d = s as u16;
-                }
-                off += n;
+                Plane::from_samples(w, h, src.iter().map(|&s| s as u16))
             }
-        }
+        });
+        Frame { info, planes }
     }
 }
 
