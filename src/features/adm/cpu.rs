@@ -76,6 +76,8 @@ pub struct AdmScratch {
     csf_f: [Vec<i32>; 3],
     /// per-pixel masking threshold
     thr: Vec<i32>,
+    /// the rows of the fused CSF and masking passes (the scoring path)
+    ring: CsfRing,
     lo: Vec<i32>,
     hi: Vec<i32>,
     pad_lo: Vec<i32>,
@@ -103,6 +105,7 @@ impl AdmScratch {
             + all(&self.csf_a)
             + all(&self.csf_f)
             + [&self.thr, &self.lo, &self.hi, &self.pad_lo, &self.pad_hi].into_iter().map(vec_bytes).sum::<u64>()
+            + self.ring.heap_bytes()
             + self.pack.iter().map(vec_bytes).sum::<u64>()
             + all(&self.prev)
     }
@@ -727,31 +730,32 @@ fn csf(
     factors: CsfFactors,
 ) {
     let reg = region_filter(w, h);
-    let rf_q32 = factors.q32;
     for b in 0..3 {
         ensure_len(&mut csf_a[b], w * h);
         ensure_len(&mut csf_f[b], w * h);
-        let rf32 = rf_q32[b];
         for i in reg.top..reg.bottom {
             let rs = i * w + reg.left..i * w + reg.right;
-            let src = &a[b][rs.clone()];
-            let da = &mut csf_a[b][rs.clone()];
-            let df = &mut csf_f[b][rs];
-            if scale == 0 {
-                let (f, add, sh) = (factors.s0[b], ADM_S0_CSF_ADD[b], ADM_S0_CSF_SHIFT[b]);
-                for ((s, da), df) in src.iter().zip(da.iter_mut()).zip(df.iter_mut()) {
-                    let v = (f.wrapping_mul(*s).wrapping_add(add) >> sh) as i16 as i32;
-                    *da = v;
-                    *df = ((ADM_S0_ONE_BY_30 * v.abs() + 2048) >> 12) as i16 as i32;
-                }
-            } else {
-                for ((s, da), df) in src.iter().zip(da.iter_mut()).zip(df.iter_mut()) {
-                    let v = ((rf32 * *s as i64 + (1 << 27)) >> 28) as i32;
-                    *da = v;
-                    *df = ((ADM_S123_ONE_BY_30 * v.unsigned_abs() as i64 + ADM_S123_FLT_ADD) >> 32)
-                        as i32;
-                }
-            }
+            csf_row(&a[b][rs.clone()], scale, b, factors, &mut csf_a[b][rs.clone()], &mut csf_f[b][rs]);
+        }
+    }
+}
+
+/// [`csf`] of one row of band `b` (the filter region's columns).
+#[inline(always)]
+fn csf_row(src: &[i32], scale: usize, b: usize, factors: CsfFactors, da: &mut [i32], df: &mut [i32]) {
+    if scale == 0 {
+        let (f, add, sh) = (factors.s0[b], ADM_S0_CSF_ADD[b], ADM_S0_CSF_SHIFT[b]);
+        for ((s, da), df) in src.iter().zip(da.iter_mut()).zip(df.iter_mut()) {
+            let v = (f.wrapping_mul(*s).wrapping_add(add) >> sh) as i16 as i32;
+            *da = v;
+            *df = ((ADM_S0_ONE_BY_30 * v.abs() + 2048) >> 12) as i16 as i32;
+        }
+    } else {
+        let rf32 = factors.q32[b];
+        for ((s, da), df) in src.iter().zip(da.iter_mut()).zip(df.iter_mut()) {
+            let v = ((rf32 * *s as i64 + (1 << 27)) >> 28) as i32;
+            *da = v;
+            *df = ((ADM_S123_ONE_BY_30 * v.unsigned_abs() as i64 + ADM_S123_FLT_ADD) >> 32) as i32;
         }
     }
 }
@@ -836,43 +840,95 @@ fn cm_thr(
     if reg.left >= reg.right || reg.top >= reg.bottom {
         return;
     }
-    let up = |i: usize| if i == 0 { 1.min(h - 1) } else { i - 1 };
-    let down = |i: usize| if i + 1 >= h { h - 1 } else { i + 1 };
-    let left = |j: usize| if j == 0 { 1.min(w - 1) } else { j - 1 };
-    let right = |j: usize| if j + 1 >= w { w - 1 } else { j + 1 };
+    let mut colsum = vec![0i32; w];
+    for i in reg.top..reg.bottom {
+        let rows = neighbour_rows(i, h);
+        let f = std::array::from_fn(|b| rows.map(|r| &csf_f[b][r * w..][..w]));
+        let a = std::array::from_fn(|b| &csf_a[b][i * w..][..w]);
+        cm_thr_row(f, a, w, h, scale, &mut colsum, &mut thr[i * w..(i + 1) * w]);
+    }
+}
+
+/// Rows `i − 1`, `i`, `i + 1` of an `h`-row band, mirrored at its edges.
+#[inline(always)]
+fn neighbour_rows(i: usize, h: usize) -> [usize; 3] {
+    let up = if i == 0 { 1.min(h - 1) } else { i - 1 };
+    let down = if i + 1 >= h { h - 1 } else { i + 1 };
+    [up, i, down]
+}
+
+/// [`cm_thr`] of one row: `f[b]` the rows above, at and below it of band `b`'s
+/// `csf_f`, `a[b]` its row of `csf_a`, all `w` wide; writes the score region's
+/// columns of `out`. `colsum` is scratch of `w` samples.
+#[inline(always)]
+fn cm_thr_row(f: [[&[i32]; 3]; 3], a: [&[i32]; 3], w: usize, h: usize, scale: usize, colsum: &mut [i32], out: &mut [i32]) {
+    // every slice exactly w long, so the loops below carry no bounds checks
+    let (f, a) = (f.map(|rows| rows.map(|r| &r[..w])), a.map(|r| &r[..w]));
+    let (colsum, out) = (&mut colsum[..w], &mut out[..w]);
+    let reg = region_score(w, h);
     // The 3x3 sum is separable: column sums of the three rows first, then three of
     // those per pixel. All sums wrap mod 2^32, so the order does not change them.
-    let mut colsum = vec![0i32; w];
+    // Only the columns the score region reads: its own and one either side.
+    let (cl, cr) = (reg.left.saturating_sub(1), (reg.right + 1).min(w));
     // Columns whose neighbours are j - 1 and j + 1 (no mirroring): a plain loop.
     let (inner_l, inner_r) = (reg.left.max(1), reg.right.min(w.saturating_sub(1)).max(reg.left.max(1)));
-    for i in reg.top..reg.bottom {
-        let out = &mut thr[i * w..(i + 1) * w];
-        out[reg.left..reg.right].fill(0);
-        for b in 0..3 {
-            let f = &csf_f[b];
-            let (r0, r1, r2) = (&f[up(i) * w..][..w], &f[i * w..][..w], &f[down(i) * w..][..w]);
-            for (c, s) in colsum.iter_mut().enumerate() {
-                *s = r0[c].wrapping_add(r1[c]).wrapping_add(r2[c]);
-            }
-            let ca = &csf_a[b][i * w..][..w];
-            let centre = |j: usize| {
-                if scale == 0 {
-                    ((ADM_S0_ONE_BY_15 * ca[j].abs() + 2048) >> 12) as i16 as i32
-                } else {
-                    ((ADM_S123_ONE_BY_15 * ca[j].unsigned_abs() as i64 + ADM_S123_FLT_ADD) >> 32) as i32
-                }
-            };
-            let at = |j: usize| {
-                colsum[left(j)].wrapping_add(colsum[j]).wrapping_add(colsum[right(j)]).wrapping_sub(r1[j]).wrapping_add(centre(j))
-            };
-            for j in (reg.left..inner_l).chain(inner_r..reg.right) {
-                out[j] = out[j].wrapping_add(at(j));
-            }
-            for j in inner_l..inner_r {
-                let s = colsum[j - 1].wrapping_add(colsum[j]).wrapping_add(colsum[j + 1]).wrapping_sub(r1[j]);
-                out[j] = out[j].wrapping_add(s.wrapping_add(centre(j)));
-            }
+    out[reg.left..reg.right].fill(0);
+    for b in 0..3 {
+        let [r0, r1, r2] = f[b];
+        let sums = colsum[cl..cr].iter_mut().zip(&r0[cl..cr]).zip(&r1[cl..cr]).zip(&r2[cl..cr]);
+        for (((s, x), y), z) in sums {
+            *s = x.wrapping_add(*y).wrapping_add(*z);
         }
+        if scale == 0 {
+            thr_add_band::<true>(colsum, r1, a[b], reg.left..reg.right, inner_l..inner_r, w, out);
+        } else {
+            thr_add_band::<false>(colsum, r1, a[b], reg.left..reg.right, inner_l..inner_r, w, out);
+        }
+    }
+}
+
+/// `|csf_a| / 15` of the threshold's centre (scale 0: `(2185·|x| + 2048) >> 12` to i16;
+/// scales 1..3: Q32).
+#[inline(always)]
+fn thr_centre<const S0: bool>(x: i32) -> i32 {
+    if S0 {
+        ((ADM_S0_ONE_BY_15 * x.abs() + 2048) >> 12) as i16 as i32
+    } else {
+        ((ADM_S123_ONE_BY_15 * x.unsigned_abs() as i64 + ADM_S123_FLT_ADD) >> 32) as i32
+    }
+}
+
+/// Adds one band's threshold terms to `out` over `cols`: the 3x3 sum of `csf_f` from
+/// the column sums, less the centre `mid[j]`, plus [`thr_centre`] of `ca[j]`.
+/// `inner` are the columns whose neighbours need no mirroring.
+#[inline(always)]
+fn thr_add_band<const S0: bool>(
+    colsum: &[i32],
+    mid: &[i32],
+    ca: &[i32],
+    cols: std::ops::Range<usize>,
+    inner: std::ops::Range<usize>,
+    w: usize,
+    out: &mut [i32],
+) {
+    let left = |j: usize| if j == 0 { 1.min(w - 1) } else { j - 1 };
+    let right = |j: usize| if j + 1 >= w { w - 1 } else { j + 1 };
+    let at = |j: usize| {
+        colsum[left(j)].wrapping_add(colsum[j]).wrapping_add(colsum[right(j)]).wrapping_sub(mid[j]).wrapping_add(thr_centre::<S0>(ca[j]))
+    };
+    for j in (cols.start..inner.start).chain(inner.end..cols.end) {
+        out[j] = out[j].wrapping_add(at(j));
+    }
+    // the inner columns as slices of one length, so the loop vectorises
+    let n = inner.len();
+    if n == 0 {
+        return;
+    }
+    let (l, c, r) = (&colsum[inner.start - 1..][..n], &colsum[inner.start..][..n], &colsum[inner.start + 1..][..n]);
+    let (m, a, o) = (&mid[inner.clone()], &ca[inner.clone()], &mut out[inner]);
+    for k in 0..n {
+        let s = l[k].wrapping_add(c[k]).wrapping_add(r[k]).wrapping_sub(m[k]);
+        o[k] = o[k].wrapping_add(s.wrapping_add(thr_centre::<S0>(a[k])));
     }
 }
 
@@ -885,45 +941,122 @@ fn cm_thr(
 #[inline(always)]
 fn cm(r: &[Vec<i32>; 3], thr: &[i32], w: usize, h: usize, scale: usize, factors: CsfFactors) -> [i64; 3] {
     let reg = region_score(w, h);
+    let mut acc = [0i64; 3];
+    for i in reg.top..reg.bottom {
+        let cols = i * w + reg.left..i * w + reg.right;
+        let rows = std::array::from_fn(|b| &r[b][cols.clone()]);
+        cm_row_add(&mut acc, rows, &thr[cols], w, h, scale, factors);
+    }
+    acc
+}
+
+/// Adds [`cm`]'s rounded totals of one row (`r[b]` and `thr` over the score
+/// region's columns) to `acc`.
+#[inline(always)]
+fn cm_row_add(acc: &mut [i64; 3], r: [&[i32]; 3], thr: &[i32], w: usize, h: usize, scale: usize, factors: CsfFactors) {
+    let n = thr.len();
+    let r = r.map(|r| &r[..n]);
     let sh = adm_shifts(w, h, scale);
     let add_inner = half_round_u(sh.cm_row) as i64;
-    let mut acc = [0i64; 3];
     for (b, acc) in acc.iter_mut().enumerate() {
         let scub = sh.cm_cub[b];
         let add_cub = half_round_u(scub) as i64;
+        let mut inner = 0i64;
         if scale == 0 {
             let (sub, sq) = (ADM_S0_CM_THR_SHIFT[b], ADM_S0_CM_SQ_SHIFT[b]);
             let add_sq = 1i64 << (sq - 1);
             let rf = factors.s0[b];
-            for i in reg.top..reg.bottom {
-                let mut inner = 0i64;
-                let rr = &r[b][i * w + reg.left..i * w + reg.right];
-                let tt = &thr[i * w + reg.left..i * w + reg.right];
-                for (&rv, &t) in rr.iter().zip(tt) {
-                    let x = rv.wrapping_mul(rf);
-                    let x = x.wrapping_abs().wrapping_sub(t.wrapping_shl(sub)).max(0);
-                    let xsq = ((x as i64 * x as i64 + add_sq) >> sq) as i32;
-                    inner = inner.wrapping_add((xsq as i64 * x as i64 + add_cub) >> scub);
-                }
-                *acc = acc.wrapping_add((inner + add_inner) >> sh.cm_row);
+            for (&rv, &t) in r[b].iter().zip(thr) {
+                let x = rv.wrapping_mul(rf);
+                let x = x.wrapping_abs().wrapping_sub(t.wrapping_shl(sub)).max(0);
+                let xsq = ((x as i64 * x as i64 + add_sq) >> sq) as i32;
+                inner = inner.wrapping_add((xsq as i64 * x as i64 + add_cub) >> scub);
             }
         } else {
             let rf = factors.q32[b];
-            for i in reg.top..reg.bottom {
-                let mut inner = 0i64;
-                let rr = &r[b][i * w + reg.left..i * w + reg.right];
-                let tt = &thr[i * w + reg.left..i * w + reg.right];
-                for (&rv, &t) in rr.iter().zip(tt) {
-                    let x = ((rv as i64 * rf + (1 << 27)) >> 28) as i32;
-                    let x = x.wrapping_abs().wrapping_sub(t).max(0);
-                    let xsq = ((x as i64 * x as i64 + (1 << 29)) >> 30) as i32;
-                    inner = inner.wrapping_add((xsq as i64 * x as i64 + add_cub) >> scub);
-                }
-                *acc = acc.wrapping_add((inner + add_inner) >> sh.cm_row);
+            for (&rv, &t) in r[b].iter().zip(thr) {
+                let x = ((rv as i64 * rf + (1 << 27)) >> 28) as i32;
+                let x = x.wrapping_abs().wrapping_sub(t).max(0);
+                let xsq = ((x as i64 * x as i64 + (1 << 29)) >> 30) as i32;
+                inner = inner.wrapping_add((xsq as i64 * x as i64 + add_cub) >> scub);
             }
         }
+        *acc = acc.wrapping_add((inner + add_inner) >> sh.cm_row);
+    }
+}
+
+/// Passes 3 and 5 fused row by row, for the scoring path: the CSF of `weighted`
+/// (the additive bands for the DLM numerator, the restored ones for AIM) into a ring
+/// of three rows, the threshold of one row from it, and [`cm`]'s totals of `masked`
+/// against it. The same numbers as [`csf`], [`cm_thr`] and [`cm`] over whole bands
+/// (which the traces and the shaders' twins use), without writing five band-sized
+/// planes and reading them back twice per scale.
+#[inline(always)]
+fn csf_masking(
+    weighted: &[Vec<i32>; 3],
+    masked: &[Vec<i32>; 3],
+    w: usize,
+    h: usize,
+    scale: usize,
+    factors: CsfFactors,
+    ring: &mut CsfRing,
+) -> [i64; 3] {
+    let (score, filter) = (region_score(w, h), region_filter(w, h));
+    let mut acc = [0i64; 3];
+    if score.left >= score.right || score.top >= score.bottom {
+        return acc;
+    }
+    ring.reset(w);
+    for i in score.top..score.bottom {
+        let rows = neighbour_rows(i, h);
+        for &row in &rows {
+            let slot = row % 3;
+            if ring.row[slot] != Some(row) {
+                for b in 0..3 {
+                    let cols = filter.left..filter.right;
+                    let src = &weighted[b][row * w..][cols.clone()];
+                    let (da, df) = (&mut ring.a[slot][b][cols.clone()], &mut ring.f[slot][b][cols]);
+                    csf_row(src, scale, b, factors, da, df);
+                }
+                ring.row[slot] = Some(row);
+            }
+        }
+        let CsfRing { a, f, colsum, thr, .. } = ring;
+        let fr = std::array::from_fn(|b| rows.map(|r| &f[r % 3][b][..]));
+        let ar = std::array::from_fn(|b| &a[i % 3][b][..]);
+        cm_thr_row(fr, ar, w, h, scale, colsum, thr);
+        let cols = i * w + score.left..i * w + score.right;
+        let mr = std::array::from_fn(|b| &masked[b][cols.clone()]);
+        cm_row_add(&mut acc, mr, &thr[score.left..score.right], w, h, scale, factors);
     }
     acc
+}
+
+/// [`csf_masking`]'s rows: `csf_a` and `csf_f` of three band rows (slot = row mod
+/// 3, each `[band][column]`), which row each slot holds, a column-sum row and a
+/// threshold row.
+#[derive(Default)]
+pub struct CsfRing {
+    a: [[Vec<i32>; 3]; 3],
+    f: [[Vec<i32>; 3]; 3],
+    row: [Option<usize>; 3],
+    colsum: Vec<i32>,
+    thr: Vec<i32>,
+}
+
+impl CsfRing {
+    /// Rows of `w` samples, none held.
+    fn reset(&mut self, w: usize) {
+        for v in self.a.iter_mut().chain(self.f.iter_mut()).flatten().chain([&mut self.colsum, &mut self.thr]) {
+            ensure_len(v, w);
+        }
+        self.row = [None; 3];
+    }
+
+    fn heap_bytes(&self) -> u64 {
+        use crate::features::vec_bytes;
+        self.a.iter().chain(&self.f).flatten().chain([&self.colsum, &self.thr]).map(vec_bytes).sum()
+    }
 }
 
 /// libvmaf's `num_scale` float from [`cm`]'s totals of a `w x h` band
@@ -1095,6 +1228,7 @@ fn run_scales(
         csf_a,
         csf_f,
         thr,
+        ring,
         lo,
         hi,
         pad_lo,
@@ -1120,40 +1254,42 @@ fn run_scales(
             let (bw, bh) = (ref_b.w, ref_b.h);
             decouple(*isa, ref_b, dis_b, scale, cfg.gain_limit, r, a);
             let den_acc = csf_den(ref_b, scale);
-            csf(a, bw, bh, scale, csf_a, csf_f, cfg.factors(scale));
-            cm_thr(csf_a, csf_f, bw, bh, scale, thr);
-            let num_acc = cm(r, thr, bw, bh, scale, cfg.factors(scale));
+            let factors = cfg.factors(scale);
+            // The DLM numerator masks the restored bands by the CSF of the additive
+            // ones; AIM (additive impairment measure) swaps the two roles (no noise floor).
+            let (num_acc, aim_acc) = match trace.as_deref_mut() {
+                None => (csf_masking(a, r, bw, bh, scale, factors, ring), csf_masking(r, a, bw, bh, scale, factors, ring)),
+                Some(t) => {
+                    // The traced path keeps every pass's whole bands.
+                    csf(a, bw, bh, scale, csf_a, csf_f, factors);
+                    cm_thr(csf_a, csf_f, bw, bh, scale, thr);
+                    let num_acc = cm(r, thr, bw, bh, scale, factors);
+                    let n = bw * bh;
+                    let band = |b: &Bands| -> [Vec<i32>; 4] { [&b.a, &b.hvd[0], &b.hvd[1], &b.hvd[2]].map(|v| v[..n].to_vec()) };
+                    let filt =
+                        |v: &[Vec<i32>; 3]| -> [Vec<i32>; 3] { std::array::from_fn(|b| adm_trace_mask(&v[b], bw, bh, false)) };
+                    t.push(AdmTrace {
+                        w: bw,
+                        h: bh,
+                        ref_bands: band(ref_b),
+                        dis_bands: band(dis_b),
+                        r: filt(r),
+                        a: filt(a),
+                        csf_a: filt(csf_a),
+                        csf_f: filt(csf_f),
+                        thr: adm_trace_mask(thr, bw, bh, true),
+                        den_acc,
+                        num_acc,
+                    });
+                    // AIM reuses the DLM's CSF and threshold buffers, after the trace copied them.
+                    csf(r, bw, bh, scale, csf_a, csf_f, factors);
+                    cm_thr(csf_a, csf_f, bw, bh, scale, thr);
+                    (num_acc, cm(a, thr, bw, bh, scale, factors))
+                }
+            };
             out.num_den[scale] =
                 (adm_cm_finish_with(num_acc, bw, bh, scale, cfg), adm_den_finish_with(den_acc, bw, bh, scale, cfg));
-            if let Some(t) = trace.as_deref_mut() {
-                let n = bw * bh;
-                let band = |b: &Bands| -> [Vec<i32>; 4] {
-                    [&b.a, &b.hvd[0], &b.hvd[1], &b.hvd[2]].map(|v| v[..n].to_vec())
-                };
-                let filt = |v: &[Vec<i32>; 3]| -> [Vec<i32>; 3] {
-                    std::array::from_fn(|b| adm_trace_mask(&v[b], bw, bh, false))
-                };
-                t.push(AdmTrace {
-                    w: bw,
-                    h: bh,
-                    ref_bands: band(ref_b),
-                    dis_bands: band(dis_b),
-                    r: filt(r),
-                    a: filt(a),
-                    csf_a: filt(csf_a),
-                    csf_f: filt(csf_f),
-                    thr: adm_trace_mask(thr, bw, bh, true),
-                    den_acc,
-                    num_acc,
-                });
-            }
-            // AIM (additive impairment measure): the same CSF and masking with the roles of
-            // the two decoupled bands swapped (the additive impairment masked by the
-            // restored image) and no noise floor. It reuses the DLM's CSF and threshold
-            // buffers, so it runs after the trace has copied them.
-            csf(r, bw, bh, scale, csf_a, csf_f, cfg.factors(scale));
-            cm_thr(csf_a, csf_f, bw, bh, scale, thr);
-            out.aim[scale] = adm_aim_finish(cm(a, thr, bw, bh, scale, cfg.factors(scale)), bw, bh, scale);
+            out.aim[scale] = adm_aim_finish(aim_acc, bw, bh, scale);
             std::mem::swap(prev_ref, &mut ref_b.a);
             std::mem::swap(prev_dis, &mut dis_b.a);
             cw = bw;
@@ -1515,6 +1651,47 @@ mod decouple_tests {
                     for level in Level::available() {
                         let got = adm_decouple_bands_at(level.isa().unwrap(), &o, &t, w, h, scale, gain);
                         assert!(got == want, "{level} scale {scale} {w}x{h} gain {gain}");
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod fused_tests {
+    use super::*;
+    use crate::features::FeatureOptions;
+    use crate::simd::Level;
+    use crate::test_rng::Rng;
+
+    /// The scoring path's fused CSF and masking rows give the numbers of the traced
+    /// path's whole-band passes: every size (down to 8x8, odd ones), bit depth, option
+    /// set and vector level.
+    #[test]
+    fn fused_csf_and_masking_equal_the_whole_band_passes() {
+        let mut rng = Rng(0xf05e_d0c5);
+        let configs = [AdmConfig::default(), AdmConfig::with_gain(1.0), AdmConfig::new(&FeatureOptions::vmaf_v1_adm()).unwrap()];
+        for (w, h) in [(8, 8), (9, 13), (37, 21), (64, 48), (161, 97)] {
+            for depth in [8u8, 10] {
+                let max = (1u64 << depth) - 1;
+                let mut reference = Plane::new(w, h);
+                let mut distorted = Plane::new(w, h);
+                for y in 0..h {
+                    for x in 0..w {
+                        let v = ((x * 7 + y * 3) as u64 * max / (10 * (w + h) as u64) + rng.below(max / 8 + 1)).min(max);
+                        reference.data[y * w + x] = v as u16;
+                        distorted.data[y * w + x] = (v + rng.below(max / 16 + 1)).min(max) as u16;
+                    }
+                }
+                for cfg in &configs {
+                    for level in Level::available() {
+                        let isa = level.isa().unwrap();
+                        let fused = run_scales(&reference, &distorted, depth, cfg, &mut AdmScratch::with_isa(isa), None);
+                        let mut trace = Vec::new();
+                        let whole = run_scales(&reference, &distorted, depth, cfg, &mut AdmScratch::with_isa(isa), Some(&mut trace));
+                        let bits = |s: &AdmScales| (s.num_den.map(|(n, d)| (n.to_bits(), d.to_bits())), s.aim.map(f32::to_bits));
+                        assert_eq!(bits(&fused), bits(&whole), "{w}x{h} {depth}-bit {level} gain {}", cfg.gain_limit);
                     }
                 }
             }
