@@ -528,16 +528,11 @@ fn decouple(
         let r = [&mut r0[rs.clone()], &mut r1[rs.clone()], &mut r2[rs.clone()]];
         let a = [&mut a0[rs.clone()], &mut a1[rs.clone()], &mut a2[rs.clone()]];
         if lanes && lanes_fit(o, t, scale0) {
-            let n = rs.len();
-            let [o0, o1, o2] = o.map(|v| &v[..n]);
-            let [t0, t1, t2] = t.map(|v| &v[..n]);
-            let [r0, r1, r2] = r;
-            let [a0, a1, a2] = a;
-            let (r0, r1, r2, a0, a1, a2) = (&mut r0[..n], &mut r1[..n], &mut r2[..n], &mut a0[..n], &mut a1[..n], &mut a2[..n]);
-            for j in 0..n {
-                let (rv, av) = decouple_pixel_lanes([o0[j], o1[j], o2[j]], [t0[j], t1[j], t2[j]], scale0, gain_limit, cos_sq);
-                (r0[j], r1[j], r2[j]) = (rv[0], rv[1], rv[2]);
-                (a0[j], a1[j], a2[j]) = (av[0], av[1], av[2]);
+            // one loop per scale kind, so neither carries the other's selects
+            if scale0 {
+                decouple_row_lanes::<true>(o, t, r, a, gain_limit, cos_sq);
+            } else {
+                decouple_row_lanes::<false>(o, t, r, a, gain_limit, cos_sq);
             }
         } else {
             for j in 0..rs.len() {
@@ -547,6 +542,29 @@ fn decouple(
                 }
             }
         }
+    }
+}
+
+/// [`decouple_pixel_lanes`] over one row (`o`, `t`, `r`, `a`: its bands, equally long).
+#[inline(always)]
+fn decouple_row_lanes<const S0: bool>(
+    o: [&[i32]; 3],
+    t: [&[i32]; 3],
+    r: [&mut [i32]; 3],
+    a: [&mut [i32]; 3],
+    gain_limit: f64,
+    cos_sq: f64,
+) {
+    let n = o[0].len();
+    let [o0, o1, o2] = o.map(|v| &v[..n]);
+    let [t0, t1, t2] = t.map(|v| &v[..n]);
+    let [r0, r1, r2] = r;
+    let [a0, a1, a2] = a;
+    let (r0, r1, r2, a0, a1, a2) = (&mut r0[..n], &mut r1[..n], &mut r2[..n], &mut a0[..n], &mut a1[..n], &mut a2[..n]);
+    for j in 0..n {
+        let (rv, av) = decouple_pixel_lanes::<S0>([o0[j], o1[j], o2[j]], [t0[j], t1[j], t2[j]], gain_limit, cos_sq);
+        (r0[j], r1[j], r2[j]) = (rv[0], rv[1], rv[2]);
+        (a0[j], a1[j], a2[j]) = (av[0], av[1], av[2]);
     }
 }
 
@@ -634,7 +652,7 @@ fn pow2(e: i64) -> f64 {
 ///   product selects `t`, as the reference's comparisons do), so truncating it and
 ///   converting with [`f64_to_i64_exact`] is the reference's cast.
 #[inline(always)]
-fn decouple_pixel_lanes(o: [i32; 3], t: [i32; 3], scale0: bool, gain_limit: f64, cos_sq: f64) -> ([i32; 3], [i32; 3]) {
+fn decouple_pixel_lanes<const S0: bool>(o: [i32; 3], t: [i32; 3], gain_limit: f64, cos_sq: f64) -> ([i32; 3], [i32; 3]) {
     use crate::simd::{f64_to_i64_exact, i64_to_f32_exact};
     const Q15: f64 = 1.0 / 32768.0;
     let (oh, ov, th, tv) = (o[0] as i64, o[1] as i64, t[0] as i64, t[1] as i64);
@@ -648,18 +666,23 @@ fn decouple_pixel_lanes(o: [i32; 3], t: [i32; 3], scale0: bool, gain_limit: f64,
         let (ob, tb) = (o[b], t[b]);
         let abs_o = (ob as f64).abs();
         // floor(log2 |o|) - 14, for |o| ≥ 2^15 at scales 1..3
-        let s = if scale0 { 0 } else { ((abs_o.to_bits() >> 52) as i64 - 1023 - 14).max(0) };
+        let s = if S0 { 0 } else { ((abs_o.to_bits() >> 52) as i64 - 1023 - 14).max(0) };
         let round = if s > 0 { 0.5 } else { 0.0 };
         let m = (abs_o * pow2(-s) + round).floor().max(1.0);
         let d = (1_073_741_824.0 / m).trunc();
         let tt = if ob < 0 { -(tb as f64) } else { tb as f64 };
-        let dh = (d * Q15).floor();
-        let dl = d - dh * 32768.0;
-        let q = dh * tt + ((dl * tt + pow2(14 + s)) * Q15).floor();
-        let k = (q * pow2(-s)).floor();
+        let k = if S0 {
+            // |d·t| < 2^45: exact as it is
+            ((d * tt + 16384.0) * Q15).floor()
+        } else {
+            let dh = (d * Q15).floor();
+            let dl = d - dh * 32768.0;
+            let q = dh * tt + ((dl * tt + pow2(14 + s)) * Q15).floor();
+            (q * pow2(-s)).floor()
+        };
         let k = if ob == 0 { 32768.0 } else { k.clamp(0.0, 32768.0) };
         let rst = f64_to_i64_exact(((k * ob as f64 + 16384.0) * Q15).floor()) as i32;
-        let rst = if scale0 { rst as i16 as i32 } else { rst };
+        let rst = if S0 { rst as i16 as i32 } else { rst };
         let scaled = rst as f64 * gain_limit;
         let tbf = tb as f64;
         let v = if ob > 0 {
@@ -672,7 +695,7 @@ fn decouple_pixel_lanes(o: [i32; 3], t: [i32; 3], scale0: bool, gain_limit: f64,
         let v = f64_to_i64_exact(v.trunc()) as i32;
         let rst = if angle & (k > 0.0) & (ob != 0) { v } else { rst };
         r[b] = rst;
-        a[b] = if scale0 { tb.wrapping_sub(rst) as i16 as i32 } else { tb.wrapping_sub(rst) };
+        a[b] = if S0 { tb.wrapping_sub(rst) as i16 as i32 } else { tb.wrapping_sub(rst) };
     }
     (r, a)
 }
@@ -1627,7 +1650,11 @@ mod decouple_tests {
                 }
                 for gain in GAINS.into_iter().filter(|g| *g >= 0.0) {
                     let want = decouple_pixel(op, tp, scale, gain);
-                    let got = decouple_pixel_lanes(op, tp, scale == 0, gain, cos_sq);
+                    let got = if scale == 0 {
+                        decouple_pixel_lanes::<true>(op, tp, gain, cos_sq)
+                    } else {
+                        decouple_pixel_lanes::<false>(op, tp, gain, cos_sq)
+                    };
                     assert_eq!(got, want, "scale {scale} gain {gain} o {op:?} t {tp:?}");
                     checked += 1;
                     gained += (want.0 != decouple_pixel(op, tp, scale, f64::INFINITY).0) as usize;
