@@ -604,21 +604,28 @@ fn decouple_pixel(o: [i32; 3], t: [i32; 3], scale: usize, gain_limit: f64) -> ([
         };
         // sign of the float product k/32768 * o/64 (k >= 0)
         if angle_flag && k > 0 && ob != 0 {
-            let scaled = rst as f64 * gain_limit;
-            let tbf = tb as f64;
-            let v = if ob > 0 {
-                if scaled < tbf { scaled } else { tbf }
-            } else if scaled > tbf {
-                scaled
-            } else {
-                tbf
-            };
+            let v = enhanced(rst, ob, tb, gain_limit);
             rst = if scale == 0 { v as i16 as i32 } else { v as i32 };
         }
         r[b] = rst;
         a[b] = if scale == 0 { tb.wrapping_sub(rst) as i16 as i32 } else { tb.wrapping_sub(rst) };
     }
     (r, a)
+}
+
+/// The enhancement-gain rule's restored value: `r·gain_limit`, limited by `t` on the
+/// side of `o`'s sign (a NaN product gives `t`).
+#[inline(always)]
+fn enhanced(rst: i32, ob: i32, tb: i32, gain_limit: f64) -> f64 {
+    let scaled = rst as f64 * gain_limit;
+    let tbf = tb as f64;
+    if ob > 0 {
+        if scaled < tbf { scaled } else { tbf }
+    } else if scaled > tbf {
+        scaled
+    } else {
+        tbf
+    }
 }
 
 /// Whether one row's values are in the range [`decouple_pixel_lanes`] is exact for:
@@ -683,16 +690,7 @@ fn decouple_pixel_lanes<const S0: bool>(o: [i32; 3], t: [i32; 3], gain_limit: f6
         let k = if ob == 0 { 32768.0 } else { k.clamp(0.0, 32768.0) };
         let rst = f64_to_i64_exact(((k * ob as f64 + 16384.0) * Q15).floor()) as i32;
         let rst = if S0 { rst as i16 as i32 } else { rst };
-        let scaled = rst as f64 * gain_limit;
-        let tbf = tb as f64;
-        let v = if ob > 0 {
-            if scaled < tbf { scaled } else { tbf }
-        } else if scaled > tbf {
-            scaled
-        } else {
-            tbf
-        };
-        let v = f64_to_i64_exact(v.trunc()) as i32;
+        let v = f64_to_i64_exact(enhanced(rst, ob, tb, gain_limit).trunc()) as i32;
         let rst = if angle & (k > 0.0) & (ob != 0) { v } else { rst };
         r[b] = rst;
         a[b] = if S0 { tb.wrapping_sub(rst) as i16 as i32 } else { tb.wrapping_sub(rst) };
