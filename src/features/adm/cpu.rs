@@ -651,13 +651,15 @@ fn pow2(e: i64) -> f64 {
 ///   from the f64 exponent, the rounded value a floor after scaling by `2^-s`;
 /// - the table's reciprocal `⌊2^30/m⌋` is the f64 quotient truncated: the quotient
 ///   is at least `1/m ≥ 2^-15` from the next integer, far above its rounding error;
-/// - `k = (d·t·sign + 2^(14+s)) >> (15+s)` with `d = 2^15·dh + dl`: `dh·t` and `dl·t`
-///   stay below 2^47, and `⌊(2^15·dh·t + x)/2^15⌋ = dh·t + ⌊x/2^15⌋`;
+/// - `k = (d·t·sign + 2^(14+s)) >> (15+s)`: at scale 0 directly (`|d·t| < 2^45`), at
+///   scales 1..3 with `d = 2^15·dh + dl`, so that `dh·t` and `dl·t` stay below 2^47, and
+///   `⌊(2^15·dh·t + x)/2^15⌋ = dh·t + ⌊x/2^15⌋`;
 /// - the angle test's dot product and squared lengths are the reference's i64 sums
-///   (wrapping where its would overflow), rounded to f32 by [`i64_to_f32_exact`];
+///   (wrapping where the reference's would overflow), rounded to f32 by
+///   [`crate::simd::i64_to_f32_exact`];
 /// - the gained value lies between 0 and `t` (the gain limit is not negative; a NaN
 ///   product selects `t`, as the reference's comparisons do), so truncating it and
-///   converting with [`f64_to_i64_exact`] is the reference's cast.
+///   converting with [`crate::simd::f64_to_i64_exact`] is the reference's cast.
 #[inline(always)]
 fn decouple_pixel_lanes<const S0: bool>(o: [i32; 3], t: [i32; 3], gain_limit: f64, cos_sq: f64) -> ([i32; 3], [i32; 3]) {
     use crate::simd::{f64_to_i64_exact, i64_to_f32_exact};
