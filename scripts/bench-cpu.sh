@@ -145,7 +145,8 @@ now() { date +%s.%N; }
 median() { sort -g | awk '{v[NR]=$1} END {if (NR % 2) print v[(NR+1)/2]; else print (v[NR/2] + v[NR/2+1]) / 2}'; }
 
 run_ours() { # ref dist threads out.json
-  "$bin" score --reference "$1" --distorted "$2" --threads "$3" --quiet --output "$4"
+  # --backend cpu: the CPU path is what is timed, so no adapter is listed or probed
+  "$bin" score --reference "$1" --distorted "$2" --threads "$3" --backend cpu --quiet --output "$4"
 }
 run_libvmaf() { # ref dist threads out.json [extra args]
   local r=$1 d=$2 t=$3 o=$4; shift 4
