@@ -963,23 +963,22 @@ fn thr_add_band<const S0: bool>(
 /// `ceil(log2 h)`, rows summed (i64, wrapping).
 #[inline(always)]
 fn cm(r: &[Vec<i32>; 3], thr: &[i32], w: usize, h: usize, scale: usize, factors: CsfFactors) -> [i64; 3] {
-    let reg = region_score(w, h);
+    let (reg, sh) = (region_score(w, h), adm_shifts(w, h, scale));
     let mut acc = [0i64; 3];
     for i in reg.top..reg.bottom {
         let cols = i * w + reg.left..i * w + reg.right;
         let rows = std::array::from_fn(|b| &r[b][cols.clone()]);
-        cm_row_add(&mut acc, rows, &thr[cols], w, h, scale, factors);
+        cm_row_add(&mut acc, rows, &thr[cols], sh, scale, factors);
     }
     acc
 }
 
 /// Adds [`cm`]'s rounded totals of one row (`r[b]` and `thr` over the score
-/// region's columns) to `acc`.
+/// region's columns) to `acc`; `sh` are the band's shifts (computed once per band).
 #[inline(always)]
-fn cm_row_add(acc: &mut [i64; 3], r: [&[i32]; 3], thr: &[i32], w: usize, h: usize, scale: usize, factors: CsfFactors) {
+fn cm_row_add(acc: &mut [i64; 3], r: [&[i32]; 3], thr: &[i32], sh: AdmShifts, scale: usize, factors: CsfFactors) {
     let n = thr.len();
     let r = r.map(|r| &r[..n]);
-    let sh = adm_shifts(w, h, scale);
     let add_inner = half_round_u(sh.cm_row) as i64;
     for (b, acc) in acc.iter_mut().enumerate() {
         let scub = sh.cm_cub[b];
@@ -1024,7 +1023,7 @@ fn csf_masking(
     factors: CsfFactors,
     ring: &mut CsfRing,
 ) -> [i64; 3] {
-    let (score, filter) = (region_score(w, h), region_filter(w, h));
+    let (score, filter, sh) = (region_score(w, h), region_filter(w, h), adm_shifts(w, h, scale));
     let mut acc = [0i64; 3];
     if score.left >= score.right || score.top >= score.bottom {
         return acc;
@@ -1050,7 +1049,7 @@ fn csf_masking(
         cm_thr_row(fr, ar, w, h, scale, colsum, thr);
         let cols = i * w + score.left..i * w + score.right;
         let mr = std::array::from_fn(|b| &masked[b][cols.clone()]);
-        cm_row_add(&mut acc, mr, &thr[score.left..score.right], w, h, scale, factors);
+        cm_row_add(&mut acc, mr, &thr[score.left..score.right], sh, scale, factors);
     }
     acc
 }
