@@ -193,6 +193,32 @@ fn f64_mul(a: vec2<u32>, b: vec2<u32>) -> vec2<u32> {
     return round_pack(sign, e, sig);
 }
 
+const DIV_DIGIT_BITS: u32 = 18u;
+
+fn div_digit_recip(mb: vec2<u32>) -> f32 {
+    let bt = (mb.y << 3u) | (mb.x >> 29u);
+    return 262144.0 / f32(bt);
+}
+
+// One base-2^18 digit of the long division and the next remainder; why an f32
+// estimate gives the exact digit is argued at the Rust twin (`softf64::div_digit`).
+struct DivDigit {
+    d: u32,
+    next: vec2<u32>,
+}
+
+fn div_digit(r: vec2<u32>, mb: vec2<u32>, recip: f32) -> DivDigit {
+    let rt = (r.y << 3u) | (r.x >> 29u);
+    var d = u32(max(f32(rt) * recip - 0.5, 0.0));
+    let d_mb = add_u64(mul_u32_wide(d, mb.x), vec2<u32>(0u, d * mb.y));
+    var next = sub_u64(shl_u64(r, DIV_DIGIT_BITS), d_mb);
+    if (!lt_u64(next, mb)) {
+        next = sub_u64(next, mb);
+        d += 1u;
+    }
+    return DivDigit(d, next);
+}
+
 fn f64_div(a: vec2<u32>, b: vec2<u32>) -> vec2<u32> {
     let sign = f64_sign(a) ^ f64_sign(b);
     let ea = f64_exp(a);
@@ -207,15 +233,13 @@ fn f64_div(a: vec2<u32>, b: vec2<u32>) -> vec2<u32> {
         ma = shl_u64(ma, 1u);
         e -= 1;
     }
-    var r = ma;
-    var q = vec2<u32>(0u, 0u);
-    for (var i = 0u; i < 55u; i++) {
-        q = shl_u64(q, 1u);
-        if (!lt_u64(r, mb)) {
-            r = sub_u64(r, mb);
-            q.x |= 1u;
-        }
-        r = shl_u64(r, 1u);
+    var r = sub_u64(ma, mb);
+    var q = vec2<u32>(1u, 0u);
+    let recip = div_digit_recip(mb);
+    for (var i = 0u; i < 3u; i++) {
+        let step = div_digit(r, mb, recip);
+        q = add_u64(shl_u64(q, DIV_DIGIT_BITS), vec2<u32>(step.d, 0u));
+        r = step.next;
     }
     var sig = shl_u64(q, 8u);
     if (!w64_is_zero(r)) {

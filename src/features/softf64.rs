@@ -195,6 +195,40 @@ pub fn f64_mul(a: W64, b: W64) -> W64 {
     round_pack(sign, e, sig)
 }
 
+/// Quotient bits per step of [`f64_div`]'s long division.
+const DIV_DIGIT_BITS: u32 = 18;
+
+/// `2^18 / bt` in f32, where `bt = mb >> 29` (24 bits, exact in f32) is the top of
+/// the divisor's significand `mb` in [2^52, 2^53): the scale of every digit estimate.
+pub fn div_digit_recip(mb: W64) -> f32 {
+    let bt = (mb[1] << 3) | (mb[0] >> 29);
+    262_144.0 / bt as f32
+}
+
+/// One digit of [`f64_div`]'s long division: for a remainder `r` < `mb`, the digit
+/// `d = floor(r·2^18 / mb)` (< 2^18) and the next remainder `r·2^18 − d·mb` (< mb).
+///
+/// The estimate may be off, never the result. With `rt = r >> 29` (< 2^24, exact in
+/// f32), `rt · recip` is within 1/16 of the exact quotient from the truncations
+/// (`rt` and `bt` each lose less than one unit in 2^23) plus 3·2^-23 relative (< 0.1
+/// absolute, at most 2^18) from the f32 division (WGSL allows 2.5 ulp) and the
+/// product, and 2^-6 from subtracting 0.5 in f32: within 0.2 in all. Less 0.5 and
+/// truncated (negatives to 0) it is d or d − 1, so the
+/// remainder computed for it lies in [0, 2·mb) and one conditional subtraction
+/// finishes. That remainder is exact although r·2^18 and d·mb overflow 64 bits:
+/// both are taken modulo 2^64 and the difference is below 2^54.
+pub fn div_digit(r: W64, mb: W64, recip: f32) -> (u32, W64) {
+    let rt = (r[1] << 3) | (r[0] >> 29);
+    let mut d = (rt as f32 * recip - 0.5).max(0.0) as u32;
+    let d_mb = add_u64(mul_u32_wide(d, mb[0]), [0, d.wrapping_mul(mb[1])]);
+    let mut next = sub_u64(shl_u64(r, DIV_DIGIT_BITS), d_mb);
+    if !lt_u64(next, mb) {
+        next = sub_u64(next, mb);
+        d += 1;
+    }
+    (d, next)
+}
+
 /// `a / b` for a finite `a` and a normal `b`.
 pub fn f64_div(a: W64, b: W64) -> W64 {
     let sign = f64_sign(a) ^ f64_sign(b);
@@ -208,17 +242,18 @@ pub fn f64_div(a: W64, b: W64) -> W64 {
         ma = shl_u64(ma, 1);
         e -= 1;
     }
-    // Restoring division, one quotient bit per step: after 55 steps
-    // q = floor(ma · 2^54 / mb) in [2^54, 2^55) and r = 2 · remainder (r < 2^54).
-    let mut r = ma;
-    let mut q = [0, 0];
-    for _ in 0..55 {
-        q = shl_u64(q, 1);
-        if !lt_u64(r, mb) {
-            r = sub_u64(r, mb);
-            q[0] |= 1;
-        }
-        r = shl_u64(r, 1);
+    // Long division in base 2^18, each digit estimated in f32 and corrected exactly
+    // (three digits instead of 55 one-bit steps). After normalising, ma / mb is in
+    // [1, 2): the first quotient digit is 1. Each step turns a remainder r < mb into
+    // the digit d = floor(r·2^18 / mb) and the next remainder r·2^18 − d·mb, so
+    // q = floor(ma · 2^54 / mb) in [2^54, 2^55) and r is its remainder.
+    let mut r = sub_u64(ma, mb);
+    let mut q = [1, 0];
+    let recip = div_digit_recip(mb);
+    for _ in 0..3 {
+        let (d, next) = div_digit(r, mb, recip);
+        q = add_u64(shl_u64(q, DIV_DIGIT_BITS), [d, 0]);
+        r = next;
     }
     let mut sig = shl_u64(q, 8);
     if !w64_is_zero(r) {
@@ -464,6 +499,34 @@ mod tests {
             }
             if a.is_normal() && (b == 0.0 || (b.is_normal() && (b / a).is_normal())) {
                 same("div", b, a, f64_div(wb, wa), b / a);
+            }
+        }
+    }
+
+    /// Every digit exact at the edges of the estimate's error bound: divisors at both
+    /// ends of [2^52, 2^53), remainders at 0, 1 and mb − 1, and the reciprocal off by
+    /// up to 3 ulp either way (WGSL's f32 division may be 2.5 ulp off).
+    #[test]
+    fn division_digits_are_exact_with_an_inexact_reciprocal() {
+        let mut rng = Rng(6);
+        let top = (1u64 << 53) - 1;
+        let mut divisors = vec![1u64 << 52, (1 << 52) + 1, top, top - 1, (1 << 52) | (1 << 29) - 1, top & !((1 << 29) - 1)];
+        divisors.extend((0..20_000).map(|_| (1u64 << 52) | (rng.next() >> 12)));
+        for (i, &mb) in divisors.iter().enumerate() {
+            let exact = div_digit_recip(w64(mb));
+            for ulps in -3i32..=3 {
+                let recip = f32::from_bits((exact.to_bits() as i32 + ulps) as u32);
+                let rs = [0, 1, mb - 1, mb >> 1, mb - (1 << 29), (rng.next() % mb), rng.next() % (1 << 29)];
+                for r in rs.into_iter().chain((0..(if i < 6 { 2000 } else { 3 })).map(|_| rng.next() % mb)) {
+                    let (d, next) = div_digit(w64(r), w64(mb), recip);
+                    let n = u128::from(r) << DIV_DIGIT_BITS;
+                    let want = n / u128::from(mb);
+                    assert_eq!(
+                        (u128::from(d), u128::from(u64_of(next))),
+                        (want, n - want * u128::from(mb)),
+                        "r {r:#x} mb {mb:#x} recip off by {ulps} ulp"
+                    );
+                }
             }
         }
     }
