@@ -251,6 +251,8 @@ struct VifParams {
     _pad0: u32,
     _pad1: u32,
     _pad2: u32,
+    // The taps of scales 0..3 back to back, four to a row (`VifParams::taps`).
+    taps: array<vec4<u32>, 9>,
 }
 
 struct AdmParams {

@@ -6,7 +6,8 @@
 // first; here each output sample recomputes the N vertical sums it needs, N <= 9).
 // Output: packed u16 pairs, row pitch `out_stride` (even, so that every row starts
 // at a word and one invocation owns one word: samples 2i and 2i+1 of a row).
-// `VIF_TAPS`, `WG_SIZE` come from the generated prelude (src/features/tables.rs).
+// `vif_tap` (the taps, in `params`) and `WG_SIZE` come from the prelude
+// (`features::vif::gpu::vif_prelude`).
 //
 // Workgroup: WG_SIZE (64) x 1, one invocation per output word (two samples), grid
 // (ceil(ceil(ow/2)/64), oh): a row segment per workgroup, contiguous loads per tap.
@@ -38,11 +39,11 @@ fn downsample(ox: u32, oy: u32) -> vec2<u32> {
         for (var ky = 0u; ky < n; ky++) {
             let row = u32(reflect101(2 * i32(oy) + i32(ky) - half, h));
             let i = row * params.stride + col;
-            let c = VIF_TAPS[params.down_taps_offset + ky];
+            let c = vif_tap(params.down_taps_offset + ky);
             v += c * vec2<u32>(u32(unpack_u16(ref_img[i >> 1u], i)), u32(unpack_u16(dis_img[i >> 1u], i)));
         }
         v = ((v + rnd) >> vec2<u32>(s)) & vec2<u32>(0xffffu);
-        acc += VIF_TAPS[params.down_taps_offset + kx] * v;
+        acc += vif_tap(params.down_taps_offset + kx) * v;
     }
     return ((acc + 0x8000u) >> vec2<u32>(16u)) & vec2<u32>(0xffffu);
 }

@@ -7,7 +7,8 @@
 // `sq` = xx, yy, xy, each the u32 the CPU splits into (hi, lo) halves:
 // narrow (8-bit input at scale 0): Σc·(p mod 2^16), unshifted;
 // otherwise: `combine_split(Σc·(p >> 16), Σc·(p mod 2^16), s_sq)`.
-// `VIF_TAPS`, `WG_SIZE` come from the generated prelude (src/features/tables.rs).
+// `vif_tap` (the taps, in `params`) and `WG_SIZE` come from the prelude
+// (`features::vif::gpu::vif_prelude`).
 //
 // Workgroup: WG_SIZE (64) x 1, one invocation per pixel, grid (ceil(w/64), h): a row
 // segment per workgroup keeps neighbouring invocations on neighbouring columns, so
@@ -63,7 +64,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     var yy = vec2<u32>(0u, 0u);
     var xy = vec2<u32>(0u, 0u);
     for (var k = 0u; k < n; k++) {
-        let c = VIF_TAPS[params.taps_offset + k];
+        let c = vif_tap(params.taps_offset + k);
         let r = u32(reflect101(i32(y) + i32(k) - half, i32(h)));
         let i = r * params.stride + x;
         let a = u32(unpack_u16(ref_img[i >> 1u], i));

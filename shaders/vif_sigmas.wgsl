@@ -5,7 +5,8 @@
 // 2^16), 16)`, all mod 2^32, read as i32. Output per pixel: σ1², σ2², σ12.
 // CPU twin: `features::vif::vif_filter_h` + `vif_sigmas` (fused: the CPU's eight
 // horizontal sums per pixel never leave registers here).
-// `VIF_TAPS`, `WG_SIZE` come from the generated prelude (src/features/tables.rs).
+// `vif_tap` (the taps, in `params`) and `WG_SIZE` come from the prelude
+// (`features::vif::gpu::vif_prelude`).
 //
 // Workgroup: WG_SIZE (64) x 1, one invocation per pixel, grid (ceil(w/64), h): as in
 // `vif_filter_v`, a row segment per workgroup makes every tap's loads contiguous.
@@ -55,7 +56,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     var yy = vec2<u32>(0u, 0u);
     var xy = vec2<u32>(0u, 0u);
     for (var k = 0u; k < n; k++) {
-        let c = VIF_TAPS[params.taps_offset + k];
+        let c = vif_tap(params.taps_offset + k);
         let j = row + u32(reflect101(i32(x) + i32(k) - half, i32(w)));
         let m = mu[j];
         mu1 += c * (m & 0xffffu);

@@ -17,6 +17,7 @@
 
 use super::cpu::{self, VifPartial, vif_finish};
 pub use super::params::VifParams;
+use super::params::packed_taps;
 use crate::features::oneshot::{ScalePlan, num_den_once, result_words_by_twin, with_plan};
 use crate::features::prelude::wgsl_prelude;
 use crate::features::softf64::GainClamp;
@@ -32,7 +33,7 @@ const PARTIAL_WORDS: usize = 8;
 /// Words of [`VifPlan::result`].
 pub const RESULT_WORDS: usize = 4 * PARTIAL_WORDS;
 
-/// Offset of scale `s`'s taps in the prelude's `VIF_TAPS` (scales 0..3 back to back).
+/// Offset of scale `s`'s taps in `VifParams::taps` (scales 0..3 back to back).
 fn taps_offset(s: usize) -> u32 {
     (0..s).map(|i| vif_taps(i).len() as u32).sum()
 }
@@ -167,6 +168,7 @@ impl VifPlan {
                 gain_hi: gain.limit[1],
                 gain_sq_lo: gain.limit_sq[0],
                 gain_sq_hi: gain.limit_sq[1],
+                taps: packed_taps(),
                 ..bytemuck::Zeroable::zeroed()
             };
             let params_buf = ctx.buffer("vif.params", size_of::<VifParams>() as u64, usage::UNIFORM);
@@ -401,11 +403,19 @@ pub fn vif_stats_rows(
 
 // ---- the passes (the WGSL files, their bindings in order) ----
 
-pub const VIF_FILTER_V: Pass = pass!("vif_filter_v", [Uniform, Read, Read, ReadWrite, ReadWrite], wgsl_prelude, cpu::vif_filter_v);
-pub const VIF_SIGMAS: Pass = pass!("vif_sigmas", [Uniform, Read, Read, ReadWrite], wgsl_prelude, cpu::vif_sigmas);
-pub const VIF_STATS: Pass = pass!("vif_stats", [Uniform, Read, Read, ReadWrite], wgsl_prelude, cpu::vif_stats);
-pub const VIF_REDUCE: Pass = pass!("vif_reduce", [Uniform, Read, ReadWrite], wgsl_prelude, cpu::vif_reduce);
-pub const VIF_DOWNSAMPLE: Pass = pass!("vif_downsample", [Uniform, Read, Read, ReadWrite, ReadWrite], wgsl_prelude, cpu::vif_downsample);
+/// The prelude of every VIF pass: the common one and `vif_tap`, the taps' accessor
+/// (every VIF pass binds its [`VifParams`] as `params`).
+pub fn vif_prelude() -> String {
+    wgsl_prelude()
+        + "// Tap i of `VifParams::taps` (scales 0..3 back to back, four to a row).\n\
+           fn vif_tap(i: u32) -> u32 {\n    return params.taps[i >> 2u][i & 3u];\n}\n"
+}
+
+pub const VIF_FILTER_V: Pass = pass!("vif_filter_v", [Uniform, Read, Read, ReadWrite, ReadWrite], vif_prelude, cpu::vif_filter_v);
+pub const VIF_SIGMAS: Pass = pass!("vif_sigmas", [Uniform, Read, Read, ReadWrite], vif_prelude, cpu::vif_sigmas);
+pub const VIF_STATS: Pass = pass!("vif_stats", [Uniform, Read, Read, ReadWrite], vif_prelude, cpu::vif_stats);
+pub const VIF_REDUCE: Pass = pass!("vif_reduce", [Uniform, Read, ReadWrite], vif_prelude, cpu::vif_reduce);
+pub const VIF_DOWNSAMPLE: Pass = pass!("vif_downsample", [Uniform, Read, Read, ReadWrite, ReadWrite], vif_prelude, cpu::vif_downsample);
 
 /// The vif passes, in the order they run.
 pub const PASSES: [&Pass; 5] = [&VIF_FILTER_V, &VIF_SIGMAS, &VIF_STATS, &VIF_REDUCE, &VIF_DOWNSAMPLE];
@@ -438,6 +448,7 @@ pub fn shared_structs() -> Vec<SharedStruct> {
             _pad0,
             _pad1,
             _pad2,
+            taps,
         },
         &[VIF_FILTER_V.name, VIF_SIGMAS.name, VIF_STATS.name, VIF_REDUCE.name, VIF_DOWNSAMPLE.name]
     )]

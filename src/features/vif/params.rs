@@ -1,5 +1,7 @@
 //! The params struct VIF's passes and their CPU twins share.
 
+use crate::features::tables::vif_taps;
+
 /// `VifParams` in `shaders/vif_*.wgsl`: one per scale, shared by every VIF pass.
 #[repr(C)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, bytemuck::Pod, bytemuck::Zeroable)]
@@ -9,7 +11,7 @@ pub struct VifParams {
     pub height: u32,
     pub stride: u32,
     pub scale: u32,
-    /// This scale's taps: `VIF_TAPS[taps_offset..taps_offset + taps_len]`.
+    /// This scale's taps: `taps[taps_offset..taps_offset + taps_len]` (flattened).
     pub taps_offset: u32,
     pub taps_len: u32,
     /// Rounding shifts of the vertical pass (mu; squares), `features::vif::vshifts`.
@@ -36,4 +38,22 @@ pub struct VifParams {
     pub _pad0: u32,
     pub _pad1: u32,
     pub _pad2: u32,
+    /// The taps of scales 0..3 back to back, four to a row ([`packed_taps`]). They
+    /// live here, in uniform memory, because a WGSL `const` array indexed at run time
+    /// is copied into function memory at every access (naga 30's SPIR-V), which made
+    /// the filter passes 3-5x slower on lavapipe.
+    pub taps: [[u32; 4]; TAP_ROWS],
+}
+
+/// Rows of four in [`VifParams::taps`]: 17 + 9 + 5 + 3 = 34 taps.
+pub const TAP_ROWS: usize = 9;
+
+/// The taps of scales 0..3 back to back (from `features::tables`, their one home),
+/// zero-padded to [`TAP_ROWS`] rows of four.
+pub fn packed_taps() -> [[u32; 4]; TAP_ROWS] {
+    let mut rows = [[0; 4]; TAP_ROWS];
+    for (i, &t) in (0..4).flat_map(vif_taps).enumerate() {
+        rows[i / 4][i % 4] = u32::from(t);
+    }
+    rows
 }
