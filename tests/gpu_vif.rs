@@ -160,6 +160,10 @@ fn vif_passes_match_cpu_twins() {
         (97, 130, 8, Fill::Near, 1.0),
         (65, 40, 16, Fill::Beyond, 100.0),
         (70, 66, 12, Fill::Random, 100.0),
+        // Wider than one workgroup's row segment at every scale's input (the
+        // downsample's tile spans 256 input columns), odd widths.
+        (1201, 9, 8, Fill::Random, 100.0),
+        (1031, 7, 10, Fill::Near, 1.0),
     ] {
         let (r, d) = planes(w, h, depth, fill, w as u64);
         let what = format!("{w}x{h} {depth}-bit {fill:?}");
