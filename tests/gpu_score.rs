@@ -117,6 +117,29 @@ fn engine_returns_every_frame_in_order_equal_to_the_cpu() {
     }
 }
 
+/// What a frame costs the GPU today, pass by pass (update when passes are fused):
+/// VIF 4 scales × (filter_v, sigmas, stats, reduce) + 3 downsamples = 19; ADM 4
+/// scales × (2 DWT + decouple + csf_den + 2 × (csf, cm_thr, cm)) = 40; motion 3. And
+/// two luma planes of u16 samples. `bench --json` reports the same numbers.
+#[test]
+fn engine_and_bench_report_dispatches_and_upload_bytes_per_frame() {
+    use tinyvmaf_gpu::features::engine::FrameCost;
+    let Some(ctx) = ctx("engine_and_bench_report_dispatches_and_upload_bytes_per_frame") else { return };
+    let plane_bytes = 96 * 64 * 2;
+    let one = FeatureEngine::new(&ctx, 96, 64, 8, &[FeatureOptions::default()]).unwrap();
+    assert_eq!(one.frame_cost(), FrameCost { dispatches: 19 + 40 + 3, upload_bytes: 2 * plane_bytes });
+    let both = FeatureEngine::new(&ctx, 96, 64, 8, &both_sets()).unwrap();
+    assert_eq!(both.frame_cost(), FrameCost { dispatches: 2 * (19 + 40) + 3, upload_bytes: 2 * plane_bytes });
+    let out = Command::new(BIN)
+        .args(["bench", "--size", "96x64", "--bit-depth", "8", "--frames", "2", "--gpu-only", "--json"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let row: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(row["dispatches_per_frame"], 62, "{row}");
+    assert_eq!(row["upload_bytes_per_frame"], 2 * plane_bytes, "{row}");
+}
+
 #[test]
 fn engine_refuses_a_frame_of_another_size() {
     let Some(ctx) = ctx("engine_refuses_a_frame_of_another_size") else { return };

@@ -31,6 +31,9 @@ struct Row {
     fps: f64,
     /// GPU only, with --passes: (pass group, milliseconds per frame).
     passes: Vec<(String, f64)>,
+    /// GPU only: compute dispatches recorded per frame, and bytes uploaded per frame.
+    dispatches_per_frame: Option<usize>,
+    upload_bytes_per_frame: Option<u64>,
 }
 
 fn parse_size(s: &str) -> anyhow::Result<(usize, usize)> {
@@ -76,8 +79,9 @@ pub fn run(args: BenchArgs) -> CliResult {
             if let Some(ctx) = &gpu {
                 let options = ScoreOptions { gpu: Some(Arc::clone(ctx)), ..cpu_options.clone() };
                 let seconds = time_extract(info, args.frames, &options)?;
+                let mut engine = FeatureEngine::new(ctx, width, height, bit_depth, &[FeatureOptions::default()])?;
+                let cost = engine.frame_cost();
                 let passes = if args.passes {
-                    let mut engine = FeatureEngine::new(ctx, width, height, bit_depth, &[FeatureOptions::default()])?;
                     let (r, d) = synthetic_pair(info, 0);
                     let times = engine.time_groups(&r.planes[0], &d.planes[0], 9)?;
                     times.into_iter().map(|(name, s)| (name, s * 1e3)).collect()
@@ -94,6 +98,8 @@ pub fn run(args: BenchArgs) -> CliResult {
                     seconds,
                     fps: args.frames as f64 / seconds,
                     passes,
+                    dispatches_per_frame: Some(cost.dispatches),
+                    upload_bytes_per_frame: Some(cost.upload_bytes),
                 });
                 print_row(rows.last().expect("just pushed"), args.json);
             }
@@ -110,6 +116,8 @@ pub fn run(args: BenchArgs) -> CliResult {
                     seconds,
                     fps: frames as f64 / seconds,
                     passes: Vec::new(),
+                    dispatches_per_frame: None,
+                    upload_bytes_per_frame: None,
                 });
                 print_row(rows.last().expect("just pushed"), args.json);
             }
@@ -127,7 +135,7 @@ fn print_row(row: &Row, json: bool) {
     }
     let passes: Vec<String> = row.passes.iter().map(|(n, ms)| format!("{n} {ms:.3} ms")).collect();
     println!(
-        "{}x{} {:2}-bit {:3} {:8.1} fps ({} frames, {:.2} s){}{}",
+        "{}x{} {:2}-bit {:3} {:8.1} fps ({} frames, {:.2} s){}{}{}",
         row.width,
         row.height,
         row.bit_depth,
@@ -136,6 +144,10 @@ fn print_row(row: &Row, json: bool) {
         row.frames,
         row.seconds,
         row.adapter.as_ref().map(|a| format!(" on {a}")).unwrap_or_default(),
+        match (row.dispatches_per_frame, row.upload_bytes_per_frame) {
+            (Some(d), Some(b)) => format!(", {d} dispatches and {b} bytes uploaded per frame"),
+            _ => String::new(),
+        },
         if passes.is_empty() { String::new() } else { format!("; {}", passes.join(", ")) }
     );
 }

@@ -52,6 +52,13 @@ struct Slot {
     in_flight: Option<InFlight>,
 }
 
+/// [`FeatureEngine::frame_cost`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FrameCost {
+    pub dispatches: usize,
+    pub upload_bytes: u64,
+}
+
 /// Computes [`FrameFeatures`] of a sequence of same-sized frame pairs on one GPU.
 pub struct FeatureEngine<'c> {
     ctx: &'c GpuContext,
@@ -180,6 +187,17 @@ impl<'c> FeatureEngine<'c> {
         })?;
         self.pushed += 1;
         Ok(done)
+    }
+
+    /// What one frame (after the first, which has no motion) costs the GPU: compute
+    /// dispatches recorded, and bytes uploaded (the two luma planes; nothing else is
+    /// sent per frame).
+    pub fn frame_cost(&self) -> FrameCost {
+        let slot = &self.slots[0];
+        let plans = slot.vif.iter().map(|p| p.dispatches()).chain(slot.adm.iter().map(|p| p.dispatches()));
+        let motion = [&slot.motion, &slot.motion2].into_iter().flatten().map(|m| m.dispatches());
+        let dispatches = plans.chain(motion).map(|d| d.iter().filter(|d| d.runs()).count()).sum();
+        FrameCost { dispatches, upload_bytes: 2 * plane_bytes(self.width, self.height) }
     }
 
     /// Waits for every frame still in flight and returns their features, oldest first.

@@ -202,13 +202,18 @@ impl Dispatch {
     pub fn pass(&self) -> &'static Pass {
         self.kernel.pass
     }
+
+    /// Whether recording it dispatches anything (a grid with a zero side is skipped).
+    pub fn runs(&self) -> bool {
+        !self.grid.contains(&0)
+    }
 }
 
 /// Records `dispatches` in order in one compute pass (wgpu orders the storage writes
 /// and reads of consecutive dispatches), skipping those with an empty grid.
 pub(crate) fn record(encoder: &mut wgpu::CommandEncoder, label: &'static str, dispatches: &[Dispatch]) {
     let mut pass = encoder.begin_compute_pass(&wgpu::ComputePassDescriptor { label: Some(label), timestamp_writes: None });
-    for d in dispatches.iter().filter(|d| !d.grid.contains(&0)) {
+    for d in dispatches.iter().filter(|d| d.runs()) {
         pass.set_pipeline(&d.kernel.pipeline);
         pass.set_bind_group(0, &d.group, &[]);
         pass.dispatch_workgroups(d.grid[0], d.grid[1], d.grid[2]);
