@@ -255,6 +255,15 @@ struct VifParams {
     taps: array<vec4<u32>, 9>,
 }
 
+// What one row (vertical pass) or column (horizontal pass) adds to a VIF pixel's five
+// sums, before the tap: two 16-bit values (x, y; or mu1, mu2) and the 16-bit halves
+// of three more (x², y², x·y; or their vertical sums), each summed separately.
+struct VifTerms {
+    xy: vec2<u32>,
+    hi: vec3<u32>,
+    lo: vec3<u32>,
+}
+
 struct AdmParams {
     width: u32,
     height: u32,

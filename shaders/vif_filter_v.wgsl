@@ -22,8 +22,8 @@
 //   <= 2^15 stays below 2^32;
 // - combine_split(H, L, s) = (H << (16 - s)) + ((L + 2^(s-1)) >> s) mod 2^32 is the
 //   CPU's own 32-bit formula (the value libvmaf keeps after its (uint32_t) cast).
-//   The CPU folds symmetric taps with wrapping u32 arithmetic; the unfolded sums here
-//   are the same values (both equal the exact sum, which fits).
+//   Both sides fold symmetric taps (c·(v1 + v2) once for rows y ± j): every folded
+//   term is part of a sum that fits, so any order gives the exact sum.
 
 // `VifParams`: shaders/common.wgsl.
 
@@ -46,48 +46,51 @@ fn combine_split(hi: u32, lo: u32, s: u32) -> u32 {
     return (hi << (16u - s)) + round_shift(lo, s);
 }
 
+// One row's terms (`VifTerms`): the two samples, and the 16-bit halves of their
+// products x², y², x·y.
+fn terms(row: i32, x: u32) -> VifTerms {
+    let i = u32(reflect101(row, i32(params.height))) * params.stride + x;
+    let a = u32(unpack_u16(ref_img[i >> 1u], i));
+    let b = u32(unpack_u16(dis_img[i >> 1u], i));
+    let p = vec3<u32>(a * a, b * b, a * b);
+    return VifTerms(vec2<u32>(a, b), p >> vec3<u32>(16u), p & vec3<u32>(0xffffu));
+}
+
 @compute @workgroup_size(WG_SIZE, 1, 1)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     let x = gid.x;
-    let y = gid.y;
+    let y = i32(gid.y);
     let w = params.width;
-    let h = params.height;
-    if (x >= w || y >= h) {
+    if (x >= w || gid.y >= params.height) {
         return;
     }
-    let n = params.taps_len;
-    let half = i32(n / 2u);
-    var mu1 = 0u;
-    var mu2 = 0u;
-    // [hi, lo] sums of xx, yy, xy
-    var xx = vec2<u32>(0u, 0u);
-    var yy = vec2<u32>(0u, 0u);
-    var xy = vec2<u32>(0u, 0u);
-    for (var k = 0u; k < n; k++) {
-        let c = vif_tap(params.taps_offset + k);
-        let r = u32(reflect101(i32(y) + i32(k) - half, i32(h)));
-        let i = r * params.stride + x;
-        let a = u32(unpack_u16(ref_img[i >> 1u], i));
-        let b = u32(unpack_u16(dis_img[i >> 1u], i));
-        mu1 += c * a;
-        mu2 += c * b;
-        let paa = a * a;
-        let pbb = b * b;
-        let pab = a * b;
-        xx += c * vec2<u32>(paa >> 16u, paa & 0xffffu);
-        yy += c * vec2<u32>(pbb >> 16u, pbb & 0xffffu);
-        xy += c * vec2<u32>(pab >> 16u, pab & 0xffffu);
+    let half = params.taps_len / 2u;
+    // The taps are symmetric: rows y − j and y + j share a tap, so their terms are
+    // added before the one multiply. Each folded product is part of a full sum that
+    // fits 32 bits (above), so the order changes nothing. The centre row first.
+    let centre = terms(y, x);
+    let c0 = vif_tap(params.taps_offset + half);
+    var m = c0 * centre.xy;
+    var hi = c0 * centre.hi;
+    var lo = c0 * centre.lo;
+    for (var j = 1u; j <= half; j++) {
+        let c = vif_tap(params.taps_offset + half - j);
+        let above = terms(y - i32(j), x);
+        let below = terms(y + i32(j), x);
+        m += c * (above.xy + below.xy);
+        hi += c * (above.hi + below.hi);
+        lo += c * (above.lo + below.lo);
     }
     let sm = params.shift_mu;
-    let o = y * w + x;
-    mu[o] = (round_shift(mu1, sm) & 0xffffu) | (round_shift(mu2, sm) << 16u);
+    let o = gid.y * w + x;
+    mu[o] = (round_shift(m.x, sm) & 0xffffu) | (round_shift(m.y, sm) << 16u);
     var out: vec3<u32>;
     if (params.narrow != 0u) {
         // 8-bit input: the CPU stores each product as u16 and keeps the sum unshifted.
-        out = vec3<u32>(xx.y, yy.y, xy.y);
+        out = lo;
     } else {
         let s = params.shift_sq;
-        out = vec3<u32>(combine_split(xx.x, xx.y, s), combine_split(yy.x, yy.y, s), combine_split(xy.x, xy.y, s));
+        out = vec3<u32>(combine_split(hi.x, lo.x, s), combine_split(hi.y, lo.y, s), combine_split(hi.z, lo.z, s));
     }
     sq[3u * o] = out.x;
     sq[3u * o + 1u] = out.y;

@@ -38,6 +38,15 @@ fn combine16(hi: u32, lo: u32) -> u32 {
     return hi + ((lo + 0x8000u) >> 16u);
 }
 
+// Column `col` of row `y`'s terms (`VifTerms`): mu1, mu2 and the 16-bit halves of
+// xx, yy, xy as `vif_filter_v` wrote them.
+fn terms(y: u32, col: i32) -> VifTerms {
+    let j = y * params.width + u32(reflect101(col, i32(params.width)));
+    let m = mu[j];
+    let v = vec3<u32>(sq[3u * j], sq[3u * j + 1u], sq[3u * j + 2u]);
+    return VifTerms(vec2<u32>(m & 0xffffu, m >> 16u), v >> vec3<u32>(16u), v & vec3<u32>(0xffffu));
+}
+
 @compute @workgroup_size(WG_SIZE, 1, 1)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     let x = gid.x;
@@ -46,30 +55,23 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     if (x >= w || y >= params.height) {
         return;
     }
-    let n = params.taps_len;
-    let half = i32(n / 2u);
-    let row = y * w;
-    var mu1 = 0u;
-    var mu2 = 0u;
-    // [hi, lo] sums of xx, yy, xy
-    var xx = vec2<u32>(0u, 0u);
-    var yy = vec2<u32>(0u, 0u);
-    var xy = vec2<u32>(0u, 0u);
-    for (var k = 0u; k < n; k++) {
-        let c = vif_tap(params.taps_offset + k);
-        let j = row + u32(reflect101(i32(x) + i32(k) - half, i32(w)));
-        let m = mu[j];
-        mu1 += c * (m & 0xffffu);
-        mu2 += c * (m >> 16u);
-        let vxx = sq[3u * j];
-        let vyy = sq[3u * j + 1u];
-        let vxy = sq[3u * j + 2u];
-        xx += c * vec2<u32>(vxx >> 16u, vxx & 0xffffu);
-        yy += c * vec2<u32>(vyy >> 16u, vyy & 0xffffu);
-        xy += c * vec2<u32>(vxy >> 16u, vxy & 0xffffu);
+    let half = params.taps_len / 2u;
+    // Symmetric taps folded as in `vif_filter_v`: columns x − j and x + j share a tap.
+    let centre = terms(y, i32(x));
+    let c0 = vif_tap(params.taps_offset + half);
+    var m = c0 * centre.xy;
+    var hi = c0 * centre.hi;
+    var lo = c0 * centre.lo;
+    for (var j = 1u; j <= half; j++) {
+        let c = vif_tap(params.taps_offset + half - j);
+        let left = terms(y, i32(x) - i32(j));
+        let right = terms(y, i32(x) + i32(j));
+        m += c * (left.xy + right.xy);
+        hi += c * (left.hi + right.hi);
+        lo += c * (left.lo + right.lo);
     }
-    let o = 3u * (row + x);
-    sigma[o] = i32(combine16(xx.x, xx.y) - mul_q32(mu1, mu1));
-    sigma[o + 1u] = max(i32(combine16(yy.x, yy.y) - mul_q32(mu2, mu2)), 0i);
-    sigma[o + 2u] = i32(combine16(xy.x, xy.y) - mul_q32(mu1, mu2));
+    let o = 3u * (y * w + x);
+    sigma[o] = i32(combine16(hi.x, lo.x) - mul_q32(m.x, m.x));
+    sigma[o + 1u] = max(i32(combine16(hi.y, lo.y) - mul_q32(m.y, m.y)), 0i);
+    sigma[o + 2u] = i32(combine16(hi.z, lo.z) - mul_q32(m.x, m.y));
 }
