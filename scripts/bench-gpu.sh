@@ -49,13 +49,15 @@ for d in $depths; do args+=(--bit-depth "$d"); done
 out=$(mktemp)
 trap 'rm -f "$out"' EXIT
 "$bin" devices >&2
-"$bin" "${args[@]}" | tee "$out" | jq -rc '"\(.width)x\(.height) \(.bit_depth)-bit \(.backend): \(.fps | floor) fps" + (if (.passes | length) > 0 then "  " + ([.passes[] | "\(.[0]) \(.[1] * 1000 | floor / 1000) ms"] | join(", ")) else "" end)' >&2
+"$bin" "${args[@]}" | tee "$out" | jq -rc '"\(.width)x\(.height) \(.bit_depth)-bit \(.backend): \(.fps * 100 | round / 100) fps" + (if (.passes | length) > 0 then "  " + ([.passes[] | "\(.[0]) \(.[1] * 1000 | floor / 1000) ms"] | join(", ")) else "" end)' >&2
 
-echo "| size | bit depth | GPU fps | CPU fps | GPU / CPU |"
-echo "|---|---|---|---|---|"
-jq -rs 'group_by([.width, .height, .bit_depth])[] |
-  (map(select(.backend == "gpu"))[0].fps // null) as $g | (map(select(.backend == "cpu"))[0].fps // null) as $c |
-  "| \(.[0].width)x\(.[0].height) | \(.[0].bit_depth) | \($g // "-" | if type == "number" then floor else . end) | \($c // "-" | if type == "number" then (. * 10 | floor / 10) else . end) | \(if $g and $c then ($g / $c * 10 | floor / 10 | tostring) + "x" else "-" end) |"' "$out"
+echo "| size | bit depth | GPU fps | CPU fps | GPU / CPU | dispatches / frame | bytes uploaded / frame |"
+echo "|---|---|---|---|---|---|---|"
+# Three decimals below 100 fps: a software adapter runs at a few frames per second.
+jq -rs 'def sig3: if . == null then "-" elif . >= 100 then (. | floor | tostring) else ((. * 1000 | round) / 1000 | tostring) end;
+  group_by([.width, .height, .bit_depth])[] |
+  (map(select(.backend == "gpu"))[0]) as $gpu | ($gpu.fps // null) as $g | (map(select(.backend == "cpu"))[0].fps // null) as $c |
+  "| \(.[0].width)x\(.[0].height) | \(.[0].bit_depth) | \($g | sig3) | \($c | sig3) | \(if $g and $c then ($g / $c | sig3) + "x" else "-" end) | \($gpu.dispatches_per_frame // "-") | \($gpu.upload_bytes_per_frame // "-") |"' "$out"
 adapter=$(jq -rs 'map(select(.backend == "gpu"))[0].adapter // "none"' "$out")
 echo
 echo "Adapter: $adapter; $(date -u +%Y-%m-%d); $(nproc) CPU threads; frames: GPU $frames, CPU $cpu_frames per measurement."
