@@ -510,7 +510,7 @@ mod tests {
     fn division_digits_are_exact_with_an_inexact_reciprocal() {
         let mut rng = Rng(6);
         let top = (1u64 << 53) - 1;
-        let mut divisors = vec![1u64 << 52, (1 << 52) + 1, top, top - 1, (1 << 52) | (1 << 29) - 1, top & !((1 << 29) - 1)];
+        let mut divisors = vec![1u64 << 52, (1 << 52) + 1, top, top - 1, (1 << 52) | ((1 << 29) - 1), top & !((1 << 29) - 1)];
         divisors.extend((0..20_000).map(|_| (1u64 << 52) | (rng.next() >> 12)));
         for (i, &mb) in divisors.iter().enumerate() {
             let exact = div_digit_recip(w64(mb));
