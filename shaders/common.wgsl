@@ -264,6 +264,19 @@ struct VifTerms {
     lo: vec3<u32>,
 }
 
+// c · t, part by part: the centre tap's share.
+fn vif_scaled(c: u32, t: VifTerms) -> VifTerms {
+    return VifTerms(c * t.xy, c * t.hi, c * t.lo);
+}
+
+// acc += c · (a + b): two rows (columns) that share tap c (the taps are symmetric),
+// added before the one multiply.
+fn vif_add_pair(acc: ptr<function, VifTerms>, c: u32, a: VifTerms, b: VifTerms) {
+    (*acc).xy += c * (a.xy + b.xy);
+    (*acc).hi += c * (a.hi + b.hi);
+    (*acc).lo += c * (a.lo + b.lo);
+}
+
 struct AdmParams {
     width: u32,
     height: u32,

@@ -68,28 +68,21 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     // The taps are symmetric: rows y − j and y + j share a tap, so their terms are
     // added before the one multiply. Each folded product is part of a full sum that
     // fits 32 bits (above), so the order changes nothing. The centre row first.
-    let centre = terms(y, x);
-    let c0 = vif_tap(params.taps_offset + half);
-    var m = c0 * centre.xy;
-    var hi = c0 * centre.hi;
-    var lo = c0 * centre.lo;
+    var acc = vif_scaled(vif_tap(params.taps_offset + half), terms(y, x));
     for (var j = 1u; j <= half; j++) {
-        let c = vif_tap(params.taps_offset + half - j);
-        let above = terms(y - i32(j), x);
-        let below = terms(y + i32(j), x);
-        m += c * (above.xy + below.xy);
-        hi += c * (above.hi + below.hi);
-        lo += c * (above.lo + below.lo);
+        vif_add_pair(&acc, vif_tap(params.taps_offset + half - j), terms(y - i32(j), x), terms(y + i32(j), x));
     }
     let sm = params.shift_mu;
     let o = gid.y * w + x;
-    mu[o] = (round_shift(m.x, sm) & 0xffffu) | (round_shift(m.y, sm) << 16u);
+    mu[o] = (round_shift(acc.xy.x, sm) & 0xffffu) | (round_shift(acc.xy.y, sm) << 16u);
     var out: vec3<u32>;
     if (params.narrow != 0u) {
         // 8-bit input: the CPU stores each product as u16 and keeps the sum unshifted.
-        out = lo;
+        out = acc.lo;
     } else {
         let s = params.shift_sq;
+        let hi = acc.hi;
+        let lo = acc.lo;
         out = vec3<u32>(combine_split(hi.x, lo.x, s), combine_split(hi.y, lo.y, s), combine_split(hi.z, lo.z, s));
     }
     sq[3u * o] = out.x;

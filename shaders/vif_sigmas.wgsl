@@ -57,19 +57,13 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     }
     let half = params.taps_len / 2u;
     // Symmetric taps folded as in `vif_filter_v`: columns x − j and x + j share a tap.
-    let centre = terms(y, i32(x));
-    let c0 = vif_tap(params.taps_offset + half);
-    var m = c0 * centre.xy;
-    var hi = c0 * centre.hi;
-    var lo = c0 * centre.lo;
+    var acc = vif_scaled(vif_tap(params.taps_offset + half), terms(y, i32(x)));
     for (var j = 1u; j <= half; j++) {
-        let c = vif_tap(params.taps_offset + half - j);
-        let left = terms(y, i32(x) - i32(j));
-        let right = terms(y, i32(x) + i32(j));
-        m += c * (left.xy + right.xy);
-        hi += c * (left.hi + right.hi);
-        lo += c * (left.lo + right.lo);
+        vif_add_pair(&acc, vif_tap(params.taps_offset + half - j), terms(y, i32(x) - i32(j)), terms(y, i32(x) + i32(j)));
     }
+    let m = acc.xy;
+    let hi = acc.hi;
+    let lo = acc.lo;
     let o = 3u * (y * w + x);
     sigma[o] = i32(combine16(hi.x, lo.x) - mul_q32(m.x, m.x));
     sigma[o + 1u] = max(i32(combine16(hi.y, lo.y) - mul_q32(m.y, m.y)), 0i);
