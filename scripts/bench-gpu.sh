@@ -9,7 +9,8 @@
 #   --cpu-frames N   frames timed on the CPU (default 24: the CPU path is far slower at 2160p).
 #   --sizes LIST     default "576x324 1280x720 1920x1080 3840x2160".
 #   --bit-depths L   default "8 10".
-#   --passes         also time each pass group of one frame submitted alone (wall-clock, median of 9).
+#   --passes         also time each pass group (median of 9), then each pass (its dispatches each submitted
+#                    alone, median of 5), of one frame (wall-clock).
 #   --gpu-only       skip the CPU rows.
 #   --bin PATH       use this tinyvmaf-gpu binary instead of building one with `cargo build --release`.
 #   --adapter N      adapter index from `tinyvmaf-gpu devices`.
@@ -49,7 +50,7 @@ for d in $depths; do args+=(--bit-depth "$d"); done
 out=$(mktemp)
 trap 'rm -f "$out"' EXIT
 "$bin" devices >&2
-"$bin" "${args[@]}" | tee "$out" | jq -rc '"\(.width)x\(.height) \(.bit_depth)-bit \(.backend): \(.fps * 100 | round / 100) fps" + (if (.passes | length) > 0 then "  " + ([.passes[] | "\(.[0]) \(.[1] * 1000 | floor / 1000) ms"] | join(", ")) else "" end)' >&2
+"$bin" "${args[@]}" | tee "$out" | jq -rc '"\(.width)x\(.height) \(.bit_depth)-bit \(.backend): \(.fps * 100 | round / 100) fps" + (if (.passes | length) > 0 then "  " + ([(.passes + .pass_times)[] | "\(.[0]) \(.[1] * 1000 | floor / 1000) ms"] | join(", ")) else "" end)' >&2
 
 echo "| size | bit depth | GPU fps | CPU fps | GPU / CPU | dispatches / frame | bytes uploaded / frame |"
 echo "|---|---|---|---|---|---|---|"

@@ -131,13 +131,20 @@ fn engine_and_bench_report_dispatches_and_upload_bytes_per_frame() {
     let both = FeatureEngine::new(&ctx, 96, 64, 8, &both_sets()).unwrap();
     assert_eq!(both.frame_cost(), FrameCost { dispatches: 2 * (19 + 40) + 3, upload_bytes: 2 * plane_bytes });
     let out = Command::new(BIN)
-        .args(["bench", "--size", "96x64", "--bit-depth", "8", "--frames", "2", "--gpu-only", "--json"])
+        .args(["bench", "--size", "96x64", "--bit-depth", "8", "--frames", "2", "--gpu-only", "--json", "--passes"])
         .output()
         .unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let row: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(row["dispatches_per_frame"], 62, "{row}");
     assert_eq!(row["upload_bytes_per_frame"], 2 * plane_bytes, "{row}");
+    // --passes: every pass once, in run order, each with a positive time.
+    let names: Vec<&str> = row["pass_times"].as_array().unwrap().iter().map(|p| p[0].as_str().unwrap()).collect();
+    let mut want: Vec<&str> = ["vif_filter_v", "vif_sigmas", "vif_stats", "vif_reduce", "vif_downsample"].to_vec();
+    want.extend(["adm_dwt_s0", "adm_decouple", "adm_csf_den", "adm_csf", "adm_cm_thr", "adm_cm", "adm_dwt_s123"]);
+    want.extend(["motion_blur_v", "motion_blur_h_sad", "motion_sad_sum"]);
+    assert_eq!(names, want, "{row}");
+    assert!(row["pass_times"].as_array().unwrap().iter().all(|p| p[1].as_f64().unwrap() > 0.0), "{row}");
 }
 
 #[test]

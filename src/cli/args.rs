@@ -67,7 +67,8 @@ pub struct BenchArgs {
     /// Frames timed on the CPU (default: --frames).
     #[arg(long, value_name = "N")]
     pub cpu_frames: Option<u64>,
-    /// Also time each pass group of one frame on the GPU, submitted alone.
+    /// Also time each pass group, then each pass (its dispatches summed), of one frame
+    /// on the GPU, submitted alone.
     #[arg(long)]
     pub passes: bool,
     /// Only the GPU.

@@ -31,6 +31,8 @@ struct Row {
     fps: f64,
     /// GPU only, with --passes: (pass group, milliseconds per frame).
     passes: Vec<(String, f64)>,
+    /// GPU only, with --passes: (pass, milliseconds per frame over its dispatches).
+    pass_times: Vec<(String, f64)>,
     /// GPU only: compute dispatches recorded per frame, and bytes uploaded per frame.
     dispatches_per_frame: Option<usize>,
     upload_bytes_per_frame: Option<u64>,
@@ -81,12 +83,12 @@ pub fn run(args: BenchArgs) -> CliResult {
                 let seconds = time_extract(info, args.frames, &options)?;
                 let mut engine = FeatureEngine::new(ctx, width, height, bit_depth, &[FeatureOptions::default()])?;
                 let cost = engine.frame_cost();
-                let passes = if args.passes {
+                let (passes, pass_times) = if args.passes {
                     let (r, d) = synthetic_pair(info, 0);
-                    let times = engine.time_groups(&r.planes[0], &d.planes[0], 9)?;
-                    times.into_iter().map(|(name, s)| (name, s * 1e3)).collect()
+                    let ms = |times: Vec<(String, f64)>| times.into_iter().map(|(name, s)| (name, s * 1e3)).collect();
+                    (ms(engine.time_groups(&r.planes[0], &d.planes[0], 9)?), ms(engine.time_passes(&r.planes[0], &d.planes[0], 5)?))
                 } else {
-                    Vec::new()
+                    (Vec::new(), Vec::new())
                 };
                 rows.push(Row {
                     width,
@@ -98,6 +100,7 @@ pub fn run(args: BenchArgs) -> CliResult {
                     seconds,
                     fps: args.frames as f64 / seconds,
                     passes,
+                    pass_times,
                     dispatches_per_frame: Some(cost.dispatches),
                     upload_bytes_per_frame: Some(cost.upload_bytes),
                 });
@@ -116,6 +119,7 @@ pub fn run(args: BenchArgs) -> CliResult {
                     seconds,
                     fps: frames as f64 / seconds,
                     passes: Vec::new(),
+                    pass_times: Vec::new(),
                     dispatches_per_frame: None,
                     upload_bytes_per_frame: None,
                 });
@@ -133,7 +137,7 @@ fn print_row(row: &Row, json: bool) {
         println!("{}", serde_json::to_string(row).expect("a row serialises"));
         return;
     }
-    let passes: Vec<String> = row.passes.iter().map(|(n, ms)| format!("{n} {ms:.3} ms")).collect();
+    let passes: Vec<String> = row.passes.iter().chain(&row.pass_times).map(|(n, ms)| format!("{n} {ms:.3} ms")).collect();
     println!(
         "{}x{} {:2}-bit {:3} {:8.1} fps ({} frames, {:.2} s){}{}{}",
         row.width,

@@ -22,6 +22,7 @@ use super::oneshot::ScalePlan;
 use super::{FeatureOptions, FrameFeatures};
 use crate::gpu::buffers::{plane_bytes, upload_plane, usage};
 use crate::gpu::readback::{Pending, submit_and_map, submit_and_wait};
+use crate::gpu::kernel::record;
 use crate::gpu::{Buffer, CommandEncoder, GpuContext, GpuError};
 use crate::io::Plane;
 
@@ -217,23 +218,11 @@ impl<'c> FeatureEngine<'c> {
     /// Call it with no frame in flight.
     pub fn time_groups(&mut self, ref_y: &Plane, dist_y: &Plane, reps: usize) -> Result<Vec<(String, f64)>, GpuError> {
         self.finish()?;
-        let reps = reps.max(1);
         let ctx = self.ctx;
         let h = self.height;
         let slot = &self.slots[0];
         let run = |label: &str, f: &dyn Fn(&mut CommandEncoder) -> Result<(), GpuError>| {
-            let mut times = Vec::with_capacity(reps);
-            for rep in 0..=reps {
-                let start = std::time::Instant::now();
-                let mut encoder = ctx.encoder("timing");
-                f(&mut encoder)?;
-                submit_and_wait(ctx, encoder, "engine")?;
-                if rep > 0 {
-                    times.push(start.elapsed().as_secs_f64());
-                }
-            }
-            times.sort_by(f64::total_cmp);
-            Ok::<(String, f64), GpuError>((label.to_owned(), times[times.len() / 2]))
+            Ok::<(String, f64), GpuError>((label.to_owned(), median_submit(ctx, reps, f)?))
         };
         let mut out = vec![run("upload", &|_| {
             upload_plane(ctx, &slot.reference, ref_y, h);
@@ -248,6 +237,35 @@ impl<'c> FeatureEngine<'c> {
         }
         let motion = slot.motion.as_ref().expect("every slot has a motion plan");
         out.push(run("motion", &|e| motion.encode(ctx, e))?);
+        Ok(out)
+    }
+
+    /// A per-pass breakdown for benchmarks: each dispatch of one frame submitted alone
+    /// and waited for (median of `reps` runs after a warm-up), summed per pass name
+    /// over its scales and feature sets, in run order; seconds. Each dispatch's time
+    /// includes one submit-and-wait. Call it with no frame in flight.
+    pub fn time_passes(&mut self, ref_y: &Plane, dist_y: &Plane, reps: usize) -> Result<Vec<(String, f64)>, GpuError> {
+        self.finish()?;
+        let ctx = self.ctx;
+        let slot = &self.slots[0];
+        upload_plane(ctx, &slot.reference, ref_y, self.height);
+        upload_plane(ctx, &slot.distorted, dist_y, self.height);
+        let vif = slot.vif.iter().map(|p| p.dispatches());
+        let adm = slot.adm.iter().map(|p| p.dispatches());
+        let motion = slot.motion.iter().map(|m| m.dispatches());
+        let mut out: Vec<(String, f64)> = Vec::new();
+        // In run order: every dispatch finds the buffers its predecessors wrote.
+        for dispatch in vif.chain(adm).chain(motion).flatten().filter(|d| d.runs()) {
+            let seconds = median_submit(ctx, reps, &|e| {
+                record(e, "timing", std::slice::from_ref(dispatch));
+                Ok(())
+            })?;
+            let name = dispatch.pass().name;
+            match out.iter_mut().find(|(n, _)| n == name) {
+                Some((_, total)) => *total += seconds,
+                None => out.push((name.to_owned(), seconds)),
+            }
+        }
         Ok(out)
     }
 
@@ -271,4 +289,26 @@ impl<'c> FeatureEngine<'c> {
         self.returned += 1;
         Ok(FrameFeatures { vif, adm, motion_sad, motion_sad2 })
     }
+}
+
+/// The median wall time in seconds of `reps` (at least 1) runs of what `record`
+/// records, each submitted alone and waited for, after one warm-up run.
+fn median_submit(
+    ctx: &GpuContext,
+    reps: usize,
+    record: &dyn Fn(&mut CommandEncoder) -> Result<(), GpuError>,
+) -> Result<f64, GpuError> {
+    let reps = reps.max(1);
+    let mut times = Vec::with_capacity(reps);
+    for rep in 0..=reps {
+        let start = std::time::Instant::now();
+        let mut encoder = ctx.encoder("timing");
+        record(&mut encoder)?;
+        submit_and_wait(ctx, encoder, "engine")?;
+        if rep > 0 {
+            times.push(start.elapsed().as_secs_f64());
+        }
+    }
+    times.sort_by(f64::total_cmp);
+    Ok(times[times.len() / 2])
 }
