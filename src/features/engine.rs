@@ -190,9 +190,9 @@ impl<'c> FeatureEngine<'c> {
         Ok(done)
     }
 
-    /// What one frame (after the first, which has no motion) costs the GPU: compute
-    /// dispatches recorded, and bytes uploaded (the two luma planes; nothing else is
-    /// sent per frame).
+    /// What a frame in the steady state costs the GPU (the first has no motion pass,
+    /// the second none against frame i−2): compute dispatches recorded, and bytes
+    /// uploaded (the two luma planes; nothing else is sent per frame).
     pub fn frame_cost(&self) -> FrameCost {
         let slot = &self.slots[0];
         let plans = slot.vif.iter().map(|p| p.dispatches()).chain(slot.adm.iter().map(|p| p.dispatches()));
