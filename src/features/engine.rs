@@ -22,7 +22,7 @@ use super::oneshot::ScalePlan;
 use super::{FeatureOptions, FrameFeatures};
 use crate::gpu::buffers::{plane_bytes, upload_plane, usage};
 use crate::gpu::readback::{Pending, submit_and_map, submit_and_wait};
-use crate::gpu::kernel::record;
+use crate::gpu::kernel::{Dispatch, record};
 use crate::gpu::{Buffer, CommandEncoder, GpuContext, GpuError};
 use crate::io::Plane;
 
@@ -51,6 +51,17 @@ struct Slot {
     staging: Buffer,
     words: usize,
     in_flight: Option<InFlight>,
+}
+
+impl Slot {
+    /// Every dispatch a frame in the steady state records, in run order: VIF and ADM
+    /// per feature set, then motion (against frame i−1, then i−2).
+    fn dispatches(&self) -> impl Iterator<Item = &Dispatch> {
+        let vif = self.vif.iter().map(|p| p.dispatches());
+        let adm = self.adm.iter().map(|p| p.dispatches());
+        let motion = [&self.motion, &self.motion2].into_iter().flatten().map(|m| m.dispatches());
+        vif.chain(adm).chain(motion).flatten().filter(|d| d.runs())
+    }
 }
 
 /// [`FeatureEngine::frame_cost`].
@@ -194,11 +205,7 @@ impl<'c> FeatureEngine<'c> {
     /// the second none against frame i−2): compute dispatches recorded, and bytes
     /// uploaded (the two luma planes; nothing else is sent per frame).
     pub fn frame_cost(&self) -> FrameCost {
-        let slot = &self.slots[0];
-        let plans = slot.vif.iter().map(|p| p.dispatches()).chain(slot.adm.iter().map(|p| p.dispatches()));
-        let motion = [&slot.motion, &slot.motion2].into_iter().flatten().map(|m| m.dispatches());
-        let dispatches = plans.chain(motion).map(|d| d.iter().filter(|d| d.runs()).count()).sum();
-        FrameCost { dispatches, upload_bytes: 2 * plane_bytes(self.width, self.height) }
+        FrameCost { dispatches: self.slots[0].dispatches().count(), upload_bytes: 2 * plane_bytes(self.width, self.height) }
     }
 
     /// Waits for every frame still in flight and returns their features, oldest first.
@@ -250,12 +257,9 @@ impl<'c> FeatureEngine<'c> {
         let slot = &self.slots[0];
         upload_plane(ctx, &slot.reference, ref_y, self.height);
         upload_plane(ctx, &slot.distorted, dist_y, self.height);
-        let vif = slot.vif.iter().map(|p| p.dispatches());
-        let adm = slot.adm.iter().map(|p| p.dispatches());
-        let motion = slot.motion.iter().map(|m| m.dispatches());
         let mut out: Vec<(String, f64)> = Vec::new();
         // In run order: every dispatch finds the buffers its predecessors wrote.
-        for dispatch in vif.chain(adm).chain(motion).flatten().filter(|d| d.runs()) {
+        for dispatch in slot.dispatches() {
             let seconds = median_submit(ctx, reps, &|e| {
                 record(e, "timing", std::slice::from_ref(dispatch));
                 Ok(())
