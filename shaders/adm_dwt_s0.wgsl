@@ -20,7 +20,8 @@
 
 fn pixel(y: u32, x: u32) -> i32 {
     let i = y * params.src_stride + x;
-    return unpack_u16(src[i >> 1u], i);
+    let lg = params.src_packing;
+    return unpack_sample(src[i >> lg], i, lg);
 }
 
 @compute @workgroup_size(WG_SIZE, 1, 1)

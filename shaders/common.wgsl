@@ -20,6 +20,15 @@ fn unpack_u16(word: u32, i: u32) -> i32 {
     return i32((word >> ((i & 1u) * 16u)) & 0xffffu);
 }
 
+// Sample `i` of an input plane packed 2^lg samples to a word (`gpu::buffers::Packing`:
+// lg 2 for bytes, 1 for u16 halves), from `word`, its word `i >> lg`. CPU twin:
+// `features::twin::samples`.
+fn unpack_sample(word: u32, i: u32, lg: u32) -> i32 {
+    let bits = 32u >> lg;
+    let slot = i & ((1u << lg) - 1u);
+    return i32((word >> (slot * bits)) & ((1u << bits) - 1u));
+}
+
 // Workgroup reductions. `WG_SIZE` (a power of two) comes from the generated prelude.
 // Both are called from uniform control flow by every invocation of the workgroup.
 var<workgroup> wg_lo: array<u32, WG_SIZE>;
@@ -221,7 +230,7 @@ struct MotionParams {
     prev_stride: u32,
     cur_stride: u32,
     shift: u32,
-    _pad0: u32,
+    packing: u32,
     _pad1: u32,
     _pad2: u32,
 }
@@ -248,7 +257,7 @@ struct VifParams {
     gain_hi: u32,
     gain_sq_lo: u32,
     gain_sq_hi: u32,
-    _pad0: u32,
+    packing: u32,
     _pad1: u32,
     _pad2: u32,
     // The taps of scales 0..3 back to back, four to a row (`VifParams::taps`).
@@ -283,6 +292,7 @@ struct AdmParams {
     src_width: u32,
     src_height: u32,
     src_stride: u32,
+    src_packing: u32,
     scale: u32,
     dwt_v_add: u32,
     dwt_v_shift: u32,
@@ -310,6 +320,9 @@ struct AdmParams {
     s0_rf_h: i32,
     s0_rf_v: i32,
     s0_rf_d: i32,
+    _pad0: u32,
+    _pad1: u32,
+    _pad2: u32,
 }
 
 // Scales 1..3: band b's CSF factor in Q32.

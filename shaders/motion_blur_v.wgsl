@@ -23,7 +23,8 @@
 fn diff_at(row: u32, x: u32) -> i32 {
     let i = row * params.prev_stride + x;
     let j = row * params.cur_stride + x;
-    return unpack_u16(prev[i >> 1u], i) - unpack_u16(cur[j >> 1u], j);
+    let lg = params.packing;
+    return unpack_sample(prev[i >> lg], i, lg) - unpack_sample(cur[j >> lg], j, lg);
 }
 
 @compute @workgroup_size(WG_SIZE, 1, 1)

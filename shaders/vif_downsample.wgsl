@@ -50,7 +50,8 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
             let row = u32(reflect101(2 * i32(oy) + i32(ky) - i32(half), h));
             let i = row * params.stride + col;
             let c = vif_tap(params.down_taps_offset + ky);
-            v += c * vec2<u32>(u32(unpack_u16(ref_img[i >> 1u], i)), u32(unpack_u16(dis_img[i >> 1u], i)));
+            let lg = params.packing;
+            v += c * vec2<u32>(u32(unpack_sample(ref_img[i >> lg], i, lg)), u32(unpack_sample(dis_img[i >> lg], i, lg)));
         }
         v = ((v + rnd) >> vec2<u32>(s)) & vec2<u32>(0xffffu);
         tile[t] = v.x | (v.y << 16u);

@@ -50,8 +50,9 @@ fn combine_split(hi: u32, lo: u32, s: u32) -> u32 {
 // products x², y², x·y.
 fn terms(row: i32, x: u32) -> VifTerms {
     let i = u32(reflect101(row, i32(params.height))) * params.stride + x;
-    let a = u32(unpack_u16(ref_img[i >> 1u], i));
-    let b = u32(unpack_u16(dis_img[i >> 1u], i));
+    let lg = params.packing;
+    let a = u32(unpack_sample(ref_img[i >> lg], i, lg));
+    let b = u32(unpack_sample(dis_img[i >> lg], i, lg));
     let p = vec3<u32>(a * a, b * b, a * b);
     return VifTerms(vec2<u32>(a, b), p >> vec3<u32>(16u), p & vec3<u32>(0xffffu));
 }

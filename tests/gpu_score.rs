@@ -120,16 +120,21 @@ fn engine_returns_every_frame_in_order_equal_to_the_cpu() {
 /// What a frame costs the GPU today, pass by pass (update when passes are fused):
 /// VIF 4 scales × (filter_v, sigmas, stats, reduce) + 3 downsamples = 19; ADM 4
 /// scales × (2 DWT + decouple + csf_den + 2 × (csf, cm_thr, cm)) = 40; motion 3. And
-/// two luma planes of u16 samples. `bench --json` reports the same numbers.
+/// two luma planes: one byte a sample at 8 bits, two at 10 (an odd-sized plane's last
+/// word padded). `bench --json` reports the same numbers.
 #[test]
 fn engine_and_bench_report_dispatches_and_upload_bytes_per_frame() {
     use tinyvmaf_gpu::features::engine::FrameCost;
     let Some(ctx) = ctx("engine_and_bench_report_dispatches_and_upload_bytes_per_frame") else { return };
-    let plane_bytes = 96 * 64 * 2;
+    let plane_bytes = 96 * 64;
     let one = FeatureEngine::new(&ctx, 96, 64, 8, &[FeatureOptions::default()]).unwrap();
     assert_eq!(one.frame_cost(), FrameCost { dispatches: 19 + 40 + 3, upload_bytes: 2 * plane_bytes });
     let both = FeatureEngine::new(&ctx, 96, 64, 8, &both_sets()).unwrap();
     assert_eq!(both.frame_cost(), FrameCost { dispatches: 2 * (19 + 40) + 3, upload_bytes: 2 * plane_bytes });
+    let ten = FeatureEngine::new(&ctx, 95, 63, 10, &[FeatureOptions::default()]).unwrap();
+    assert_eq!(ten.frame_cost().upload_bytes, 2 * (95 * 63 * 2 + 2));
+    let odd = FeatureEngine::new(&ctx, 95, 63, 8, &[FeatureOptions::default()]).unwrap();
+    assert_eq!(odd.frame_cost().upload_bytes, 2 * (95 * 63 + 3));
     let out = Command::new(BIN)
         .args(["bench", "--size", "96x64", "--bit-depth", "8", "--frames", "2", "--gpu-only", "--json", "--passes"])
         .output()

@@ -20,7 +20,7 @@ use super::motion::gpu::MotionPlan;
 use super::vif::gpu::VifPlan;
 use super::oneshot::ScalePlan;
 use super::{FeatureOptions, FrameFeatures};
-use crate::gpu::buffers::{plane_bytes, upload_plane, usage};
+use crate::gpu::buffers::{Packing, upload_plane, usage};
 use crate::gpu::readback::{Pending, submit_and_map, submit_and_wait};
 use crate::gpu::kernel::{Dispatch, record};
 use crate::gpu::{Buffer, CommandEncoder, GpuContext, GpuError};
@@ -81,6 +81,8 @@ pub struct FeatureEngine<'c> {
     returned: u64,
     /// Motion's five-frame window: each frame also gets the SAD against frame i−2.
     window2: bool,
+    /// How the luma planes are uploaded: bytes for 8-bit input.
+    packing: Packing,
 }
 
 impl std::fmt::Debug for FeatureEngine<'_> {
@@ -118,7 +120,7 @@ impl<'c> FeatureEngine<'c> {
         five_frame_window: bool,
     ) -> Result<Self, GpuError> {
         let slots = ctx.checked("engine", || {
-            let bytes = plane_bytes(width, height);
+            let bytes = Packing::for_depth(bit_depth).plane_bytes(width, height);
             let mut slots: Vec<Slot> = Vec::with_capacity(IN_FLIGHT);
             for _ in 0..IN_FLIGHT {
                 let reference = ctx.buffer("engine.reference", bytes, usage::INPUT);
@@ -148,14 +150,15 @@ impl<'c> FeatureEngine<'c> {
             }
             Ok(slots)
         })?;
-        Ok(FeatureEngine { ctx, slots, width, height, pushed: 0, returned: 0, window2: five_frame_window })
+        let packing = Packing::for_depth(bit_depth);
+        Ok(FeatureEngine { ctx, slots, width, height, pushed: 0, returned: 0, window2: five_frame_window, packing })
     }
 
     /// Submits one frame pair (luma planes of the engine's size). Returns the oldest
     /// frame's features when its slot had to be freed for this one; [`Self::finish`]
     /// returns the rest. Frames come back in the order they were pushed.
     pub fn push(&mut self, ref_y: &Plane, dist_y: &Plane) -> Result<Option<FrameFeatures>, GpuError> {
-        let (w, h) = (self.width, self.height);
+        let (w, h, packing) = (self.width, self.height, self.packing);
         if (ref_y.width, ref_y.height, dist_y.width, dist_y.height) != (w, h, w, h) {
             return Err(GpuError::Device {
                 pass: "engine",
@@ -175,8 +178,8 @@ impl<'c> FeatureEngine<'c> {
         let has_motion2 = self.window2 && self.pushed > 1;
         let slot = &mut self.slots[index];
         ctx.checked("engine", || {
-            upload_plane(ctx, &slot.reference, ref_y, h);
-            upload_plane(ctx, &slot.distorted, dist_y, h);
+            upload_plane(ctx, &slot.reference, ref_y, h, packing)?;
+            upload_plane(ctx, &slot.distorted, dist_y, h, packing)?;
             let mut encoder = ctx.encoder("frame");
             let mut offset = 0u64;
             for plan in slot.vif.iter().map(|p| p.as_ref()).chain(slot.adm.iter().map(|p| p as &dyn ScalePlan)) {
@@ -203,9 +206,11 @@ impl<'c> FeatureEngine<'c> {
 
     /// What a frame in the steady state costs the GPU (the first has no motion pass,
     /// the second none against frame i−2): compute dispatches recorded, and bytes
-    /// uploaded (the two luma planes; nothing else is sent per frame).
+    /// uploaded (the two luma planes, one byte a sample for 8-bit input, else two;
+    /// nothing else is sent per frame).
     pub fn frame_cost(&self) -> FrameCost {
-        FrameCost { dispatches: self.slots[0].dispatches().count(), upload_bytes: 2 * plane_bytes(self.width, self.height) }
+        let upload_bytes = 2 * self.packing.plane_bytes(self.width, self.height);
+        FrameCost { dispatches: self.slots[0].dispatches().count(), upload_bytes }
     }
 
     /// Waits for every frame still in flight and returns their features, oldest first.
@@ -226,14 +231,14 @@ impl<'c> FeatureEngine<'c> {
     pub fn time_groups(&mut self, ref_y: &Plane, dist_y: &Plane, reps: usize) -> Result<Vec<(String, f64)>, GpuError> {
         self.finish()?;
         let ctx = self.ctx;
-        let h = self.height;
+        let (h, packing) = (self.height, self.packing);
         let slot = &self.slots[0];
         let run = |label: &str, f: &dyn Fn(&mut CommandEncoder) -> Result<(), GpuError>| {
             Ok::<(String, f64), GpuError>((label.to_owned(), median_submit(ctx, reps, f)?))
         };
         let mut out = vec![run("upload", &|_| {
-            upload_plane(ctx, &slot.reference, ref_y, h);
-            upload_plane(ctx, &slot.distorted, dist_y, h);
+            upload_plane(ctx, &slot.reference, ref_y, h, packing)?;
+            upload_plane(ctx, &slot.distorted, dist_y, h, packing)?;
             Ok(())
         })?];
         for (s, plan) in slot.vif.iter().enumerate() {
@@ -255,8 +260,8 @@ impl<'c> FeatureEngine<'c> {
         self.finish()?;
         let ctx = self.ctx;
         let slot = &self.slots[0];
-        upload_plane(ctx, &slot.reference, ref_y, self.height);
-        upload_plane(ctx, &slot.distorted, dist_y, self.height);
+        upload_plane(ctx, &slot.reference, ref_y, self.height, self.packing)?;
+        upload_plane(ctx, &slot.distorted, dist_y, self.height, self.packing)?;
         let mut out: Vec<(String, f64)> = Vec::new();
         // In run order: every dispatch finds the buffers its predecessors wrote.
         for dispatch in slot.dispatches() {

@@ -4,6 +4,7 @@
 
 use super::motion::cpu::motion_extent;
 use crate::gpu::kernel::{Dispatch, record};
+use crate::gpu::buffers::Packing;
 use crate::gpu::oneshot::{self, Swapped};
 use crate::gpu::{Buffer, CommandEncoder, GpuContext, GpuError};
 use crate::io::Plane;
@@ -51,7 +52,8 @@ pub(crate) fn with_plan<P, T>(
         return Ok(None);
     };
     let bit_depth = bit_depth.clamp(8, 16);
-    oneshot::with_planes(ctx, label, (ref_y, dist_y), extent, |p| build(extent, bit_depth, p), f).map(Some)
+    let packing = Packing::for_depth(bit_depth);
+    oneshot::with_planes(ctx, label, (ref_y, dist_y), extent, packing, |p| build(extent, bit_depth, p), f).map(Some)
 }
 
 /// One frame through a fresh per-scale plan ([`with_plan`]): record, read the result

@@ -1,7 +1,7 @@
 //! The word views a CPU twin's binding-order entry point needs (`gpu::kernel::CpuTwin`:
 //! every binding arrives as the u32 words the GPU buffer holds): the params struct,
-//! packed u16 samples (sample `i` in the low half of word `i / 2` when `i` is even,
-//! as `unpack_u16` in shaders/common.wgsl reads them), and i32 reinterpretations.
+//! packed samples (two u16 or four u8 to a word, as `unpack_u16` and `unpack_sample`
+//! in shaders/common.wgsl read them), and i32 reinterpretations.
 
 use crate::io::Plane;
 
@@ -12,7 +12,14 @@ pub fn params<P: bytemuck::Pod>(words: &[u32]) -> P {
 
 /// The first `n` packed u16 samples.
 pub fn samples(words: &[u32], n: usize) -> Vec<u16> {
-    (0..n).map(|i| (words[i / 2] >> (16 * (i % 2))) as u16).collect()
+    packed_samples(words, n, 1)
+}
+
+/// The first `n` samples packed 2^`lg` to a word (`gpu::buffers::Packing::log2`).
+pub fn packed_samples(words: &[u32], n: usize, lg: u32) -> Vec<u16> {
+    let bits = 32 >> lg;
+    let per = 1 << lg;
+    (0..n).map(|i| ((words[i / per] >> (bits * (i % per))) & ((1 << bits) - 1)) as u16).collect()
 }
 
 /// Writes `samples` packed two per word (a missing last odd sample leaves its half 0).
@@ -22,9 +29,10 @@ pub fn pack(samples: &[u16], words: &mut [u32]) {
     }
 }
 
-/// A plane of `height` rows with row pitch `stride` samples, from packed words.
-pub fn plane(words: &[u32], stride: usize, height: usize) -> Plane {
-    Plane { width: stride, height, data: samples(words, stride * height) }
+/// A plane of `height` rows with row pitch `stride` samples, from words packed
+/// 2^`lg` samples to a word.
+pub fn plane(words: &[u32], stride: usize, height: usize, lg: u32) -> Plane {
+    Plane { width: stride, height, data: packed_samples(words, stride * height, lg) }
 }
 
 pub fn as_i32(words: &[u32]) -> &[i32] {

@@ -68,23 +68,84 @@ impl GpuContext {
     }
 }
 
-/// Bytes of `rows` rows of `stride` samples as packed u16 pairs ([`upload_plane`]).
-pub(crate) fn plane_bytes(stride: usize, rows: usize) -> u64 {
-    ((stride * rows).div_ceil(2) * 4) as u64
+/// How an input plane's samples sit in the u32 words of its GPU buffer: sample `i` in
+/// word `i >> log2`, bits `(i mod n)·(32/n)..`, n = 2^log2 samples per word (the bytes
+/// of a little-endian `[u8]` or `[u16]`, which is what the GPU reads on every
+/// little-endian host wgpu supports). `unpack_sample` in shaders/common.wgsl reads it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Packing {
+    /// One byte per sample: 8-bit input, half the bytes to upload and to read.
+    Bytes,
+    /// Two bytes per sample: 9- to 16-bit input.
+    Halves,
 }
 
-/// Uploads the first `rows` rows of `plane` as packed u16 pairs (sample 2k in the low
-/// half of word k: the bytes of a little-endian `[u16]`, which is what the GPU reads on
-/// every (little-endian) host wgpu supports). Planes are not copied on the CPU.
-pub(crate) fn upload_plane(ctx: &GpuContext, buffer: &wgpu::Buffer, plane: &Plane, rows: usize) {
+impl Packing {
+    /// The packing of input planes of `bit_depth`.
+    pub fn for_depth(bit_depth: u8) -> Packing {
+        if bit_depth <= 8 { Packing::Bytes } else { Packing::Halves }
+    }
+
+    /// log2 of the samples per word: what the passes' params carry.
+    pub fn log2(self) -> u32 {
+        match self {
+            Packing::Bytes => 2,
+            Packing::Halves => 1,
+        }
+    }
+
+    /// Bytes of `rows` rows of `stride` samples, whole words.
+    pub fn plane_bytes(self, stride: usize, rows: usize) -> u64 {
+        ((stride * rows).div_ceil(1 << self.log2()) * 4) as u64
+    }
+}
+
+/// Uploads the first `rows` rows of `plane` (row pitch `plane.width`) packed as
+/// `packing` says, written straight into the queue's staging memory: one copy on the
+/// CPU, narrowing 8-bit samples on the way. A sample above 255 cannot be sent as a
+/// byte: `Bytes` refuses such a plane (no 8-bit reader produces one) rather than send
+/// other numbers than the CPU path would see.
+pub(crate) fn upload_plane(
+    ctx: &GpuContext,
+    buffer: &wgpu::Buffer,
+    plane: &Plane,
+    rows: usize,
+    packing: Packing,
+) -> Result<(), GpuError> {
     let samples = &plane.data[..plane.width * rows];
-    let even = samples.len() & !1;
-    if even > 0 {
-        ctx.queue.write_buffer(buffer, 0, bytemuck::cast_slice(&samples[..even]));
+    let Some(size) = wgpu::BufferSize::new(packing.plane_bytes(samples.len(), 1)) else {
+        return Ok(());
+    };
+    if packing == Packing::Bytes && samples.iter().fold(0, |acc, &s| acc | s) > 0xff {
+        return Err(GpuError::Unsupported {
+            what: "an 8-bit plane with a sample above 255",
+            reason: "8-bit planes are sent to the GPU one byte a sample".into(),
+        });
     }
-    if let Some(&last) = samples.get(even) {
-        ctx.queue.write_buffer(buffer, (even * 2) as u64, &u32::from(last).to_le_bytes());
+    let Some(mut view) = ctx.queue.write_buffer_with(buffer, 0, size) else {
+        return Ok(()); // wgpu reports the invalid write through the context's error scope
+    };
+    let mut out = view.slice(..);
+    match packing {
+        Packing::Halves => {
+            let bytes: &[u8] = bytemuck::cast_slice(samples);
+            out.slice(..bytes.len()).copy_from_slice(bytes);
+            out.slice(bytes.len()..).fill(0);
+        }
+        Packing::Bytes => {
+            // Narrowed a block at a time through a buffer the compiler vectorises.
+            const BLOCK: usize = 4096;
+            let mut narrow = [0u8; BLOCK];
+            for (k, block) in samples.chunks(BLOCK).enumerate() {
+                for (n, &s) in narrow.iter_mut().zip(block) {
+                    *n = s as u8;
+                }
+                out.slice(k * BLOCK..k * BLOCK + block.len()).copy_from_slice(&narrow[..block.len()]);
+            }
+            out.slice(samples.len()..).fill(0);
+        }
     }
+    Ok(())
 }
 
 /// The usages of the buffers the passes use. Every buffer a pass binds can also be
@@ -108,12 +169,18 @@ pub(crate) mod usage {
 
 /// Uploads the `w x h` top-left of `plane` with row pitch `w` (copying only when the
 /// plane is wider).
-pub(crate) fn upload_cropped(ctx: &GpuContext, buffer: &wgpu::Buffer, plane: &Plane, (w, h): (usize, usize)) {
+pub(crate) fn upload_cropped(
+    ctx: &GpuContext,
+    buffer: &wgpu::Buffer,
+    plane: &Plane,
+    (w, h): (usize, usize),
+    packing: Packing,
+) -> Result<(), GpuError> {
     if plane.width == w {
-        upload_plane(ctx, buffer, plane, h);
+        upload_plane(ctx, buffer, plane, h, packing)
     } else {
         let data = plane.data.chunks(plane.width).take(h).flat_map(|row| row[..w].iter().copied()).collect();
-        upload_plane(ctx, buffer, &Plane { width: w, height: h, data }, h);
+        upload_plane(ctx, buffer, &Plane { width: w, height: h, data }, h, packing)
     }
 }
 

@@ -5,12 +5,13 @@
 
 use super::GpuError;
 use super::kernel::{Binding, Dispatch, record};
-use super::buffers::{plane_bytes, upload_cropped, usage};
+use super::buffers::{Packing, upload_cropped, usage};
 use super::device::GpuContext;
 use super::readback::read_u32;
 use crate::io::Plane;
 
-/// Two input planes on the GPU, row pitch `w`, filled from `reference` and `distorted`.
+/// Two input planes on the GPU, row pitch `w`, packed as `packing`, filled from
+/// `reference` and `distorted`.
 pub(crate) struct Planes {
     pub reference: wgpu::Buffer,
     pub distorted: wgpu::Buffer,
@@ -24,16 +25,17 @@ pub(crate) fn with_planes<P, T>(
     label: &'static str,
     (reference, distorted): (&Plane, &Plane),
     (w, h): (usize, usize),
+    packing: Packing,
     build: impl FnOnce(&Planes) -> Result<P, GpuError>,
     f: impl FnOnce(&P) -> Result<T, GpuError>,
 ) -> Result<T, GpuError> {
     ctx.checked(label, || {
         let planes = Planes {
-            reference: ctx.buffer("oneshot.reference", plane_bytes(w, h), usage::INPUT),
-            distorted: ctx.buffer("oneshot.distorted", plane_bytes(w, h), usage::INPUT),
+            reference: ctx.buffer("oneshot.reference", packing.plane_bytes(w, h), usage::INPUT),
+            distorted: ctx.buffer("oneshot.distorted", packing.plane_bytes(w, h), usage::INPUT),
         };
-        upload_cropped(ctx, &planes.reference, reference, (w, h));
-        upload_cropped(ctx, &planes.distorted, distorted, (w, h));
+        upload_cropped(ctx, &planes.reference, reference, (w, h), packing)?;
+        upload_cropped(ctx, &planes.distorted, distorted, (w, h), packing)?;
         let plan = build(&planes)?;
         f(&plan)
     })

@@ -94,3 +94,21 @@ impl Rng {
         self.next() % n
     }
 }
+
+/// Whether an 8-bit pair holds a sample no 8-bit reader produces (above 255): the
+/// GPU sends 8-bit planes one byte a sample and refuses such a pair (asserted here
+/// on `gpu_result`) rather than compute on other numbers than the CPU sees.
+pub fn refused_beyond_8_bit<T: std::fmt::Debug>(
+    planes: &[&tinyvmaf_gpu::io::Plane],
+    depth: u8,
+    gpu_result: impl FnOnce() -> Result<T, tinyvmaf_gpu::gpu::GpuError>,
+) -> bool {
+    if depth > 8 || planes.iter().all(|p| p.data.iter().all(|&s| s <= 0xff)) {
+        return false;
+    }
+    match gpu_result() {
+        Err(e @ tinyvmaf_gpu::gpu::GpuError::Unsupported { .. }) => assert!(e.to_string().contains("above 255"), "{e}"),
+        other => panic!("an 8-bit plane above 255 reached the GPU: {other:?}"),
+    }
+    true
+}

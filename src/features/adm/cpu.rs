@@ -1440,12 +1440,12 @@ fn dwt_rows() -> [Vec<i32>; 4] {
     Default::default()
 }
 
-/// `shaders/adm_dwt_s0.wgsl`: params, src (packed u16, row pitch `src_stride`), bands.
+/// `shaders/adm_dwt_s0.wgsl`: params, src (packed as `src_packing` says, row pitch `src_stride`), bands.
 pub fn adm_dwt_s0(b: &mut [Vec<u32>]) {
     let [params, src, bands] = b else { panic!("adm_dwt_s0 binds 3 buffers") };
     let p: AdmParams = twin::params(params);
     let (sw, sh, stride) = (p.src_width as usize, p.src_height as usize, p.src_stride as usize);
-    let all = twin::samples(src, stride * sh);
+    let all = twin::packed_samples(src, stride * sh, p.src_packing);
     let img: Vec<u16> = all.chunks(stride.max(1)).take(sh).flat_map(|row| row[..sw].iter().copied()).collect();
     let mut out = Bands::default();
     let [lo, hi, pl, ph] = &mut dwt_rows();

@@ -38,7 +38,7 @@ use super::cpu::{self as cpu, AdmConfig, AdmScales, AdmTrace, Hvd, adm_band_size
 use crate::features::oneshot::{ScalePlan, num_den_once, result_words_by_twin, run_frame, with_plan};
 use crate::features::prelude::wgsl_prelude;
 use crate::features::tables::*;
-use crate::gpu::buffers::{self, plane_bytes, usage};
+use crate::gpu::buffers::{self, Packing, usage};
 use std::sync::Arc;
 
 use crate::gpu::kernel::{Dispatch, Kernel, SharedStruct, record, shared_struct, pass};
@@ -93,6 +93,7 @@ fn params_for(scale: usize, band: (usize, usize), src: (usize, usize), bit_depth
         src_width: src.0 as u32,
         src_height: src.1 as u32,
         src_stride: src.0 as u32,
+        src_packing: Packing::for_depth(bit_depth).log2(),
         scale: scale as u32,
         dwt_v_add,
         dwt_v_shift,
@@ -120,6 +121,7 @@ fn params_for(scale: usize, band: (usize, usize), src: (usize, usize), bit_depth
         s0_rf_h: cfg.s0[0],
         s0_rf_v: cfg.s0[1],
         s0_rf_d: cfg.s0[2],
+        ..bytemuck::Zeroable::zeroed()
     }
 }
 
@@ -145,8 +147,9 @@ pub struct AdmPlan {
 }
 
 impl AdmPlan {
-    /// `reference` / `distorted`: luma of `width x height`, packed u16 pairs with row pitch `width`
-    /// (what `gpu::buffers::upload_plane` writes for a Plane of that width). Built once per clip.
+    /// `reference` / `distorted`: luma of `width x height` with row pitch `width`,
+    /// packed as `Packing::for_depth(bit_depth)` (what `gpu::buffers::upload_plane`
+    /// writes for a Plane of that width). Built once per clip.
     pub fn new(
         ctx: &GpuContext,
         width: usize,
@@ -169,7 +172,7 @@ impl AdmPlan {
         let n0 = (sizes[0].0 * sizes[0].1) as u64;
         // The largest binding: the scale-0 bands buffer (4 planes) or an input plane.
         // Shader indices are u32 words, so no binding may pass 2^32 bytes either.
-        let largest = (16 * n0).max(plane_bytes(width, height));
+        let largest = (16 * n0).max(Packing::for_depth(bit_depth).plane_bytes(width, height));
         if largest > u64::from(u32::MAX) {
             let limit = format!("a {largest}-byte storage buffer, max {} for u32 indexing", u32::MAX);
             return Err(GpuError::TooLarge { what: "ADM", width, height, limit });
@@ -504,6 +507,7 @@ pub fn shared_structs() -> Vec<SharedStruct> {
             src_width,
             src_height,
             src_stride,
+            src_packing,
             scale,
             dwt_v_add,
             dwt_v_shift,
@@ -531,6 +535,9 @@ pub fn shared_structs() -> Vec<SharedStruct> {
             s0_rf_h,
             s0_rf_v,
             s0_rf_d,
+            _pad0,
+            _pad1,
+            _pad2,
         },
         &[
             ADM_DWT_S0.name,

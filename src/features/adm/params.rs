@@ -12,6 +12,8 @@ pub struct AdmParams {
     pub src_height: u32,
     /// Row pitch of the DWT's input, in samples.
     pub src_stride: u32,
+    /// Scale 0: `gpu::buffers::Packing::log2` of the pixel planes.
+    pub src_packing: u32,
     pub scale: u32,
     /// DWT rounding: vertical add and shift, horizontal add and shift.
     pub dwt_v_add: u32,
@@ -47,4 +49,7 @@ pub struct AdmParams {
     pub s0_rf_h: i32,
     pub s0_rf_v: i32,
     pub s0_rf_d: i32,
+    pub _pad0: u32,
+    pub _pad1: u32,
+    pub _pad2: u32,
 }

@@ -136,8 +136,8 @@ pub fn motion_blur_v(b: &mut [Vec<u32>]) {
     let [params, prev, cur, blur_v] = b else { panic!("motion_blur_v binds 4 buffers") };
     let p: MotionParams = twin::params(params);
     let (w, h) = (p.width as usize, p.height as usize);
-    let prev = twin::plane(prev, p.prev_stride as usize, h);
-    let cur = twin::plane(cur, p.cur_stride as usize, h);
+    let prev = twin::plane(prev, p.prev_stride as usize, h, p.packing);
+    let cur = twin::plane(cur, p.cur_stride as usize, h, p.packing);
     // `shift` is 8 for 8-bit input, else the bit depth: as a depth it selects the same.
     for (y, row) in twin::as_i32_mut(blur_v).chunks_exact_mut(w).take(h).enumerate() {
         blur_v_row(&prev, &cur, w, h, y, p.shift as u8, row);

@@ -11,7 +11,7 @@
 use super::cpu::{self, motion_extent, motion_score};
 pub use super::params::MotionParams;
 use crate::features::prelude::wgsl_prelude;
-use crate::gpu::buffers::{plane_bytes, usage};
+use crate::gpu::buffers::{Packing, usage};
 use crate::gpu::kernel::{Dispatch, SharedStruct, pass, record, shared_struct};
 use crate::gpu::{Buffer, CommandEncoder, GpuContext, GpuError, Pass, WORKGROUP_SIZE, oneshot};
 use crate::io::Plane;
@@ -29,7 +29,8 @@ pub struct MotionPlan {
 
 impl MotionPlan {
     /// Motion over the `w x h` area of `prev` and `cur`, planes uploaded with
-    /// [`upload_plane`] with row pitches `prev_stride` and `cur_stride` samples.
+    /// `gpu::buffers::upload_plane` with row pitches `prev_stride` and `cur_stride`
+    /// samples, packed as `Packing::for_depth(bit_depth)`.
     pub fn new(
         ctx: &GpuContext,
         (w, h): (usize, usize),
@@ -40,7 +41,8 @@ impl MotionPlan {
     ) -> Result<MotionPlan, GpuError> {
         let wg = WORKGROUP_SIZE as usize;
         let blur_bytes = (w * h * 4) as u64;
-        let largest = plane_bytes(prev_stride.max(cur_stride), h).max(blur_bytes);
+        let packing = Packing::for_depth(bit_depth);
+        let largest = packing.plane_bytes(prev_stride.max(cur_stride), h).max(blur_bytes);
         let blur_v_grid = ctx.grid("motion", (w, h), largest, [w.div_ceil(wg), h, 1])?;
         let blur_h_sad_grid = ctx.grid("motion", (w, h), largest, [h, 1, 1])?;
         let params = MotionParams {
@@ -49,6 +51,7 @@ impl MotionPlan {
             prev_stride: prev_stride as u32,
             cur_stride: cur_stride as u32,
             shift: motion_shift(bit_depth),
+            packing: packing.log2(),
             ..bytemuck::Zeroable::zeroed()
         };
         let params_buf = ctx.buffer("motion.params", size_of::<MotionParams>() as u64, usage::UNIFORM);
@@ -112,7 +115,7 @@ fn run(
     let build = |planes: &oneshot::Planes| {
         MotionPlan::new(ctx, (w, h), (w, w), bit_depth, &planes.reference, &planes.distorted)
     };
-    oneshot::with_planes(ctx, "motion", (prev, cur), (w, h), build, |p| {
+    oneshot::with_planes(ctx, "motion", (prev, cur), (w, h), Packing::for_depth(bit_depth), build, |p| {
         let (count, src, words) = match output {
             Output::BlurV => (1, &p.blur_v, w * h),
             Output::RowSad => (2, &p.row_sad, p.height),
@@ -202,7 +205,7 @@ pub const PASSES: [&Pass; 3] = [&MOTION_BLUR_V, &MOTION_BLUR_H_SAD, &MOTION_SAD_
 /// `MotionParams` as Rust lays it out, for the layout test against the WGSL.
 pub fn shared_structs() -> Vec<SharedStruct> {
     vec![shared_struct!(
-        MotionParams { width, height, prev_stride, cur_stride, shift, _pad0, _pad1, _pad2 },
+        MotionParams { width, height, prev_stride, cur_stride, shift, packing, _pad1, _pad2 },
         &[MOTION_BLUR_V.name, MOTION_BLUR_H_SAD.name, MOTION_SAD_SUM.name]
     )]
 }

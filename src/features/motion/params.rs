@@ -12,7 +12,8 @@ pub struct MotionParams {
     pub cur_stride: u32,
     /// Vertical rounding shift: 8 for 8-bit input, else the bit depth.
     pub shift: u32,
-    pub _pad0: u32,
+    /// `gpu::buffers::Packing::log2` of both planes.
+    pub packing: u32,
     pub _pad1: u32,
     pub _pad2: u32,
 }

@@ -947,8 +947,8 @@ macro_rules! with_taps {
 }
 
 /// A scale's `width x height` image from packed words with row pitch `stride`.
-fn image(words: &[u32], stride: usize, w: usize, h: usize) -> Vec<u16> {
-    let all = twin::samples(words, stride * h);
+fn image(words: &[u32], stride: usize, w: usize, h: usize, lg: u32) -> Vec<u16> {
+    let all = twin::packed_samples(words, stride * h, lg);
     all.chunks(stride.max(1)).take(h).flat_map(|row| row[..w].iter().copied()).collect()
 }
 
@@ -975,7 +975,7 @@ pub fn vif_filter_v(b: &mut [Vec<u32>]) {
     let [params, ref_img, dis_img, mu, sq] = b else { panic!("vif_filter_v binds 5 buffers") };
     let p: VifParams = twin::params(params);
     let (w, h, stride) = (p.width as usize, p.height as usize, p.stride as usize);
-    let (refi, disi) = (image(ref_img, stride, w, h), image(dis_img, stride, w, h));
+    let (refi, disi) = (image(ref_img, stride, w, h, p.packing), image(dis_img, stride, w, h, p.packing));
     let sh = VShifts { mu: p.shift_mu, sq: p.shift_sq };
     let mut sc = VifScratch::default();
     with_taps!(p.scale, taps => {
@@ -1075,7 +1075,7 @@ pub fn vif_downsample(b: &mut [Vec<u32>]) {
     let mut sc = VifScratch::default();
     let mut out = Vec::new();
     for (src, dst) in [(&*ref_img, ref_out), (&*dis_img, dis_out)] {
-        let img = image(src, stride, w, h);
+        let img = image(src, stride, w, h, p.packing);
         with_taps!((p.scale + 1).min(3), taps => downsample_image(&img, w, h, taps, p.down_shift, &mut out, &mut sc));
         for (oy, row) in out.chunks(ow.max(1)).take(oh).enumerate() {
             let at = oy * out_stride / 2;

@@ -22,7 +22,7 @@ use crate::features::oneshot::{ScalePlan, num_den_once, result_words_by_twin, wi
 use crate::features::prelude::wgsl_prelude;
 use crate::features::softf64::GainClamp;
 use crate::features::tables::{vif_log2_table, vif_taps};
-use crate::gpu::buffers::{plane_bytes, usage};
+use crate::gpu::buffers::{Packing, usage};
 use crate::gpu::kernel::{Dispatch, SharedStruct, pass, record, shared_struct};
 use crate::gpu::{Buffer, CommandEncoder, GpuContext, GpuError, Pass, WORKGROUP_SIZE, oneshot};
 use crate::io::Plane;
@@ -70,8 +70,9 @@ impl std::fmt::Debug for VifPlan {
 }
 
 impl VifPlan {
-    /// `reference` / `distorted`: luma of `width x height`, packed u16 pairs with row
-    /// pitch `width` (what `gpu::buffers::upload_plane` writes for a Plane of that width).
+    /// `reference` / `distorted`: luma of `width x height` with row pitch `width`,
+    /// packed as `Packing::for_depth(bit_depth)` (what `gpu::buffers::upload_plane`
+    /// writes for a Plane of that width).
     /// Built once per clip; the parameters and the log2 table are queued for upload
     /// here and land with the next submit.
     pub fn new(
@@ -104,7 +105,8 @@ impl VifPlan {
             dims.push((w, h));
             (w, h) = (w / 2, h / 2);
         }
-        let input_bytes = plane_bytes(width, height);
+        let input = Packing::for_depth(bit_depth);
+        let input_bytes = input.plane_bytes(width, height);
         // Every storage buffer is at most 12 bytes per scale-0 pixel (`sq`, `sigma`).
         let pixels = (width as u64) * (height as u64);
         let largest = (pixels * 12).max(input_bytes);
@@ -168,13 +170,14 @@ impl VifPlan {
                 gain_hi: gain.limit[1],
                 gain_sq_lo: gain.limit_sq[0],
                 gain_sq_hi: gain.limit_sq[1],
+                packing: if s == 0 { input.log2() } else { Packing::Halves.log2() },
                 taps: packed_taps(),
                 ..bytemuck::Zeroable::zeroed()
             };
             let params_buf = ctx.buffer("vif.params", size_of::<VifParams>() as u64, usage::UNIFORM);
             ctx.write(&params_buf, 0, bytemuck::bytes_of(&params));
             let images = (s > 0).then(|| {
-                let bytes = plane_bytes(stride, h);
+                let bytes = Packing::Halves.plane_bytes(stride, h);
                 (ctx.buffer("vif.ref_scaled", bytes, usage::OUTPUT), ctx.buffer("vif.dis_scaled", bytes, usage::OUTPUT))
             });
             if let (1.., Some((r_out, d_out))) = (s, &images) {
@@ -445,7 +448,7 @@ pub fn shared_structs() -> Vec<SharedStruct> {
             gain_hi,
             gain_sq_lo,
             gain_sq_hi,
-            _pad0,
+            packing,
             _pad1,
             _pad2,
             taps,

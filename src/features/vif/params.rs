@@ -35,7 +35,9 @@ pub struct VifParams {
     pub gain_hi: u32,
     pub gain_sq_lo: u32,
     pub gain_sq_hi: u32,
-    pub _pad0: u32,
+    /// `gpu::buffers::Packing::log2` of this scale's input images (scale 0: the
+    /// uploaded planes, bytes for 8-bit; later scales: `vif_downsample`'s u16 pairs).
+    pub packing: u32,
     pub _pad1: u32,
     pub _pad2: u32,
     /// The taps of scales 0..3 back to back, four to a row ([`packed_taps`]). They
