@@ -1,10 +1,11 @@
-// ADM pass 1, scale 0: db2 analysis of one pixel plane into the bands a, h, v, d
-// (stored one after the other, each `width x height`), vertical filter then
-// horizontal. CPU twin: `features::adm::adm_dwt_s0` (`adm_dwt_v_s0`, `pad_dwt_row`,
-// `adm_dwt_h`). One invocation per output sample: it evaluates the vertical filter at
-// the four source columns it needs (2j-1 .. 2j+2, mirrored) instead of storing them.
-// Workgroups of WG_SIZE along a row: consecutive invocations read consecutive pixel
-// pairs; rows of the band are the y dimension.
+// ADM pass 1, scale 0: db2 analysis of both pixel planes (z = 0: reference, 1:
+// distorted) into their bands a, h, v, d (stored one after the other, each
+// `width x height`), vertical filter then horizontal. CPU twin:
+// `features::adm::adm_dwt_s0` (`adm_dwt_v_s0`, `pad_dwt_row`, `adm_dwt_h`). One
+// invocation per output sample: it evaluates the vertical filter at the four source
+// columns it needs (2j-1 .. 2j+2, mirrored) instead of storing them. Workgroups of
+// WG_SIZE along a row: consecutive invocations read consecutive pixel pairs; rows of
+// the band are the y dimension, the plane the z dimension (uniform per workgroup).
 //
 // 32-bit arithmetic, exact for every u16 input: the CPU twin itself computes in i32
 // with wrap-around (`wrapping_mul` / `wrapping_add`, libvmaf's int32 sums, which do
@@ -15,13 +16,29 @@
 // `AdmParams`: shaders/common.wgsl.
 
 @group(0) @binding(0) var<uniform> params: AdmParams;
-@group(0) @binding(1) var<storage, read> src: array<u32>;
-@group(0) @binding(2) var<storage, read_write> bands: array<i32>;
+@group(0) @binding(1) var<storage, read> ref_src: array<u32>;
+@group(0) @binding(2) var<storage, read> dis_src: array<u32>;
+@group(0) @binding(3) var<storage, read_write> ref_bands: array<i32>;
+@group(0) @binding(4) var<storage, read_write> dis_bands: array<i32>;
 
-fn pixel(y: u32, x: u32) -> i32 {
+fn pixel(plane: u32, y: u32, x: u32) -> i32 {
     let i = y * params.src_stride + x;
     let lg = params.src_packing;
-    return unpack_sample(src[i >> lg], i, lg);
+    var word: u32;
+    if (plane == 0u) {
+        word = ref_src[i >> lg];
+    } else {
+        word = dis_src[i >> lg];
+    }
+    return unpack_sample(word, i, lg);
+}
+
+fn put_band(plane: u32, k: u32, v: i32) {
+    if (plane == 0u) {
+        ref_bands[k] = v;
+    } else {
+        dis_bands[k] = v;
+    }
 }
 
 @compute @workgroup_size(WG_SIZE, 1, 1)
@@ -52,7 +69,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
         var l = 0i;
         var hh = 0i;
         for (var m = 0; m < 4; m++) {
-            let x = pixel(rows[m], c);
+            let x = pixel(gid.z, rows[m], c);
             l += ADM_DWT_LO[m] * x;
             hh += ADM_DWT_HI[m] * x;
         }
@@ -67,8 +84,8 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     let hs = params.dwt_h_shift;
     let n = w * h;
     let idx = i * w + j;
-    bands[idx] = trunc_i16((acc_a + add) >> hs);
-    bands[n + idx] = trunc_i16((acc_h + add) >> hs);
-    bands[2u * n + idx] = trunc_i16((acc_v + add) >> hs);
-    bands[3u * n + idx] = trunc_i16((acc_d + add) >> hs);
+    put_band(gid.z, idx, trunc_i16((acc_a + add) >> hs));
+    put_band(gid.z, n + idx, trunc_i16((acc_h + add) >> hs));
+    put_band(gid.z, 2u * n + idx, trunc_i16((acc_v + add) >> hs));
+    put_band(gid.z, 3u * n + idx, trunc_i16((acc_d + add) >> hs));
 }

@@ -320,7 +320,7 @@ struct AdmParams {
     s0_rf_h: i32,
     s0_rf_v: i32,
     s0_rf_d: i32,
-    _pad0: u32,
+    aim_offset: u32,
     _pad1: u32,
     _pad2: u32,
 }

@@ -188,13 +188,13 @@ fn adm_pass_level_traces_match_cpu() {
             for (band, (gp, cp)) in g.dis_bands.iter().zip(&c.dis_bands).enumerate() {
                 assert!(gp == cp, "adm_dwt dis band {band}, {what}");
             }
-            assert!(g.r == c.r, "adm_decouple r, {what}");
-            assert!(g.a == c.a, "adm_decouple a, {what}");
-            assert_eq!(g.den_acc, c.den_acc, "adm_csf_den totals, {what}");
-            assert!(g.csf_a == c.csf_a, "adm_csf csf_a, {what}");
-            assert!(g.csf_f == c.csf_f, "adm_csf csf_f, {what}");
-            assert!(g.thr == c.thr, "adm_cm_thr, {what}");
-            assert_eq!(g.num_acc, c.num_acc, "adm_cm totals, {what}");
+            assert!(g.r == c.r, "adm_decouple_csf r, {what}");
+            assert!(g.a == c.a, "adm_decouple_csf a, {what}");
+            assert_eq!(g.den_acc, c.den_acc, "adm_rows den totals, {what}");
+            assert!(g.csf_a == c.csf_a, "adm_decouple_csf csf_a, {what}");
+            assert!(g.csf_f == c.csf_f, "adm_decouple_csf csf_f, {what}");
+            assert!(g.thr == c.thr, "adm_rows thr, {what}");
+            assert_eq!(g.num_acc, c.num_acc, "adm_rows num totals, {what}");
         }
     }
 }

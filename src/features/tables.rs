@@ -126,7 +126,7 @@ pub const ADM_S123_FLT_ADD: i64 = -(1i64 << 31);
 pub const ADM_S0_CM_THR_SHIFT: [u32; 3] = [10, 10, 12];
 pub const ADM_S0_CM_SQ_SHIFT: [u32; 3] = [29, 29, 30];
 /// Scales 1..3 denominator: the rounding shift of `o²` (whose add is `2^s`, see
-/// `features::adm::adm_csf_den`) and the exponent of the final divisor.
+/// `features::adm::csf_den`) and the exponent of the final divisor.
 pub const ADM_S123_DEN_SQ_SHIFT: [u32; 3] = [31, 30, 31];
 pub const ADM_S123_DEN_CONVERT: [u32; 3] = [32, 27, 23];
 /// Scales 1..3 numerator: exponent of the final divisor.

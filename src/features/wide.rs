@@ -1,6 +1,6 @@
 //! CPU twins of the WGSL helpers that emulate 64-bit integers and the float angle
 //! test with 32-bit words (`shaders/common.wgsl`, the 64-bit section, and the
-//! helpers at the top of `shaders/adm_decouple.wgsl`). Each function here is the
+//! helpers at the top of `shaders/adm_decouple_csf.wgsl`). Each function here is the
 //! shader function of the same name written operation by operation in u32, so the
 //! property tests below (native i64/u64 and f32/f64 expressions against these, on
 //! millions of random inputs) are tests of the shader code's logic.
@@ -127,7 +127,7 @@ pub fn bitlen_u64(a: W64) -> u32 {
     if a[1] != 0 { 64 - a[1].leading_zeros() } else { 32 - a[0].leading_zeros() }
 }
 
-// ---- the angle test (shaders/adm_decouple.wgsl) ----
+// ---- the angle test (shaders/adm_decouple_csf.wgsl) ----
 
 /// The f32 form of `cos²(1°)`: `ADM_COS_SQ_MANT · 2^ADM_COS_SQ_EXP` with a 24-bit
 /// significand (generated into the WGSL prelude).
@@ -275,7 +275,7 @@ pub const ANGLE_BOUNDARY_CASES: [(i32, i32, i32); 22] = [
     (1191272559, 1445268205, 25226900),
 ];
 
-/// `adm_div_lookup` (shaders/adm_decouple.wgsl): `ADM_DIV_LOOKUP[i]` computed with an
+/// `adm_div_lookup` (shaders/adm_decouple_csf.wgsl): `ADM_DIV_LOOKUP[i]` computed with an
 /// exact u32 division instead of a 256 KiB table.
 pub fn adm_div_lookup(index: u32) -> i32 {
     let o = index as i32 - 32768;

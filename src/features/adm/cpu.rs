@@ -4,20 +4,25 @@
 //! (`adm_csf_mode` 2's blended CSF, other viewing conditions, noise weight), which
 //! only the CPU path computes.
 //!
-//! Passes per scale, each with a GPU twin of the same name (`shaders/adm_*.wgsl`,
-//! `crate::features::adm::gpu`):
-//! 1. [`adm_dwt_s0`] / [`adm_dwt_s123`] – db2 analysis, vertical then horizontal
-//!    (scale 0 on pixels, i32 sums / i16 results; scales 1..3 on the previous
-//!    approximation band, i64 sums / i32 results), once per image;
-//! 2. [`adm_decouple`] – split the distorted detail bands into restored `r`
-//!    and additive impairment `a`;
+//! Steps per scale:
+//! 1. `dwt_s0` / `dwt_s123` – db2 analysis, vertical then horizontal (scale 0 on
+//!    pixels, i32 sums / i16 results; scales 1..3 on the previous approximation
+//!    band, i64 sums / i32 results), once per image;
+//! 2. `decouple` – split the distorted detail bands into restored `r` and additive
+//!    impairment `a`;
 //! 3. [`csf_den`] – cube-sum of the weighted reference bands: integer totals,
 //!    turned into the denominator by [`adm_den_finish`];
-//! 4. [`adm_csf`] – contrast sensitivity weighting of `a` and its /30 filter;
-//! 5. [`adm_cm_thr`] + [`cm`] – contrast-masking threshold and the cube-sum
-//!    of the masked restored bands: integer totals, turned into the numerator by
-//!    [`adm_cm_finish`];
+//! 4. `csf` – contrast sensitivity weighting of `a` and its /30 filter;
+//! 5. `cm_thr` + [`cm`] – contrast-masking threshold and the cube-sum of the masked
+//!    restored bands: integer totals, turned into the numerator by
+//!    [`adm_cm_finish`] (AIM: steps 4 and 5 again with `r` and `a` swapped);
 //! 6. [`adm_scores`]: adm2 and the per-scale scores.
+//!
+//! The GPU (`shaders/adm_*.wgsl`, `crate::features::adm::gpu`) runs them as three
+//! passes per scale, each with a CPU twin of the same name over its bindings (at the
+//! end of this file): [`adm_dwt_s0`] / [`adm_dwt_s123`] (step 1, both images),
+//! [`adm_decouple_csf`] (steps 2 and 4, for the DLM and AIM) and [`adm_rows`] (the
+//! row sums of steps 3 and 5).
 //!
 //! Band buffers hold i32 at every scale; values that libvmaf keeps in int16 at
 //! scale 0 are truncated with `as i16` at exactly the points libvmaf stores
@@ -248,14 +253,14 @@ fn half_round_u(s: u32) -> u64 {
 /// CPU passes and `gpu::adm`'s params, so both use the same values).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct AdmShifts {
-    /// `adm_csf_den`, scales 1..3: `o²` is rounded by `den_sq` bits (adding
+    /// `csf_den`, scales 1..3: `o²` is rounded by `den_sq` bits (adding
     /// `2^den_sq`), the cube by `den_cub = ceil(log2(cols))`.
     pub den_sq: u32,
     pub den_cub: u32,
-    /// `adm_csf_den`: each row sum is rounded by `den_row` bits (scale 0:
+    /// `csf_den`: each row sum is rounded by `den_row` bits (scale 0:
     /// `max(0, ceil(log2(area) − 20))`, scales 1..3: `ceil(log2(rows))`).
     pub den_row: u32,
-    /// `adm_cm`: the cube shift per band (h, v, d) and the row shift `ceil(log2 h)`.
+    /// `cm`: the cube shift per band (h, v, d) and the row shift `ceil(log2 h)`.
     pub cm_cub: [u32; 3],
     pub cm_row: u32,
 }
@@ -475,7 +480,7 @@ fn dwt_s123(
 
 // ------------------------------------------------------------- decouple ---
 
-/// The 1° angle test of [`adm_decouple`], in float/double exactly like libvmaf:
+/// The 1° angle test of `decouple`, in float/double exactly like libvmaf:
 /// `dp ≥ 0 && dp² ≥ cos²(1°)·(|o|²/4096)·(|t|²/4096)` with `dp = ot_dp/4096`, each
 /// i64 converted to f32 first, the rest in double. `features::wide::adm_angle_flag` is
 /// its integer-only twin (what the shader runs).
@@ -1145,21 +1150,21 @@ pub struct AdmTrace {
     pub h: usize,
     pub ref_bands: [Vec<i32>; 4],
     pub dis_bands: [Vec<i32>; 4],
-    /// `adm_decouple`'s restored and additive bands (h, v, d), filter region.
+    /// The restored and additive bands (h, v, d), filter region.
     pub r: [Vec<i32>; 3],
     pub a: [Vec<i32>; 3],
-    /// `adm_csf`'s outputs, filter region.
+    /// The CSF of the additive bands, filter region.
     pub csf_a: [Vec<i32>; 3],
     pub csf_f: [Vec<i32>; 3],
-    /// `adm_cm_thr`'s output, score region.
+    /// The DLM's masking threshold, score region.
     pub thr: Vec<i32>,
     pub den_acc: [u64; 3],
     pub num_acc: [i64; 3],
 }
 
 /// The first `w·h` samples of `plane` with everything outside the region a pass
-/// writes set to 0: the filter region (`adm_decouple`, `adm_csf`) or, with
-/// `score`, the score region (`adm_cm_thr`).
+/// writes set to 0: the filter region (decoupling, CSF) or, with `score`, the score
+/// region (the masking threshold).
 pub fn adm_trace_mask(plane: &[i32], w: usize, h: usize, score: bool) -> Vec<i32> {
     let reg = if score { region_score(w, h) } else { region_filter(w, h) };
     let mut out = vec![0; w * h];
@@ -1440,32 +1445,37 @@ fn dwt_rows() -> [Vec<i32>; 4] {
     Default::default()
 }
 
-/// `shaders/adm_dwt_s0.wgsl`: params, src (packed as `src_packing` says, row pitch `src_stride`), bands.
+/// `shaders/adm_dwt_s0.wgsl`: params, ref_src, dis_src (pixel planes packed as
+/// `src_packing` says, row pitch `src_stride`), ref_bands, dis_bands.
 pub fn adm_dwt_s0(b: &mut [Vec<u32>]) {
-    let [params, src, bands] = b else { panic!("adm_dwt_s0 binds 3 buffers") };
+    let [params, ref_src, dis_src, ref_bands, dis_bands] = b else { panic!("adm_dwt_s0 binds 5 buffers") };
     let p: AdmParams = twin::params(params);
     let (sw, sh, stride) = (p.src_width as usize, p.src_height as usize, p.src_stride as usize);
-    let all = twin::packed_samples(src, stride * sh, p.src_packing);
-    let img: Vec<u16> = all.chunks(stride.max(1)).take(sh).flat_map(|row| row[..sw].iter().copied()).collect();
-    let mut out = Bands::default();
-    let [lo, hi, pl, ph] = &mut dwt_rows();
-    // The vertical shift is 8 for 8-bit input, else the bit depth: as a depth it selects the same.
-    dwt_s0(&img, sw, sh, p.dwt_v_shift as u8, &mut out, lo, hi, pl, ph);
-    put_bands(bands, &out);
+    for (src, bands) in [(&*ref_src, ref_bands), (&*dis_src, dis_bands)] {
+        let all = twin::packed_samples(src, stride * sh, p.src_packing);
+        let img: Vec<u16> = all.chunks(stride.max(1)).take(sh).flat_map(|row| row[..sw].iter().copied()).collect();
+        let mut out = Bands::default();
+        let [lo, hi, pl, ph] = &mut dwt_rows();
+        // The vertical shift is 8 for 8-bit input, else the bit depth: as a depth it selects the same.
+        dwt_s0(&img, sw, sh, p.dwt_v_shift as u8, &mut out, lo, hi, pl, ph);
+        put_bands(bands, &out);
+    }
 }
 
-/// `shaders/adm_dwt_s123.wgsl`: params, src (the previous scale's bands; its a plane,
-/// row pitch `src_stride`), bands.
+/// `shaders/adm_dwt_s123.wgsl`: params, ref_src, dis_src (the previous scale's bands;
+/// their a plane, row pitch `src_stride`), ref_bands, dis_bands.
 pub fn adm_dwt_s123(b: &mut [Vec<u32>]) {
-    let [params, src, bands] = b else { panic!("adm_dwt_s123 binds 3 buffers") };
+    let [params, ref_src, dis_src, ref_bands, dis_bands] = b else { panic!("adm_dwt_s123 binds 5 buffers") };
     let p: AdmParams = twin::params(params);
     let (sw, sh, stride) = (p.src_width as usize, p.src_height as usize, p.src_stride as usize);
-    let all = twin::as_i32(src);
-    let a: Vec<i32> = (0..sh).flat_map(|y| all[y * stride..y * stride + sw].iter().copied()).collect();
-    let mut out = Bands::default();
-    let [lo, hi, pl, ph] = &mut dwt_rows();
-    dwt_s123(&a, sw, sh, p.scale as usize, &mut out, lo, hi, pl, ph);
-    put_bands(bands, &out);
+    for (src, bands) in [(&*ref_src, ref_bands), (&*dis_src, dis_bands)] {
+        let all = twin::as_i32(src);
+        let a: Vec<i32> = (0..sh).flat_map(|y| all[y * stride..y * stride + sw].iter().copied()).collect();
+        let mut out = Bands::default();
+        let [lo, hi, pl, ph] = &mut dwt_rows();
+        dwt_s123(&a, sw, sh, p.scale as usize, &mut out, lo, hi, pl, ph);
+        put_bands(bands, &out);
+    }
 }
 
 fn put_bands(words: &mut [u32], bands: &Bands) {
@@ -1476,62 +1486,53 @@ fn put_bands(words: &mut [u32], bands: &Bands) {
     }
 }
 
-/// `shaders/adm_decouple.wgsl`: params, ref_bands, dis_bands, r_out, a_out (over the
-/// filter region).
-pub fn adm_decouple(b: &mut [Vec<u32>]) {
-    let [params, ref_bands, dis_bands, r_out, a_out] = b else { panic!("adm_decouple binds 5 buffers") };
-    let p: AdmParams = twin::params(params);
-    let (w, h) = (p.width as usize, p.height as usize);
-    let (mut r, mut a) = (Hvd::default(), Hvd::default());
-    let (refb, disb) = (bands_of(ref_bands, w, h), bands_of(dis_bands, w, h));
-    decouple(crate::simd::Isa::Scalar, &refb, &disb, p.scale as usize, f64::from(p.gain_limit), &mut r, &mut a);
-    put_region(r_out, &r, w, h, region_filter(w, h));
-    put_region(a_out, &a, w, h, region_filter(w, h));
-}
-
-/// `shaders/adm_csf_den.wgsl`: params, ref_bands, totals (adds the three denominator
-/// totals at `result_offset`).
-pub fn adm_csf_den(b: &mut [Vec<u32>]) {
-    let [params, ref_bands, totals] = b else { panic!("adm_csf_den binds 3 buffers") };
-    let p: AdmParams = twin::params(params);
-    let refb = bands_of(ref_bands, p.width as usize, p.height as usize);
-    add_totals(totals, p.result_offset as usize, csf_den(&refb, p.scale as usize));
-}
-
 /// The CSF factors a pass's params carry (scale 0's and scales 1..3's Q32).
 fn params_factors(p: &AdmParams) -> CsfFactors {
     CsfFactors { s0: [p.s0_rf_h, p.s0_rf_v, p.s0_rf_d], q32: [p.rf_h, p.rf_v, p.rf_d].map(i64::from) }
 }
 
-/// `shaders/adm_csf.wgsl`: params, a_in, csf_a, csf_f (over the filter region).
-pub fn adm_csf(b: &mut [Vec<u32>]) {
-    let [params, a_in, csf_a, csf_f] = b else { panic!("adm_csf binds 4 buffers") };
+/// `shaders/adm_decouple_csf.wgsl`: params, ref_bands, dis_bands, r_out, a_out, csf
+/// (csf_a and csf_f of a, then of r; over the filter region).
+pub fn adm_decouple_csf(b: &mut [Vec<u32>]) {
+    let [params, ref_bands, dis_bands, r_out, a_out, csf_out] = b else { panic!("adm_decouple_csf binds 6 buffers") };
     let p: AdmParams = twin::params(params);
-    let (w, h) = (p.width as usize, p.height as usize);
-    let (mut ca, mut cf) = (Hvd::default(), Hvd::default());
-    csf(&hvd_of(a_in, w * h), w, h, p.scale as usize, &mut ca, &mut cf, params_factors(&p));
-    put_region(csf_a, &ca, w, h, region_filter(w, h));
-    put_region(csf_f, &cf, w, h, region_filter(w, h));
+    let (w, h, scale) = (p.width as usize, p.height as usize, p.scale as usize);
+    let (mut r, mut a) = (Hvd::default(), Hvd::default());
+    let (refb, disb) = (bands_of(ref_bands, w, h), bands_of(dis_bands, w, h));
+    decouple(crate::simd::Isa::Scalar, &refb, &disb, scale, f64::from(p.gain_limit), &mut r, &mut a);
+    let filter = region_filter(w, h);
+    put_region(r_out, &r, w, h, filter);
+    put_region(a_out, &a, w, h, filter);
+    for (k, masker) in [&a, &r].into_iter().enumerate() {
+        let (mut ca, mut cf) = (Hvd::default(), Hvd::default());
+        csf(masker, w, h, scale, &mut ca, &mut cf, params_factors(&p));
+        put_region(&mut csf_out[6 * k * w * h..], &ca, w, h, filter);
+        put_region(&mut csf_out[(6 * k + 3) * w * h..], &cf, w, h, filter);
+    }
 }
 
-/// `shaders/adm_cm_thr.wgsl`: params, csf_a, csf_f, thr (over the score region).
-pub fn adm_cm_thr(b: &mut [Vec<u32>]) {
-    let [params, csf_a, csf_f, thr] = b else { panic!("adm_cm_thr binds 4 buffers") };
+/// `shaders/adm_rows.wgsl`: params, ref_bands, r_in, a_in, csf (as
+/// `adm_decouple_csf` wrote it), thr (the DLM's, over the score region), totals (adds
+/// the three denominator totals at `result_offset`, the DLM's numerators after them,
+/// AIM's at `aim_offset`).
+pub fn adm_rows(b: &mut [Vec<u32>]) {
+    let [params, ref_bands, r_in, a_in, csf_in, thr_out, totals] = b else { panic!("adm_rows binds 7 buffers") };
     let p: AdmParams = twin::params(params);
-    let (w, h) = (p.width as usize, p.height as usize);
-    let mut t = Vec::new();
-    cm_thr(&hvd_of(csf_a, w * h), &hvd_of(csf_f, w * h), w, h, p.scale as usize, &mut t);
-    put_region(thr, std::slice::from_ref(&t), w, h, region_score(w, h));
-}
-
-/// `shaders/adm_cm.wgsl`: params, r_in, thr, totals (adds the three numerator totals
-/// at `result_offset + 6`).
-pub fn adm_cm(b: &mut [Vec<u32>]) {
-    let [params, r_in, thr, totals] = b else { panic!("adm_cm binds 4 buffers") };
-    let p: AdmParams = twin::params(params);
-    let (w, h) = (p.width as usize, p.height as usize);
-    let num = cm(&hvd_of(r_in, w * h), &plane_of(thr, 0, w * h), w, h, p.scale as usize, params_factors(&p));
-    add_totals(totals, p.result_offset as usize + 6, num.map(|v| v as u64));
+    let (w, h, scale) = (p.width as usize, p.height as usize, p.scale as usize);
+    let n = w * h;
+    let refb = bands_of(ref_bands, w, h);
+    add_totals(totals, p.result_offset as usize, csf_den(&refb, scale));
+    let masked = [(r_in, 0, p.result_offset as usize + 6), (a_in, 6, p.aim_offset as usize)];
+    for (k, (masked, first, at)) in masked.into_iter().enumerate() {
+        let mut t = Vec::new();
+        let (ca, cf) = (hvd_of(&csf_in[first * n..], n), hvd_of(&csf_in[(first + 3) * n..], n));
+        cm_thr(&ca, &cf, w, h, scale, &mut t);
+        if k == 0 {
+            put_region(thr_out, std::slice::from_ref(&t), w, h, region_score(w, h));
+        }
+        let num = cm(&hvd_of(masked, n), &t, w, h, scale, params_factors(&p));
+        add_totals(totals, at, num.map(|v| v as u64));
+    }
 }
 
 #[cfg(test)]

@@ -1,30 +1,31 @@
-//! Integer ADM on the GPU, bit-exact with `crate::features::adm`. Per scale, ten
-//! dispatches, each the twin of the CPU pass of the same name (the last three are
-//! AIM's: `adm_csf`, `adm_cm_thr` and `adm_cm` again, with the restored and the
-//! additive bands in each other's bindings):
+//! Integer ADM on the GPU, bit-exact with `crate::features::adm`. Per scale, three
+//! dispatches, each the twin of the CPU function of the same name:
 //!
 //! | pass | grid | writes |
 //! |---|---|---|
-//! | `adm_dwt_s0` / `adm_dwt_s123` (ref, then dis) | one invocation per band sample | bands a, h, v, d |
-//! | `adm_decouple` | one per sample of the filter region | r, a (h, v, d) |
-//! | `adm_csf_den` | one workgroup per (score row, band) | den totals (atomic u64) |
-//! | `adm_csf` | one per sample of the filter region | csf_a, csf_f |
-//! | `adm_cm_thr` | one per sample of the score region | thr |
-//! | `adm_cm` | one workgroup per (score row, band) | num totals (atomic u64) |
+//! | `adm_dwt_s0` / `adm_dwt_s123` | one invocation per band sample and image (z) | both images' bands a, h, v, d |
+//! | `adm_decouple_csf` | one per sample of the filter region | r, a (h, v, d); the CSF of a (the DLM's) and of r (AIM's) |
+//! | `adm_rows` | one workgroup per score row | den, DLM num and AIM num totals (atomic u64); the DLM's thr |
+//!
+//! Each pass does all that depends only on what the previous one wrote: the DWT of
+//! both images; the decoupling and the CSF, both per sample; and every row sum (the
+//! masking thresholds, read at 3x3 neighbourhoods of the CSF, are computed where they
+//! are used instead of stored and read back). libvmaf's AIM reruns CSF and masking
+//! with the restored and additive bands swapped; here those are a second set of
+//! outputs of the same two passes.
 //!
 //! Workgroups are `WORKGROUP_SIZE` (64) wide everywhere: a multiple of every
 //! vendor's subgroup (32 or 64; lavapipe's 8 lanes fit too), laid along band rows so
 //! that neighbouring invocations read neighbouring samples. The per-sample passes use
 //! 1-D groups because a 2-D tile would idle at the narrow scale-3 bands (w/16) and
-//! their work per sample is small and uniform; the reductions stride one band row
+//! their work per sample is small and uniform; the row sums stride one band row
 //! with 64 invocations because libvmaf rounds every row sum separately, so a row is
 //! the natural unit (scale-3 rows are a few dozen samples: more lanes would idle).
 //!
 //! The frame's result is 72 u32 words ([`RESULT_WORDS`]): per scale, the exact u64/i64
-//! totals of [`features::adm::adm_csf_den`](crate::features::adm) (h, v, d) then of
-//! `adm_cm` (h, v, d), as (lo, hi) pairs; after the four scales, AIM's `adm_cm`
-//! totals (h, v, d) per scale, added with two 32-bit atomics by the row
-//! workgroups. The host turns them into (num, den) with the same
+//! totals of the denominator (h, v, d) then of the DLM's numerator (h, v, d), as
+//! (lo, hi) pairs; after the four scales, AIM's numerator totals (h, v, d) per scale;
+//! all added with two 32-bit atomics by `adm_rows`' row workgroups. The host turns them into (num, den) with the same
 //! `adm_den_finish` / `adm_cm_finish` the CPU path runs. Each shader states its
 //! 32-bit exactness argument at the top; the 64-bit helpers are in
 //! `shaders/common.wgsl` with CPU twins in [`super::wide`].
@@ -52,11 +53,8 @@ const SCALE_WORDS: usize = 12;
 /// Where AIM's totals start, and their words per scale.
 const AIM_WORDS_AT: usize = 4 * SCALE_WORDS;
 const AIM_SCALE_WORDS: usize = 6;
-/// Dispatches per scale: the DWT (ref, dis), decouple, csf_den, csf, cm_thr, cm, then
-/// AIM's csf, cm_thr, cm.
-const PER_SCALE: usize = 10;
-/// Of those, the DLM's (the trace stops after them, before AIM reuses the buffers).
-const DLM_PER_SCALE: usize = 7;
+/// Dispatches per scale: the DWT, decouple_csf, rows.
+const PER_SCALE: usize = 3;
 
 /// The gain limit as the integer the shader multiplies by, or why it cannot be one.
 fn gain_as_i32(gain_limit: f64) -> Result<i32, GpuError> {
@@ -118,6 +116,7 @@ fn params_for(scale: usize, band: (usize, usize), src: (usize, usize), bit_depth
         cm_cub_d: sh.cm_cub[2],
         cm_row: sh.cm_row,
         result_offset: (scale * SCALE_WORDS) as u32,
+        aim_offset: (AIM_WORDS_AT + scale * AIM_SCALE_WORDS) as u32,
         s0_rf_h: cfg.s0[0],
         s0_rf_v: cfg.s0[1],
         s0_rf_d: cfg.s0[2],
@@ -137,7 +136,8 @@ pub struct AdmPlan {
     /// Per scale: the bands (a, h, v, d) of the reference and the distorted image.
     ref_bands: Vec<Buffer>,
     dis_bands: Vec<Buffer>,
-    /// Shared by the scales (sized for scale 0): r, a, csf_a, csf_f (h, v, d each), thr.
+    /// Shared by the scales (sized for scale 0): r, a (h, v, d each), csf (csf_a and
+    /// csf_f of a, then of r: 12 planes), thr.
     scratch: Vec<Buffer>,
     /// [`PER_SCALE`] per scale, in [`features::adm`](crate::features::adm)'s order.
     dispatches: Vec<Dispatch>,
@@ -185,57 +185,39 @@ impl AdmPlan {
             let src = if s == 0 { (width, height) } else { sizes[s - 1] };
             let p = params_for(s, (bw, bh), src, bit_depth, gain, &plan.cfg);
             let filt = [(p.filt_right - p.filt_left) as usize, (p.filt_bottom - p.filt_top) as usize];
-            let score = [(p.score_right - p.score_left) as usize, (p.score_bottom - p.score_top) as usize];
-            let band_grid = grid([bw.div_ceil(wg), bh, 1])?;
+            let band_grid = grid([bw.div_ceil(wg), bh, 2])?;
             let filt_grid = grid([filt[0].div_ceil(wg), filt[1], 1])?;
-            let score_grid = grid([score[0].div_ceil(wg), score[1], 1])?;
-            let rows_grid = grid([score[1], 3, 1])?;
-            scales.push((p, band_grid, filt_grid, score_grid, rows_grid));
+            let rows_grid = grid([(p.score_bottom - p.score_top) as usize, 1, 1])?;
+            scales.push((p, band_grid, filt_grid, rows_grid));
         }
         for &(bw, bh) in &sizes {
             let bytes = (bw * bh) as u64 * 16;
             plan.ref_bands.push(ctx.buffer("adm.ref_bands", bytes, SCRATCH));
             plan.dis_bands.push(ctx.buffer("adm.dis_bands", bytes, SCRATCH));
         }
-        for label in ["adm.r", "adm.a", "adm.csf_a", "adm.csf_f"] {
-            plan.scratch.push(ctx.buffer(label, 12 * n0, SCRATCH));
+        for (label, planes) in [("adm.r", 3), ("adm.a", 3), ("adm.csf", 12), ("adm.thr", 1)] {
+            plan.scratch.push(ctx.buffer(label, 4 * planes * n0, SCRATCH));
         }
-        plan.scratch.push(ctx.buffer("adm.thr", 4 * n0, SCRATCH));
-        let [r, a, csf_a, csf_f, thr] = [0, 1, 2, 3, 4].map(|i| &plan.scratch[i]);
+        let [r, a, csf, thr] = [0, 1, 2, 3].map(|i| &plan.scratch[i]);
         let dwt_s0 = ctx.kernel(&ADM_DWT_S0)?;
         let dwt_s123 = ctx.kernel(&ADM_DWT_S123)?;
-        let decouple = ctx.kernel(&ADM_DECOUPLE)?;
-        let csf_den = ctx.kernel(&ADM_CSF_DEN)?;
-        let csf = ctx.kernel(&ADM_CSF)?;
-        let cm_thr = ctx.kernel(&ADM_CM_THR)?;
-        let cm = ctx.kernel(&ADM_CM)?;
+        let decouple_csf = ctx.kernel(&ADM_DECOUPLE_CSF)?;
+        let rows = ctx.kernel(&ADM_ROWS)?;
         let mut dispatches = Vec::with_capacity(4 * PER_SCALE);
-        for (s, (p, band_grid, filt_grid, score_grid, rows_grid)) in scales.into_iter().enumerate() {
+        for (s, (p, band_grid, filt_grid, rows_grid)) in scales.into_iter().enumerate() {
             let params = ctx.buffer("adm.params", size_of::<AdmParams>() as u64, usage::UNIFORM);
             ctx.write(&params, 0, bytemuck::bytes_of(&p));
-            // AIM's `adm_cm` adds its totals at `result_offset + 6`: after the DLM's.
-            let aim_params = ctx.buffer("adm.aim_params", size_of::<AdmParams>() as u64, usage::UNIFORM);
-            let aim_offset = (AIM_WORDS_AT + s * AIM_SCALE_WORDS - 6) as u32;
-            ctx.write(&aim_params, 0, bytemuck::bytes_of(&AdmParams { result_offset: aim_offset, ..p }));
             let (rb, db) = (&plan.ref_bands[s], &plan.dis_bands[s]);
             let mut push = |kernel: &Arc<Kernel>, buffers: &[&Buffer], grid: [u32; 3]| {
                 dispatches.push(Dispatch::new(ctx, kernel, buffers, grid));
             };
             if s == 0 {
-                push(&dwt_s0, &[&params, reference, rb], band_grid);
-                push(&dwt_s0, &[&params, distorted, db], band_grid);
+                push(&dwt_s0, &[&params, reference, distorted, rb, db], band_grid);
             } else {
-                push(&dwt_s123, &[&params, &plan.ref_bands[s - 1], rb], band_grid);
-                push(&dwt_s123, &[&params, &plan.dis_bands[s - 1], db], band_grid);
+                push(&dwt_s123, &[&params, &plan.ref_bands[s - 1], &plan.dis_bands[s - 1], rb, db], band_grid);
             }
-            push(&decouple, &[&params, rb, db, r, a], filt_grid);
-            push(&csf_den, &[&params, rb, &plan.totals], rows_grid);
-            push(&csf, &[&params, a, csf_a, csf_f], filt_grid);
-            push(&cm_thr, &[&params, csf_a, csf_f, thr], score_grid);
-            push(&cm, &[&params, r, thr, &plan.totals], rows_grid);
-            push(&csf, &[&params, r, csf_a, csf_f], filt_grid);
-            push(&cm_thr, &[&params, csf_a, csf_f, thr], score_grid);
-            push(&cm, &[&aim_params, a, thr, &plan.totals], rows_grid);
+            push(&decouple_csf, &[&params, rb, db, r, a, csf], filt_grid);
+            push(&rows, &[&params, rb, r, a, csf, thr, &plan.totals], rows_grid);
         }
         plan.dispatches = dispatches;
         plan.bands = Some(sizes);
@@ -407,17 +389,18 @@ pub fn compute_adm_trace(
         };
         let mut out = Vec::new();
         for (s, &(bw, bh)) in sizes.iter().enumerate() {
-            // r, a, csf_a, csf_f and thr are shared by the scales: stop after this one.
+            // r, a, csf and thr are shared by the scales: stop after this one.
             let mut encoder = ctx.encoder("adm");
-            plan.encode_first(&mut encoder, PER_SCALE * s + DLM_PER_SCALE);
+            plan.encode_first(&mut encoder, PER_SCALE * (s + 1));
             ctx.submit(encoder);
             let n = bw * bh;
-            let three = |i: usize| -> Result<[Vec<i32>; 3], GpuError> {
-                let p: [Vec<i32>; 3] = planes(&read_words(ctx, &plan.scratch[i], 3 * n)?, n);
-                Ok(p.map(|v| adm_trace_mask(&v, bw, bh, false)))
-            };
-            let (r, a, csf_a, csf_f) = (three(0)?, three(1)?, three(2)?, three(3)?);
-            let thr: [Vec<i32>; 1] = planes(&read_words(ctx, &plan.scratch[4], n)?, n);
+            let mask = |p: [Vec<i32>; 3]| p.map(|v| adm_trace_mask(&v, bw, bh, false));
+            let (r, a) = (mask(planes(&read_words(ctx, &plan.scratch[0], 3 * n)?, n)), mask(planes(&read_words(ctx, &plan.scratch[1], 3 * n)?, n)));
+            // The DLM's CSF: the first six of the csf planes.
+            let csf: [Vec<i32>; 6] = planes(&read_words(ctx, &plan.scratch[2], 6 * n)?, n);
+            let [ca_h, ca_v, ca_d, cf_h, cf_v, cf_d] = csf;
+            let (csf_a, csf_f) = (mask([ca_h, ca_v, ca_d]), mask([cf_h, cf_v, cf_d]));
+            let thr: [Vec<i32>; 1] = planes(&read_words(ctx, &plan.scratch[3], n)?, n);
             let totals = read_words(ctx, &plan.totals, RESULT_WORDS)?;
             let pair = |i: usize| u64::from(totals[i]) | (u64::from(totals[i + 1]) << 32);
             out.push(AdmTrace {
@@ -439,9 +422,9 @@ pub fn compute_adm_trace(
     Ok(trace.unwrap_or_default())
 }
 
-/// `adm_decouple` alone on given detail bands (h, v, d) of a `w x h` band at `scale`:
-/// the twin of `features::adm::adm_decouple_bands` (pass-level tests with values no
-/// image produces). Returns (r, a), masked to the filter region.
+/// `adm_decouple_csf` alone on given detail bands (h, v, d) of a `w x h` band at
+/// `scale`: the twin of `features::adm::adm_decouple_bands` (pass-level tests with
+/// values no image produces). Returns (r, a), masked to the filter region.
 #[doc(hidden)]
 pub fn adm_decouple_bands(
     ctx: &GpuContext,
@@ -470,12 +453,13 @@ pub fn adm_decouple_bands(
         let (rb, db) = (upload(o), upload(t));
         let r = ctx.buffer("adm.r", (12 * n) as u64, SCRATCH);
         let a = ctx.buffer("adm.a", (12 * n) as u64, SCRATCH);
+        let csf = ctx.buffer("adm.csf", (48 * n) as u64, SCRATCH);
         let wg = WORKGROUP_SIZE as usize;
         let fw = (p.filt_right - p.filt_left) as usize;
         let fh = (p.filt_bottom - p.filt_top) as usize;
         let grid = ctx.grid("ADM bands", (w, h), (16 * n) as u64, [fw.div_ceil(wg), fh, 1])?;
-        let kernel = ctx.kernel(&ADM_DECOUPLE)?;
-        let group = kernel.bind(ctx, &[&params, &rb, &db, &r, &a]);
+        let kernel = ctx.kernel(&ADM_DECOUPLE_CSF)?;
+        let group = kernel.bind(ctx, &[&params, &rb, &db, &r, &a, &csf]);
         let mut encoder = ctx.encoder("adm");
         kernel.dispatch(&mut encoder, &group, grid);
         ctx.submit(encoder);
@@ -486,17 +470,16 @@ pub fn adm_decouple_bands(
 
 // ---- the passes (the WGSL files, their bindings in order) ----
 
-pub const ADM_DWT_S0: Pass = pass!("adm_dwt_s0", [Uniform, Read, ReadWrite], wgsl_prelude, cpu::adm_dwt_s0);
-pub const ADM_DWT_S123: Pass = pass!("adm_dwt_s123", [Uniform, Read, ReadWrite], wgsl_prelude, cpu::adm_dwt_s123);
-pub const ADM_DECOUPLE: Pass = pass!("adm_decouple", [Uniform, Read, Read, ReadWrite, ReadWrite], wgsl_prelude, cpu::adm_decouple);
-pub const ADM_CSF_DEN: Pass = pass!("adm_csf_den", [Uniform, Read, ReadWrite], wgsl_prelude, cpu::adm_csf_den);
-pub const ADM_CSF: Pass = pass!("adm_csf", [Uniform, Read, ReadWrite, ReadWrite], wgsl_prelude, cpu::adm_csf);
-pub const ADM_CM_THR: Pass = pass!("adm_cm_thr", [Uniform, Read, Read, ReadWrite], wgsl_prelude, cpu::adm_cm_thr);
-pub const ADM_CM: Pass = pass!("adm_cm", [Uniform, Read, Read, ReadWrite], wgsl_prelude, cpu::adm_cm);
+pub const ADM_DWT_S0: Pass = pass!("adm_dwt_s0", [Uniform, Read, Read, ReadWrite, ReadWrite], wgsl_prelude, cpu::adm_dwt_s0);
+pub const ADM_DWT_S123: Pass =
+    pass!("adm_dwt_s123", [Uniform, Read, Read, ReadWrite, ReadWrite], wgsl_prelude, cpu::adm_dwt_s123);
+pub const ADM_DECOUPLE_CSF: Pass =
+    pass!("adm_decouple_csf", [Uniform, Read, Read, ReadWrite, ReadWrite, ReadWrite], wgsl_prelude, cpu::adm_decouple_csf);
+pub const ADM_ROWS: Pass =
+    pass!("adm_rows", [Uniform, Read, Read, Read, Read, ReadWrite, ReadWrite], wgsl_prelude, cpu::adm_rows);
 
 /// The ADM passes, in the order one scale runs them.
-pub const PASSES: [&Pass; 7] =
-    [&ADM_DWT_S0, &ADM_DWT_S123, &ADM_DECOUPLE, &ADM_CSF_DEN, &ADM_CSF, &ADM_CM_THR, &ADM_CM];
+pub const PASSES: [&Pass; 4] = [&ADM_DWT_S0, &ADM_DWT_S123, &ADM_DECOUPLE_CSF, &ADM_ROWS];
 
 /// `AdmParams` as Rust lays it out, for the layout test against the WGSL.
 pub fn shared_structs() -> Vec<SharedStruct> {
@@ -535,18 +518,10 @@ pub fn shared_structs() -> Vec<SharedStruct> {
             s0_rf_h,
             s0_rf_v,
             s0_rf_d,
-            _pad0,
+            aim_offset,
             _pad1,
             _pad2,
         },
-        &[
-            ADM_DWT_S0.name,
-            ADM_DWT_S123.name,
-            ADM_DECOUPLE.name,
-            ADM_CSF_DEN.name,
-            ADM_CSF.name,
-            ADM_CM_THR.name,
-            ADM_CM.name,
-        ]
+        &[ADM_DWT_S0.name, ADM_DWT_S123.name, ADM_DECOUPLE_CSF.name, ADM_ROWS.name]
     )]
 }

@@ -49,7 +49,8 @@ pub struct AdmParams {
     pub s0_rf_h: i32,
     pub s0_rf_v: i32,
     pub s0_rf_d: i32,
-    pub _pad0: u32,
+    /// First word of this scale's AIM totals in the result buffer.
+    pub aim_offset: u32,
     pub _pad1: u32,
     pub _pad2: u32,
 }

@@ -1,8 +1,11 @@
-// ADM pass 2: decouple. For each sample of the filter region, split the distorted
-// detail bands t (h, v, d) into restored r = clamp(t/o, 0, 1)·o and additive a = t − r,
-// with the enhancement-gain rule where ref and dis (h, v) vectors are under 1° apart.
-// CPU twin: `features::adm::adm_decouple`. One invocation per sample, WG_SIZE along a
-// row. Inputs: the bands buffers (a, h, v, d) of both images; outputs r and a (h, v, d).
+// ADM pass 2: decouple, then contrast sensitivity. For each sample of the filter
+// region, split the distorted detail bands t (h, v, d) into restored
+// r = clamp(t/o, 0, 1)·o and additive a = t − r, with the enhancement-gain rule where
+// ref and dis (h, v) vectors are under 1° apart; then weight a (the DLM's masker) and r
+// (AIM's) by the CSF (`csf_weight`, below). CPU twin:
+// `features::adm::adm_decouple_csf`. One invocation per sample, WG_SIZE along a row.
+// Inputs: the bands buffers (a, h, v, d) of both images. Outputs: r and a (h, v, d),
+// and `csf`: csf_a(a), csf_f(a), csf_a(r), csf_f(r), three planes (h, v, d) each.
 //
 // Every i64 of the CPU twin is a (lo, hi) pair here, each exact (no wrap) for the
 // ranges stated, so pair shifts and low words reproduce its `>>` and `as i32`:
@@ -24,6 +27,15 @@
 //   value chosen lies between 0 and t (r has the sign of o, g ≥ 0), so it is exact in
 //   f64, truncation keeps it, and at scale 0 it is already within i16.
 // - a = t − r: i32 with wrap-around (then `as i16` at scale 0), as on the CPU.
+//
+// CSF: csf_a = x·rfactor and the masking input csf_f = |csf_a|/30, for x = a and r.
+// - Scale 0, 32-bit as on the CPU: |x| ≤ 2^15 (i16), factor ≤ 49417:
+//   |f·x| + 65535 < 2^31; 4369·|csf_a| + 2048 < 2^28 (then `as i16` where libvmaf does).
+// - Scales 1..3, i64 on the CPU: rf (Q32, < 2^32) × x (i32) is below 2^63 in
+//   magnitude, an exact pair (`mul_u32_i32_wide`); + 2^27, >> 28 and `as i32` are the
+//   pair's arithmetic shift and low word. 143165577·|csf_a| < 2^59 (`mul_u32_wide`);
+//   the rounding add is −2^31 (`ADM_S123_FLT_ADD`), and `>> 32` of the i64 is its high
+//   word as i32.
 
 // `AdmParams`: shaders/common.wgsl.
 
@@ -32,6 +44,18 @@
 @group(0) @binding(2) var<storage, read> dis_bands: array<i32>;
 @group(0) @binding(3) var<storage, read_write> r_out: array<i32>;
 @group(0) @binding(4) var<storage, read_write> a_out: array<i32>;
+@group(0) @binding(5) var<storage, read_write> csf: array<i32>;
+
+// Band b's (csf_a, csf_f) of x.
+fn csf_weight(b: u32, x: i32) -> vec2<i32> {
+    if (params.scale == 0u) {
+        let v = trunc_i16((adm_s0_rf(params, b) * x + ADM_S0_CSF_ADD[b]) >> ADM_S0_CSF_SHIFT[b]);
+        return vec2<i32>(v, trunc_i16((ADM_S0_ONE_BY_30 * abs(v) + 2048) >> 12u));
+    }
+    let minus_2_31 = neg_i64(vec2<u32>(ADM_S123_FLT_SUB, 0u));
+    let v = i32(shr_i64(add_u64(mul_u32_i32_wide(adm_rf32(params, b), x), vec2<u32>(1u << 27u, 0u)), 28u).x);
+    return vec2<i32>(v, i32(add_u64(mul_u32_wide(ADM_S123_ONE_BY_30, u32(abs(v))), minus_2_31).y));
+}
 
 // ---- the 1° angle test with integers only (CPU twin: `features::wide`) ----
 // libvmaf: dp ≥ 0 && dp² ≥ c·(|o|²/4096)·(|t|²/4096), dp = ot_dp/4096, every i64
@@ -242,11 +266,17 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
             }
             rst = select(tb, i32(scaled.x), take_scaled);
         }
-        r_out[b * n + idx] = rst;
+        var add = tb - rst;
         if (s0) {
-            a_out[b * n + idx] = trunc_i16(tb - rst);
-        } else {
-            a_out[b * n + idx] = tb - rst;
+            add = trunc_i16(add);
         }
+        r_out[b * n + idx] = rst;
+        a_out[b * n + idx] = add;
+        let ca = csf_weight(b, add);
+        let cr = csf_weight(b, rst);
+        csf[b * n + idx] = ca.x;
+        csf[(3u + b) * n + idx] = ca.y;
+        csf[(6u + b) * n + idx] = cr.x;
+        csf[(9u + b) * n + idx] = cr.y;
     }
 }
