@@ -245,7 +245,7 @@ struct VifParams {
     shift_mu: u32,
     shift_sq: u32,
     narrow: u32,
-    row_offset: u32,
+    row_records: u32,
     out_width: u32,
     out_height: u32,
     out_stride: u32,

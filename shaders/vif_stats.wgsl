@@ -1,6 +1,8 @@
-// VIF pass 3, per scale: the per-pixel statistic of one row of σ1², σ2², σ12 (as
-// `vif_sigmas` wrote them), summed into one partial per row (8 words at row
-// `row_offset + y`: num_log, den_log, num_nonlog as (lo, hi) pairs, count, 0).
+// VIF pass 2, per scale: the per-pixel statistic of one row of σ1², σ2², σ12 (as
+// `vif_filter` wrote them), summed over the row and added into the scale's totals
+// (8 words at `8 · scale` of `result`: num_log, den_log, num_nonlog, count as (lo,
+// hi) pairs; with `row_records` 1, row y's into its own 8 words at `8 · (scale + y)`
+// instead: `vif_stats_rows`, which tests the statistic row by row).
 // CPU twin: `features::vif::vif_stats`, whose f64 arithmetic (`vif_gain_terms`) is
 // done here in soft binary64 on u32 words: the `w64_*` / `f64_*` functions below are
 // the twins, function for function, of `features::softf64` (proven bit-identical to
@@ -8,8 +10,11 @@
 // `VIF_SIGMA_NSQ`, `VIF_EPS_BITS`, `WG_SIZE` come from the generated prelude.
 //
 // Workgroup: WG_SIZE (64) x 1, one workgroup per row, grid (h, 1): each invocation
-// strides along the row, then one tree reduction per sum gives the row's partial
-// without atomics (a 64-bit atomic add does not exist in core WGSL).
+// strides along the row, one tree reduction per sum gives the row's sums, and
+// invocation 0 adds them into the totals with two 32-bit atomics each (a 64-bit
+// atomic add does not exist in core WGSL): the lo word's add returns the old value,
+// whose wrap gives the carry into the hi word, right whatever the order of rows, so
+// the totals are the sums modulo 2^64 (`VifPlan::encode` clears them first).
 //
 // Exactness of the integer parts:
 // - den_log: per pixel log2_q11(2^17 + σ1²) − 17·2048 with 2^18 <= 2^17 + σ1² < 2^32
@@ -17,7 +22,7 @@
 //   log2_q11(numer1_tmp) − log2_q11(numer1) >= 0, and < 48·2048. num_nonlog: σ2² in
 //   [0, 2^31). All terms are non-negative and are summed as (lo, hi) pairs with carry
 //   (`add_u64`), exact below 2^64 (a frame of 2^32 pixels sums to < 2^63); count <=
-//   the row width, a u32.
+//   the row width, a u32 per row, a pair in the totals.
 // - numer1 = sv_sq + 2^17 < 2^31 + 2^17 (u32); numer1_tmp = trunc(g²·σ1²) + numer1 is
 //   the CPU's wrapping i64 addition, here mod 2^64 on the pair.
 // - the log2 table (65536 u16, packed in pairs) is read at index v >> k < 2^16.
@@ -27,7 +32,13 @@
 @group(0) @binding(0) var<uniform> params: VifParams;
 @group(0) @binding(1) var<storage, read> sigma: array<i32>;
 @group(0) @binding(2) var<storage, read> log2_table: array<u32>;
-@group(0) @binding(3) var<storage, read_write> partials: array<u32>;
+@group(0) @binding(3) var<storage, read_write> result: array<atomic<u32>>;
+
+fn atomic_add_u64(i: u32, v: vec2<u32>) {
+    let old = atomicAdd(&result[i], v.x);
+    let carry = select(0u, 1u, old + v.x < old);
+    atomicAdd(&result[i + 1u], v.y + carry);
+}
 
 // ---- 64-bit words (x = low, y = high) ----
 // `add_u64`, `sub_u64`, `lt_u64`, `shl_u64`, `shr_u64`, `mul_u32_wide` are in
@@ -372,14 +383,10 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
     workgroupBarrier();
     let total_count = workgroup_sum_u32(lid, count);
     if (lid == 0u) {
-        let p = 8u * (params.row_offset + y);
-        partials[p] = total_num_log.x;
-        partials[p + 1u] = total_num_log.y;
-        partials[p + 2u] = total_den_log.x;
-        partials[p + 3u] = total_den_log.y;
-        partials[p + 4u] = total_num_nonlog.x;
-        partials[p + 5u] = total_num_nonlog.y;
-        partials[p + 6u] = total_count;
-        partials[p + 7u] = 0u;
+        let p = 8u * (params.scale + params.row_records * y);
+        atomic_add_u64(p, total_num_log);
+        atomic_add_u64(p + 2u, total_den_log);
+        atomic_add_u64(p + 4u, total_num_nonlog);
+        atomic_add_u64(p + 6u, vec2<u32>(total_count, 0u));
     }
 }

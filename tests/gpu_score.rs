@@ -118,7 +118,7 @@ fn engine_returns_every_frame_in_order_equal_to_the_cpu() {
 }
 
 /// What a frame costs the GPU today, pass by pass (update when passes are fused):
-/// VIF 4 scales × (filter_v, sigmas, stats, reduce) + 3 downsamples = 19; ADM 4
+/// VIF 4 scales × (filter, stats) + 3 downsamples = 11; ADM 4
 /// scales × (DWT, decouple_csf, rows) = 12; motion 3. And
 /// two luma planes: one byte a sample at 8 bits, two at 10 (an odd-sized plane's last
 /// word padded). `bench --json` reports the same numbers.
@@ -128,9 +128,9 @@ fn engine_and_bench_report_dispatches_and_upload_bytes_per_frame() {
     let Some(ctx) = ctx("engine_and_bench_report_dispatches_and_upload_bytes_per_frame") else { return };
     let plane_bytes = 96 * 64;
     let one = FeatureEngine::new(&ctx, 96, 64, 8, &[FeatureOptions::default()]).unwrap();
-    assert_eq!(one.frame_cost(), FrameCost { dispatches: 19 + 12 + 3, upload_bytes: 2 * plane_bytes });
+    assert_eq!(one.frame_cost(), FrameCost { dispatches: 11 + 12 + 3, upload_bytes: 2 * plane_bytes });
     let both = FeatureEngine::new(&ctx, 96, 64, 8, &both_sets()).unwrap();
-    assert_eq!(both.frame_cost(), FrameCost { dispatches: 2 * (19 + 12) + 3, upload_bytes: 2 * plane_bytes });
+    assert_eq!(both.frame_cost(), FrameCost { dispatches: 2 * (11 + 12) + 3, upload_bytes: 2 * plane_bytes });
     let ten = FeatureEngine::new(&ctx, 95, 63, 10, &[FeatureOptions::default()]).unwrap();
     assert_eq!(ten.frame_cost().upload_bytes, 2 * (95 * 63 * 2 + 2));
     let odd = FeatureEngine::new(&ctx, 95, 63, 8, &[FeatureOptions::default()]).unwrap();
@@ -141,11 +141,11 @@ fn engine_and_bench_report_dispatches_and_upload_bytes_per_frame() {
         .unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let row: Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(row["dispatches_per_frame"], 34, "{row}");
+    assert_eq!(row["dispatches_per_frame"], 26, "{row}");
     assert_eq!(row["upload_bytes_per_frame"], 2 * plane_bytes, "{row}");
     // --passes: every pass once, in run order, each with a positive time.
     let names: Vec<&str> = row["pass_times"].as_array().unwrap().iter().map(|p| p[0].as_str().unwrap()).collect();
-    let mut want: Vec<&str> = ["vif_filter_v", "vif_sigmas", "vif_stats", "vif_reduce", "vif_downsample"].to_vec();
+    let mut want: Vec<&str> = ["vif_filter", "vif_stats", "vif_downsample"].to_vec();
     want.extend(["adm_dwt_s0", "adm_decouple_csf", "adm_rows", "adm_dwt_s123"]);
     want.extend(["motion_blur_v", "motion_blur_h_sad", "motion_sad_sum"]);
     assert_eq!(names, want, "{row}");

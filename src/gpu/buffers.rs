@@ -160,8 +160,6 @@ pub(crate) mod usage {
     pub const INPUT: U = U::STORAGE.union(COPY);
     pub const OUTPUT: U = U::STORAGE.union(COPY);
     pub const READBACK: U = U::MAP_READ.union(U::COPY_DST);
-    /// Intermediates that only passes read and write.
-    pub const SCRATCH: U = U::STORAGE.union(COPY);
     /// An output the encoder clears before the passes add into it.
     pub const ACCUMULATOR: U = OUTPUT;
 }

@@ -969,11 +969,22 @@ fn get_partial(t: &[u32]) -> VifPartial {
     VifPartial { num_log: v(0), den_log: v(1), num_nonlog: v(2), count: v(3) }
 }
 
-/// `shaders/vif_filter_v.wgsl`: params, ref_img and dis_img (packed u16, row pitch
-/// `stride`), mu (mu1 | mu2 << 16 per pixel), sq (xx, yy, xy per pixel).
-pub fn vif_filter_v(b: &mut [Vec<u32>]) {
-    let [params, ref_img, dis_img, mu, sq] = b else { panic!("vif_filter_v binds 5 buffers") };
+/// `shaders/vif_filter.wgsl`: params, ref_img and dis_img (packed as `packing` says,
+/// row pitch `stride`), sigma (σ1², σ2², σ12 per pixel): the vertical filter
+/// ([`vif_filter_v`]) into what the shader keeps in workgroup memory, then the
+/// horizontal one and the sigmas ([`vif_sigmas`]).
+pub fn vif_filter(b: &mut [Vec<u32>]) {
+    let [params, ref_img, dis_img, sigma] = b else { panic!("vif_filter binds 4 buffers") };
     let p: VifParams = twin::params(params);
+    let n = (p.width * p.height) as usize;
+    let (mut mu, mut sq) = (vec![0; n], vec![0; 3 * n]);
+    vif_filter_v(&p, ref_img, dis_img, &mut mu, &mut sq);
+    vif_sigmas(&p, &mu, &sq, sigma);
+}
+
+/// `vif_filter`'s vertical half: mu (mu1 | mu2 << 16 per pixel), sq (xx, yy, xy per
+/// pixel) of the packed images.
+fn vif_filter_v(p: &VifParams, ref_img: &[u32], dis_img: &[u32], mu: &mut [u32], sq: &mut [u32]) {
     let (w, h, stride) = (p.width as usize, p.height as usize, p.stride as usize);
     let (refi, disi) = (image(ref_img, stride, w, h, p.packing), image(dis_img, stride, w, h, p.packing));
     let sh = VShifts { mu: p.shift_mu, sq: p.shift_sq };
@@ -994,11 +1005,9 @@ pub fn vif_filter_v(b: &mut [Vec<u32>]) {
     });
 }
 
-/// `shaders/vif_sigmas.wgsl`: params, mu, sq (as `vif_filter_v` wrote them), sigma
-/// (σ1², σ2², σ12 per pixel).
-pub fn vif_sigmas(b: &mut [Vec<u32>]) {
-    let [params, mu, sq, sigma] = b else { panic!("vif_sigmas binds 4 buffers") };
-    let p: VifParams = twin::params(params);
+/// `vif_filter`'s horizontal half: sigma (σ1², σ2², σ12 per pixel) from mu and sq
+/// as [`vif_filter_v`] wrote them.
+fn vif_sigmas(p: &VifParams, mu: &[u32], sq: &[u32], sigma: &mut [u32]) {
     let (w, h) = (p.width as usize, p.height as usize);
     let sigma = twin::as_i32_mut(sigma);
     let mut sc = VifScratch::default();
@@ -1031,10 +1040,11 @@ pub fn vif_sigmas(b: &mut [Vec<u32>]) {
     });
 }
 
-/// `shaders/vif_stats.wgsl`: params, sigma, log2_table (u16 pairs), partials (one
-/// 8-word record per row at `row_offset + y`).
+/// `shaders/vif_stats.wgsl`: params, sigma, log2_table (u16 pairs), result (each
+/// row's sums added into the 8-word record at `scale + row_records · y`, modulo 2^64
+/// per field as the shader's atomics add).
 pub fn vif_stats(b: &mut [Vec<u32>]) {
-    let [params, sigma, log2_table, partials] = b else { panic!("vif_stats binds 4 buffers") };
+    let [params, sigma, log2_table, result] = b else { panic!("vif_stats binds 4 buffers") };
     let p: VifParams = twin::params(params);
     let (w, h) = (p.width as usize, p.height as usize);
     // The limit as the host gave it (`softf64::GainClamp` keeps its bits in every mode).
@@ -1045,23 +1055,11 @@ pub fn vif_stats(b: &mut [Vec<u32>]) {
         let row = &sigma[3 * w * y..3 * w * (y + 1)];
         let col = |k: usize| -> Vec<i32> { row.iter().skip(k).step_by(3).copied().collect() };
         let part = stats_row(&col(0), &col(1), &col(2), gain_limit, &table);
-        let at = 8 * (p.row_offset as usize + y);
-        put_partial(&mut partials[at..at + 8], &part);
+        let at = 8 * (p.scale + p.row_records * y as u32) as usize;
+        let mut total = get_partial(&result[at..at + 8]);
+        total.add(&part);
+        put_partial(&mut result[at..at + 8], &total);
     }
-}
-
-/// `shaders/vif_reduce.wgsl`: params, partials, result (this scale's totals, 8 words
-/// at `8 · scale`).
-pub fn vif_reduce(b: &mut [Vec<u32>]) {
-    let [params, partials, result] = b else { panic!("vif_reduce binds 3 buffers") };
-    let p: VifParams = twin::params(params);
-    let first = p.row_offset as usize;
-    let mut total = VifPartial::default();
-    for y in first..first + p.height as usize {
-        total.add(&get_partial(&partials[8 * y..8 * y + 8]));
-    }
-    let at = 8 * p.scale as usize;
-    put_partial(&mut result[at..at + 8], &total);
 }
 
 /// `shaders/vif_downsample.wgsl`: params (of the scale it leaves), ref_img and dis_img

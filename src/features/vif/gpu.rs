@@ -4,11 +4,11 @@
 //! reports (0, 0), as on the CPU):
 //!
 //! 1. `vif_downsample` (s >= 1): low-pass + 2:1 decimation of both images of scale s-1;
-//! 2. `vif_filter_v`: vertical Gaussian of x, y, x², y², x·y (products formed in-pass);
-//! 3. `vif_sigmas`: horizontal Gaussian and σ1², σ2², σ12 per pixel;
-//! 4. `vif_stats`: the per-pixel statistic (its f64 part in soft binary64, see
-//!    `features::softf64`), one exact partial per row;
-//! 5. `vif_reduce`: the row partials summed into 8 words per scale.
+//! 2. `vif_filter`: vertical then horizontal Gaussian of x, y, x², y², x·y (products
+//!    formed in-pass, the vertical results kept in workgroup memory) and σ1², σ2², σ12
+//!    per pixel;
+//! 3. `vif_stats`: the per-pixel statistic (its f64 part in soft binary64, see
+//!    `features::softf64`), summed per row and added into 8 words per scale.
 //!
 //! All of one frame is recorded into the caller's encoder ([`VifPlan::encode`]); the
 //! only readback is [`VifPlan::result`]'s 32 words, which [`VifPlan::decode`] turns into
@@ -27,8 +27,7 @@ use crate::gpu::kernel::{Dispatch, SharedStruct, pass, record, shared_struct};
 use crate::gpu::{Buffer, CommandEncoder, GpuContext, GpuError, Pass, WORKGROUP_SIZE, oneshot};
 use crate::io::Plane;
 
-/// Words per row partial and per scale total: num_log, den_log, num_nonlog as (lo, hi)
-/// pairs, then count (a pair in the totals, (count, 0) in the rows).
+/// Words per scale total: num_log, den_log, num_nonlog, count as (lo, hi) pairs.
 const PARTIAL_WORDS: usize = 8;
 /// Words of [`VifPlan::result`].
 pub const RESULT_WORDS: usize = 4 * PARTIAL_WORDS;
@@ -57,9 +56,8 @@ pub struct VifPlan {
     dispatches: Vec<Dispatch>,
     scale_ends: Vec<usize>,
     sigma: Buffer,
-    partials: Buffer,
+    /// The scales' totals, which `vif_stats` adds into: cleared before each frame.
     result: Buffer,
-    total_rows: usize,
 }
 
 impl std::fmt::Debug for VifPlan {
@@ -127,15 +125,10 @@ impl VifPlan {
                 ),
             });
         }
-        let [k_down, k_filter_v, k_sigmas, k_stats, k_reduce] =
-            [&VIF_DOWNSAMPLE, &VIF_FILTER_V, &VIF_SIGMAS, &VIF_STATS, &VIF_REDUCE].map(|p| ctx.kernel(p));
-        let (k_down, k_filter_v, k_sigmas, k_stats, k_reduce) = (k_down?, k_filter_v?, k_sigmas?, k_stats?, k_reduce?);
-        let total_rows: usize = dims.iter().map(|&(_, h)| h).sum();
-        let mu = ctx.buffer("vif.mu", pixels * 4, usage::SCRATCH);
-        let sq = ctx.buffer("vif.sq", pixels * 12, usage::SCRATCH);
+        let [k_down, k_filter, k_stats] = [&VIF_DOWNSAMPLE, &VIF_FILTER, &VIF_STATS].map(|p| ctx.kernel(p));
+        let (k_down, k_filter, k_stats) = (k_down?, k_filter?, k_stats?);
         let sigma = ctx.buffer("vif.sigma", pixels * 12, usage::OUTPUT);
-        let partials = ctx.buffer("vif.partials", (total_rows * PARTIAL_WORDS * 4) as u64, usage::OUTPUT);
-        let result = ctx.buffer("vif.result", (RESULT_WORDS * 4) as u64, usage::OUTPUT);
+        let result = ctx.buffer("vif.result", (RESULT_WORDS * 4) as u64, usage::ACCUMULATOR);
         let log2 = ctx.buffer("vif.log2_table", 65536 * 2, usage::INPUT);
         ctx.write(&log2, 0, bytemuck::cast_slice(&vif_log2_table()[..]));
         let gain = GainClamp::new(gain_limit);
@@ -143,7 +136,6 @@ impl VifPlan {
         let mut scales: Vec<Scale> = Vec::with_capacity(dims.len());
         let mut dispatches = Vec::with_capacity(5 * dims.len());
         let mut scale_ends = Vec::with_capacity(dims.len());
-        let mut row_offset = 0usize;
         for (s, &(w, h)) in dims.iter().enumerate() {
             // Downsampled images get an even row pitch: one output word per invocation.
             let stride = if s == 0 { w } else { w.next_multiple_of(2) };
@@ -158,7 +150,6 @@ impl VifPlan {
                 shift_mu: if s == 0 { u32::from(bit_depth) } else { 16 },
                 shift_sq: if s == 0 { 2 * (u32::from(bit_depth) - 8) } else { 16 },
                 narrow: u32::from(s == 0 && bit_depth == 8),
-                row_offset: row_offset as u32,
                 out_width: ow as u32,
                 out_height: oh as u32,
                 out_stride: ow.next_multiple_of(2) as u32,
@@ -188,15 +179,12 @@ impl VifPlan {
             }
             let (r_img, d_img) = images.as_ref().map_or((reference, distorted), |(r, d)| (r, d));
             let (pixel_grid, row_grid) = (check([w.div_ceil(wg), h, 1])?, check([h, 1, 1])?);
-            dispatches.push(Dispatch::new(ctx, &k_filter_v, &[&params_buf, r_img, d_img, &mu, &sq], pixel_grid));
-            dispatches.push(Dispatch::new(ctx, &k_sigmas, &[&params_buf, &mu, &sq, &sigma], pixel_grid));
-            dispatches.push(Dispatch::new(ctx, &k_stats, &[&params_buf, &sigma, &log2, &partials], row_grid));
-            dispatches.push(Dispatch::new(ctx, &k_reduce, &[&params_buf, &partials, &result], [1, 1, 1]));
+            dispatches.push(Dispatch::new(ctx, &k_filter, &[&params_buf, r_img, d_img, &sigma], pixel_grid));
+            dispatches.push(Dispatch::new(ctx, &k_stats, &[&params_buf, &sigma, &log2, &result], row_grid));
             scale_ends.push(dispatches.len());
             scales.push(Scale { width: w, height: h, params: params_buf, images, stride });
-            row_offset += h;
         }
-        Ok(VifPlan { scales, dispatches, scale_ends, sigma, partials, result, total_rows })
+        Ok(VifPlan { scales, dispatches, scale_ends, sigma, result })
     }
 
     /// The passes of scale `s` (its downsample included). Scales run in order: they
@@ -229,6 +217,11 @@ impl ScalePlan for VifPlan {
 
     fn dispatches(&self) -> &[Dispatch] {
         &self.dispatches
+    }
+
+    /// Zeroes the totals `vif_stats` adds into.
+    fn clear(&self, encoder: &mut CommandEncoder) {
+        crate::gpu::buffers::clear(encoder, &self.result);
     }
 
     /// 8 words per scale (see [`VifPlan::decode`]).
@@ -296,10 +289,10 @@ pub struct GpuVifScaleTrace {
     /// for scale 0, whose images are the input planes.
     pub reference: Vec<u16>,
     pub distorted: Vec<u16>,
-    /// `vif_sigmas`' output: σ1², σ2², σ12, each row-major `width x height`.
+    /// `vif_filter`'s output: σ1², σ2², σ12, each row-major `width x height`.
     pub sigmas: [Vec<i32>; 3],
-    /// `vif_stats`' output, one per row.
-    pub partials: Vec<VifPartial>,
+    /// `vif_stats`' output: the scale's totals.
+    pub total: VifPartial,
 }
 
 /// Every pass's output of [`compute_vif_num_den`], read back scale by scale (one
@@ -339,16 +332,14 @@ pub fn vif_trace(
             }
             out.push(trace);
         }
-        // Every scale's row partials, and the result, after one full frame.
+        // Every scale's totals, after one full frame.
         let mut enc = ctx.encoder("vif");
         plan.encode(ctx, &mut enc)?;
-        let rows = read(enc, &plan.partials, plan.total_rows * PARTIAL_WORDS)?;
-        let mut records = rows.chunks_exact(PARTIAL_WORDS).map(partial_of);
-        for trace in out.iter_mut() {
-            trace.partials = records.by_ref().take(trace.height).collect();
-        }
         let (buffer, words) = plan.result();
-        let result = read(ctx.encoder("vif"), buffer, words)?;
+        let result = read(enc, buffer, words)?;
+        for (trace, record) in out.iter_mut().zip(result.chunks_exact(PARTIAL_WORDS)) {
+            trace.total = partial_of(record);
+        }
         Ok((out, plan.decode(&result)))
     })?;
     Ok(trace.unwrap_or_default())
@@ -379,7 +370,8 @@ pub fn vif_stats_rows(
         let grid = ctx.grid("vif_stats", (width, height), bytes, [height, 1, 1])?;
         let params = ctx.buffer("vif.stats.params", size_of::<VifParams>() as u64, usage::UNIFORM);
         let sigma = ctx.buffer("vif.stats.sigma", bytes, usage::INPUT);
-        let partials = ctx.buffer("vif.stats.partials", (height * PARTIAL_WORDS * 4) as u64, usage::OUTPUT);
+        // Zeroed at creation: each row adds into its own record.
+        let partials = ctx.buffer("vif.stats.partials", (height * PARTIAL_WORDS * 4) as u64, usage::ACCUMULATOR);
         let log2 = ctx.buffer("vif.log2_table", 65536 * 2, usage::INPUT);
         ctx.write(&log2, 0, bytemuck::cast_slice(&vif_log2_table()[..]));
         let group = ctx.kernel(&VIF_STATS)?.bind(ctx, &[&params, &sigma, &log2, &partials]);
@@ -388,6 +380,7 @@ pub fn vif_stats_rows(
             width: width as u32,
             height: height as u32,
             stride: width as u32,
+            row_records: 1,
             gain_mode: gain.mode,
             gain_lo: gain.limit[0],
             gain_hi: gain.limit[1],
@@ -414,14 +407,12 @@ pub fn vif_prelude() -> String {
            fn vif_tap(i: u32) -> u32 {\n    return params.taps[i >> 2u][i & 3u];\n}\n"
 }
 
-pub const VIF_FILTER_V: Pass = pass!("vif_filter_v", [Uniform, Read, Read, ReadWrite, ReadWrite], vif_prelude, cpu::vif_filter_v);
-pub const VIF_SIGMAS: Pass = pass!("vif_sigmas", [Uniform, Read, Read, ReadWrite], vif_prelude, cpu::vif_sigmas);
+pub const VIF_FILTER: Pass = pass!("vif_filter", [Uniform, Read, Read, ReadWrite], vif_prelude, cpu::vif_filter);
 pub const VIF_STATS: Pass = pass!("vif_stats", [Uniform, Read, Read, ReadWrite], vif_prelude, cpu::vif_stats);
-pub const VIF_REDUCE: Pass = pass!("vif_reduce", [Uniform, Read, ReadWrite], vif_prelude, cpu::vif_reduce);
 pub const VIF_DOWNSAMPLE: Pass = pass!("vif_downsample", [Uniform, Read, Read, ReadWrite, ReadWrite], vif_prelude, cpu::vif_downsample);
 
 /// The vif passes, in the order they run.
-pub const PASSES: [&Pass; 5] = [&VIF_FILTER_V, &VIF_SIGMAS, &VIF_STATS, &VIF_REDUCE, &VIF_DOWNSAMPLE];
+pub const PASSES: [&Pass; 3] = [&VIF_FILTER, &VIF_STATS, &VIF_DOWNSAMPLE];
 
 /// `VifParams` as Rust lays it out, for the layout test against the WGSL.
 pub fn shared_structs() -> Vec<SharedStruct> {
@@ -436,7 +427,7 @@ pub fn shared_structs() -> Vec<SharedStruct> {
             shift_mu,
             shift_sq,
             narrow,
-            row_offset,
+            row_records,
             out_width,
             out_height,
             out_stride,
@@ -453,6 +444,6 @@ pub fn shared_structs() -> Vec<SharedStruct> {
             _pad2,
             taps,
         },
-        &[VIF_FILTER_V.name, VIF_SIGMAS.name, VIF_STATS.name, VIF_REDUCE.name, VIF_DOWNSAMPLE.name]
+        &[VIF_FILTER.name, VIF_STATS.name, VIF_DOWNSAMPLE.name]
     )]
 }

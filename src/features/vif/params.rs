@@ -19,8 +19,9 @@ pub struct VifParams {
     pub shift_sq: u32,
     /// 1 for 8-bit input at scale 0 (products kept as u16, sums unshifted).
     pub narrow: u32,
-    /// First row of this scale in the row-partials buffer.
-    pub row_offset: u32,
+    /// `vif_stats`: 0, every row adds into this scale's totals (at `8 · scale`); 1,
+    /// row y into its own 8 words at `8 · (scale + y)` (`vif_stats_rows`).
+    pub row_records: u32,
     /// The next scale (`vif_downsample` from this one): size, row pitch (even), taps,
     /// vertical shift.
     pub out_width: u32,
