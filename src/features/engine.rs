@@ -130,7 +130,12 @@ impl<'c> FeatureEngine<'c> {
                 for set in sets {
                     let (r, d) = (&reference, &distorted);
                     vif.push(Box::new(VifPlan::new(ctx, width, height, bit_depth, set.vif_enhn_gain_limit, r, d)?));
-                    adm.push(AdmPlan::new(ctx, width, height, bit_depth, set, r, d)?);
+                    // Sets after the first read the first's DWT bands (only the gain
+                    // limit, and so the decoupling, differs).
+                    adm.push(match adm.first() {
+                        Some(first) => AdmPlan::sharing_bands(ctx, set, first)?,
+                        None => AdmPlan::new(ctx, width, height, bit_depth, set, r, d)?,
+                    });
                 }
                 let motion_words = if five_frame_window { 4 } else { 2 };
                 let words = vif.iter().map(|p| p.result().1).chain(adm.iter().map(|p| p.result().1)).sum::<usize>() + motion_words;

@@ -124,16 +124,27 @@ fn params_for(scale: usize, band: (usize, usize), src: (usize, usize), bit_depth
     }
 }
 
+/// What a plan's DWT reads: the two pixel planes, or nothing, reading the bands
+/// another plan's DWT writes.
+#[derive(Clone, Copy)]
+enum Input<'a> {
+    Planes(&'a Buffer, &'a Buffer),
+    BandsOf(&'a AdmPlan),
+}
+
 /// Intermediates: storage, readable back by the pass-level tests.
 const SCRATCH: usage::Usage = usage::ACCUMULATOR;
 
 /// Everything ADM needs for one frame size and option set: buffers, bind groups and
 /// grids, built once; [`AdmPlan::encode`] only records dispatches.
 pub struct AdmPlan {
+    /// The frame's width, height and bit depth (clamped to 8..=16).
+    frame: (usize, usize, u8),
     /// Band size per scale; `None` for an empty frame (every result is 0).
     bands: Option<[(usize, usize); 4]>,
     totals: Buffer,
-    /// Per scale: the bands (a, h, v, d) of the reference and the distorted image.
+    /// Per scale: the bands (a, h, v, d) of the reference and the distorted image
+    /// (shared with the plan whose DWT wrote them, see [`AdmPlan::sharing_bands`]).
     ref_bands: Vec<Buffer>,
     dis_bands: Vec<Buffer>,
     /// Shared by the scales (sized for scale 0): r, a (h, v, d each), csf (csf_a and
@@ -159,12 +170,34 @@ impl AdmPlan {
         reference: &Buffer,
         distorted: &Buffer,
     ) -> Result<AdmPlan, GpuError> {
+        Self::build(ctx, (width, height, bit_depth), options, Input::Planes(reference, distorted))
+    }
+
+    /// ADM with other `options` (another gain limit: the NEG set) over the frame
+    /// `first` analyses, reading the DWT bands `first` writes instead of computing
+    /// them again: two dispatches per scale. Record it after `first` (the engine
+    /// records its plans in order); it keeps `first`'s band buffers alive.
+    pub fn sharing_bands(
+        ctx: &GpuContext,
+        options: &crate::features::FeatureOptions,
+        first: &AdmPlan,
+    ) -> Result<AdmPlan, GpuError> {
+        Self::build(ctx, first.frame, options, Input::BandsOf(first))
+    }
+
+    fn build(
+        ctx: &GpuContext,
+        (width, height, bit_depth): (usize, usize, u8),
+        options: &crate::features::FeatureOptions,
+        input: Input,
+    ) -> Result<AdmPlan, GpuError> {
         let gain = gain_as_i32(options.adm_enhn_gain_limit)?;
         let cfg = AdmConfig::new(options).map_err(|reason| GpuError::Unsupported { what: "these ADM options", reason })?;
         let bit_depth = bit_depth.clamp(8, 16);
         let totals = ctx.buffer("adm.totals", (RESULT_WORDS * 4) as u64, SCRATCH);
-        let mut plan =
-            AdmPlan { bands: None, totals, ref_bands: Vec::new(), dis_bands: Vec::new(), scratch: Vec::new(), dispatches: Vec::new(), cfg };
+        let frame = (width, height, bit_depth);
+        let (ref_bands, dis_bands, dispatches, scratch) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        let mut plan = AdmPlan { frame, bands: None, totals, ref_bands, dis_bands, scratch, dispatches, cfg };
         if width == 0 || height == 0 {
             return Ok(plan);
         }
@@ -190,10 +223,18 @@ impl AdmPlan {
             let rows_grid = grid([(p.score_bottom - p.score_top) as usize, 1, 1])?;
             scales.push((p, band_grid, filt_grid, rows_grid));
         }
-        for &(bw, bh) in &sizes {
-            let bytes = (bw * bh) as u64 * 16;
-            plan.ref_bands.push(ctx.buffer("adm.ref_bands", bytes, SCRATCH));
-            plan.dis_bands.push(ctx.buffer("adm.dis_bands", bytes, SCRATCH));
+        match input {
+            Input::Planes(..) => {
+                for &(bw, bh) in &sizes {
+                    let bytes = (bw * bh) as u64 * 16;
+                    plan.ref_bands.push(ctx.buffer("adm.ref_bands", bytes, SCRATCH));
+                    plan.dis_bands.push(ctx.buffer("adm.dis_bands", bytes, SCRATCH));
+                }
+            }
+            Input::BandsOf(first) => {
+                plan.ref_bands.clone_from(&first.ref_bands);
+                plan.dis_bands.clone_from(&first.dis_bands);
+            }
         }
         for (label, planes) in [("adm.r", 3), ("adm.a", 3), ("adm.csf", 12), ("adm.thr", 1)] {
             plan.scratch.push(ctx.buffer(label, 4 * planes * n0, SCRATCH));
@@ -211,10 +252,14 @@ impl AdmPlan {
             let mut push = |kernel: &Arc<Kernel>, buffers: &[&Buffer], grid: [u32; 3]| {
                 dispatches.push(Dispatch::new(ctx, kernel, buffers, grid));
             };
-            if s == 0 {
-                push(&dwt_s0, &[&params, reference, distorted, rb, db], band_grid);
-            } else {
-                push(&dwt_s123, &[&params, &plan.ref_bands[s - 1], &plan.dis_bands[s - 1], rb, db], band_grid);
+            match input {
+                Input::Planes(reference, distorted) if s == 0 => {
+                    push(&dwt_s0, &[&params, reference, distorted, rb, db], band_grid);
+                }
+                Input::Planes(..) => {
+                    push(&dwt_s123, &[&params, &plan.ref_bands[s - 1], &plan.dis_bands[s - 1], rb, db], band_grid);
+                }
+                Input::BandsOf(_) => {}
             }
             push(&decouple_csf, &[&params, rb, db, r, a, csf], filt_grid);
             push(&rows, &[&params, rb, r, a, csf, thr, &plan.totals], rows_grid);
