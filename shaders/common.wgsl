@@ -258,8 +258,12 @@ struct VifParams {
     gain_sq_lo: u32,
     gain_sq_hi: u32,
     packing: u32,
-    _pad1: u32,
-    _pad2: u32,
+    gains: u32,
+    gain2_mode: u32,
+    gain2_lo: u32,
+    gain2_hi: u32,
+    gain2_sq_lo: u32,
+    gain2_sq_hi: u32,
     // The taps of scales 0..3 back to back, four to a row (`VifParams::taps`).
     taps: array<vec4<u32>, 9>,
 }

@@ -2,7 +2,9 @@
 // `vif_filter` wrote them), summed over the row and added into the scale's totals
 // (8 words at `8 · scale` of `result`: num_log, den_log, num_nonlog, count as (lo,
 // hi) pairs; with `row_records` 1, row y's into its own 8 words at `8 · (scale + y)`
-// instead: `vif_stats_rows`, which tests the statistic row by row).
+// instead: `vif_stats_rows`, which tests the statistic row by row). For `gains` = 2
+// the same for a second gain limit (the NEG set's), 32 words further: only the
+// clamped g² and what follows from it are computed twice.
 // CPU twin: `features::vif::vif_stats`, whose f64 arithmetic (`vif_gain_terms`) is
 // done here in soft binary64 on u32 words: the `w64_*` / `f64_*` functions below are
 // the twins, function for function, of `features::softf64` (proven bit-identical to
@@ -305,26 +307,41 @@ fn f64_trunc_i64(a: vec2<u32>) -> vec2<u32> {
 const GAIN_ALWAYS: u32 = 1u;
 const GAIN_COMPARE: u32 = 2u;
 
-// sv_sq and trunc(g·g·σ1²) as i64 words. Twin of `features::softf64::vif_gain_terms`.
-struct GainTerms {
+// Twin of `features::softf64::vif_gain_terms`: `vif_gain` (what every gain limit
+// shares), then `vif_gg_sigma1` per limit.
+
+// For one pixel: σ1² and g as binary64, and sv_sq.
+struct Gain {
+    s1: vec2<u32>,
+    g: vec2<u32>,
     sv_sq: i32,
-    gg_sigma1: vec2<u32>,
 }
 
-fn vif_gain_terms(sigma1_sq: i32, sigma2_sq: i32, sigma12: i32) -> GainTerms {
+fn vif_gain(sigma1_sq: i32, sigma2_sq: i32, sigma12: i32) -> Gain {
     let s1 = f64_from_u32(u32(sigma1_sq));
     let s12 = f64_from_u32(u32(sigma12));
     let g = f64_div(s12, f64_add(s1, VIF_EPS_BITS));
     let sv_sq = max(f64_trunc_i32(f64_sub(f64_from_u32(u32(sigma2_sq)), f64_mul(g, s12))), 0i);
-    let limit = vec2<u32>(params.gain_lo, params.gain_hi);
-    let clamped = params.gain_mode == GAIN_ALWAYS || (params.gain_mode == GAIN_COMPARE && f64_ge_pos(g, limit));
+    return Gain(s1, g, sv_sq);
+}
+
+// trunc(g·g·σ1²) as i64 words, g clamped to the limit given by (mode, limit, limit²).
+fn vif_gg_sigma1(t: Gain, mode: u32, limit: vec2<u32>, limit_sq: vec2<u32>) -> vec2<u32> {
+    let clamped = mode == GAIN_ALWAYS || (mode == GAIN_COMPARE && f64_ge_pos(t.g, limit));
     var g_sq: vec2<u32>;
     if (clamped) {
-        g_sq = vec2<u32>(params.gain_sq_lo, params.gain_sq_hi);
+        g_sq = limit_sq;
     } else {
-        g_sq = f64_mul(g, g);
+        g_sq = f64_mul(t.g, t.g);
     }
-    return GainTerms(sv_sq, f64_trunc_i64(f64_mul(g_sq, s1)));
+    return f64_trunc_i64(f64_mul(g_sq, t.s1));
+}
+
+// num_log's term of one pixel for a given trunc(g·g·σ1²).
+fn num_log_term(sv_sq: i32, gg_sigma1: vec2<u32>) -> i32 {
+    let numer1 = u32(sv_sq) + u32(VIF_SIGMA_NSQ);
+    let numer1_tmp = add_u64(gg_sigma1, vec2<u32>(numer1, 0u));
+    return log2_q11(numer1_tmp) - log2_q11(vec2<u32>(numer1, 0u));
 }
 
 fn log2_entry(i: u32) -> i32 {
@@ -350,6 +367,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
     let y = wid.x;
     let w = params.width;
     var num_log = vec2<u32>(0u, 0u);
+    var num_log2 = vec2<u32>(0u, 0u);
     var den_log = vec2<u32>(0u, 0u);
     var num_nonlog = vec2<u32>(0u, 0u);
     var count = 0u;
@@ -362,11 +380,17 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
             let d = log2_q11(vec2<u32>(u32(VIF_SIGMA_NSQ) + u32(sigma1_sq), 0u)) - 2048i * 17i;
             den_log = add_u64(den_log, widen_i32(d));
             if (sigma12 > 0i && sigma2_sq > 0i) {
-                let t = vif_gain_terms(sigma1_sq, sigma2_sq, sigma12);
-                let numer1 = u32(t.sv_sq) + u32(VIF_SIGMA_NSQ);
-                let numer1_tmp = add_u64(t.gg_sigma1, vec2<u32>(numer1, 0u));
-                let l = log2_q11(numer1_tmp) - log2_q11(vec2<u32>(numer1, 0u));
+                let t = vif_gain(sigma1_sq, sigma2_sq, sigma12);
+                let limit = vec2<u32>(params.gain_lo, params.gain_hi);
+                let limit_sq = vec2<u32>(params.gain_sq_lo, params.gain_sq_hi);
+                let l = num_log_term(t.sv_sq, vif_gg_sigma1(t, params.gain_mode, limit, limit_sq));
                 num_log = add_u64(num_log, widen_i32(l));
+                if (params.gains == 2u) {
+                    let limit2 = vec2<u32>(params.gain2_lo, params.gain2_hi);
+                    let limit2_sq = vec2<u32>(params.gain2_sq_lo, params.gain2_sq_hi);
+                    let l2 = num_log_term(t.sv_sq, vif_gg_sigma1(t, params.gain2_mode, limit2, limit2_sq));
+                    num_log2 = add_u64(num_log2, widen_i32(l2));
+                }
             }
         } else {
             num_nonlog = add_u64(num_nonlog, vec2<u32>(u32(sigma2_sq), 0u));
@@ -382,11 +406,24 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
     let total_num_nonlog = workgroup_sum_u64(lid, num_nonlog);
     workgroupBarrier();
     let total_count = workgroup_sum_u32(lid, count);
+    // `gains` is uniform: every invocation or none reaches this sum's barriers.
+    var total_num_log2 = vec2<u32>(0u, 0u);
+    if (params.gains == 2u) {
+        workgroupBarrier();
+        total_num_log2 = workgroup_sum_u64(lid, num_log2);
+    }
     if (lid == 0u) {
         let p = 8u * (params.scale + params.row_records * y);
         atomic_add_u64(p, total_num_log);
         atomic_add_u64(p + 2u, total_den_log);
         atomic_add_u64(p + 4u, total_num_nonlog);
         atomic_add_u64(p + 6u, vec2<u32>(total_count, 0u));
+        if (params.gains == 2u) {
+            // The second limit's record: its own num_log, the shared sums again.
+            atomic_add_u64(p + 32u, total_num_log2);
+            atomic_add_u64(p + 34u, total_den_log);
+            atomic_add_u64(p + 36u, total_num_nonlog);
+            atomic_add_u64(p + 38u, vec2<u32>(total_count, 0u));
+        }
     }
 }

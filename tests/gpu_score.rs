@@ -118,7 +118,8 @@ fn engine_returns_every_frame_in_order_equal_to_the_cpu() {
 }
 
 /// What a frame costs the GPU today, pass by pass (update when passes are fused):
-/// VIF 4 scales × (filter, stats) + 3 downsamples = 11; ADM 4
+/// VIF 4 scales × (filter, stats) + 3 downsamples = 11, the same for one or two gain
+/// limits (`vif_stats` computes both); ADM 4
 /// scales × (DWT, decouple_csf, rows) = 12, of which a second set (NEG) shares the
 /// DWT: 8 more; motion 3. And
 /// two luma planes: one byte a sample at 8 bits, two at 10 (an odd-sized plane's last
@@ -131,7 +132,7 @@ fn engine_and_bench_report_dispatches_and_upload_bytes_per_frame() {
     let one = FeatureEngine::new(&ctx, 96, 64, 8, &[FeatureOptions::default()]).unwrap();
     assert_eq!(one.frame_cost(), FrameCost { dispatches: 11 + 12 + 3, upload_bytes: 2 * plane_bytes });
     let both = FeatureEngine::new(&ctx, 96, 64, 8, &both_sets()).unwrap();
-    assert_eq!(both.frame_cost(), FrameCost { dispatches: 2 * 11 + 12 + 8 + 3, upload_bytes: 2 * plane_bytes });
+    assert_eq!(both.frame_cost(), FrameCost { dispatches: 11 + 12 + 8 + 3, upload_bytes: 2 * plane_bytes });
     let ten = FeatureEngine::new(&ctx, 95, 63, 10, &[FeatureOptions::default()]).unwrap();
     assert_eq!(ten.frame_cost().upload_bytes, 2 * (95 * 63 * 2 + 2));
     let odd = FeatureEngine::new(&ctx, 95, 63, 8, &[FeatureOptions::default()]).unwrap();

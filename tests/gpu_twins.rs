@@ -57,7 +57,10 @@ fn swap_case(ctx: &GpuContext, pass: &str) -> usize {
             // The exact integer totals (before any float step) against the all-GPU run's,
             // which tests/gpu_vif.rs and tests/gpu_adm.rs hold to the CPU path's.
             "vif" => {
-                let run = |swap| vif::gpu::vif_result_words_by_twin(ctx, &r, &d, depth, gain, swap).unwrap();
+                // Two gain limits in one plan (the default and the NEG set's), so that
+                // `vif_stats` runs its second-limit path too.
+                let limits = [gain, 101.0 - gain];
+                let run = |swap| vif::gpu::vif_result_words_by_twin(ctx, &r, &d, depth, &limits, swap).unwrap();
                 let ((got, swapped), (all_gpu, _)) = (run(Some(pass)), run(None));
                 assert_eq!(got, all_gpu, "{what}: result words");
                 swapped

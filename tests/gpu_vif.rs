@@ -258,7 +258,8 @@ fn buffer(ctx: &GpuContext, plane: &Plane) -> wgpu::Buffer {
 }
 
 /// The frame engine's use: two plans of the same size bound to different inputs
-/// (frames in flight), recorded into one encoder, read back after one submit.
+/// (frames in flight), recorded into one encoder, read back after one submit; the
+/// second for two gain limits at once (the default and the NEG set's).
 #[test]
 fn vif_plans_record_into_one_submission() {
     let Some(ctx) = ctx("vif_plans_record_into_one_submission") else { return };
@@ -267,8 +268,11 @@ fn vif_plans_record_into_one_submission() {
     let frames: Vec<(Plane, Plane)> = (0..2).map(|i| planes(w, h, 10, Fill::Near, 500 + i)).collect();
     let inputs: Vec<(wgpu::Buffer, wgpu::Buffer)> =
         frames.iter().map(|(r, d)| (buffer(ctx, r), buffer(ctx, d))).collect();
+    let limits: [&[f64]; 2] = [&[100.0], &[1.0, 100.0]];
     let plans: Vec<VifPlan> =
-        inputs.iter().map(|(r, d)| VifPlan::new(ctx, w, h, 10, 100.0, r, d).unwrap()).collect();
+        inputs.iter().zip(limits).map(|((r, d), l)| VifPlan::with_gains(ctx, w, h, 10, l, r, d).unwrap()).collect();
+    let three = VifPlan::with_gains(ctx, w, h, 10, &[1.0, 2.0, 3.0], &inputs[0].0, &inputs[0].1);
+    assert!(matches!(three, Err(GpuError::Unsupported { .. })), "{three:?}");
     let mut encoder = device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: None });
     let mut staging = Vec::new();
     for plan in &plans {
@@ -288,10 +292,14 @@ fn vif_plans_record_into_one_submission() {
         s.slice(..).map_async(wgpu::MapMode::Read, |r| r.unwrap());
     }
     device.poll(wgpu::PollType::wait_indefinitely()).unwrap();
-    for ((plan, s), (r, d)) in plans.iter().zip(&staging).zip(&frames) {
+    for (((plan, s), (r, d)), l) in plans.iter().zip(&staging).zip(&frames).zip(limits) {
         let words: Vec<u32> =
             s.slice(..).get_mapped_range().unwrap().chunks_exact(4).map(|b| u32::from_le_bytes(b.try_into().unwrap())).collect();
-        assert_eq!(bits(plan.decode(&words)), bits(cpu::compute_vif_num_den(r, d, 10, 100.0)));
+        assert_eq!(words.len(), 32 * l.len());
+        for (k, &gain) in l.iter().enumerate() {
+            assert_eq!(bits(plan.decode_gain(&words, k)), bits(cpu::compute_vif_num_den(r, d, 10, gain)), "gain limit {gain}");
+        }
+        assert_eq!(bits(plan.decode(&words)), bits(cpu::compute_vif_num_den(r, d, 10, l[0])));
     }
 }
 

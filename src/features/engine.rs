@@ -41,7 +41,8 @@ struct InFlight {
 struct Slot {
     reference: Buffer,
     distorted: Buffer,
-    vif: Vec<Box<dyn ScalePlan>>,
+    /// The sets' distinct VIF gain limits, two to a plan (`FeatureEngine::vif_of_set`).
+    vif: Vec<VifPlan>,
     adm: Vec<AdmPlan>,
     /// Bound to the previous slot's reference; `None` until that slot exists.
     motion: Option<MotionPlan>,
@@ -83,6 +84,8 @@ pub struct FeatureEngine<'c> {
     window2: bool,
     /// How the luma planes are uploaded: bytes for 8-bit input.
     packing: Packing,
+    /// Per set: its VIF plan in each slot and the gain limit's index in that plan.
+    vif_of_set: Vec<(usize, usize)>,
 }
 
 impl std::fmt::Debug for FeatureEngine<'_> {
@@ -97,8 +100,10 @@ impl std::fmt::Debug for FeatureEngine<'_> {
 }
 
 impl<'c> FeatureEngine<'c> {
-    /// Plans for `width x height` luma at `bit_depth`, one VIF and one ADM plan per
-    /// entry of `sets` in each slot. Everything is allocated here, nothing per frame.
+    /// Plans for `width x height` luma at `bit_depth` for every entry of `sets` in
+    /// each slot: one VIF plan for (up to) two gain limits, one ADM plan per set (the
+    /// second and later reading the first's DWT). Everything is allocated here,
+    /// nothing per frame.
     pub fn new(
         ctx: &'c GpuContext,
         width: usize,
@@ -119,17 +124,33 @@ impl<'c> FeatureEngine<'c> {
         sets: &[FeatureOptions],
         five_frame_window: bool,
     ) -> Result<Self, GpuError> {
+        // Sets with the same VIF gain limit (compared as bits) share its statistic;
+        // the distinct limits go two to a plan, which computes all else once.
+        let mut vif_limits: Vec<f64> = Vec::new();
+        let vif_of_set = sets
+            .iter()
+            .map(|set| {
+                let limit = set.vif_enhn_gain_limit;
+                let i = vif_limits.iter().position(|l| l.to_bits() == limit.to_bits()).unwrap_or_else(|| {
+                    vif_limits.push(limit);
+                    vif_limits.len() - 1
+                });
+                (i / 2, i % 2)
+            })
+            .collect();
         let slots = ctx.checked("engine", || {
             let bytes = Packing::for_depth(bit_depth).plane_bytes(width, height);
             let mut slots: Vec<Slot> = Vec::with_capacity(IN_FLIGHT);
             for _ in 0..IN_FLIGHT {
                 let reference = ctx.buffer("engine.reference", bytes, usage::INPUT);
                 let distorted = ctx.buffer("engine.distorted", bytes, usage::INPUT);
-                let mut vif: Vec<Box<dyn ScalePlan>> = Vec::new();
+                let mut vif: Vec<VifPlan> = Vec::new();
+                for limits in vif_limits.chunks(2) {
+                    vif.push(VifPlan::with_gains(ctx, width, height, bit_depth, limits, &reference, &distorted)?);
+                }
                 let mut adm: Vec<AdmPlan> = Vec::new();
                 for set in sets {
                     let (r, d) = (&reference, &distorted);
-                    vif.push(Box::new(VifPlan::new(ctx, width, height, bit_depth, set.vif_enhn_gain_limit, r, d)?));
                     // Sets after the first read the first's DWT bands (only the gain
                     // limit, and so the decoupling, differs).
                     adm.push(match adm.first() {
@@ -156,7 +177,7 @@ impl<'c> FeatureEngine<'c> {
             Ok(slots)
         })?;
         let packing = Packing::for_depth(bit_depth);
-        Ok(FeatureEngine { ctx, slots, width, height, pushed: 0, returned: 0, window2: five_frame_window, packing })
+        Ok(FeatureEngine { ctx, slots, width, height, pushed: 0, returned: 0, window2: five_frame_window, packing, vif_of_set })
     }
 
     /// Submits one frame pair (luma planes of the engine's size). Returns the oldest
@@ -187,7 +208,7 @@ impl<'c> FeatureEngine<'c> {
             upload_plane(ctx, &slot.distorted, dist_y, h, packing)?;
             let mut encoder = ctx.encoder("frame");
             let mut offset = 0u64;
-            for plan in slot.vif.iter().map(|p| p.as_ref()).chain(slot.adm.iter().map(|p| p as &dyn ScalePlan)) {
+            for plan in slot.vif.iter().map(|p| p as &dyn ScalePlan).chain(slot.adm.iter().map(|p| p as &dyn ScalePlan)) {
                 plan.encode(ctx, &mut encoder)?;
                 let (buffer, words) = plan.result();
                 encoder.copy_buffer_to_buffer(buffer, 0, &slot.staging, offset, (words * 4) as u64);
@@ -247,7 +268,7 @@ impl<'c> FeatureEngine<'c> {
             Ok(())
         })?];
         for (s, plan) in slot.vif.iter().enumerate() {
-            out.push(run(&format!("vif (set {s})"), &|e| plan.encode(ctx, e))?);
+            out.push(run(&format!("vif (plan {s})"), &|e| plan.encode(ctx, e))?);
         }
         for (s, plan) in slot.adm.iter().enumerate() {
             out.push(run(&format!("adm (set {s})"), &|e| plan.encode(ctx, e))?);
@@ -296,7 +317,8 @@ impl<'c> FeatureEngine<'c> {
             rest = tail;
             (plan.decode(head), head)
         };
-        let vif = slot.vif.iter().map(|p| take(p.as_ref()).0).collect();
+        let vif_words: Vec<&[u32]> = slot.vif.iter().map(|p| take(p).1).collect();
+        let vif = self.vif_of_set.iter().map(|&(p, k)| slot.vif[p].decode_gain(vif_words[p], k)).collect();
         let adm = slot.adm.iter().map(|p| p.decode_scales(take(p).1)).collect();
         let motion_sad = flight.has_motion.then(|| MotionPlan::decode(rest));
         let motion_sad2 = flight.has_motion2.then(|| MotionPlan::decode(&rest[2..]));

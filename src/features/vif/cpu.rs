@@ -1042,23 +1042,28 @@ fn vif_sigmas(p: &VifParams, mu: &[u32], sq: &[u32], sigma: &mut [u32]) {
 
 /// `shaders/vif_stats.wgsl`: params, sigma, log2_table (u16 pairs), result (each
 /// row's sums added into the 8-word record at `scale + row_records · y`, modulo 2^64
-/// per field as the shader's atomics add).
+/// per field as the shader's atomics add; with `gains` 2, the second gain limit's
+/// into the record 32 words further).
 pub fn vif_stats(b: &mut [Vec<u32>]) {
     let [params, sigma, log2_table, result] = b else { panic!("vif_stats binds 4 buffers") };
     let p: VifParams = twin::params(params);
     let (w, h) = (p.width as usize, p.height as usize);
-    // The limit as the host gave it (`softf64::GainClamp` keeps its bits in every mode).
-    let gain_limit = f64::from_bits(u64::from(p.gain_lo) | u64::from(p.gain_hi) << 32);
+    // The limits as the host gave them (`softf64::GainClamp` keeps their bits in
+    // every mode).
+    let limit = |lo: u32, hi: u32| f64::from_bits(u64::from(lo) | u64::from(hi) << 32);
+    let limits = [limit(p.gain_lo, p.gain_hi), limit(p.gain2_lo, p.gain2_hi)];
     let table: Box<[u16; 65536]> = twin::samples(log2_table, 65536).into_boxed_slice().try_into().expect("65536 samples");
     let sigma = twin::as_i32(sigma);
     for y in 0..h {
         let row = &sigma[3 * w * y..3 * w * (y + 1)];
         let col = |k: usize| -> Vec<i32> { row.iter().skip(k).step_by(3).copied().collect() };
-        let part = stats_row(&col(0), &col(1), &col(2), gain_limit, &table);
-        let at = 8 * (p.scale + p.row_records * y as u32) as usize;
-        let mut total = get_partial(&result[at..at + 8]);
-        total.add(&part);
-        put_partial(&mut result[at..at + 8], &total);
+        for (k, &gain_limit) in limits.iter().enumerate().take(p.gains as usize) {
+            let part = stats_row(&col(0), &col(1), &col(2), gain_limit, &table);
+            let at = 8 * (p.scale + p.row_records * y as u32) as usize + 32 * k;
+            let mut total = get_partial(&result[at..at + 8]);
+            total.add(&part);
+            put_partial(&mut result[at..at + 8], &total);
+        }
     }
 }
 

@@ -56,8 +56,10 @@ pub struct VifPlan {
     dispatches: Vec<Dispatch>,
     scale_ends: Vec<usize>,
     sigma: Buffer,
-    /// The scales' totals, which `vif_stats` adds into: cleared before each frame.
+    /// The scales' totals per gain limit, which `vif_stats` adds into: cleared
+    /// before each frame.
     result: Buffer,
+    result_words: usize,
 }
 
 impl std::fmt::Debug for VifPlan {
@@ -82,7 +84,22 @@ impl VifPlan {
         reference: &Buffer,
         distorted: &Buffer,
     ) -> Result<VifPlan, GpuError> {
-        ctx.checked("vif", || Self::build(ctx, width, height, bit_depth, gain_limit, reference, distorted))
+        Self::with_gains(ctx, width, height, bit_depth, &[gain_limit], reference, distorted)
+    }
+
+    /// [`VifPlan::new`] for one or two gain limits (the default set's and the NEG
+    /// set's): everything but the gain-limited part of `vif_stats` is computed once.
+    /// The result holds [`RESULT_WORDS`] per limit, in order ([`VifPlan::decode_gain`]).
+    pub fn with_gains(
+        ctx: &GpuContext,
+        width: usize,
+        height: usize,
+        bit_depth: u8,
+        gain_limits: &[f64],
+        reference: &Buffer,
+        distorted: &Buffer,
+    ) -> Result<VifPlan, GpuError> {
+        ctx.checked("vif", || Self::build(ctx, width, height, bit_depth, gain_limits, reference, distorted))
     }
 
     fn build(
@@ -90,10 +107,16 @@ impl VifPlan {
         width: usize,
         height: usize,
         bit_depth: u8,
-        gain_limit: f64,
+        gain_limits: &[f64],
         reference: &Buffer,
         distorted: &Buffer,
     ) -> Result<VifPlan, GpuError> {
+        if !(1..=2).contains(&gain_limits.len()) {
+            return Err(GpuError::Unsupported {
+                what: "VIF gain limits",
+                reason: format!("{} limits in one plan; one or two are computed together", gain_limits.len()),
+            });
+        }
         let bit_depth = bit_depth.clamp(8, 16);
         // Scale sizes: halved until a side reaches 0 (then that scale and the rest are
         // skipped); none at all for an empty frame.
@@ -128,10 +151,13 @@ impl VifPlan {
         let [k_down, k_filter, k_stats] = [&VIF_DOWNSAMPLE, &VIF_FILTER, &VIF_STATS].map(|p| ctx.kernel(p));
         let (k_down, k_filter, k_stats) = (k_down?, k_filter?, k_stats?);
         let sigma = ctx.buffer("vif.sigma", pixels * 12, usage::OUTPUT);
-        let result = ctx.buffer("vif.result", (RESULT_WORDS * 4) as u64, usage::ACCUMULATOR);
+        let result_words = RESULT_WORDS * gain_limits.len();
+        let result = ctx.buffer("vif.result", (result_words * 4) as u64, usage::ACCUMULATOR);
         let log2 = ctx.buffer("vif.log2_table", 65536 * 2, usage::INPUT);
         ctx.write(&log2, 0, bytemuck::cast_slice(&vif_log2_table()[..]));
-        let gain = GainClamp::new(gain_limit);
+        let gain = GainClamp::new(gain_limits[0]);
+        // A lone limit leaves the second's fields unread (`gains` 1).
+        let gain2 = GainClamp::new(gain_limits.get(1).copied().unwrap_or(f64::NAN));
 
         let mut scales: Vec<Scale> = Vec::with_capacity(dims.len());
         let mut dispatches = Vec::with_capacity(5 * dims.len());
@@ -161,6 +187,12 @@ impl VifPlan {
                 gain_hi: gain.limit[1],
                 gain_sq_lo: gain.limit_sq[0],
                 gain_sq_hi: gain.limit_sq[1],
+                gains: gain_limits.len() as u32,
+                gain2_mode: gain2.mode,
+                gain2_lo: gain2.limit[0],
+                gain2_hi: gain2.limit[1],
+                gain2_sq_lo: gain2.limit_sq[0],
+                gain2_sq_hi: gain2.limit_sq[1],
                 packing: if s == 0 { input.log2() } else { Packing::Halves.log2() },
                 taps: packed_taps(),
                 ..bytemuck::Zeroable::zeroed()
@@ -184,7 +216,7 @@ impl VifPlan {
             scale_ends.push(dispatches.len());
             scales.push(Scale { width: w, height: h, params: params_buf, images, stride });
         }
-        Ok(VifPlan { scales, dispatches, scale_ends, sigma, result })
+        Ok(VifPlan { scales, dispatches, scale_ends, sigma, result, result_words })
     }
 
     /// The passes of scale `s` (its downsample included). Scales run in order: they
@@ -224,17 +256,25 @@ impl ScalePlan for VifPlan {
         crate::gpu::buffers::clear(encoder, &self.result);
     }
 
-    /// 8 words per scale (see [`VifPlan::decode`]).
+    /// 8 words per scale and gain limit (see [`VifPlan::decode_gain`]).
     fn result(&self) -> (&Buffer, usize) {
-        (&self.result, RESULT_WORDS)
+        (&self.result, self.result_words)
     }
 
-    /// Scales the plan does not compute (size 0), and words missing from a short
-    /// slice, give (0, 0).
+    /// The first gain limit's (num, den) per scale ([`VifPlan::decode_gain`]).
     fn decode(&self, words: &[u32]) -> [(f32, f32); 4] {
+        self.decode_gain(words, 0)
+    }
+}
+
+impl VifPlan {
+    /// Gain limit `k`'s (num, den) per scale from the result words. Scales the plan
+    /// does not compute (size 0), and words missing from a short slice, give (0, 0).
+    pub fn decode_gain(&self, words: &[u32], k: usize) -> [(f32, f32); 4] {
         let mut out = [(0.0, 0.0); 4];
         for (s, slot) in out.iter_mut().enumerate().take(self.scales.len()) {
-            if let Some(t) = words.get(s * PARTIAL_WORDS..(s + 1) * PARTIAL_WORDS) {
+            let at = k * RESULT_WORDS + s * PARTIAL_WORDS;
+            if let Some(t) = words.get(at..at + PARTIAL_WORDS) {
                 *slot = vif_finish(&partial_of(t));
             }
         }
@@ -243,11 +283,11 @@ impl ScalePlan for VifPlan {
 }
 
 /// A plan over a one-shot run's planes (`features::oneshot::with_plan`).
-fn builder(
-    ctx: &GpuContext,
-    gain_limit: f64,
-) -> impl FnOnce((usize, usize), u8, &oneshot::Planes) -> Result<VifPlan, GpuError> + '_ {
-    move |(w, h), depth, p| VifPlan::build(ctx, w, h, depth, gain_limit, &p.reference, &p.distorted)
+fn builder<'a>(
+    ctx: &'a GpuContext,
+    gain_limits: &'a [f64],
+) -> impl FnOnce((usize, usize), u8, &oneshot::Planes) -> Result<VifPlan, GpuError> + 'a {
+    move |(w, h), depth, p| VifPlan::build(ctx, w, h, depth, gain_limits, &p.reference, &p.distorted)
 }
 
 /// Convenience for tests and the self-test: upload, encode, read back, decode.
@@ -259,21 +299,22 @@ pub fn compute_vif_num_den(
     bit_depth: u8,
     gain_limit: f64,
 ) -> Result<[(f32, f32); 4], GpuError> {
-    num_den_once(ctx, "vif", (ref_y, dist_y), bit_depth, builder(ctx, gain_limit))
+    num_den_once(ctx, "vif", (ref_y, dist_y), bit_depth, builder(ctx, &[gain_limit]))
 }
 
-/// The raw result words of one frame with the pass named `swap` run by its CPU twin
-/// in the GPU chain (`None`: all on the GPU), and what the swap saw (the swap test).
+/// The raw result words of one frame of a plan for `gain_limits` (one or two) with
+/// the pass named `swap` run by its CPU twin in the GPU chain (`None`: all on the
+/// GPU), and what the swap saw (the swap test).
 #[doc(hidden)]
 pub fn vif_result_words_by_twin(
     ctx: &GpuContext,
     ref_y: &Plane,
     dist_y: &Plane,
     bit_depth: u8,
-    gain_limit: f64,
+    gain_limits: &[f64],
     swap: Option<&str>,
 ) -> Result<(Vec<u32>, oneshot::Swapped), GpuError> {
-    result_words_by_twin(ctx, "vif", (ref_y, dist_y), bit_depth, builder(ctx, gain_limit), swap)
+    result_words_by_twin(ctx, "vif", (ref_y, dist_y), bit_depth, builder(ctx, gain_limits), swap)
 }
 
 /// Every scale's intermediates, and the final per-scale (num, den).
@@ -304,7 +345,7 @@ pub fn vif_trace(
     bit_depth: u8,
     gain_limit: f64,
 ) -> Result<GpuVifTrace, GpuError> {
-    let trace = with_plan(ctx, "vif", (ref_y, dist_y), bit_depth, builder(ctx, gain_limit), |plan| {
+    let trace = with_plan(ctx, "vif", (ref_y, dist_y), bit_depth, builder(ctx, &[gain_limit]), |plan| {
         let read = |enc: CommandEncoder, buffer: &Buffer, words: usize| {
             oneshot::read(ctx, enc, buffer, words, "vif.trace.readback")
         };
@@ -381,6 +422,7 @@ pub fn vif_stats_rows(
             height: height as u32,
             stride: width as u32,
             row_records: 1,
+            gains: 1,
             gain_mode: gain.mode,
             gain_lo: gain.limit[0],
             gain_hi: gain.limit[1],
@@ -440,8 +482,12 @@ pub fn shared_structs() -> Vec<SharedStruct> {
             gain_sq_lo,
             gain_sq_hi,
             packing,
-            _pad1,
-            _pad2,
+            gains,
+            gain2_mode,
+            gain2_lo,
+            gain2_hi,
+            gain2_sq_lo,
+            gain2_sq_hi,
             taps,
         },
         &[VIF_FILTER.name, VIF_STATS.name, VIF_DOWNSAMPLE.name]

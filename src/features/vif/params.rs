@@ -39,8 +39,14 @@ pub struct VifParams {
     /// `gpu::buffers::Packing::log2` of this scale's input images (scale 0: the
     /// uploaded planes, bytes for 8-bit; later scales: `vif_downsample`'s u16 pairs).
     pub packing: u32,
-    pub _pad1: u32,
-    pub _pad2: u32,
+    /// `vif_stats`: how many gain limits it computes the statistic for, 1 or 2; the
+    /// second's clamp (as `gain_*`) is `gain2_*`.
+    pub gains: u32,
+    pub gain2_mode: u32,
+    pub gain2_lo: u32,
+    pub gain2_hi: u32,
+    pub gain2_sq_lo: u32,
+    pub gain2_sq_hi: u32,
     /// The taps of scales 0..3 back to back, four to a row ([`packed_taps`]). They
     /// live here, in uniform memory, because a WGSL `const` array indexed at run time
     /// is copied into function memory at every access (naga 30's SPIR-V), which made
