@@ -201,7 +201,7 @@ fn adapter_choice_is_typed_and_never_panics() {
     assert_eq!(by_index.adapter_summary(), &listed[last]);
     // An API this build or machine lacks is a typed error, not a panic.
     let missing = if cfg!(target_os = "macos") { gpu::GpuApi::Dx12 } else { gpu::GpuApi::Metal };
-    let none = GpuContext::new(&DeviceOptions { api: Some(missing), adapter: None });
+    let none = GpuContext::new(&DeviceOptions { api: Some(missing), adapter: None, ..Default::default() });
     assert!(matches!(none, Err(gpu::GpuError::NoAdapter { .. })), "{none:?}");
 }
 

@@ -44,9 +44,14 @@ fn assert_same_table(gpu: &FeatureTable, cpu: &FeatureTable, what: &str) {
 fn every_oracle_pair_on_the_gpu_equals_the_cpu_and_libvmaf() {
     let Some(ctx) = ctx("every_oracle_pair_on_the_gpu_equals_the_cpu_and_libvmaf") else { return };
     let Some((oracle, clips)) = common::oracle_clips() else { return };
+    // Both ways the shaders compute 64-bit integers: native u64 where the adapter has
+    // `SHADER_INT64`, and u32 pairs (every adapter's path) on the same adapter.
+    let mut contexts = vec![Arc::clone(&ctx)];
+    if ctx.shader_options().int64 {
+        contexts.push(Arc::new(GpuContext::new(&DeviceOptions { int64_off: true, ..Default::default() }).unwrap()));
+    }
     let sets = both_sets();
     let cpu_options = ScoreOptions { threads: 2, ..ScoreOptions::default() };
-    let gpu_options = ScoreOptions { gpu: Some(Arc::clone(&ctx)), ..cpu_options.clone() };
     let mut frames = 0;
     for name in common::oracle_pairs(&oracle) {
         let extract = |options: &ScoreOptions| {
@@ -54,22 +59,25 @@ fn every_oracle_pair_on_the_gpu_equals_the_cpu_and_libvmaf() {
             let (mut r, mut d) = (open("ref"), open("dist"));
             score::extract(&mut r, &mut d, &sets, options, &|_| {}).unwrap()
         };
-        let started = std::time::Instant::now();
-        let gpu = extract(&gpu_options);
-        let gpu_seconds = started.elapsed().as_secs_f64();
         let cpu = extract(&cpu_options);
-        assert_same_table(&gpu, &cpu, &name);
         let logged = common::oracle_frames(&oracle, &name);
-        for (column, values) in &gpu.columns {
-            let key = if column == "integer_motion" { "VMAF_integer_feature_motion_sad_score" } else { column };
-            for (i, (v, m)) in values.iter().zip(&logged).enumerate() {
-                assert_eq!(Some(*v), m[key].as_f64(), "{name}: {column} frame {i} against libvmaf");
+        for gpu_ctx in &contexts {
+            let started = std::time::Instant::now();
+            let gpu = extract(&ScoreOptions { gpu: Some(Arc::clone(gpu_ctx)), ..cpu_options.clone() });
+            let gpu_seconds = started.elapsed().as_secs_f64();
+            let path = if gpu_ctx.shader_options().int64 { "int64" } else { "u32 pairs" };
+            assert_same_table(&gpu, &cpu, &format!("{name} ({path})"));
+            for (column, values) in &gpu.columns {
+                let key = if column == "integer_motion" { "VMAF_integer_feature_motion_sad_score" } else { column };
+                for (i, (v, m)) in values.iter().zip(&logged).enumerate() {
+                    assert_eq!(Some(*v), m[key].as_f64(), "{name} ({path}): {column} frame {i} against libvmaf");
+                }
             }
+            frames += gpu.frame_numbers.len();
+            eprintln!("{name:40} {:3} frames bit-identical on the GPU, {path} ({gpu_seconds:.2} s)", gpu.frame_numbers.len());
         }
-        frames += gpu.frame_numbers.len();
-        eprintln!("{name:40} {:3} frames bit-identical on the GPU ({gpu_seconds:.2} s)", gpu.frame_numbers.len());
     }
-    eprintln!("{frames} frames on {:?}", ctx.adapter_summary().name);
+    eprintln!("{frames} frames on {:?}, {} way(s) of 64-bit arithmetic", ctx.adapter_summary().name, contexts.len());
 }
 
 /// A deterministic frame: a gradient with texture and noise from `seed`.

@@ -1,14 +1,15 @@
 //! Tier 0 (no GPU needed): every shader parses and validates with naga (the version
-//! wgpu 30 compiles them with), its bindings are the ones its bind-group layout
+//! wgpu 30 compiles them with), with the 64-bit helpers on u32 pairs and native (a
+//! device with `SHADER_INT64`), its bindings are the ones its bind-group layout
 //! declares, and every `#[repr(C)]` struct shared with WGSL has naga's size and member
 //! offsets.
 
 use std::collections::BTreeSet;
 
 use naga::valid::{Capabilities, ValidationFlags, Validator};
-use tinyvmaf_gpu::features::prelude::COMMON_WGSL;
+use tinyvmaf_gpu::features::prelude::{COMMON_WGSL, W64_NATIVE_WGSL, W64_PAIRS_WGSL};
 use tinyvmaf_gpu::gpu::kernel::SharedStruct;
-use tinyvmaf_gpu::gpu::{Binding, Pass, WORKGROUP_SIZE};
+use tinyvmaf_gpu::gpu::{Binding, Pass, ShaderOptions, WORKGROUP_SIZE};
 use tinyvmaf_gpu::{features, model};
 
 /// Every pass: the features' and the model's.
@@ -23,8 +24,15 @@ fn shared_structs() -> Vec<SharedStruct> {
 
 mod common;
 
+/// Both ways the 64-bit helpers compile: u32 pairs, native.
+const OPTIONS: [ShaderOptions; 2] = [ShaderOptions { int64: false }, ShaderOptions { int64: true }];
+
 fn parse(pass: &Pass) -> naga::Module {
-    let source = pass.source();
+    parse_with(pass, ShaderOptions::default())
+}
+
+fn parse_with(pass: &Pass, options: ShaderOptions) -> naga::Module {
+    let source = pass.source(options);
     naga::front::wgsl::parse_str(&source)
         .unwrap_or_else(|e| panic!("shaders/{}.wgsl: {}", pass.name, e.emit_to_string(&source)))
 }
@@ -38,22 +46,27 @@ fn every_shader_file_is_a_pass_and_every_pass_a_file() {
         .filter(|n| n.ends_with(".wgsl"))
         .collect();
     let mut expected: BTreeSet<String> = passes().iter().map(|p| format!("{}.wgsl", p.name)).collect();
-    expected.insert("common.wgsl".to_owned());
+    // The prelude's files: what every pass is compiled behind.
+    expected.extend(["common.wgsl", "w64_pairs.wgsl", "w64_native.wgsl"].map(str::to_owned));
     assert_eq!(files, expected, "shaders/ and the pass tables disagree");
     for pass in passes() {
         let on_disk = std::fs::read_to_string(dir.join(format!("{}.wgsl", pass.name))).unwrap();
         assert_eq!(on_disk, pass.file, "{}: embedded text is stale", pass.name);
     }
-    assert_eq!(std::fs::read_to_string(dir.join("common.wgsl")).unwrap(), COMMON_WGSL);
+    for (file, text) in [("common.wgsl", COMMON_WGSL), ("w64_pairs.wgsl", W64_PAIRS_WGSL), ("w64_native.wgsl", W64_NATIVE_WGSL)] {
+        assert_eq!(std::fs::read_to_string(dir.join(file)).unwrap(), text, "{file}: embedded text is stale");
+    }
 }
 
 #[test]
 fn every_pass_parses_and_validates() {
-    for pass in passes() {
-        let module = parse(pass);
-        Validator::new(ValidationFlags::all(), Capabilities::default())
+    for (pass, options) in passes().into_iter().flat_map(|p| OPTIONS.map(|o| (p, o))) {
+        let module = parse_with(pass, options);
+        // The pairs validate without `SHADER_INT64`: any adapter runs them.
+        let capabilities = if options.int64 { Capabilities::SHADER_INT64 } else { Capabilities::default() };
+        Validator::new(ValidationFlags::all(), capabilities)
             .validate(&module)
-            .unwrap_or_else(|e| panic!("shaders/{}.wgsl: {}", pass.name, e.emit_to_string(&pass.source())));
+            .unwrap_or_else(|e| panic!("shaders/{}.wgsl {options:?}: {}", pass.name, e.emit_to_string(&pass.source(options))));
         let [entry] = module.entry_points.as_slice() else {
             panic!("{}: expected exactly one entry point", pass.name)
         };

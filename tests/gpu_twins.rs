@@ -13,7 +13,7 @@ use tinyvmaf_gpu::gpu::GpuContext;
 use tinyvmaf_gpu::io::Plane;
 use tinyvmaf_gpu::model::int8;
 
-use common::{Rng, shared_ctx as ctx};
+use common::Rng;
 
 /// A smooth field with noise, and the distorted plane that plus more noise (the log
 /// branch of VIF, ADM's decouple both ways), or (`random`) independent uniform planes.
@@ -99,14 +99,16 @@ fn swap_case(ctx: &GpuContext, pass: &str) -> usize {
 /// Every pass of every feature and model, each swapped in its own chain.
 #[test]
 fn every_pass_swapped_for_its_cpu_twin_keeps_the_chain_exact() {
-    let Some(ctx) = ctx("every_pass_swapped_for_its_cpu_twin_keeps_the_chain_exact") else { return };
-    let passes: Vec<_> = features::PASSES.iter().chain(&int8::gpu::PASSES).copied().collect();
-    let names: BTreeSet<&str> = passes.iter().map(|p| p.name).collect();
-    assert_eq!(names.len(), 11, "{names:?}");
-    for pass in passes {
-        let swapped = swap_case(ctx, pass.name);
-        // Per-scale passes run once per scale (each case runs at least one).
-        assert!(swapped >= CASES.len(), "{}: the twin replaced only {swapped} dispatches", pass.name);
-        eprintln!("{}: {swapped} dispatches run by the CPU twin, results bit-identical", pass.name);
+    // Both ways the shaders compute 64-bit integers: native u64 and u32 pairs.
+    for ctx in common::int64_paths("every_pass_swapped_for_its_cpu_twin_keeps_the_chain_exact") {
+        let passes: Vec<_> = features::PASSES.iter().chain(&int8::gpu::PASSES).copied().collect();
+        let names: BTreeSet<&str> = passes.iter().map(|p| p.name).collect();
+        assert_eq!(names.len(), 11, "{names:?}");
+        for pass in passes {
+            let swapped = swap_case(ctx, pass.name);
+            // Per-scale passes run once per scale (each case runs at least one).
+            assert!(swapped >= CASES.len(), "{}: the twin replaced only {swapped} dispatches", pass.name);
+            eprintln!("{}: {swapped} dispatches run by the CPU twin, results bit-identical", pass.name);
+        }
     }
 }

@@ -348,16 +348,17 @@ fn oracle_clip_vif_matches_cpu() {
 fn soft_f64_wgsl_matches_rust_twin() {
     use tinyvmaf_gpu::features::softf64::{self as sf, f64_bits};
     use tinyvmaf_gpu::features::wide;
-    let Some(ctx) = ctx("soft_f64_wgsl_matches_rust_twin") else { return };
-    let (_, _, device, queue) = ctx.wgpu_parts();
-    let stats = tinyvmaf_gpu::features::vif::gpu::VIF_STATS.file;
-    let begin = stats.find("// ---- 64-bit words").expect("start marker");
-    let end = stats.find("// ---- the statistic ----").expect("end marker");
-    let source = format!(
-        "{}\n{}\n{}",
-        tinyvmaf_gpu::features::prelude::wgsl_prelude(),
-        &stats[begin..end],
-        r#"
+    // Both ways the helpers the soft double calls compute (native u64, u32 pairs).
+    for ctx in common::int64_paths("soft_f64_wgsl_matches_rust_twin") {
+        let (_, _, device, queue) = ctx.wgpu_parts();
+        let stats = tinyvmaf_gpu::features::vif::gpu::VIF_STATS.file;
+        let begin = stats.find("// ---- 64-bit words").expect("start marker");
+        let end = stats.find("// ---- the statistic ----").expect("end marker");
+        let source = format!(
+            "{}\n{}\n{}",
+            tinyvmaf_gpu::features::prelude::wgsl_prelude(ctx.shader_options()),
+            &stats[begin..end],
+            r#"
 @group(0) @binding(0) var<storage, read> ops_in: array<u32>;
 @group(0) @binding(1) var<storage, read_write> ops_out: array<u32>;
 
@@ -385,117 +386,118 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
     }
 }
 "#
-    );
-    // Operands in the functions' domain (non-negative, see `features::softf64`): every
-    // exponent, few-bit significands, integers around 2^53 and their products (ties),
-    // close pairs (cancellation), VIF's own values, and the special values.
-    let mut rng = Rng(2024);
-    let mut pairs: Vec<(f64, f64)> = Vec::new();
-    let specials = [0.0, 1.0, 2.0, 0.5, VIF_EPS, 131072.0, 2147483647.0, f64::MAX, f64::MIN_POSITIVE, 5e-324, f64::INFINITY];
-    for &a in &specials {
-        for &b in &specials {
-            pairs.push((a, b));
+        );
+        // Operands in the functions' domain (non-negative, see `features::softf64`): every
+        // exponent, few-bit significands, integers around 2^53 and their products (ties),
+        // close pairs (cancellation), VIF's own values, and the special values.
+        let mut rng = Rng(2024);
+        let mut pairs: Vec<(f64, f64)> = Vec::new();
+        let specials = [0.0, 1.0, 2.0, 0.5, VIF_EPS, 131072.0, 2147483647.0, f64::MAX, f64::MIN_POSITIVE, 5e-324, f64::INFINITY];
+        for &a in &specials {
+            for &b in &specials {
+                pairs.push((a, b));
+            }
         }
-    }
-    let int_bits = |rng: &mut Rng, bits: u64| (1u64 << (bits - 1)) | (rng.next() & ((1u64 << (bits - 1)) - 1));
-    while pairs.len() < 1 << 18 {
-        let pair = match rng.below(5) {
-            0 => (f64::from_bits(rng.next() >> 1), f64::from_bits(rng.next() >> 1)),
-            1 => {
-                let x = 1 + rng.below(40);
-                let y = (53 + rng.below(3)).saturating_sub(x).clamp(1, 53);
-                (int_bits(&mut rng, x) as f64, int_bits(&mut rng, y) as f64)
-            }
-            2 => {
-                let (x, y) = (50 + rng.below(5), 1 + rng.below(54));
-                (int_bits(&mut rng, x) as f64, int_bits(&mut rng, y) as f64)
-            }
-            3 => {
-                let a = f64::from_bits((rng.next() >> 2) | (1u64 << 61));
-                (a, a * (1.0 + (rng.below(2000) as f64 - 1000.0) * 2f64.powi(-50)))
-            }
-            _ => {
-                let s1 = f64::from(VIF_SIGMA_NSQ) + rng.below(1 << 31) as f64;
-                let s12 = (1 + rng.below(1 << 31)) as f64;
-                let g = s12 / (s1 + VIF_EPS);
-                match rng.below(3) {
-                    0 => (s12, s1 + VIF_EPS),
-                    1 => (g, s12),
-                    _ => ((1 + rng.below(1 << 31)) as f64, g * s12),
+        let int_bits = |rng: &mut Rng, bits: u64| (1u64 << (bits - 1)) | (rng.next() & ((1u64 << (bits - 1)) - 1));
+        while pairs.len() < 1 << 18 {
+            let pair = match rng.below(5) {
+                0 => (f64::from_bits(rng.next() >> 1), f64::from_bits(rng.next() >> 1)),
+                1 => {
+                    let x = 1 + rng.below(40);
+                    let y = (53 + rng.below(3)).saturating_sub(x).clamp(1, 53);
+                    (int_bits(&mut rng, x) as f64, int_bits(&mut rng, y) as f64)
                 }
-            }
-        };
-        pairs.push(pair);
-    }
-    let input: Vec<u32> = pairs
-        .iter()
-        .flat_map(|&(a, b)| {
-            let (a, b) = (f64_bits(a), f64_bits(b));
-            [a[0], a[1], b[0], b[1]]
-        })
-        .collect();
-    let module = device.create_shader_module(wgpu::ShaderModuleDescriptor {
-        label: Some("softf64 test"),
-        source: wgpu::ShaderSource::Wgsl(source.into()),
-    });
-    let pipeline = device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
-        label: Some("softf64 test"),
-        layout: None,
-        module: &module,
-        entry_point: Some("main"),
-        compilation_options: Default::default(),
-        cache: None,
-    });
-    let in_buf = device.create_buffer(&wgpu::BufferDescriptor {
-        label: None,
-        size: (input.len() * 4) as u64,
-        usage: wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_DST,
-        mapped_at_creation: false,
-    });
-    queue.write_buffer(&in_buf, 0, &input.iter().flat_map(|w| w.to_le_bytes()).collect::<Vec<u8>>());
-    let out_bytes = (pairs.len() * 64) as u64;
-    let usage = wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_SRC;
-    let out_buf = device.create_buffer(&wgpu::BufferDescriptor { label: None, size: out_bytes, usage, mapped_at_creation: false });
-    let usage = wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST;
-    let staging = device.create_buffer(&wgpu::BufferDescriptor { label: None, size: out_bytes, usage, mapped_at_creation: false });
-    let group = device.create_bind_group(&wgpu::BindGroupDescriptor {
-        label: None,
-        layout: &pipeline.get_bind_group_layout(0),
-        entries: &[
-            wgpu::BindGroupEntry { binding: 0, resource: in_buf.as_entire_binding() },
-            wgpu::BindGroupEntry { binding: 1, resource: out_buf.as_entire_binding() },
-        ],
-    });
-    let mut encoder = device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: None });
-    {
-        let mut pass = encoder.begin_compute_pass(&wgpu::ComputePassDescriptor { label: None, timestamp_writes: None });
-        pass.set_pipeline(&pipeline);
-        pass.set_bind_group(0, &group, &[]);
-        pass.dispatch_workgroups((pairs.len() / 64) as u32, 1, 1);
-    }
-    encoder.copy_buffer_to_buffer(&out_buf, 0, &staging, 0, out_bytes);
-    queue.submit([encoder.finish()]);
-    staging.slice(..).map_async(wgpu::MapMode::Read, |r| r.unwrap());
-    device.poll(wgpu::PollType::wait_indefinitely()).unwrap();
-    let out: Vec<u32> =
-        staging.slice(..).get_mapped_range().unwrap().chunks_exact(4).map(|b| u32::from_le_bytes(b.try_into().unwrap())).collect();
-    for (i, &(a, b)) in pairs.iter().enumerate() {
-        let (wa, wb) = (f64_bits(a), f64_bits(b));
-        let want = [
-            sf::f64_add(wa, wb),
-            sf::f64_sub(wa, wb),
-            sf::f64_mul(wa, wb),
-            sf::f64_div(wa, wb),
-            [sf::f64_trunc_i32(wa) as u32, u32::from(sf::f64_ge_pos(wa, wb))],
-            sf::f64_trunc_i64(wa),
-            sf::f64_from_u32(wa[0]),
-            sf::w64_shr_jam(wide::mul_u32_wide(wa[0], wb[1]), wb[0] & 127),
-        ];
-        let names = ["add", "sub", "mul", "div", "trunc_i32/ge", "trunc_i64", "from_u32", "mul_u32/shr_jam"];
-        for (k, w) in want.iter().enumerate() {
-            let got = [out[16 * i + 2 * k], out[16 * i + 2 * k + 1]];
-            assert_eq!(got, *w, "{}({a:e} [{:#x}], {b:e} [{:#x}])", names[k], a.to_bits(), b.to_bits());
+                2 => {
+                    let (x, y) = (50 + rng.below(5), 1 + rng.below(54));
+                    (int_bits(&mut rng, x) as f64, int_bits(&mut rng, y) as f64)
+                }
+                3 => {
+                    let a = f64::from_bits((rng.next() >> 2) | (1u64 << 61));
+                    (a, a * (1.0 + (rng.below(2000) as f64 - 1000.0) * 2f64.powi(-50)))
+                }
+                _ => {
+                    let s1 = f64::from(VIF_SIGMA_NSQ) + rng.below(1 << 31) as f64;
+                    let s12 = (1 + rng.below(1 << 31)) as f64;
+                    let g = s12 / (s1 + VIF_EPS);
+                    match rng.below(3) {
+                        0 => (s12, s1 + VIF_EPS),
+                        1 => (g, s12),
+                        _ => ((1 + rng.below(1 << 31)) as f64, g * s12),
+                    }
+                }
+            };
+            pairs.push(pair);
         }
+        let input: Vec<u32> = pairs
+            .iter()
+            .flat_map(|&(a, b)| {
+                let (a, b) = (f64_bits(a), f64_bits(b));
+                [a[0], a[1], b[0], b[1]]
+            })
+            .collect();
+        let module = device.create_shader_module(wgpu::ShaderModuleDescriptor {
+            label: Some("softf64 test"),
+            source: wgpu::ShaderSource::Wgsl(source.into()),
+        });
+        let pipeline = device.create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
+            label: Some("softf64 test"),
+            layout: None,
+            module: &module,
+            entry_point: Some("main"),
+            compilation_options: Default::default(),
+            cache: None,
+        });
+        let in_buf = device.create_buffer(&wgpu::BufferDescriptor {
+            label: None,
+            size: (input.len() * 4) as u64,
+            usage: wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_DST,
+            mapped_at_creation: false,
+        });
+        queue.write_buffer(&in_buf, 0, &input.iter().flat_map(|w| w.to_le_bytes()).collect::<Vec<u8>>());
+        let out_bytes = (pairs.len() * 64) as u64;
+        let usage = wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_SRC;
+        let out_buf = device.create_buffer(&wgpu::BufferDescriptor { label: None, size: out_bytes, usage, mapped_at_creation: false });
+        let usage = wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST;
+        let staging = device.create_buffer(&wgpu::BufferDescriptor { label: None, size: out_bytes, usage, mapped_at_creation: false });
+        let group = device.create_bind_group(&wgpu::BindGroupDescriptor {
+            label: None,
+            layout: &pipeline.get_bind_group_layout(0),
+            entries: &[
+                wgpu::BindGroupEntry { binding: 0, resource: in_buf.as_entire_binding() },
+                wgpu::BindGroupEntry { binding: 1, resource: out_buf.as_entire_binding() },
+            ],
+        });
+        let mut encoder = device.create_command_encoder(&wgpu::CommandEncoderDescriptor { label: None });
+        {
+            let mut pass = encoder.begin_compute_pass(&wgpu::ComputePassDescriptor { label: None, timestamp_writes: None });
+            pass.set_pipeline(&pipeline);
+            pass.set_bind_group(0, &group, &[]);
+            pass.dispatch_workgroups((pairs.len() / 64) as u32, 1, 1);
+        }
+        encoder.copy_buffer_to_buffer(&out_buf, 0, &staging, 0, out_bytes);
+        queue.submit([encoder.finish()]);
+        staging.slice(..).map_async(wgpu::MapMode::Read, |r| r.unwrap());
+        device.poll(wgpu::PollType::wait_indefinitely()).unwrap();
+        let out: Vec<u32> =
+            staging.slice(..).get_mapped_range().unwrap().chunks_exact(4).map(|b| u32::from_le_bytes(b.try_into().unwrap())).collect();
+        for (i, &(a, b)) in pairs.iter().enumerate() {
+            let (wa, wb) = (f64_bits(a), f64_bits(b));
+            let want = [
+                sf::f64_add(wa, wb),
+                sf::f64_sub(wa, wb),
+                sf::f64_mul(wa, wb),
+                sf::f64_div(wa, wb),
+                [sf::f64_trunc_i32(wa) as u32, u32::from(sf::f64_ge_pos(wa, wb))],
+                sf::f64_trunc_i64(wa),
+                sf::f64_from_u32(wa[0]),
+                sf::w64_shr_jam(wide::mul_u32_wide(wa[0], wb[1]), wb[0] & 127),
+            ];
+            let names = ["add", "sub", "mul", "div", "trunc_i32/ge", "trunc_i64", "from_u32", "mul_u32/shr_jam"];
+            for (k, w) in want.iter().enumerate() {
+                let got = [out[16 * i + 2 * k], out[16 * i + 2 * k + 1]];
+                assert_eq!(got, *w, "{}({a:e} [{:#x}], {b:e} [{:#x}])", names[k], a.to_bits(), b.to_bits());
+            }
+        }
+        eprintln!("{} operand pairs x 8 soft-f64 functions: WGSL == Rust twin", pairs.len());
     }
-    eprintln!("{} operand pairs x 8 soft-f64 functions: WGSL == Rust twin", pairs.len());
 }

@@ -16,7 +16,7 @@ mod common;
 #[test]
 fn features_burn_and_int8_dequant_share_the_adapter_the_caller_chose() {
     // `--adapter 0`: an explicit choice, which must reach the models.
-    let options = DeviceOptions { api: None, adapter: Some(0) };
+    let options = DeviceOptions { api: None, adapter: Some(0), ..Default::default() };
     let Some(ctx) = common::or_skip("one device", GpuContext::new(&options)) else { return };
     let ctx = Arc::new(ctx);
     model::share_gpu(Arc::clone(&ctx)).unwrap();

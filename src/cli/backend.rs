@@ -22,7 +22,7 @@ pub struct Resolved {
 /// the one asked for, when it is not: a failed self-test always, a skipped software
 /// adapter unless `quiet`.
 pub fn resolve(args: &BackendArgs, quiet: bool) -> Result<Resolved, Failure> {
-    let options = DeviceOptions { api: args.gpu_api.map(Into::into), adapter: args.adapter };
+    let options = DeviceOptions { api: args.gpu_api.map(Into::into), adapter: args.adapter, ..Default::default() };
     match select(args.backend.into(), &options)? {
         Selected::Gpu(ctx) => {
             // One device per process: the models (burn, the int8 dequantization) run on

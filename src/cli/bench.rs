@@ -67,7 +67,7 @@ pub fn run(args: BenchArgs) -> CliResult {
     let gpu = if args.cpu_only {
         None
     } else {
-        let ctx = GpuContext::new(&DeviceOptions { api: args.gpu_api.map(Into::into), adapter: args.adapter })?;
+        let ctx = GpuContext::new(&DeviceOptions { api: args.gpu_api.map(Into::into), adapter: args.adapter, ..Default::default() })?;
         Some(Arc::new(ctx))
     };
     let mut rows = Vec::new();

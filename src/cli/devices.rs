@@ -9,7 +9,7 @@ use super::CliResult;
 use super::args::DevicesArgs;
 
 pub fn run(args: DevicesArgs) -> CliResult {
-    let options = DeviceOptions { api: args.gpu_api.map(Into::into), adapter: None };
+    let options = DeviceOptions { api: args.gpu_api.map(Into::into), adapter: None, ..Default::default() };
     let adapters = gpu::list_adapters(&options);
     let simd = simd::current().level();
     let available: Vec<&str> = Level::available().iter().map(|l| l.name()).collect();

@@ -1,17 +1,26 @@
 //! The WGSL prelude every feature pass is compiled behind: the workgroup size, the
 //! numeric constants of `features::tables` (their one home; the shaders never spell a
-//! tap or a shift themselves), then `shaders/common.wgsl` (the helpers whose CPU twins
-//! are in `features::wide`).
+//! tap or a shift themselves), then `shaders/common.wgsl` and the 64-bit helpers for
+//! the device (`shaders/w64_native.wgsl` with `SHADER_INT64`, else
+//! `shaders/w64_pairs.wgsl`; CPU twins of all of them in `features::wide`).
 
 use super::tables::*;
 use super::wide::cos_sq_parts;
-use crate::gpu::kernel::wgsl_header;
+use crate::gpu::kernel::{ShaderOptions, wgsl_header};
 
 /// `shaders/common.wgsl`: helpers every pass may call, and the params structs.
 pub const COMMON_WGSL: &str = include_str!("../../shaders/common.wgsl");
 
-/// Constants generated from `features::tables`, then `shaders/common.wgsl`.
-pub fn wgsl_prelude() -> String {
+/// The 64-bit helpers on u32 pairs, for every device.
+pub const W64_PAIRS_WGSL: &str = include_str!("../../shaders/w64_pairs.wgsl");
+/// The same helpers with native u64 and i64, for devices with `SHADER_INT64`.
+pub const W64_NATIVE_WGSL: &str = include_str!("../../shaders/w64_native.wgsl");
+
+/// Constants generated from `features::tables`, then `shaders/common.wgsl` and the
+/// 64-bit helpers `options` call for.
+pub fn wgsl_prelude(options: ShaderOptions) -> String {
+    let (w64_name, w64) =
+        if options.int64 { ("w64_native", W64_NATIVE_WGSL) } else { ("w64_pairs", W64_PAIRS_WGSL) };
     let list = |v: &[i32]| v.iter().map(|t| format!("{t}i")).collect::<Vec<_>>().join(", ");
     let eps = VIF_EPS.to_bits();
     format!(
@@ -21,8 +30,9 @@ pub fn wgsl_prelude() -> String {
          const VIF_SIGMA_NSQ: i32 = {VIF_SIGMA_NSQ}i;\n\
          const VIF_EPS_BITS = vec2<u32>({}u, {}u);\n\
          {}\
-         // ---- shaders/common.wgsl ----\n{COMMON_WGSL}",
-        wgsl_header(),
+         // ---- shaders/common.wgsl ----\n{COMMON_WGSL}\n\
+         // ---- shaders/{w64_name}.wgsl ----\n{w64}",
+        wgsl_header(options),
         MOTION_TAPS.len(),
         list(&MOTION_TAPS),
         eps as u32,

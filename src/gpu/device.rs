@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use super::GpuError;
-use super::kernel::{Kernel, Pass};
+use super::kernel::{Kernel, Pass, ShaderOptions};
 
 /// Pipelines, built once per pass and context.
 #[derive(Default)]
@@ -26,7 +26,7 @@ impl GpuContext {
             return Ok(Arc::clone(k));
         }
         // Built outside the lock: two threads may both build it once; one wins.
-        let built = Arc::new(Kernel::build(&self.device, pass)?);
+        let built = Arc::new(Kernel::build(&self.device, pass, self.shader)?);
         Ok(Arc::clone(lock(&self.kernels.0).entry(pass.name).or_insert(built)))
     }
 }
@@ -75,6 +75,10 @@ pub struct DeviceOptions {
     /// Index into [`list_adapters`] (same options, same order); `None` lets wgpu pick
     /// the high-performance adapter (`WGPU_POWER_PREF` can change that).
     pub adapter: Option<usize>,
+    /// Compute the shaders' 64-bit integers as u32 pairs even where the adapter has
+    /// `SHADER_INT64` (the path of adapters without it; `TINYVMAF_GPU_INT64=0` does
+    /// the same). Both give the same results; tests run both.
+    pub int64_off: bool,
 }
 
 /// One line of `tinyvmaf-gpu devices`.
@@ -148,6 +152,8 @@ pub struct GpuContext {
     pub(crate) queue: wgpu::Queue,
     summary: AdapterSummary,
     pub(crate) kernels: KernelCache,
+    /// What the shaders may use on this device (the same for every pass).
+    shader: ShaderOptions,
     /// Errors no error scope caught (wgpu's default handler would panic on them).
     uncaptured: Arc<Mutex<Vec<String>>>,
 }
@@ -216,6 +222,8 @@ impl GpuContext {
                 errors.push(e.to_string());
             }
         }));
+        let int64_off = options.int64_off || std::env::var_os("TINYVMAF_GPU_INT64").is_some_and(|v| v == "0");
+        let shader = ShaderOptions { int64: device.features().contains(wgpu::Features::SHADER_INT64) && !int64_off };
         Ok(GpuContext {
             instance,
             adapter,
@@ -223,8 +231,14 @@ impl GpuContext {
             queue,
             summary,
             kernels: KernelCache::default(),
+            shader,
             uncaptured,
         })
+    }
+
+    /// What the shaders use on this device: native 64-bit integers or u32 pairs.
+    pub fn shader_options(&self) -> ShaderOptions {
+        self.shader
     }
 
     /// The adapter this context runs on.

@@ -29,6 +29,14 @@ pub enum Binding {
 /// where the shader accumulates), so it can stand in for the pass in any chain.
 pub type CpuTwin = fn(&mut [Vec<u32>]);
 
+/// What a device lets the shaders use, which the prelude of a pass may depend on.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ShaderOptions {
+    /// Native 64-bit integers (`SHADER_INT64`) for the 64-bit helpers; otherwise they
+    /// compute on u32 pairs. Both give the same results.
+    pub int64: bool,
+}
+
 /// One compute pass: the WGSL file `shaders/{name}.wgsl` with entry point `main`,
 /// its CPU twin of the same name, and its bindings (group 0, in order).
 #[derive(Debug)]
@@ -37,21 +45,23 @@ pub struct Pass {
     /// The file's text, without the prelude (see [`Pass::source`]).
     pub file: &'static str,
     pub bindings: &'static [Binding],
-    /// Generates what the file needs declared before it (constants, shared helpers).
-    pub prelude: fn() -> String,
+    /// Generates what the file needs declared before it (constants, shared helpers)
+    /// for a device with these options.
+    pub prelude: fn(ShaderOptions) -> String,
     /// The CPU function of the same name (see [`CpuTwin`]).
     pub twin: CpuTwin,
 }
 
 impl Pass {
-    /// What is compiled: the pass's prelude followed by the pass file.
-    pub fn source(&self) -> String {
-        format!("{}\n// ---- shaders/{}.wgsl ----\n{}", (self.prelude)(), self.name, self.file)
+    /// What is compiled on a device with `options`: the pass's prelude followed by the
+    /// pass file.
+    pub fn source(&self, options: ShaderOptions) -> String {
+        format!("{}\n// ---- shaders/{}.wgsl ----\n{}", (self.prelude)(options), self.name, self.file)
     }
 }
 
 /// The start of every prelude: the workgroup size all passes are written for.
-pub fn wgsl_header() -> String {
+pub fn wgsl_header(_: ShaderOptions) -> String {
     format!("const WG_SIZE: u32 = {WORKGROUP_SIZE}u;\n")
 }
 
@@ -64,7 +74,7 @@ pub(crate) struct Kernel {
 
 impl Kernel {
     /// Builds `pass` on `device` (`GpuContext::kernel` caches the result).
-    pub(crate) fn build(device: &wgpu::Device, pass: &'static Pass) -> Result<Kernel, GpuError> {
+    pub(crate) fn build(device: &wgpu::Device, pass: &'static Pass, options: ShaderOptions) -> Result<Kernel, GpuError> {
         let entries: Vec<wgpu::BindGroupLayoutEntry> = pass
             .bindings
             .iter()
@@ -90,7 +100,7 @@ impl Kernel {
         let scope = device.push_error_scope(wgpu::ErrorFilter::Validation);
         let module = device.create_shader_module(wgpu::ShaderModuleDescriptor {
             label: Some(pass.name),
-            source: wgpu::ShaderSource::Wgsl(Cow::Owned(pass.source())),
+            source: wgpu::ShaderSource::Wgsl(Cow::Owned(pass.source(options))),
         });
         let layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
             label: Some(pass.name),

@@ -79,6 +79,25 @@ pub fn shared_ctx(what: &str) -> Option<&'static tinyvmaf_gpu::gpu::GpuContext> 
     or_skip(what, ctx.as_ref())
 }
 
+/// Every way the shaders compute 64-bit integers on this machine's adapter: the
+/// shared context (native u64 where the adapter has `SHADER_INT64`) and, when that one
+/// is native, a second context on the same adapter computing them as u32 pairs (the
+/// path of adapters without it). Empty after [`or_skip`]'s message without an adapter.
+pub fn int64_paths(what: &str) -> Vec<&'static tinyvmaf_gpu::gpu::GpuContext> {
+    use tinyvmaf_gpu::gpu::{DeviceOptions, GpuContext};
+    static PAIRS: std::sync::OnceLock<Result<GpuContext, String>> = std::sync::OnceLock::new();
+    let Some(ctx) = shared_ctx(what) else { return Vec::new() };
+    if !ctx.shader_options().int64 {
+        return vec![ctx];
+    }
+    let pairs = PAIRS.get_or_init(|| {
+        GpuContext::new(&DeviceOptions { int64_off: true, ..Default::default() }).map_err(|e| e.to_string())
+    });
+    let pairs = pairs.as_ref().expect("a second context on the adapter of the first");
+    assert!(!pairs.shader_options().int64);
+    vec![ctx, pairs]
+}
+
 /// SplitMix64: a fixed-seed generator, no dependency.
 pub struct Rng(pub u64);
 

@@ -23,7 +23,7 @@ use crate::features::prelude::wgsl_prelude;
 use crate::features::softf64::GainClamp;
 use crate::features::tables::{vif_log2_table, vif_taps};
 use crate::gpu::buffers::{Packing, usage};
-use crate::gpu::kernel::{Dispatch, SharedStruct, pass, record, shared_struct};
+use crate::gpu::kernel::{Dispatch, ShaderOptions, SharedStruct, pass, record, shared_struct};
 use crate::gpu::{Buffer, CommandEncoder, GpuContext, GpuError, Pass, WORKGROUP_SIZE, oneshot};
 use crate::io::Plane;
 
@@ -443,8 +443,8 @@ pub fn vif_stats_rows(
 
 /// The prelude of every VIF pass: the common one and `vif_tap`, the taps' accessor
 /// (every VIF pass binds its [`VifParams`] as `params`).
-pub fn vif_prelude() -> String {
-    wgsl_prelude()
+pub fn vif_prelude(options: ShaderOptions) -> String {
+    wgsl_prelude(options)
         + "// Tap i of `VifParams::taps` (scales 0..3 back to back, four to a row).\n\
            fn vif_tap(i: u32) -> u32 {\n    return params.taps[i >> 2u][i & 3u];\n}\n"
 }
