@@ -160,6 +160,18 @@ fn engine_and_bench_report_dispatches_and_upload_bytes_per_frame() {
     want.extend(["motion_blur_v", "motion_blur_h_sad", "motion_sad_sum"]);
     assert_eq!(names, want, "{row}");
     assert!(row["pass_times"].as_array().unwrap().iter().all(|p| p[1].as_f64().unwrap() > 0.0), "{row}");
+    // --neg: a second row per backend for VMAF+NEG, with the adapter's facts.
+    let out = Command::new(BIN)
+        .args(["bench", "--size", "96x64", "--bit-depth", "8", "--frames", "2", "--gpu-only", "--json", "--neg"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let rows: Vec<Value> = out.stdout.split(|&b| b == b'\n').filter(|l| !l.is_empty()).map(|l| serde_json::from_slice(l).unwrap()).collect();
+    let summary: Vec<(&str, u64)> = rows.iter().map(|r| (r["sets"].as_str().unwrap(), r["dispatches_per_frame"].as_u64().unwrap())).collect();
+    assert_eq!(summary, [("vmaf", 26), ("vmaf+neg", 34)], "{rows:?}");
+    let facts = &rows[0]["device"];
+    assert_eq!(facts["int64_used"], ctx.shader_options().int64, "{facts}");
+    assert!(facts["timestamps"].is_boolean() && facts["subgroups"].is_boolean(), "{facts}");
 }
 
 #[test]

@@ -652,3 +652,31 @@ fn vmaf_v1_on_the_gpu_backend_equals_the_cpu_backend() {
         assert!(frames(&a)[0]["metrics"]["vmaf"].is_number());
     }
 }
+
+/// `bench --write-clips`: the benchmark's synthetic pairs as Y4M files that `score`
+/// reads (all the frames asked for, each size and bit depth), and a folder that does
+/// not exist is an error naming it, with nothing written.
+#[test]
+fn bench_writes_clips_that_score_reads() {
+    let dir = tempfile::tempdir().unwrap();
+    let bench = |folder: &Path| {
+        Command::new(BIN)
+            .args(["bench", "--write-clips", p(folder), "--size", "40x24", "--bit-depth", "8", "--bit-depth", "10", "--frames", "3"])
+            .output()
+            .unwrap()
+    };
+    let out = bench(dir.path());
+    assert!(out.status.success(), "{}", stderr(&out));
+    for depth in [8, 10] {
+        let clip = |side: &str| dir.path().join(format!("40x24_{depth}bit.{side}.y4m"));
+        let json = dir.path().join(format!("{depth}.json"));
+        let out = score(&["--reference", p(&clip("ref")), "--distorted", p(&clip("dist")), "--backend", "cpu", "--output", p(&json)]);
+        assert!(out.status.success(), "{}", stderr(&out));
+        assert_eq!(frames(&json).len(), 3, "{depth}-bit");
+    }
+    let missing = dir.path().join("missing");
+    let out = bench(&missing);
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("missing"), "{}", stderr(&out));
+    assert!(!missing.exists());
+}

@@ -76,3 +76,30 @@ proptest! {
         prop_assert!(reader.next_frame().unwrap().is_none());
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+
+    /// What `io::y4m::y4m_bytes` writes (the clips `bench --write-clips` times whole
+    /// commands on) reads back frame-exact.
+    #[test]
+    fn written_y4m_reads_back_frame_exact(s in stream()) {
+        let frames = s.frames.iter().map(|planes| {
+            let mut frame = tinyvmaf_gpu::io::Frame::new(s.info);
+            for (plane, data) in frame.planes.iter_mut().zip(planes) {
+                plane.data.clone_from(data);
+            }
+            frame
+        });
+        let bytes = tinyvmaf_gpu::io::y4m::y4m_bytes(&s.info, frames);
+        let mut reader = Y4mReader::new(std::io::Cursor::new(bytes)).unwrap();
+        prop_assert_eq!(reader.info(), &s.info);
+        for (i, planes) in s.frames.iter().enumerate() {
+            let frame = reader.next_frame().unwrap().unwrap_or_else(|| panic!("frame {i} missing"));
+            for p in 0..3 {
+                prop_assert_eq!(&frame.planes[p].data, &planes[p], "frame {} plane {}", i, p);
+            }
+        }
+        prop_assert!(reader.next_frame().unwrap().is_none());
+    }
+}

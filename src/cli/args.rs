@@ -89,6 +89,15 @@ pub struct BenchArgs {
     /// One JSON object per measurement (JSON Lines).
     #[arg(long)]
     pub json: bool,
+    /// Also measure VMAF+NEG (libvmaf's default feature set and the NEG model's,
+    /// enhancement-gain limit 1), as `score -m vmaf_v0.6.1 -m vmaf_v0.6.1neg` computes.
+    #[arg(long)]
+    pub neg: bool,
+    /// Write each size and bit depth's synthetic clip pair (--frames frames) into DIR
+    /// as `WxH_Bbit.ref.y4m` and `WxH_Bbit.dist.y4m`, then stop: clips for timing whole
+    /// commands (`scripts/bench-gpu.sh`).
+    #[arg(long, value_name = "DIR")]
+    pub write_clips: Option<std::path::PathBuf>,
 }
 
 #[derive(Debug, Args)]

@@ -1,7 +1,8 @@
-//! `bench`: frames per second of feature extraction (VMAF v0.6.1's features) on the
-//! GPU and the CPU side by side, per frame size and bit depth, on synthetic clips held
-//! in memory, so file reading and decoding are not counted. `scripts/bench-gpu.sh`
-//! runs it for the table in docs/PERFORMANCE.md.
+//! `bench`: frames per second of feature extraction (VMAF v0.6.1's features, and with
+//! `--neg` the NEG model's too) on the GPU and the CPU side by side, per frame size and
+//! bit depth, on synthetic clips held in memory, so file reading and decoding are not
+//! counted; `--write-clips` writes the same clips as Y4M files, for timing whole
+//! commands. `scripts/bench-gpu.sh` runs both for the tables in docs/PERFORMANCE.md.
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -10,9 +11,9 @@ use anyhow::Context;
 use serde::Serialize;
 use tinyvmaf_gpu::features::FeatureOptions;
 use tinyvmaf_gpu::features::engine::FeatureEngine;
-use tinyvmaf_gpu::gpu::{DeviceOptions, GpuContext};
+use tinyvmaf_gpu::gpu::{DeviceFacts, DeviceOptions, GpuContext};
 use tinyvmaf_gpu::io::synthetic::{SyntheticSource, synthetic_pair};
-use tinyvmaf_gpu::io::{ChromaFormat, VideoInfo};
+use tinyvmaf_gpu::io::{ChromaFormat, FrameSource, VideoInfo};
 use tinyvmaf_gpu::io::Input;
 use tinyvmaf_gpu::score::{self, ScoreOptions};
 
@@ -25,7 +26,13 @@ struct Row {
     height: usize,
     bit_depth: u8,
     backend: &'static str,
+    /// `vmaf` (libvmaf's default feature set) or `vmaf+neg` (and the NEG model's).
+    sets: &'static str,
     adapter: Option<String>,
+    /// GPU only: the adapter's API and driver, and what it offers.
+    api: Option<String>,
+    driver: Option<String>,
+    device: Option<DeviceFacts>,
     frames: u64,
     seconds: f64,
     fps: f64,
@@ -50,27 +57,53 @@ fn synthetic_input(info: VideoInfo, frames: u64, side: usize) -> Input {
     Input::new("synthetic".to_owned(), source)
 }
 
-/// Seconds to extract `frames` frames (after a short warm-up run that builds pipelines).
-fn time_extract(info: VideoInfo, frames: u64, options: &ScoreOptions) -> anyhow::Result<f64> {
-    let sets = [FeatureOptions::default()];
+/// Seconds to extract `frames` frames of `sets` (after a short warm-up run that builds
+/// pipelines).
+fn time_extract(info: VideoInfo, frames: u64, sets: &[FeatureOptions], options: &ScoreOptions) -> anyhow::Result<f64> {
     let run = |n: u64| -> anyhow::Result<f64> {
         let (mut r, mut d) = (synthetic_input(info, n, 0), synthetic_input(info, n, 1));
         let start = Instant::now();
-        score::extract(&mut r, &mut d, &sets, options, &|_| {})?;
+        score::extract(&mut r, &mut d, sets, options, &|_| {})?;
         Ok(start.elapsed().as_secs_f64())
     };
     run(4)?;
     run(frames)
 }
 
+/// `--write-clips`: each size and bit depth's pair as two Y4M files in `dir`.
+fn write_clips(args: &BenchArgs, dir: &std::path::Path) -> CliResult {
+    for size in &args.sizes {
+        let (width, height) = parse_size(size)?;
+        for &bit_depth in &args.bit_depths {
+            let info = VideoInfo::new(width, height, ChromaFormat::Yuv420, bit_depth)
+                .with_context(|| format!("--size {size} --bit-depth {bit_depth}"))?;
+            let (reference, distorted) = SyntheticSource::pair(info, 8, args.frames);
+            for (side, mut source) in [("ref", reference), ("dist", distorted)] {
+                let frames = std::iter::from_fn(|| source.next_frame().ok().flatten());
+                let path = dir.join(format!("{width}x{height}_{bit_depth}bit.{side}.y4m"));
+                let bytes = tinyvmaf_gpu::io::y4m::y4m_bytes(&info, frames);
+                tinyvmaf_gpu::output::write_to(&path, &bytes)?;
+                eprintln!("wrote {} ({} frames)", path.display(), args.frames);
+            }
+        }
+    }
+    Ok(())
+}
+
 pub fn run(args: BenchArgs) -> CliResult {
+    if let Some(dir) = &args.write_clips {
+        return write_clips(&args, dir);
+    }
     let gpu = if args.cpu_only {
         None
     } else {
         let ctx = GpuContext::new(&DeviceOptions { api: args.gpu_api.map(Into::into), adapter: args.adapter, ..Default::default() })?;
         Some(Arc::new(ctx))
     };
-    let mut rows = Vec::new();
+    let mut set_lists: Vec<(&'static str, Vec<FeatureOptions>)> = vec![("vmaf", vec![FeatureOptions::default()])];
+    if args.neg {
+        set_lists.push(("vmaf+neg", vec![FeatureOptions::default(), FeatureOptions::egl(1.0)]));
+    }
     for size in &args.sizes {
         let (width, height) = parse_size(size)?;
         for &bit_depth in &args.bit_depths {
@@ -78,43 +111,17 @@ pub fn run(args: BenchArgs) -> CliResult {
                 .with_context(|| format!("--size {size} --bit-depth {bit_depth}"))?;
             let threads = args.threads.unwrap_or(ScoreOptions::default().threads);
             let cpu_options = ScoreOptions { threads, ..ScoreOptions::default() };
-            if let Some(ctx) = &gpu {
-                let options = ScoreOptions { gpu: Some(Arc::clone(ctx)), ..cpu_options.clone() };
-                let seconds = time_extract(info, args.frames, &options)?;
-                let mut engine = FeatureEngine::new(ctx, width, height, bit_depth, &[FeatureOptions::default()])?;
-                let cost = engine.frame_cost();
-                let (passes, pass_times) = if args.passes {
-                    let (r, d) = synthetic_pair(info, 0);
-                    let ms = |times: Vec<(String, f64)>| times.into_iter().map(|(name, s)| (name, s * 1e3)).collect();
-                    (ms(engine.time_groups(&r.planes[0], &d.planes[0], 9)?), ms(engine.time_passes(&r.planes[0], &d.planes[0], 5)?))
-                } else {
-                    (Vec::new(), Vec::new())
-                };
-                rows.push(Row {
+            for (sets_name, sets) in &set_lists {
+                let row = |backend, frames: u64, seconds: f64| Row {
                     width,
                     height,
                     bit_depth,
-                    backend: "gpu",
-                    adapter: Some(ctx.adapter_summary().name.clone()),
-                    frames: args.frames,
-                    seconds,
-                    fps: args.frames as f64 / seconds,
-                    passes,
-                    pass_times,
-                    dispatches_per_frame: Some(cost.dispatches),
-                    upload_bytes_per_frame: Some(cost.upload_bytes),
-                });
-                print_row(rows.last().expect("just pushed"), args.json);
-            }
-            if !args.gpu_only {
-                let frames = args.cpu_frames.unwrap_or(args.frames);
-                let seconds = time_extract(info, frames, &cpu_options)?;
-                rows.push(Row {
-                    width,
-                    height,
-                    bit_depth,
-                    backend: "cpu",
+                    backend,
+                    sets: sets_name,
                     adapter: None,
+                    api: None,
+                    driver: None,
+                    device: None,
                     frames,
                     seconds,
                     fps: frames as f64 / seconds,
@@ -122,8 +129,40 @@ pub fn run(args: BenchArgs) -> CliResult {
                     pass_times: Vec::new(),
                     dispatches_per_frame: None,
                     upload_bytes_per_frame: None,
-                });
-                print_row(rows.last().expect("just pushed"), args.json);
+                };
+                if let Some(ctx) = &gpu {
+                    let options = ScoreOptions { gpu: Some(Arc::clone(ctx)), ..cpu_options.clone() };
+                    let seconds = time_extract(info, args.frames, sets, &options)?;
+                    let mut engine = FeatureEngine::new(ctx, width, height, bit_depth, sets)?;
+                    let cost = engine.frame_cost();
+                    let (passes, pass_times) = if args.passes {
+                        let (r, d) = synthetic_pair(info, 0);
+                        let ms = |times: Vec<(String, f64)>| times.into_iter().map(|(name, s)| (name, s * 1e3)).collect();
+                        (ms(engine.time_groups(&r.planes[0], &d.planes[0], 9)?), ms(engine.time_passes(&r.planes[0], &d.planes[0], 5)?))
+                    } else {
+                        (Vec::new(), Vec::new())
+                    };
+                    let adapter = ctx.adapter_summary();
+                    print_row(
+                        &Row {
+                            adapter: Some(adapter.name.clone()),
+                            api: Some(adapter.backend.clone()),
+                            driver: Some(adapter.driver.clone()),
+                            device: Some(ctx.facts()),
+                            passes,
+                            pass_times,
+                            dispatches_per_frame: Some(cost.dispatches),
+                            upload_bytes_per_frame: Some(cost.upload_bytes),
+                            ..row("gpu", args.frames, seconds)
+                        },
+                        args.json,
+                    );
+                }
+                if !args.gpu_only {
+                    let frames = args.cpu_frames.unwrap_or(args.frames);
+                    let seconds = time_extract(info, frames, sets, &cpu_options)?;
+                    print_row(&row("cpu", frames, seconds), args.json);
+                }
             }
         }
     }
@@ -139,11 +178,12 @@ fn print_row(row: &Row, json: bool) {
     }
     let passes: Vec<String> = row.passes.iter().chain(&row.pass_times).map(|(n, ms)| format!("{n} {ms:.3} ms")).collect();
     println!(
-        "{}x{} {:2}-bit {:3} {:8.1} fps ({} frames, {:.2} s){}{}{}",
+        "{}x{} {:2}-bit {:3} {:8} {:8.1} fps ({} frames, {:.2} s){}{}{}",
         row.width,
         row.height,
         row.bit_depth,
         row.backend,
+        row.sets,
         row.fps,
         row.frames,
         row.seconds,

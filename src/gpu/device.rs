@@ -81,6 +81,19 @@ pub struct DeviceOptions {
     pub int64_off: bool,
 }
 
+/// [`GpuContext::facts`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct DeviceFacts {
+    /// The device has `SHADER_INT64`; the shaders use it (`int64_used`) unless
+    /// `TINYVMAF_GPU_INT64=0` or `DeviceOptions::int64_off`.
+    pub int64: bool,
+    pub int64_used: bool,
+    /// Subgroup operations (`SUBGROUP`); no pass uses them yet.
+    pub subgroups: bool,
+    /// GPU timestamps (`TIMESTAMP_QUERY`).
+    pub timestamps: bool,
+}
+
 /// One line of `tinyvmaf-gpu devices`.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct AdapterSummary {
@@ -239,6 +252,17 @@ impl GpuContext {
     /// What the shaders use on this device: native 64-bit integers or u32 pairs.
     pub fn shader_options(&self) -> ShaderOptions {
         self.shader
+    }
+
+    /// What this device offers that matters to throughput (benchmark reports).
+    pub fn facts(&self) -> DeviceFacts {
+        let features = self.device.features();
+        DeviceFacts {
+            int64: features.contains(wgpu::Features::SHADER_INT64),
+            int64_used: self.shader.int64,
+            subgroups: features.contains(wgpu::Features::SUBGROUP),
+            timestamps: features.contains(wgpu::Features::TIMESTAMP_QUERY),
+        }
     }
 
     /// The adapter this context runs on.

@@ -17,7 +17,7 @@ pub mod kernel;
 pub mod oneshot;
 pub mod readback;
 
-pub use device::{AdapterSummary, DeviceOptions, GpuApi, GpuContext, list_adapters};
+pub use device::{AdapterSummary, DeviceFacts, DeviceOptions, GpuApi, GpuContext, list_adapters};
 pub use kernel::{Binding, Pass, ShaderOptions, WORKGROUP_SIZE};
 /// The wgpu types a feature's plan holds and records into (re-exported so that the
 /// crate names wgpu only here).

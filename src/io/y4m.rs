@@ -1,4 +1,5 @@
-//! Streaming YUV4MPEG2 reader.
+//! Streaming YUV4MPEG2 reader, and [`y4m_bytes`], the bytes of a clip in the same
+//! format (for benchmarks that time whole commands on files).
 
 use std::io::{BufReader, Read};
 
@@ -38,6 +39,29 @@ fn parse_colorspace(tag: &str) -> Result<(ChromaFormat, u8), IoError> {
         return Err(unsupported());
     }
     Ok((chroma, depth))
+}
+
+/// A clip of `frames` as a Y4M stream (25 fps, progressive, square pixels): 8-bit
+/// samples as bytes, wider ones as little-endian u16, what [`Y4mReader`] reads back.
+pub fn y4m_bytes(info: &VideoInfo, frames: impl IntoIterator<Item = Frame>) -> Vec<u8> {
+    let chroma = match info.chroma {
+        ChromaFormat::Yuv420 => "420",
+        ChromaFormat::Yuv422 => "422",
+        ChromaFormat::Yuv444 => "444",
+    };
+    let depth = if info.bit_depth == 8 { String::new() } else { format!("p{}", info.bit_depth) };
+    let mut out = format!("YUV4MPEG2 W{} H{} F25:1 Ip A1:1 C{chroma}{depth}\n", info.width, info.height).into_bytes();
+    for frame in frames {
+        out.extend_from_slice(b"FRAME\n");
+        for plane in &frame.planes {
+            if info.bit_depth == 8 {
+                out.extend(plane.data.iter().map(|&s| s as u8));
+            } else {
+                out.extend(plane.data.iter().flat_map(|s| s.to_le_bytes()));
+            }
+        }
+    }
+    out
 }
 
 /// Read one '\n'-terminated line (without the '\n'), at most `MAX_HEADER_LEN`
