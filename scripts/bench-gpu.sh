@@ -80,7 +80,7 @@ out=$work/bench.jsonl
 "$bin" devices >&2 || true
 "$bin" bench --json --neg --threads "$threads" --frames "$frames" --cpu-frames "$cpu_frames" "${extra[@]}" \
   "${adapter_args[@]}" "${size_args[@]}" | tee "$out" |
-  jq -rc '"\(.width)x\(.height) \(.bit_depth)-bit \(.sets) \(.backend): \(.fps * 100 | round / 100) fps" + (if (.passes | length) > 0 then "  " + ([(.passes + .pass_times)[] | "\(.[0]) \(.[1] * 1000 | floor / 1000) ms"] | join(", ")) else "" end)' >&2
+  jq -rc '"\(.width)x\(.height) \(.bit_depth)-bit \(.sets) \(.backend): \(.fps * 100 | round / 100) fps" + (if (.passes | length) > 0 then "  " + ([(.passes + .pass_times)[] | "\(.[0]) \(.[1] * 1000 | floor / 1000) ms"] | join(", ")) + " (passes: \(.pass_clock))" else "" end)' >&2
 
 # Three decimals below 100 fps: a software adapter runs at a few frames per second.
 sig3='def sig3: if . == null then "-" elif . >= 100 then (. | floor | tostring) else ((. * 1000 | round) / 1000 | tostring) end;'

@@ -160,6 +160,9 @@ fn engine_and_bench_report_dispatches_and_upload_bytes_per_frame() {
     want.extend(["motion_blur_v", "motion_blur_h_sad", "motion_sad_sum"]);
     assert_eq!(names, want, "{row}");
     assert!(row["pass_times"].as_array().unwrap().iter().all(|p| p[1].as_f64().unwrap() > 0.0), "{row}");
+    // Read from the GPU's timestamps where the adapter has them (lavapipe does).
+    let clock = if ctx.facts().timestamps { "gpu timestamps" } else { "wall" };
+    assert_eq!(row["pass_clock"], clock, "{row}");
     // --neg: a second row per backend for VMAF+NEG, with the adapter's facts.
     let out = Command::new(BIN)
         .args(["bench", "--size", "96x64", "--bit-depth", "8", "--frames", "2", "--gpu-only", "--json", "--neg"])

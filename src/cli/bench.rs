@@ -10,7 +10,7 @@ use std::time::Instant;
 use anyhow::Context;
 use serde::Serialize;
 use tinyvmaf_gpu::features::FeatureOptions;
-use tinyvmaf_gpu::features::engine::FeatureEngine;
+use tinyvmaf_gpu::features::engine::{FeatureEngine, PassClock};
 use tinyvmaf_gpu::gpu::{DeviceFacts, DeviceOptions, GpuContext};
 use tinyvmaf_gpu::io::synthetic::{SyntheticSource, synthetic_pair};
 use tinyvmaf_gpu::io::{ChromaFormat, FrameSource, VideoInfo};
@@ -38,8 +38,10 @@ struct Row {
     fps: f64,
     /// GPU only, with --passes: (pass group, milliseconds per frame).
     passes: Vec<(String, f64)>,
-    /// GPU only, with --passes: (pass, milliseconds per frame over its dispatches).
+    /// GPU only, with --passes: (pass, milliseconds per frame over its dispatches),
+    /// and the clock they were read from (`gpu timestamps`, else `wall`).
     pass_times: Vec<(String, f64)>,
+    pass_clock: Option<&'static str>,
     /// GPU only: compute dispatches recorded per frame, and bytes uploaded per frame.
     dispatches_per_frame: Option<usize>,
     upload_bytes_per_frame: Option<u64>,
@@ -127,6 +129,7 @@ pub fn run(args: BenchArgs) -> CliResult {
                     fps: frames as f64 / seconds,
                     passes: Vec::new(),
                     pass_times: Vec::new(),
+                    pass_clock: None,
                     dispatches_per_frame: None,
                     upload_bytes_per_frame: None,
                 };
@@ -135,12 +138,17 @@ pub fn run(args: BenchArgs) -> CliResult {
                     let seconds = time_extract(info, args.frames, sets, &options)?;
                     let mut engine = FeatureEngine::new(ctx, width, height, bit_depth, sets)?;
                     let cost = engine.frame_cost();
-                    let (passes, pass_times) = if args.passes {
+                    let (passes, pass_times, pass_clock) = if args.passes {
                         let (r, d) = synthetic_pair(info, 0);
                         let ms = |times: Vec<(String, f64)>| times.into_iter().map(|(name, s)| (name, s * 1e3)).collect();
-                        (ms(engine.time_groups(&r.planes[0], &d.planes[0], 9)?), ms(engine.time_passes(&r.planes[0], &d.planes[0], 5)?))
+                        let (clock, pass_times) = engine.time_passes(&r.planes[0], &d.planes[0], 5)?;
+                        let clock = match clock {
+                            PassClock::Gpu => "gpu timestamps",
+                            PassClock::Wall => "wall",
+                        };
+                        (ms(engine.time_groups(&r.planes[0], &d.planes[0], 9)?), ms(pass_times), Some(clock))
                     } else {
-                        (Vec::new(), Vec::new())
+                        (Vec::new(), Vec::new(), None)
                     };
                     let adapter = ctx.adapter_summary();
                     print_row(
@@ -151,6 +159,7 @@ pub fn run(args: BenchArgs) -> CliResult {
                             device: Some(ctx.facts()),
                             passes,
                             pass_times,
+                            pass_clock,
                             dispatches_per_frame: Some(cost.dispatches),
                             upload_bytes_per_frame: Some(cost.upload_bytes),
                             ..row("gpu", args.frames, seconds)

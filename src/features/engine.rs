@@ -21,7 +21,7 @@ use super::vif::gpu::VifPlan;
 use super::oneshot::ScalePlan;
 use super::{FeatureOptions, FrameFeatures};
 use crate::gpu::buffers::{Packing, upload_plane, usage};
-use crate::gpu::readback::{Pending, submit_and_map, submit_and_wait};
+use crate::gpu::readback::{Pending, gpu_times, submit_and_map, submit_and_wait};
 use crate::gpu::kernel::{Dispatch, record};
 use crate::gpu::{Buffer, CommandEncoder, GpuContext, GpuError};
 use crate::io::Plane;
@@ -63,6 +63,15 @@ impl Slot {
         let motion = [&self.motion, &self.motion2].into_iter().flatten().map(|m| m.dispatches());
         vif.chain(adm).chain(motion).flatten().filter(|d| d.runs())
     }
+}
+
+/// Which clock [`FeatureEngine::time_passes`] read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PassClock {
+    /// The GPU's timestamps around each dispatch.
+    Gpu,
+    /// Wall time of each dispatch submitted alone (no `TIMESTAMP_QUERY`).
+    Wall,
 }
 
 /// [`FeatureEngine::frame_cost`].
@@ -278,30 +287,54 @@ impl<'c> FeatureEngine<'c> {
         Ok(out)
     }
 
-    /// A per-pass breakdown for benchmarks: each dispatch of one frame submitted alone
-    /// and waited for (median of `reps` runs after a warm-up), summed per pass name
-    /// over its scales and feature sets, in run order; seconds. Each dispatch's time
-    /// includes one submit-and-wait. Call it with no frame in flight.
-    pub fn time_passes(&mut self, ref_y: &Plane, dist_y: &Plane, reps: usize) -> Result<Vec<(String, f64)>, GpuError> {
+    /// A per-pass breakdown for benchmarks: the time of each dispatch of one frame
+    /// (median of `reps` runs after a warm-up), summed per pass name over its scales
+    /// and feature sets, in run order; seconds. Where the device has timestamps
+    /// (`PassClock::Gpu`) they are the GPU's own, of the frame's dispatches recorded
+    /// in one submission; elsewhere (`PassClock::Wall`) each dispatch is submitted
+    /// alone and waited for, so its time includes a submit-and-wait. Call it with no
+    /// frame in flight.
+    pub fn time_passes(&mut self, ref_y: &Plane, dist_y: &Plane, reps: usize) -> Result<(PassClock, Vec<(String, f64)>), GpuError> {
         self.finish()?;
         let ctx = self.ctx;
         let slot = &self.slots[0];
         upload_plane(ctx, &slot.reference, ref_y, self.height, self.packing)?;
         upload_plane(ctx, &slot.distorted, dist_y, self.height, self.packing)?;
-        let mut out: Vec<(String, f64)> = Vec::new();
+        let dispatches: Vec<&Dispatch> = slot.dispatches().collect();
         // In run order: every dispatch finds the buffers its predecessors wrote.
-        for dispatch in slot.dispatches() {
-            let seconds = median_submit(ctx, reps, &|e| {
-                record(e, "timing", std::slice::from_ref(dispatch));
-                Ok(())
-            })?;
+        let (clock, times) = match gpu_times(ctx, &dispatches)? {
+            Some(_) => {
+                let mut runs = Vec::with_capacity(reps.max(1));
+                for _ in 0..reps.max(1) {
+                    runs.push(gpu_times(ctx, &dispatches)?.unwrap_or_default());
+                }
+                let median = |i: usize| {
+                    let mut v: Vec<f64> = runs.iter().map(|r| r[i]).collect();
+                    v.sort_by(f64::total_cmp);
+                    v[v.len() / 2]
+                };
+                (PassClock::Gpu, (0..dispatches.len()).map(median).collect::<Vec<f64>>())
+            }
+            None => {
+                let mut times = Vec::with_capacity(dispatches.len());
+                for &dispatch in &dispatches {
+                    times.push(median_submit(ctx, reps, &|e| {
+                        record(e, "timing", std::slice::from_ref(dispatch));
+                        Ok(())
+                    })?);
+                }
+                (PassClock::Wall, times)
+            }
+        };
+        let mut out: Vec<(String, f64)> = Vec::new();
+        for (dispatch, seconds) in dispatches.iter().zip(times) {
             let name = dispatch.pass().name;
             match out.iter_mut().find(|(n, _)| n == name) {
                 Some((_, total)) => *total += seconds,
                 None => out.push((name.to_owned(), seconds)),
             }
         }
-        Ok(out)
+        Ok((clock, out))
     }
 
     /// Waits for the frame in slot `index` (the oldest in flight) and decodes it.
