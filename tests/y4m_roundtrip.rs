@@ -60,20 +60,26 @@ fn encode(s: &Stream) -> Vec<u8> {
     out
 }
 
+/// `bytes` read as Y4M give `s`'s geometry and frames, and nothing more.
+fn reads_back(bytes: Vec<u8>, s: &Stream) -> Result<(), TestCaseError> {
+    let mut reader = Y4mReader::new(std::io::Cursor::new(bytes)).unwrap();
+    prop_assert_eq!(reader.info(), &s.info);
+    for (i, planes) in s.frames.iter().enumerate() {
+        let frame = reader.next_frame().unwrap().unwrap_or_else(|| panic!("frame {i} missing"));
+        for p in 0..3 {
+            prop_assert_eq!(&frame.planes[p].data, &planes[p], "frame {} plane {}", i, p);
+        }
+    }
+    prop_assert!(reader.next_frame().unwrap().is_none());
+    Ok(())
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
 
     #[test]
     fn valid_y4m_round_trips_frame_exact(s in stream()) {
-        let mut reader = Y4mReader::new(std::io::Cursor::new(encode(&s))).unwrap();
-        prop_assert_eq!(reader.info(), &s.info);
-        for (i, planes) in s.frames.iter().enumerate() {
-            let frame = reader.next_frame().unwrap().unwrap_or_else(|| panic!("frame {i} missing"));
-            for p in 0..3 {
-                prop_assert_eq!(&frame.planes[p].data, &planes[p], "frame {} plane {}", i, p);
-            }
-        }
-        prop_assert!(reader.next_frame().unwrap().is_none());
+        reads_back(encode(&s), &s)?;
     }
 }
 
@@ -91,15 +97,6 @@ proptest! {
             }
             frame
         });
-        let bytes = tinyvmaf_gpu::io::y4m::y4m_bytes(&s.info, frames);
-        let mut reader = Y4mReader::new(std::io::Cursor::new(bytes)).unwrap();
-        prop_assert_eq!(reader.info(), &s.info);
-        for (i, planes) in s.frames.iter().enumerate() {
-            let frame = reader.next_frame().unwrap().unwrap_or_else(|| panic!("frame {i} missing"));
-            for p in 0..3 {
-                prop_assert_eq!(&frame.planes[p].data, &planes[p], "frame {} plane {}", i, p);
-            }
-        }
-        prop_assert!(reader.next_frame().unwrap().is_none());
+        reads_back(tinyvmaf_gpu::io::y4m::y4m_bytes(&s.info, frames), &s)?;
     }
 }

@@ -4,15 +4,15 @@
 //! Per scale the work is split into passes that map onto compute-shader
 //! dispatches, one output row per work item ("row tile"):
 //!
-//! 1. [`vif_filter_v`] – vertical Gaussian of x, y, x², y², xy ([`products_row`] into
-//!    a ring, then [`filter_v_row`] per row; the shader forms the products itself);
-//! 2. [`vif_sigmas`] – horizontal Gaussian of those five, then σ1², σ2², σ12
+//! 1. [`vif_filter`] – vertical Gaussian of x, y, x², y², xy ([`products_row`] into
+//!    a ring, then [`filter_v_row`] per row; the shader forms the products itself),
+//!    then the horizontal Gaussian of those five and σ1², σ2², σ12
 //!    ([`filter_h_row`] + [`sigmas_row`]);
-//! 3. [`vif_stats`] – per-pixel sigma/log statistics, summed per row ([`stats_row`];
-//!    the shader does its f64 part in soft binary64, `features::softf64`);
-//! 4. [`vif_reduce`] – sum of the per-row partials ([`reduce_partials`]; the host
-//!    turns the GPU's sums into num/den with [`vif_finish`]);
-//! 5. [`vif_downsample`] – low-pass + 2:1 decimation to the next scale
+//! 2. [`vif_stats`] – per-pixel sigma/log statistics, summed per row ([`stats_row`];
+//!    the shader does its f64 part in soft binary64, `features::softf64`) and over
+//!    the rows ([`reduce_partials`]; the host turns the GPU's sums into num/den with
+//!    [`vif_finish`]);
+//! 3. [`vif_downsample`] – low-pass + 2:1 decimation to the next scale
 //!    ([`downsample_image`]).
 //!
 //! The functions named after a pass take that shader's bindings, in order, as words

@@ -99,124 +99,114 @@ impl VifPlan {
         reference: &Buffer,
         distorted: &Buffer,
     ) -> Result<VifPlan, GpuError> {
-        ctx.checked("vif", || Self::build(ctx, width, height, bit_depth, gain_limits, reference, distorted))
-    }
-
-    fn build(
-        ctx: &GpuContext,
-        width: usize,
-        height: usize,
-        bit_depth: u8,
-        gain_limits: &[f64],
-        reference: &Buffer,
-        distorted: &Buffer,
-    ) -> Result<VifPlan, GpuError> {
-        if !(1..=2).contains(&gain_limits.len()) {
-            return Err(GpuError::Unsupported {
-                what: "VIF gain limits",
-                reason: format!("{} limits in one plan; one or two are computed together", gain_limits.len()),
-            });
-        }
-        let bit_depth = bit_depth.clamp(8, 16);
-        // Scale sizes: halved until a side reaches 0 (then that scale and the rest are
-        // skipped); none at all for an empty frame.
-        let mut dims = Vec::new();
-        let (mut w, mut h) = (width, height);
-        while dims.len() < 4 && w > 0 && h > 0 {
-            dims.push((w, h));
-            (w, h) = (w / 2, h / 2);
-        }
-        let input = Packing::for_depth(bit_depth);
-        let input_bytes = input.plane_bytes(width, height);
-        // Every storage buffer is at most 12 bytes per scale-0 pixel (`sq`, `sigma`).
-        let pixels = (width as u64) * (height as u64);
-        let largest = (pixels * 12).max(input_bytes);
-        let check = |groups: [usize; 3]| ctx.grid("vif", (width, height), largest, groups);
-        let wg = WORKGROUP_SIZE as usize;
-        if !dims.is_empty() {
-            // The largest grids, before any allocation.
-            check([width.div_ceil(wg), height, 1])?;
-            check([height, 1, 1])?;
-        }
-        if !dims.is_empty() && (reference.size() < input_bytes || distorted.size() < input_bytes) {
-            return Err(GpuError::Device {
-                pass: "vif",
-                message: format!(
-                    "input buffers of {} and {} bytes, a {width}x{height} plane needs {input_bytes}",
-                    reference.size(),
-                    distorted.size()
-                ),
-            });
-        }
-        let [k_down, k_filter, k_stats] = [&VIF_DOWNSAMPLE, &VIF_FILTER, &VIF_STATS].map(|p| ctx.kernel(p));
-        let (k_down, k_filter, k_stats) = (k_down?, k_filter?, k_stats?);
-        let sigma = ctx.buffer("vif.sigma", pixels * 12, usage::OUTPUT);
-        let result_words = RESULT_WORDS * gain_limits.len();
-        let result = ctx.buffer("vif.result", (result_words * 4) as u64, usage::ACCUMULATOR);
-        let log2 = ctx.buffer("vif.log2_table", 65536 * 2, usage::INPUT);
-        ctx.write(&log2, 0, bytemuck::cast_slice(&vif_log2_table()[..]));
-        let gain = GainClamp::new(gain_limits[0]);
-        // A lone limit leaves the second's fields unread (`gains` 1).
-        let gain2 = GainClamp::new(gain_limits.get(1).copied().unwrap_or(f64::NAN));
-
-        let mut scales: Vec<Scale> = Vec::with_capacity(dims.len());
-        let mut dispatches = Vec::with_capacity(5 * dims.len());
-        let mut scale_ends = Vec::with_capacity(dims.len());
-        for (s, &(w, h)) in dims.iter().enumerate() {
-            // Downsampled images get an even row pitch: one output word per invocation.
-            let stride = if s == 0 { w } else { w.next_multiple_of(2) };
-            let (ow, oh) = dims.get(s + 1).copied().unwrap_or((0, 0));
-            let params = VifParams {
-                width: w as u32,
-                height: h as u32,
-                stride: stride as u32,
-                scale: s as u32,
-                taps_offset: taps_offset(s),
-                taps_len: vif_taps(s).len() as u32,
-                shift_mu: if s == 0 { u32::from(bit_depth) } else { 16 },
-                shift_sq: if s == 0 { 2 * (u32::from(bit_depth) - 8) } else { 16 },
-                narrow: u32::from(s == 0 && bit_depth == 8),
-                out_width: ow as u32,
-                out_height: oh as u32,
-                out_stride: ow.next_multiple_of(2) as u32,
-                down_taps_offset: taps_offset((s + 1).min(3)),
-                down_taps_len: vif_taps((s + 1).min(3)).len() as u32,
-                down_shift: if s == 0 { u32::from(bit_depth) } else { 16 },
-                gain_mode: gain.mode,
-                gain_lo: gain.limit[0],
-                gain_hi: gain.limit[1],
-                gain_sq_lo: gain.limit_sq[0],
-                gain_sq_hi: gain.limit_sq[1],
-                gains: gain_limits.len() as u32,
-                gain2_mode: gain2.mode,
-                gain2_lo: gain2.limit[0],
-                gain2_hi: gain2.limit[1],
-                gain2_sq_lo: gain2.limit_sq[0],
-                gain2_sq_hi: gain2.limit_sq[1],
-                packing: if s == 0 { input.log2() } else { Packing::Halves.log2() },
-                taps: packed_taps(),
-                ..bytemuck::Zeroable::zeroed()
-            };
-            let params_buf = ctx.buffer("vif.params", size_of::<VifParams>() as u64, usage::UNIFORM);
-            ctx.write(&params_buf, 0, bytemuck::bytes_of(&params));
-            let images = (s > 0).then(|| {
-                let bytes = Packing::Halves.plane_bytes(stride, h);
-                (ctx.buffer("vif.ref_scaled", bytes, usage::OUTPUT), ctx.buffer("vif.dis_scaled", bytes, usage::OUTPUT))
-            });
-            if let (1.., Some((r_out, d_out))) = (s, &images) {
-                let prev = &scales[s - 1];
-                let (r_in, d_in) = prev.images.as_ref().map_or((reference, distorted), |(r, d)| (r, d));
-                let grid = check([w.div_ceil(2).div_ceil(wg), h, 1])?;
-                dispatches.push(Dispatch::new(ctx, &k_down, &[&prev.params, r_in, d_in, r_out, d_out], grid));
+        ctx.checked("vif", || {
+            if !(1..=2).contains(&gain_limits.len()) {
+                return Err(GpuError::Unsupported {
+                    what: "VIF gain limits",
+                    reason: format!("{} limits in one plan; one or two are computed together", gain_limits.len()),
+                });
             }
-            let (r_img, d_img) = images.as_ref().map_or((reference, distorted), |(r, d)| (r, d));
-            let (pixel_grid, row_grid) = (check([w.div_ceil(wg), h, 1])?, check([h, 1, 1])?);
-            dispatches.push(Dispatch::new(ctx, &k_filter, &[&params_buf, r_img, d_img, &sigma], pixel_grid));
-            dispatches.push(Dispatch::new(ctx, &k_stats, &[&params_buf, &sigma, &log2, &result], row_grid));
-            scale_ends.push(dispatches.len());
-            scales.push(Scale { width: w, height: h, params: params_buf, images, stride });
-        }
-        Ok(VifPlan { scales, dispatches, scale_ends, sigma, result, result_words })
+            let bit_depth = bit_depth.clamp(8, 16);
+            // Scale sizes: halved until a side reaches 0 (then that scale and the rest are
+            // skipped); none at all for an empty frame.
+            let mut dims = Vec::new();
+            let (mut w, mut h) = (width, height);
+            while dims.len() < 4 && w > 0 && h > 0 {
+                dims.push((w, h));
+                (w, h) = (w / 2, h / 2);
+            }
+            let input = Packing::for_depth(bit_depth);
+            let input_bytes = input.plane_bytes(width, height);
+            // Every storage buffer is at most 12 bytes per scale-0 pixel (`sq`, `sigma`).
+            let pixels = (width as u64) * (height as u64);
+            let largest = (pixels * 12).max(input_bytes);
+            let check = |groups: [usize; 3]| ctx.grid("vif", (width, height), largest, groups);
+            let wg = WORKGROUP_SIZE as usize;
+            if !dims.is_empty() {
+                // The largest grids, before any allocation.
+                check([width.div_ceil(wg), height, 1])?;
+                check([height, 1, 1])?;
+            }
+            if !dims.is_empty() && (reference.size() < input_bytes || distorted.size() < input_bytes) {
+                return Err(GpuError::Device {
+                    pass: "vif",
+                    message: format!(
+                        "input buffers of {} and {} bytes, a {width}x{height} plane needs {input_bytes}",
+                        reference.size(),
+                        distorted.size()
+                    ),
+                });
+            }
+            let [k_down, k_filter, k_stats] = [&VIF_DOWNSAMPLE, &VIF_FILTER, &VIF_STATS].map(|p| ctx.kernel(p));
+            let (k_down, k_filter, k_stats) = (k_down?, k_filter?, k_stats?);
+            let sigma = ctx.buffer("vif.sigma", pixels * 12, usage::OUTPUT);
+            let result_words = RESULT_WORDS * gain_limits.len();
+            let result = ctx.buffer("vif.result", (result_words * 4) as u64, usage::ACCUMULATOR);
+            let log2 = ctx.buffer("vif.log2_table", 65536 * 2, usage::INPUT);
+            ctx.write(&log2, 0, bytemuck::cast_slice(&vif_log2_table()[..]));
+            let gain = GainClamp::new(gain_limits[0]);
+            // A lone limit leaves the second's fields unread (`gains` 1).
+            let gain2 = GainClamp::new(gain_limits.get(1).copied().unwrap_or(f64::NAN));
+
+            let mut scales: Vec<Scale> = Vec::with_capacity(dims.len());
+            let mut dispatches = Vec::with_capacity(5 * dims.len());
+            let mut scale_ends = Vec::with_capacity(dims.len());
+            for (s, &(w, h)) in dims.iter().enumerate() {
+                // Downsampled images get an even row pitch: one output word per invocation.
+                let stride = if s == 0 { w } else { w.next_multiple_of(2) };
+                let (ow, oh) = dims.get(s + 1).copied().unwrap_or((0, 0));
+                let params = VifParams {
+                    width: w as u32,
+                    height: h as u32,
+                    stride: stride as u32,
+                    scale: s as u32,
+                    taps_offset: taps_offset(s),
+                    taps_len: vif_taps(s).len() as u32,
+                    shift_mu: if s == 0 { u32::from(bit_depth) } else { 16 },
+                    shift_sq: if s == 0 { 2 * (u32::from(bit_depth) - 8) } else { 16 },
+                    narrow: u32::from(s == 0 && bit_depth == 8),
+                    out_width: ow as u32,
+                    out_height: oh as u32,
+                    out_stride: ow.next_multiple_of(2) as u32,
+                    down_taps_offset: taps_offset((s + 1).min(3)),
+                    down_taps_len: vif_taps((s + 1).min(3)).len() as u32,
+                    down_shift: if s == 0 { u32::from(bit_depth) } else { 16 },
+                    gain_mode: gain.mode,
+                    gain_lo: gain.limit[0],
+                    gain_hi: gain.limit[1],
+                    gain_sq_lo: gain.limit_sq[0],
+                    gain_sq_hi: gain.limit_sq[1],
+                    gains: gain_limits.len() as u32,
+                    gain2_mode: gain2.mode,
+                    gain2_lo: gain2.limit[0],
+                    gain2_hi: gain2.limit[1],
+                    gain2_sq_lo: gain2.limit_sq[0],
+                    gain2_sq_hi: gain2.limit_sq[1],
+                    packing: if s == 0 { input.log2() } else { Packing::Halves.log2() },
+                    taps: packed_taps(),
+                    ..bytemuck::Zeroable::zeroed()
+                };
+                let params_buf = ctx.buffer("vif.params", size_of::<VifParams>() as u64, usage::UNIFORM);
+                ctx.write(&params_buf, 0, bytemuck::bytes_of(&params));
+                let images = (s > 0).then(|| {
+                    let bytes = Packing::Halves.plane_bytes(stride, h);
+                    (ctx.buffer("vif.ref_scaled", bytes, usage::OUTPUT), ctx.buffer("vif.dis_scaled", bytes, usage::OUTPUT))
+                });
+                if let (1.., Some((r_out, d_out))) = (s, &images) {
+                    let prev = &scales[s - 1];
+                    let (r_in, d_in) = prev.images.as_ref().map_or((reference, distorted), |(r, d)| (r, d));
+                    let grid = check([w.div_ceil(2).div_ceil(wg), h, 1])?;
+                    dispatches.push(Dispatch::new(ctx, &k_down, &[&prev.params, r_in, d_in, r_out, d_out], grid));
+                }
+                let (r_img, d_img) = images.as_ref().map_or((reference, distorted), |(r, d)| (r, d));
+                let (pixel_grid, row_grid) = (check([w.div_ceil(wg), h, 1])?, check([h, 1, 1])?);
+                dispatches.push(Dispatch::new(ctx, &k_filter, &[&params_buf, r_img, d_img, &sigma], pixel_grid));
+                dispatches.push(Dispatch::new(ctx, &k_stats, &[&params_buf, &sigma, &log2, &result], row_grid));
+                scale_ends.push(dispatches.len());
+                scales.push(Scale { width: w, height: h, params: params_buf, images, stride });
+            }
+            Ok(VifPlan { scales, dispatches, scale_ends, sigma, result, result_words })
+        })
     }
 
     /// The passes of scale `s` (its downsample included). Scales run in order: they
@@ -287,7 +277,7 @@ fn builder<'a>(
     ctx: &'a GpuContext,
     gain_limits: &'a [f64],
 ) -> impl FnOnce((usize, usize), u8, &oneshot::Planes) -> Result<VifPlan, GpuError> + 'a {
-    move |(w, h), depth, p| VifPlan::build(ctx, w, h, depth, gain_limits, &p.reference, &p.distorted)
+    move |(w, h), depth, p| VifPlan::with_gains(ctx, w, h, depth, gain_limits, &p.reference, &p.distorted)
 }
 
 /// Convenience for tests and the self-test: upload, encode, read back, decode.
