@@ -1,5 +1,6 @@
 // Motion pass 2: horizontal 5-tap blur of one `motion_blur_v` row with reflect-101
-// columns, `(Σ + 2^15) >> 16`, absolute value, summed into one u32 per row.
+// columns, `(Σ + 2^15) >> 16`, absolute value, summed into one u32 per row
+// (`row_sad`), which is added into the frame's u64 SAD (`sad`, lo and hi words).
 // CPU twin: `features::motion::motion_blur_h_sad`. One workgroup per image row.
 // `MOTION_TAPS`, `WG_SIZE` come from the generated prelude (src/features/tables.rs).
 //
@@ -14,13 +15,17 @@
 //   partial (a subset of the row) can overflow either. Samples above the bit depth
 //   can make the sum wrap: the CPU twin wraps its u32 row sum too (`wrapping_add`),
 //   and the sum modulo 2^32 does not depend on the order of additions, so the result
-//   is identical in every case. The u64 frame sum is taken on the CPU.
+//   is identical in every case.
+// - Frame sum: the row sums added into a u64 with two 32-bit atomics (the lo word's
+//   add returns the old value, whose wrap gives the carry), the sum modulo 2^64 in
+//   any order of rows (`MotionPlan::encode` clears it first).
 
 // `MotionParams`: shaders/common.wgsl.
 
 @group(0) @binding(0) var<uniform> params: MotionParams;
 @group(0) @binding(1) var<storage, read> blur_v: array<i32>;
 @group(0) @binding(2) var<storage, read_write> row_sad: array<u32>;
+@group(0) @binding(3) var<storage, read_write> sad: array<atomic<u32>>;
 
 @compute @workgroup_size(WG_SIZE, 1, 1)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
@@ -43,5 +48,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
     let total = workgroup_sum_u32(lid, sum);
     if (lid == 0u) {
         row_sad[row] = total;
+        let old = atomicAdd(&sad[0], total);
+        atomicAdd(&sad[1], select(0u, 1u, old + total < old));
     }
 }

@@ -39,11 +39,11 @@ pub use vif::{VifScratch, compute_vif, compute_vif_with};
 
 /// Every feature pass; with `model::int8::gpu::PASSES`, every `shaders/*.wgsl`
 /// except `common.wgsl`.
-pub const PASSES: [&Pass; 10] = {
-    let [m0, m1, m2] = motion::gpu::PASSES;
+pub const PASSES: [&Pass; 9] = {
+    let [m0, m1] = motion::gpu::PASSES;
     let [v0, v1, v2] = vif::gpu::PASSES;
     let [a0, a1, a2, a3] = adm::gpu::PASSES;
-    [m0, m1, m2, v0, v1, v2, a0, a1, a2, a3]
+    [m0, m1, v0, v1, v2, a0, a1, a2, a3]
 };
 
 /// Every params struct the feature passes share with WGSL.

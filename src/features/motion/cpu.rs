@@ -5,9 +5,8 @@
 //! 1. [`motion_blur_v`] ([`blur_v_row`] per row) – vertical 5-tap filter of `prev - cur` (signed),
 //!    `(Σ + 2^(s-1)) >> s` arithmetic shift, s = 8 for 8-bit else bit depth;
 //! 2. [`motion_blur_h_sad`] ([`blur_h_sad_row`]) – horizontal 5-tap filter,
-//!    `(Σ + 2^15) >> 16`, absolute value, row sum;
-//! 3. [`motion_sad_sum`] ([`sad_sum`]) – reduction of the row sums (u64), then
-//!    [`motion_score`] – `sad / 256 / (w*h)`.
+//!    `(Σ + 2^15) >> 16`, absolute value, row sum, and the row sums' u64 total
+//!    ([`sad_sum`]); then [`motion_score`] – `sad / 256 / (w*h)`.
 //!
 //! Mirroring is reflect-101 on all four sides (master's edge fix).
 //!
@@ -130,7 +129,7 @@ pub fn sad_sum(rows: &[u32]) -> u64 {
 
 // ---- the passes over their shaders' bindings, in order (`gpu::kernel::CpuTwin`) ----
 
-/// `shaders/motion_blur_v.wgsl`: params, prev and cur (packed u16, row pitches
+/// `shaders/motion_blur_v.wgsl`: params, prev and cur (packed as `packing` says, row pitches
 /// `prev_stride` / `cur_stride`), blur_v (i32, `width x height`).
 pub fn motion_blur_v(b: &mut [Vec<u32>]) {
     let [params, prev, cur, blur_v] = b else { panic!("motion_blur_v binds 4 buffers") };
@@ -144,22 +143,17 @@ pub fn motion_blur_v(b: &mut [Vec<u32>]) {
     }
 }
 
-/// `shaders/motion_blur_h_sad.wgsl`: params, blur_v, row_sad (one u32 per row).
+/// `shaders/motion_blur_h_sad.wgsl`: params, blur_v, row_sad (one u32 per row), sad
+/// (the rows' sum added into the u64 there, lo and hi words, modulo 2^64).
 pub fn motion_blur_h_sad(b: &mut [Vec<u32>]) {
-    let [params, blur_v, row_sad] = b else { panic!("motion_blur_h_sad binds 3 buffers") };
+    let [params, blur_v, row_sad, sad] = b else { panic!("motion_blur_h_sad binds 4 buffers") };
     let p: MotionParams = twin::params(params);
     let (w, h) = (p.width as usize, p.height as usize);
     let mut padded = Vec::with_capacity(w + 4);
     for (row, sad) in twin::as_i32(blur_v).chunks_exact(w).zip(row_sad.iter_mut()).take(h) {
         *sad = blur_h_sad_row(w, row, &mut padded) as u32;
     }
-}
-
-/// `shaders/motion_sad_sum.wgsl`: params, row_sad, sad (the u64 sum as lo, hi).
-pub fn motion_sad_sum(b: &mut [Vec<u32>]) {
-    let [params, row_sad, sad] = b else { panic!("motion_sad_sum binds 3 buffers") };
-    let p: MotionParams = twin::params(params);
-    let total = sad_sum(&row_sad[..p.height as usize]);
+    let total = (u64::from(sad[0]) | u64::from(sad[1]) << 32).wrapping_add(sad_sum(&row_sad[..h]));
     sad[..2].copy_from_slice(&[total as u32, (total >> 32) as u32]);
 }
 

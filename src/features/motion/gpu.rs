@@ -1,7 +1,7 @@
 //! Integer motion on the GPU, bit-exact with `crate::features::motion`:
 //! `motion_blur_v` (one invocation per sample) → `motion_blur_h_sad` (one workgroup
-//! per row, a u32 SAD per row) → `motion_sad_sum` (one workgroup, the u64 frame SAD as
-//! two words) → `features::motion::motion_score` on the CPU. The 32-bit arguments for
+//! per row: a u32 SAD per row, added into the u64 frame SAD, two words, with atomics)
+//! → `features::motion::motion_score` on the CPU. The 32-bit arguments for
 //! each accumulation are written at the top of the shaders.
 //!
 //! [`MotionPlan`] binds to planes already on the GPU (the engine keeps the previous
@@ -11,7 +11,7 @@
 use super::cpu::{self, motion_extent, motion_score};
 pub use super::params::MotionParams;
 use crate::features::prelude::wgsl_prelude;
-use crate::gpu::buffers::{Packing, usage};
+use crate::gpu::buffers::{self, Packing, usage};
 use crate::gpu::kernel::{Dispatch, SharedStruct, pass, record, shared_struct};
 use crate::gpu::{Buffer, CommandEncoder, GpuContext, GpuError, Pass, WORKGROUP_SIZE, oneshot};
 use crate::io::Plane;
@@ -22,8 +22,8 @@ pub struct MotionPlan {
     blur_v: Buffer,
     row_sad: Buffer,
     sad: Buffer,
-    /// motion_blur_v, motion_blur_h_sad, motion_sad_sum.
-    dispatches: [Dispatch; 3],
+    /// motion_blur_v, motion_blur_h_sad.
+    dispatches: [Dispatch; 2],
     height: usize,
 }
 
@@ -58,17 +58,17 @@ impl MotionPlan {
         ctx.write(&params_buf, 0, bytemuck::bytes_of(&params));
         let blur_v = ctx.buffer("motion.blur_v", blur_bytes, usage::OUTPUT);
         let row_sad = ctx.buffer("motion.row_sad", (h * 4) as u64, usage::OUTPUT);
-        let sad = ctx.buffer("motion.sad", 8, usage::OUTPUT);
+        let sad = ctx.buffer("motion.sad", 8, usage::ACCUMULATOR);
         let dispatches = [
             Dispatch::new(ctx, &ctx.kernel(&MOTION_BLUR_V)?, &[&params_buf, prev, cur, &blur_v], blur_v_grid),
-            Dispatch::new(ctx, &ctx.kernel(&MOTION_BLUR_H_SAD)?, &[&params_buf, &blur_v, &row_sad], blur_h_sad_grid),
-            Dispatch::new(ctx, &ctx.kernel(&MOTION_SAD_SUM)?, &[&params_buf, &row_sad, &sad], [1, 1, 1]),
+            Dispatch::new(ctx, &ctx.kernel(&MOTION_BLUR_H_SAD)?, &[&params_buf, &blur_v, &row_sad, &sad], blur_h_sad_grid),
         ];
         Ok(MotionPlan { blur_v, row_sad, sad, dispatches, height: h })
     }
 
-    /// Records the three passes of one frame.
+    /// Clears the frame SAD and records the two passes of one frame.
     pub fn encode(&self, _ctx: &GpuContext, encoder: &mut CommandEncoder) -> Result<(), GpuError> {
+        buffers::clear(encoder, &self.sad);
         record(encoder, "motion", &self.dispatches);
         Ok(())
     }
@@ -96,7 +96,7 @@ enum Output {
     BlurV,
     /// `motion_blur_h_sad`'s `h` row sums.
     RowSad,
-    /// `motion_sad_sum`'s (lo, hi) frame SAD.
+    /// `motion_blur_h_sad`'s (lo, hi) frame SAD.
     Sad,
 }
 
@@ -119,12 +119,13 @@ fn run(
         let (count, src, words) = match output {
             Output::BlurV => (1, &p.blur_v, w * h),
             Output::RowSad => (2, &p.row_sad, p.height),
-            Output::Sad => (3, &p.sad, 2),
+            Output::Sad => (2, &p.sad, 2),
         };
         let mut encoder = ctx.encoder("motion");
         let swapped = match swap {
-            Some(pass) => oneshot::run_swapped(ctx, |_| (), &p.dispatches[..count], pass)?,
+            Some(pass) => oneshot::run_swapped(ctx, |e| buffers::clear(e, &p.sad), &p.dispatches[..count], pass)?,
             None => {
+                buffers::clear(&mut encoder, &p.sad);
                 record(&mut encoder, "motion", &p.dispatches[..count]);
                 oneshot::Swapped::default()
             }
@@ -166,7 +167,7 @@ pub fn compute_motion_sad(ctx: &GpuContext, prev: &Plane, cur: &Plane, bit_depth
     Ok(motion_score(motion_sad(ctx, prev, cur, bit_depth)?, w, h))
 }
 
-/// The frame's u64 SAD (before `motion_score`), summed on the GPU (`motion_sad_sum`).
+/// The frame's u64 SAD (before `motion_score`), summed on the GPU (`motion_blur_h_sad`).
 pub fn motion_sad(ctx: &GpuContext, prev: &Plane, cur: &Plane, bit_depth: u8) -> Result<u64, GpuError> {
     let Some(extent) = motion_extent(prev, cur) else {
         return Ok(0);
@@ -196,16 +197,16 @@ pub fn motion_blur_v(ctx: &GpuContext, prev: &Plane, cur: &Plane, bit_depth: u8)
 // ---- the passes (the WGSL files, their bindings in order) ----
 
 pub const MOTION_BLUR_V: Pass = pass!("motion_blur_v", [Uniform, Read, Read, ReadWrite], wgsl_prelude, cpu::motion_blur_v);
-pub const MOTION_BLUR_H_SAD: Pass = pass!("motion_blur_h_sad", [Uniform, Read, ReadWrite], wgsl_prelude, cpu::motion_blur_h_sad);
-pub const MOTION_SAD_SUM: Pass = pass!("motion_sad_sum", [Uniform, Read, ReadWrite], wgsl_prelude, cpu::motion_sad_sum);
+pub const MOTION_BLUR_H_SAD: Pass =
+    pass!("motion_blur_h_sad", [Uniform, Read, ReadWrite, ReadWrite], wgsl_prelude, cpu::motion_blur_h_sad);
 
 /// The motion passes, in the order they run.
-pub const PASSES: [&Pass; 3] = [&MOTION_BLUR_V, &MOTION_BLUR_H_SAD, &MOTION_SAD_SUM];
+pub const PASSES: [&Pass; 2] = [&MOTION_BLUR_V, &MOTION_BLUR_H_SAD];
 
 /// `MotionParams` as Rust lays it out, for the layout test against the WGSL.
 pub fn shared_structs() -> Vec<SharedStruct> {
     vec![shared_struct!(
         MotionParams { width, height, prev_stride, cur_stride, shift, packing, _pad1, _pad2 },
-        &[MOTION_BLUR_V.name, MOTION_BLUR_H_SAD.name, MOTION_SAD_SUM.name]
+        &[MOTION_BLUR_V.name, MOTION_BLUR_H_SAD.name]
     )]
 }
