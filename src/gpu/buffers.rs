@@ -1,6 +1,7 @@
-//! Buffers: made once by the plan that owns them (two plans of the same size, such
-//! as the frames in flight of the feature engine, never share one), sized and checked
-//! against the device's limits, and planes uploaded without a CPU copy.
+//! Buffers: made once by the plan that owns them (plans of different frames in
+//! flight never share one; plans of one frame may read another's), sized and checked
+//! against the device's limits, and planes uploaded with one CPU copy, into the
+//! queue's staging memory (8-bit samples narrowed to bytes on the way, [`Packing`]).
 
 use super::GpuError;
 use super::device::GpuContext;
@@ -9,8 +10,8 @@ use crate::io::Plane;
 impl GpuContext {
     /// A new buffer of at least `bytes` bytes, rounded up to a multiple of 4 (at least
     /// 4), as wgpu requires for copies and bindings. Plans make their buffers once, when
-    /// they are built, and own them: two plans of the same size (the frames in flight of
-    /// `features::engine`) must never share one.
+    /// they are built, and own them: the plans of two frames in flight must never share
+    /// one.
     pub(crate) fn buffer(&self, label: &'static str, bytes: u64, usage: wgpu::BufferUsages) -> wgpu::Buffer {
         self.device.create_buffer(&wgpu::BufferDescriptor {
             label: Some(label),
