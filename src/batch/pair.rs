@@ -48,6 +48,10 @@ impl FrameSource for Prefetched {
     }
 
     fn next_frame(&mut self) -> Result<Option<Frame>, IoError> {
+        self.next_frame_reusing(None)
+    }
+
+    fn next_frame_reusing(&mut self, spare: Option<Frame>) -> Result<Option<Frame>, IoError> {
         if let Some(frame) = self.head.pop_front() {
             return Ok(Some(frame));
         }
@@ -59,6 +63,6 @@ impl FrameSource for Prefetched {
         if self.ended {
             return Ok(None);
         }
-        self.rest.next_frame()
+        self.rest.next_frame_reusing(spare)
     }
 }

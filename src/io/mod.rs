@@ -147,9 +147,14 @@ impl Plane {
         }
     }
 
-    /// A plane of the first `width·height` of `samples` (no zero-fill first).
-    fn from_samples(width: usize, height: usize, samples: impl Iterator<Item = u16>) -> Self {
-        let mut data = Vec::with_capacity(width * height);
+    /// A plane of the first `width·height` of `samples` (no zero-fill first), in
+    /// `buffer`'s memory (emptied first; it grows if it is too small).
+    fn from_samples(width: usize, height: usize, mut buffer: Vec<u16>, samples: impl Iterator<Item = u16>) -> Self {
+        let mut data = {
+            buffer.clear();
+            buffer.reserve(width * height);
+            buffer
+        };
         data.extend(samples.take(width * height));
         Plane { width, height, data }
     }
@@ -183,17 +188,23 @@ impl Frame {
 
     /// A frame decoded from one frame's packed file bytes (8-bit, or 16-bit
     /// little-endian). `bytes.len()` must equal `info.frame_bytes()`.
-    pub(crate) fn from_bytes(info: VideoInfo, bytes: &[u8]) -> Self {
+    ///
+    /// Decoded into the buffers of `spare`, a frame that is no longer needed, where
+    /// there is one: a long clip then decodes into the same memory over and over,
+    /// instead of allocating (and page-faulting) fresh planes per frame.
+    pub(crate) fn from_bytes_reusing(info: VideoInfo, bytes: &[u8], spare: Option<Frame>) -> Self {
         let size = info.bytes_per_sample();
         let mut off = 0;
+        let mut buffers = spare.map(|f| f.planes.map(|p| p.data));
         let planes = [0, 1, 2].map(|p| {
             let (w, h) = info.plane_dims(p);
             let src = &bytes[off..off + size * w * h];
             off += src.len();
+            let buffer = buffers.as_mut().map(|b| std::mem::take(&mut b[p])).unwrap_or_default();
             if size == 2 {
-                Plane::from_samples(w, h, src.chunks_exact(2).map(|s| u16::from_le_bytes([s[0], s[1]])))
+                Plane::from_samples(w, h, buffer, src.chunks_exact(2).map(|s| u16::from_le_bytes([s[0], s[1]])))
             } else {
-                Plane::from_samples(w, h, src.iter().map(|&s| s as u16))
+                Plane::from_samples(w, h, buffer, src.iter().map(|&s| s as u16))
             }
         });
         Frame { info, planes }
@@ -220,7 +231,7 @@ impl<R: Read> FrameStream<R> {
     /// before it (only where `clean_end_here`: raw YUV has no frame marker, so its
     /// end of stream is here); a partial frame is `TruncatedFrame`, naming the
     /// frame and the missing byte count. Any error ends the stream.
-    pub(crate) fn read_frame(&mut self, clean_end_here: bool) -> Result<Option<Frame>, IoError> {
+    pub(crate) fn read_frame(&mut self, clean_end_here: bool, spare: Option<Frame>) -> Result<Option<Frame>, IoError> {
         let need = self.info.frame_bytes();
         self.buf.clear();
         // `take` bounds the read: a header announcing a huge frame over a short
@@ -235,7 +246,7 @@ impl<R: Read> FrameStream<R> {
             }
             Ok(_) => {
                 self.frame_index += 1;
-                return Ok(Some(Frame::from_bytes(self.info, &self.buf)));
+                return Ok(Some(Frame::from_bytes_reusing(self.info, &self.buf, spare)));
             }
         };
         self.done = true;
@@ -253,6 +264,12 @@ pub trait FrameSource {
     }
     /// The next frame, `Ok(None)` at a clean end of stream.
     fn next_frame(&mut self) -> Result<Option<Frame>, IoError>;
+    /// [`FrameSource::next_frame`], decoding into `spare`'s buffers where the source
+    /// can (a frame its caller is done with); others drop it.
+    fn next_frame_reusing(&mut self, spare: Option<Frame>) -> Result<Option<Frame>, IoError> {
+        drop(spare);
+        self.next_frame()
+    }
 }
 
 /// Everything that can go wrong while reading video.
@@ -288,4 +305,42 @@ pub enum IoError {
         missing: usize,
         expected: usize,
     },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A frame's packed file bytes, every sample different: 8-bit, or 16-bit LE.
+    fn bytes_of(info: &VideoInfo, seed: u32) -> Vec<u8> {
+        let n = info.frame_bytes() / info.bytes_per_sample();
+        let max = (1u32 << info.bit_depth) - 1;
+        let sample = |i: usize| ((i as u32).wrapping_mul(2654435761).wrapping_add(seed) >> 7) & max;
+        if info.bytes_per_sample() == 2 {
+            (0..n).flat_map(|i| (sample(i) as u16).to_le_bytes()).collect()
+        } else {
+            (0..n).map(|i| sample(i) as u8).collect()
+        }
+    }
+
+    #[test]
+    fn a_frame_decoded_into_a_spare_equals_one_decoded_fresh() {
+        let info = |w, h, c, d| VideoInfo::new(w, h, c, d).expect("valid geometry");
+        let formats = [
+            info(33, 17, ChromaFormat::Yuv420, 8),
+            info(33, 17, ChromaFormat::Yuv444, 10),
+            info(8, 8, ChromaFormat::Yuv422, 8),
+            info(64, 40, ChromaFormat::Yuv420, 16),
+        ];
+        for (k, format) in formats.iter().enumerate() {
+            let bytes = bytes_of(format, k as u32);
+            let fresh = Frame::from_bytes_reusing(*format, &bytes, None);
+            // Spares of every format, larger and smaller, holding other samples.
+            for (j, other) in formats.iter().enumerate() {
+                let spare = Frame::from_bytes_reusing(*other, &bytes_of(other, 99 + j as u32), None);
+                let reused = Frame::from_bytes_reusing(*format, &bytes, Some(spare));
+                assert_eq!(reused, fresh, "{format:?} decoded into a spare of {other:?}");
+            }
+        }
+    }
 }

@@ -87,7 +87,13 @@ impl Input {
     }
 
     pub fn read_frame(&mut self) -> Result<Option<Frame>, InputError> {
-        let frame = self.source.next_frame().map_err(|source| InputError::Read { path: self.name.clone(), source })?;
+        self.read_frame_reusing(None)
+    }
+
+    /// [`Input::read_frame`] into `spare`'s buffers where the source can.
+    pub fn read_frame_reusing(&mut self, spare: Option<Frame>) -> Result<Option<Frame>, InputError> {
+        let frame =
+            self.source.next_frame_reusing(spare).map_err(|source| InputError::Read { path: self.name.clone(), source })?;
         self.ended |= frame.is_none();
         Ok(frame)
     }
@@ -109,7 +115,11 @@ impl<R: Read> FrameSource for FirstFrameChecked<R> {
     }
 
     fn next_frame(&mut self) -> Result<Option<Frame>, IoError> {
-        let frame = self.inner.next_frame()?;
+        self.next_frame_reusing(None)
+    }
+
+    fn next_frame_reusing(&mut self, spare: Option<Frame>) -> Result<Option<Frame>, IoError> {
+        let frame = self.inner.next_frame_reusing(spare)?;
         if let Some(f) = frame.as_ref().filter(|_| !self.checked) {
             self.checked = true;
             if let Some(why) = super::yuv::implausible(f, &self.pix_fmt) {

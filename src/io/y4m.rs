@@ -186,6 +186,10 @@ impl<R: Read> FrameSource for Y4mReader<R> {
     }
 
     fn next_frame(&mut self) -> Result<Option<Frame>, IoError> {
+        self.next_frame_reusing(None)
+    }
+
+    fn next_frame_reusing(&mut self, spare: Option<Frame>) -> Result<Option<Frame>, IoError> {
         let stream = &mut self.stream;
         if stream.done {
             return Ok(None);
@@ -202,6 +206,6 @@ impl<R: Read> FrameSource for Y4mReader<R> {
             return Err(IoError::BadFrameMarker { frame: stream.frame_index, found });
         }
         // After a FRAME line, a missing payload is a truncation, not an end.
-        stream.read_frame(false)
+        stream.read_frame(false, spare)
     }
 }

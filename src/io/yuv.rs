@@ -87,9 +87,13 @@ impl<R: Read> FrameSource for YuvReader<R> {
     }
 
     fn next_frame(&mut self) -> Result<Option<Frame>, IoError> {
+        self.next_frame_reusing(None)
+    }
+
+    fn next_frame_reusing(&mut self, spare: Option<Frame>) -> Result<Option<Frame>, IoError> {
         if self.stream.done {
             return Ok(None);
         }
-        self.stream.read_frame(true)
+        self.stream.read_frame(true, spare)
     }
 }

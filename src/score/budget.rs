@@ -54,7 +54,7 @@ struct Costs {
     readers: u64,
     /// One decoded frame pair (every sample held as u16).
     pair: u64,
-    /// One luma plane (the previous frame's reference, kept for motion).
+    /// One luma plane (the GPU path keeps the luma of the frames in flight).
     luma: u64,
     /// One worker's feature scratch.
     scratch: u64,
@@ -79,16 +79,16 @@ fn too_big(info: &VideoInfo, needed: u64, limit: u64) -> ScoreError {
 }
 
 /// The CPU path: `threads` workers and up to `max(2 x threads, 4)` pairs in flight:
-/// a batch of half of them computed while a reader thread queues the rest (and holds
-/// one more while it waits). Each worker holds its scratch, and the previous reference
-/// luma is held twice while the next one is copied. Pairs are given up first (down to
-/// one per worker), then workers.
+/// one computed by each worker, the rest queued by the reader thread (which holds one
+/// more while it waits). The two previous references motion reads are held as whole
+/// frames (one pair's worth), and each worker holds its scratch. Pairs are given up
+/// first (down to one per worker), then workers.
 pub fn plan_cpu(info: &VideoInfo, threads: usize, limit: u64) -> Result<Plan, ScoreError> {
     let c = Costs::of(info);
     let peak = |workers: usize, pairs: usize| {
-        // `pairs` in flight (a batch and the reader's queue) and the one the reader holds
-        // while it waits.
-        FIXED_BYTES + c.readers + (pairs as u64 + 1) * c.pair + 2 * c.luma + workers as u64 * c.scratch
+        // `pairs` in flight, the one the reader holds while it waits, and the two
+        // previous references.
+        FIXED_BYTES + c.readers + (pairs as u64 + 2) * c.pair + workers as u64 * c.scratch
     };
     let threads = threads.max(1);
     let wanted = (2 * threads).max(4);

@@ -121,10 +121,18 @@ impl<'a> FramePairs<'a> {
     }
 
     pub(crate) fn next(&mut self) -> Result<Option<(u64, Frame, Frame)>, ScoreError> {
+        self.next_reusing([None, None])
+    }
+
+    /// [`FramePairs::next`], decoding into the buffers of frames the caller is done
+    /// with (`spares`: for the reference and the distorted frame; any frame of the
+    /// clip's format fits either).
+    pub(crate) fn next_reusing(&mut self, spares: [Option<Frame>; 2]) -> Result<Option<(u64, Frame, Frame)>, ScoreError> {
         if self.done || self.frame_count.is_some_and(|n| self.index >= n) {
             return Ok(None);
         }
-        let (r, d) = (self.reference.read_frame()?, self.distorted.read_frame()?);
+        let [spare_r, spare_d] = spares;
+        let (r, d) = (self.reference.read_frame_reusing(spare_r)?, self.distorted.read_frame_reusing(spare_d)?);
         let (r, d) = match (r, d) {
             (Some(r), Some(d)) => (r, d),
             (None, None) => {
