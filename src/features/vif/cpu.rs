@@ -504,6 +504,14 @@ fn stats_row_with<const LANES: bool>(
         let end = (start + CHUNK).min(w);
         let (s1, s2, s12) = (&s1[start..end], &s2[start..end], &s12[start..end]);
         let n = s1.len();
+        // A chunk with no pixel above the noise floor (flat content) adds only σ2² and
+        // its count: what the masks below would leave of it, without the gain terms
+        // and logarithms.
+        if s1.iter().fold(i32::MIN, |m, &v| m.max(v)) < VIF_SIGMA_NSQ {
+            p.num_nonlog += s2.iter().map(|&v| v as i64).sum::<i64>();
+            p.count += n as i64;
+            continue;
+        }
         // every slice exactly n long, so the loops carry no bounds checks
         let (den_i, tmp_i, num_i) = (&mut den_i[..n], &mut tmp_i[..n], &mut num_i[..n]);
         let (den_m, num_m) = (&mut den_m[..n], &mut num_m[..n]);
@@ -1095,7 +1103,8 @@ mod tests {
 
     /// The statistic at every level equals the per-pixel reference (libvmaf's
     /// branches, Rust's casts) on random σ values and on the edges: negative, zero
-    /// and just-below-σn² σ1², σ12 of both signs up to i32's limits, zero σ2².
+    /// and just-below-σn² σ1², σ12 of both signs up to i32's limits, zero σ2²; rows
+    /// below σn² throughout and rows with one pixel at it.
     #[test]
     fn the_statistic_at_every_level_equals_the_branching_reference() {
         let mut rng = Rng(0x57a7);
@@ -1127,6 +1136,16 @@ mod tests {
             }
             // σ2² is clamped at 0 by the sigma pass, as libvmaf does.
             planes[1].iter_mut().for_each(|v| *v = (*v).max(0));
+            // Flat rows (every σ1² below σn², the chunks' short cut), and rows where one
+            // pixel alone reaches σn².
+            for (y, row) in planes[0].chunks_mut(w).enumerate() {
+                if y % 3 != 2 {
+                    row.iter_mut().for_each(|v| *v = (*v).min(VIF_SIGMA_NSQ - 1));
+                }
+                if y % 3 == 1 {
+                    row[(rng.next() % w as u64) as usize] = VIF_SIGMA_NSQ;
+                }
+            }
             let [s1, s2, s12] = &planes;
             for gain_limit in [1.0, 100.0, 0.0, -1.0, f64::NEG_INFINITY, f64::INFINITY, f64::NAN] {
                 let mut want = VifPartial::default();
