@@ -232,6 +232,21 @@ impl<R: Read> FrameStream<R> {
     /// end of stream is here); a partial frame is `TruncatedFrame`, naming the
     /// frame and the missing byte count. Any error ends the stream.
     pub(crate) fn read_frame(&mut self, clean_end_here: bool, spare: Option<Frame>) -> Result<Option<Frame>, IoError> {
+        // Little-endian 16-bit samples are the file's bytes: they are read straight
+        // into a spare frame's planes (which hold exactly this format), with no byte
+        // buffer and no conversion pass. Without a spare, the byte buffer grows only
+        // as data arrives, so a header announcing a huge frame over a short input
+        // allocates nothing large.
+        let info = self.info;
+        let holds_this_format = |f: &Frame| {
+            f.info == info && f.planes.iter().enumerate().all(|(p, plane)| plane.data.len() == info.plane_dims(p).0 * info.plane_dims(p).1)
+        };
+        let spare = match spare {
+            Some(frame) if info.bytes_per_sample() == 2 && cfg!(target_endian = "little") && holds_this_format(&frame) => {
+                return self.read_into(frame, clean_end_here);
+            }
+            spare => spare,
+        };
         let need = self.info.frame_bytes();
         self.buf.clear();
         // `take` bounds the read: a header announcing a huge frame over a short
@@ -252,6 +267,49 @@ impl<R: Read> FrameStream<R> {
         self.done = true;
         result
     }
+
+    /// [`FrameStream::read_frame`] straight into `frame`'s planes (16-bit samples on
+    /// a little-endian machine; `frame` of this stream's format).
+    fn read_into(&mut self, mut frame: Frame, clean_end_here: bool) -> Result<Option<Frame>, IoError> {
+        let need = self.info.frame_bytes();
+        let mut got = 0;
+        for plane in &mut frame.planes {
+            let bytes: &mut [u8] = bytemuck::cast_slice_mut(&mut plane.data[..]);
+            let n = read_full(&mut self.inner, bytes);
+            got += *n.as_ref().unwrap_or(&0);
+            match n {
+                Err(e) => {
+                    self.done = true;
+                    return Err(IoError::Io(e));
+                }
+                Ok(n) if n < bytes.len() => break,
+                Ok(_) => {}
+            }
+        }
+        if got == need {
+            self.frame_index += 1;
+            return Ok(Some(frame));
+        }
+        self.done = true;
+        if got == 0 && clean_end_here {
+            return Ok(None);
+        }
+        Err(IoError::TruncatedFrame { frame: self.frame_index, missing: need - got, expected: need })
+    }
+}
+
+/// Fills `buf` from `r` unless the input ends first; the bytes read.
+fn read_full(r: &mut impl Read, buf: &mut [u8]) -> std::io::Result<usize> {
+    let mut n = 0;
+    while n < buf.len() {
+        match r.read(&mut buf[n..]) {
+            Ok(0) => break,
+            Ok(k) => n += k,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(n)
 }
 
 /// A stream of frames. Implementations hold at most one frame's worth of
@@ -320,6 +378,40 @@ mod tests {
             (0..n).flat_map(|i| (sample(i) as u16).to_le_bytes()).collect()
         } else {
             (0..n).map(|i| sample(i) as u8).collect()
+        }
+    }
+
+    /// Frames read into spares (16-bit samples go straight into the planes) equal
+    /// frames read fresh, up to a truncated last frame, which is an error naming the
+    /// missing bytes whichever way it is read.
+    #[test]
+    fn frames_read_into_spares_equal_frames_read_fresh() {
+        for (chroma, depth) in [(ChromaFormat::Yuv420, 10), (ChromaFormat::Yuv444, 16), (ChromaFormat::Yuv420, 8)] {
+            let info = VideoInfo::new(21, 11, chroma, depth).expect("valid geometry");
+            let frames: Vec<Vec<u8>> = (0..3).map(|k| bytes_of(&info, k)).collect();
+            let mut stream = frames.concat();
+            stream.truncate(stream.len() - 5);
+            let read_all = |reuse: bool| {
+                let mut s = FrameStream::new(std::io::Cursor::new(stream.clone()), info);
+                let mut out: Vec<Result<Option<Frame>, String>> = Vec::new();
+                let mut spare = None;
+                for _ in 0..4 {
+                    let got = s.read_frame(true, spare.take()).map_err(|e| e.to_string());
+                    if reuse {
+                        // hand the frame back as the next spare, keeping a copy
+                        spare = got.as_ref().ok().and_then(|f| f.clone());
+                    }
+                    out.push(got);
+                }
+                out
+            };
+            let (fresh, reused) = (read_all(false), read_all(true));
+            assert_eq!(fresh, reused, "{info:?}");
+            assert_eq!(fresh[0], Ok(Some(Frame::from_bytes_reusing(info, &frames[0], None))));
+            assert_eq!(fresh[1], Ok(Some(Frame::from_bytes_reusing(info, &frames[1], None))));
+            let missing = format!("frame 2 is truncated: 5 of {} bytes missing", info.frame_bytes());
+            assert_eq!(fresh[2], Err(missing), "{info:?}");
+            assert_eq!(fresh[3], Ok(None));
         }
     }
 
