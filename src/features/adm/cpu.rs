@@ -363,20 +363,42 @@ fn adm_dwt_v_s123(
     }
 }
 
-/// Copy a row into `pad` so that output column j reads `pad[2j..2j+4]`
-/// (index -1 -> 1, w -> w-1, w+1 -> w-2).
+/// Split a row into its even and odd padded samples, so that output column j of the
+/// horizontal pass reads `even[j], odd[j], even[j+1], odd[j+1]` (padded samples 2j-1 ..
+/// 2j+2, with ADM's mirror rule: index -1 -> 1, w -> w-1, w+1 -> w-2). `pad` holds
+/// `even` then `odd`, `w.div_ceil(2) + 1` each: contiguous reads for the vector loop
+/// instead of strided ones.
 #[inline(always)]
 fn pad_dwt_row(row: &[i32], w: usize, pad: &mut Vec<i32>) {
-    pad.clear();
-    pad.resize(w + 3, 0);
-    pad[0] = row[adm_dwt_mirror(-1, w)];
-    pad[1..1 + w].copy_from_slice(&row[..w]);
-    pad[w + 1] = row[adm_dwt_mirror(w as isize, w)];
-    pad[w + 2] = row[adm_dwt_mirror(w as isize + 1, w)];
+    let n = w.div_ceil(2) + 1;
+    ensure_len(pad, 2 * n);
+    let (even, odd) = pad[..2 * n].split_at_mut(n);
+    let at = |k: isize| row[adm_dwt_mirror(k, w)];
+    // padded sample p is row[p - 1]: even[k] = row[2k - 1], odd[k] = row[2k]
+    let pairs = w / 2;
+    for (m, p) in row[..2 * pairs].chunks_exact(2).enumerate() {
+        odd[m] = p[0];
+        even[m + 1] = p[1];
+    }
+    even[0] = at(-1);
+    for k in pairs..n {
+        odd[k] = at(2 * k as isize);
+    }
+    for k in pairs + 1..n {
+        even[k] = at(2 * k as isize - 1);
+    }
 }
 
-/// Pass 1b (horizontal): lo/hi filters on the padded lo and hi rows, writing
-/// one row of each band. `s16` selects scale-0 arithmetic (i32 sums, i16
+/// The four taps' inputs of a split row ([`pad_dwt_row`]) as `ow`-long slices, so
+/// the horizontal loop carries no bounds checks.
+#[inline(always)]
+fn dwt_tap_inputs(pad: &[i32], ow: usize) -> [&[i32]; 4] {
+    let (even, odd) = pad[..2 * (ow + 1)].split_at(ow + 1);
+    [&even[..ow], &odd[..ow], &even[1..], &odd[1..]]
+}
+
+/// Pass 1b (horizontal): lo/hi filters on the split lo and hi rows ([`pad_dwt_row`]),
+/// writing one row of each band. `s16` selects scale-0 arithmetic (i32 sums, i16
 /// results) versus scales 1..3 (i64 sums, i32 results).
 #[inline(always)]
 fn adm_dwt_h(
@@ -395,33 +417,36 @@ fn adm_dwt_h(
     let bh = &mut bh[base..base + ow];
     let bv = &mut bv[base..base + ow];
     let bd = &mut bd[base..base + ow];
-    for j in 0..ow {
-        let l = &pad_lo[2 * j..2 * j + 4];
-        let hh = &pad_hi[2 * j..2 * j + 4];
-        if s16 {
-            let f = |taps: &[i32; 4], s: &[i32]| -> i32 {
-                let mut acc = 0i32;
-                for k in 0..4 {
-                    acc = acc.wrapping_add(taps[k].wrapping_mul(s[k]));
-                }
-                (acc.wrapping_add(add as i32) >> shift) as i16 as i32
-            };
-            ba[j] = f(&ADM_DWT_LO, l);
-            bv[j] = f(&ADM_DWT_HI, l);
-            bh[j] = f(&ADM_DWT_LO, hh);
-            bd[j] = f(&ADM_DWT_HI, hh);
-        } else {
-            let f = |taps: &[i32; 4], s: &[i32]| -> i32 {
-                let mut acc = 0i64;
-                for k in 0..4 {
-                    acc += taps[k] as i64 * s[k] as i64;
-                }
-                ((acc + add) >> shift) as i32
-            };
-            ba[j] = f(&ADM_DWT_LO, l);
-            bv[j] = f(&ADM_DWT_HI, l);
-            bh[j] = f(&ADM_DWT_LO, hh);
-            bd[j] = f(&ADM_DWT_HI, hh);
+    let (l, hh) = (dwt_tap_inputs(pad_lo, ow), dwt_tap_inputs(pad_hi, ow));
+    if s16 {
+        let f = |taps: &[i32; 4], s: [i32; 4]| -> i32 {
+            let mut acc = 0i32;
+            for k in 0..4 {
+                acc = acc.wrapping_add(taps[k].wrapping_mul(s[k]));
+            }
+            (acc.wrapping_add(add as i32) >> shift) as i16 as i32
+        };
+        for j in 0..ow {
+            let (lj, hj) = (l.map(|v| v[j]), hh.map(|v| v[j]));
+            ba[j] = f(&ADM_DWT_LO, lj);
+            bv[j] = f(&ADM_DWT_HI, lj);
+            bh[j] = f(&ADM_DWT_LO, hj);
+            bd[j] = f(&ADM_DWT_HI, hj);
+        }
+    } else {
+        let f = |taps: &[i32; 4], s: [i32; 4]| -> i32 {
+            let mut acc = 0i64;
+            for k in 0..4 {
+                acc += taps[k] as i64 * s[k] as i64;
+            }
+            ((acc + add) >> shift) as i32
+        };
+        for j in 0..ow {
+            let (lj, hj) = (l.map(|v| v[j]), hh.map(|v| v[j]));
+            ba[j] = f(&ADM_DWT_LO, lj);
+            bv[j] = f(&ADM_DWT_HI, lj);
+            bh[j] = f(&ADM_DWT_LO, hj);
+            bd[j] = f(&ADM_DWT_HI, hj);
         }
     }
 }

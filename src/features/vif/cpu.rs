@@ -257,11 +257,13 @@ fn products_row(xr: &[u16], yr: &[u16], narrow: bool, slot: usize, w: usize, sc:
     let (xyh, xyl) = (&mut xyh[base..base + w], &mut xyl[base..base + w]);
     let (xr, yr) = (&xr[..w], &yr[..w]);
     if narrow {
+        // 8-bit samples: every product is below 2^16, so 16-bit multiplies are exact
+        // (twice the lanes of 32-bit ones).
         for j in 0..w {
-            let (a, b) = (xr[j] as u32, yr[j] as u32);
-            xxl[j] = (a * a) as u16;
-            yyl[j] = (b * b) as u16;
-            xyl[j] = (a * b) as u16;
+            let (a, b) = (xr[j], yr[j]);
+            xxl[j] = a.wrapping_mul(a);
+            yyl[j] = b.wrapping_mul(b);
+            xyl[j] = a.wrapping_mul(b);
         }
     } else {
         for j in 0..w {
