@@ -418,36 +418,36 @@ fn adm_dwt_h(
     let bv = &mut bv[base..base + ow];
     let bd = &mut bd[base..base + ow];
     let (l, hh) = (dwt_tap_inputs(pad_lo, ow), dwt_tap_inputs(pad_hi, ow));
+    let bands = [ba, bv, bh, bd];
     if s16 {
-        let f = |taps: &[i32; 4], s: [i32; 4]| -> i32 {
+        dwt_h_bands(l, hh, bands, |taps, s| {
             let mut acc = 0i32;
             for k in 0..4 {
                 acc = acc.wrapping_add(taps[k].wrapping_mul(s[k]));
             }
             (acc.wrapping_add(add as i32) >> shift) as i16 as i32
-        };
-        for j in 0..ow {
-            let (lj, hj) = (l.map(|v| v[j]), hh.map(|v| v[j]));
-            ba[j] = f(&ADM_DWT_LO, lj);
-            bv[j] = f(&ADM_DWT_HI, lj);
-            bh[j] = f(&ADM_DWT_LO, hj);
-            bd[j] = f(&ADM_DWT_HI, hj);
-        }
+        });
     } else {
-        let f = |taps: &[i32; 4], s: [i32; 4]| -> i32 {
+        dwt_h_bands(l, hh, bands, |taps, s| {
             let mut acc = 0i64;
             for k in 0..4 {
                 acc += taps[k] as i64 * s[k] as i64;
             }
             ((acc + add) >> shift) as i32
-        };
-        for j in 0..ow {
-            let (lj, hj) = (l.map(|v| v[j]), hh.map(|v| v[j]));
-            ba[j] = f(&ADM_DWT_LO, lj);
-            bv[j] = f(&ADM_DWT_HI, lj);
-            bh[j] = f(&ADM_DWT_LO, hj);
-            bd[j] = f(&ADM_DWT_HI, hj);
-        }
+        });
+    }
+}
+
+/// One row of each band (a, v from the lo row; h, d from the hi row) by the tap
+/// filter `f`, one loop per arithmetic so each vectorises on its own.
+#[inline(always)]
+fn dwt_h_bands(l: [&[i32]; 4], hh: [&[i32]; 4], [ba, bv, bh, bd]: [&mut [i32]; 4], f: impl Fn(&[i32; 4], [i32; 4]) -> i32) {
+    for j in 0..ba.len() {
+        let (lj, hj) = (l.map(|v| v[j]), hh.map(|v| v[j]));
+        ba[j] = f(&ADM_DWT_LO, lj);
+        bv[j] = f(&ADM_DWT_HI, lj);
+        bh[j] = f(&ADM_DWT_LO, hj);
+        bd[j] = f(&ADM_DWT_HI, hj);
     }
 }
 
