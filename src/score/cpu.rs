@@ -107,7 +107,8 @@ pub(super) fn extract(
                     }
                     let (frame, result) = match job {
                         Ok(job) => (job.frame, Ok(compute(&job, sets, options, five_frame_window, &mut scratch))),
-                        // The reader's error ends the clip: ordered after every frame it read.
+                        // The reader's error ends the run; keyed after every frame, it is
+                        // reported once no earlier result waits to be handed on.
                         Err(e) => (u64::MAX, Err(e)),
                     };
                     let result = result.and_then(|(f, host)| host.map(|h| (f, h)));
