@@ -239,7 +239,11 @@ impl<R: Read> FrameStream<R> {
         // allocates nothing large.
         let info = self.info;
         let holds_this_format = |f: &Frame| {
-            f.info == info && f.planes.iter().enumerate().all(|(p, plane)| plane.data.len() == info.plane_dims(p).0 * info.plane_dims(p).1)
+            f.info == info
+                && f.planes.iter().enumerate().all(|(p, plane)| {
+                    let (w, h) = info.plane_dims(p);
+                    plane.data.len() == w * h
+                })
         };
         let spare = match spare {
             Some(frame) if info.bytes_per_sample() == 2 && cfg!(target_endian = "little") && holds_this_format(&frame) => {

@@ -89,7 +89,7 @@ pub(super) fn extract(
     let stop = AtomicBool::new(false);
     std::thread::scope(|scope| -> Result<(), ScoreError> {
         let (job_tx, job_rx) = mpsc::sync_channel::<Result<Job, ScoreError>>(queue);
-        let (done_tx, done_rx) = mpsc::channel::<(u64, Result<(FrameFeatures, HostMetrics), ScoreError>)>();
+        let (done_tx, done_rx) = mpsc::channel::<(u64, Computed)>();
         scope.spawn(move || read_jobs(pairs, job_tx));
         let jobs = Arc::new(Mutex::new(job_rx));
         for _ in 0..plan.workers {
@@ -106,12 +106,11 @@ pub(super) fn extract(
                         break;
                     }
                     let (frame, result) = match job {
-                        Ok(job) => (job.frame, Ok(compute(&job, sets, options, five_frame_window, &mut scratch))),
+                        Ok(job) => (job.frame, compute(&job, sets, options, five_frame_window, &mut scratch)),
                         // The reader's error ends the run; keyed after every frame, it is
                         // reported once no earlier result waits to be handed on.
                         Err(e) => (u64::MAX, Err(e)),
                     };
-                    let result = result.and_then(|(f, host)| host.map(|h| (f, h)));
                     if done_tx.send((frame, result)).is_err() {
                         break;
                     }
@@ -119,22 +118,7 @@ pub(super) fn extract(
             });
         }
         drop(done_tx);
-        // Results arrive in any order; they are handed on in frame order.
-        let mut pending = BTreeMap::new();
-        let result = (|| {
-            for (frame, result) in done_rx {
-                pending.insert(frame, result);
-                while let Some(entry) = pending.first_entry() {
-                    if entry.key() != &(out.frame_numbers.len() as u64) && entry.key() != &u64::MAX {
-                        break;
-                    }
-                    let (frame, (f, host)) = (*entry.key(), entry.remove()?);
-                    out.push(frame, f, host);
-                    progress(out.features.len() as u64);
-                }
-            }
-            Ok(())
-        })();
+        let result = in_frame_order(done_rx, &mut out, progress);
         if result.is_err() {
             stop.store(true, Ordering::Relaxed);
         }
@@ -167,6 +151,31 @@ fn read_jobs(mut pairs: FramePairs, jobs: mpsc::SyncSender<Result<Job, ScoreErro
     }
 }
 
+/// A frame's features and host metrics, or why it has none.
+type Computed = Result<(FrameFeatures, HostMetrics), ScoreError>;
+
+/// Hands the workers' results on in frame order (they arrive in any order) until the
+/// workers are done or a result is an error.
+fn in_frame_order(
+    done: Receiver<(u64, Computed)>,
+    out: &mut Extracted,
+    progress: &dyn Fn(u64),
+) -> Result<(), ScoreError> {
+    let mut pending = BTreeMap::new();
+    for (frame, result) in done {
+        pending.insert(frame, result);
+        while let Some(entry) = pending.first_entry() {
+            if entry.key() != &(out.frame_numbers.len() as u64) && entry.key() != &u64::MAX {
+                break;
+            }
+            let (frame, (f, host)) = (*entry.key(), entry.remove()?);
+            out.push(frame, f, host);
+            progress(out.features.len() as u64);
+        }
+    }
+    Ok(())
+}
+
 /// One job's features and host metrics.
 fn compute(
     job: &Job,
@@ -174,7 +183,7 @@ fn compute(
     options: &ScoreOptions,
     five_frame_window: bool,
     scratch: &mut FeatureScratch,
-) -> (FrameFeatures, Result<HostMetrics, ScoreError>) {
+) -> Computed {
     let (r, d) = (&**job.reference, &*job.distorted);
     let depth = r.info.bit_depth;
     let prev = job.back[0].as_ref().map(|f| &f.planes[0]);
@@ -188,5 +197,5 @@ fn compute(
     if five_frame_window {
         f.motion_sad2 = job.back[1].as_ref().map(|p| features::motion_sad(&p.planes[0], &r.planes[0], depth).unwrap_or(0));
     }
-    (f, HostMetrics::of(r, d, options, scored))
+    Ok((f, HostMetrics::of(r, d, options, scored)?))
 }
